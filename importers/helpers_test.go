@@ -1,0 +1,133 @@
+package importers
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/causeway-ir/causeway/timeline"
+)
+
+// update rewrites golden files: go test ./importers -update
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// recorder is a hand-written timeline.Emitter that keeps what it is given.
+type recorder struct {
+	events  []timeline.Event
+	rejects []*timeline.ParseError
+	notes   []string
+}
+
+func (r *recorder) Emit(e *timeline.Event) error { r.events = append(r.events, *e); return nil }
+func (r *recorder) Reject(err *timeline.ParseError) error {
+	r.rejects = append(r.rejects, err)
+	return nil
+}
+func (r *recorder) Note(msg string) { r.notes = append(r.notes, msg) }
+
+// corpusDir returns ../shared/corpus/<sub> of the repository, or skips the
+// test with a message where the corpus is absent (a user's fresh clone).
+// With CAUSEWAY_REQUIRE_CORPUS=1 (set by .ci/run) a missing corpus fails.
+func corpusDir(t testing.TB, sub string) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "shared", "corpus", sub)
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CAUSEWAY_REQUIRE_CORPUS") != "" {
+			t.Fatalf("corpus required but missing: %v", err)
+		}
+		t.Skipf("corpus not found at %s: skipping (CI provides ../shared/corpus)", dir)
+	}
+	return dir
+}
+
+// runImporter checks that imp matches the file at path by content and
+// imports it into a recorder. A .gz file is decompressed first, as the
+// pipeline does.
+func runImporter(t testing.TB, imp timeline.Importer, path string) *recorder {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if data, err = io.ReadAll(zr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	head := data[:min(len(data), headSize)]
+	if !imp.Match(filepath.Base(path), head) {
+		t.Fatalf("%s does not match %s", imp.Name(), path)
+	}
+	rec := &recorder{}
+	src := timeline.Source{File: filepath.ToSlash(path), SHA256: hex.EncodeToString(sum[:])}
+	if err := imp.Import(t.Context(), bufio.NewReader(bytes.NewReader(data)), src, rec); err != nil {
+		t.Fatalf("import %s: %v", path, err)
+	}
+	for i := range rec.events {
+		if err := rec.events[i].Validate(); err != nil {
+			t.Errorf("%s event %d: %v", path, i, err)
+		}
+	}
+	return rec
+}
+
+// checkGolden compares events (without Raw and File, which golden files
+// would only repeat) with testdata/<name>.golden, one JSON object a line.
+// go test -update rewrites the file.
+func checkGolden(t *testing.T, name string, events []timeline.Event) {
+	t.Helper()
+	var b bytes.Buffer
+	for _, e := range events {
+		e.Raw, e.File = "", ""
+		line, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./importers -update to create it)", err)
+	}
+	if !bytes.Equal(want, b.Bytes()) {
+		wl, gl := strings.Split(string(want), "\n"), strings.Split(b.String(), "\n")
+		for i := range max(len(wl), len(gl)) {
+			var w, g string
+			if i < len(wl) {
+				w = wl[i]
+			}
+			if i < len(gl) {
+				g = gl[i]
+			}
+			if w != g {
+				t.Fatalf("%s differs at line %d:\nwant %s\ngot  %s\n(go test ./importers -update rewrites it)", path, i+1, w, g)
+			}
+		}
+	}
+}

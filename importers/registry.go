@@ -1,0 +1,12 @@
+package importers
+
+import "github.com/causeway-ir/causeway/timeline"
+
+// All returns every importer, in the order detection tries them: the more
+// specific a content match, the earlier it stands. This table is the one
+// place importers are registered.
+func All() []timeline.Importer {
+	return []timeline.Importer{
+		// Each source adds its line here.
+	}
+}
