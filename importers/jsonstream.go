@@ -3,10 +3,10 @@ package importers
 import (
 	"bytes"
 
-	"github.com/causeway-ir/causeway/timeline"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/causeway-ir/causeway/timeline"
 	"io"
 )
 
@@ -225,7 +225,6 @@ func (s *jsonScanner) skipString() error {
 		s.pos += 2
 	}
 }
-
 
 // readKey reads an object key at pos (after white space) and the colon after
 // it, returning a copy of the key's bytes without quotes (escapes kept).
