@@ -360,3 +360,16 @@ func ParseEntity(s string) (Entity, error) {
 	}
 	return Entity{Kind: EntityKind(k), Value: v}, nil
 }
+
+// Assertion is an edge an analyst or an advisory states, stored in the
+// case database with who and when; chains draw it with evidence "asserted".
+type Assertion struct {
+	ID       int64     `json:"id"`
+	From     Entity    `json:"-"`
+	To       Entity    `json:"-"`
+	Relation string    `json:"relation"`
+	Why      string    `json:"why"`
+	Who      string    `json:"who"`
+	At       time.Time `json:"at"` // when the edge holds from (the asserted event time); zero if unknown
+	Created  time.Time `json:"created"`
+}
