@@ -8,5 +8,6 @@ import "github.com/causeway-ir/causeway/timeline"
 func All() []timeline.Importer {
 	return []timeline.Importer{
 		// Each source adds its line here.
+		cloudTrail{},
 	}
 }

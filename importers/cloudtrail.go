@@ -1,0 +1,623 @@
+package importers
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/causeway-ir/causeway/timeline"
+)
+
+// cloudTrail imports AWS CloudTrail in every shape an investigator receives
+// (formats.md §5):
+//   - "s3": the S3 delivery object {"Records":[…]} (the pipeline has already
+//     removed the gzip layer);
+//   - "ndjson": bare records, one a line or in a JSON array (CloudWatch Logs
+//     exports, `jq .Records[]`, SIEM exports);
+//   - "lookup-events": Event history / LookupEvents ({"Events":[…]} or one
+//     wrapper a line) with the real record as a JSON string in
+//     CloudTrailEvent and EventTime in the client's local time;
+//   - "eventbridge": {"detail-type":"AWS API Call via CloudTrail","detail":{…}};
+//   - "logstash": records whose eventTime a pipeline replaced by @timestamp;
+//   - "lake": CloudTrail Lake and Athena result rows: nested columns as JSON
+//     strings, lower-case column names (Athena), eventTime with a space.
+//
+// CloudTrail-Digest files are recognized and skipped with a note. The
+// OTRF honey-bucket alert table (a CSV derived from CloudTrail, with Python
+// dict text in its cells) is recognized and refused as a whole with
+// errDerivedAlertTable: it holds no CloudTrail records, and importing its
+// rows under CloudTrail's eventIDs would collide with the real records.
+type cloudTrail struct{}
+
+var _ timeline.Importer = cloudTrail{}
+
+// Name implements timeline.Importer.
+func (cloudTrail) Name() string { return "aws.cloudtrail" }
+
+// errDerivedAlertTable refuses the honey-bucket alert CSV.
+var errDerivedAlertTable = errors.New("a derived honey-bucket alert table (CSV rows whose User ID and Request Parameters " +
+	"cells hold Python dict text), not CloudTrail records: refused; import the CloudTrail logs it was built from")
+
+// Match implements timeline.Importer: by content only.
+func (cloudTrail) Match(_ string, head []byte) bool {
+	switch {
+	case ctIsDigest(head), ctIsAlertTable(head):
+		return true
+	case headHasKey(head, "eventVersion") && headHasAny(head, "eventSource", "eventName") &&
+		headHasAny(head, "userIdentity", "eventID", "awsRegion"):
+		return true // every JSON shape: the record (or its escaped copy) is in the head
+	case headHasKey(head, "CloudTrailEvent") && headHasAny(head, "EventId", "EventName"):
+		return true // LookupEvents whose first CloudTrailEvent is past the head
+	case headHasKey(head, "eventversion") && headHasAll(head, "eventsource", "eventname"):
+		return true // Athena lower-cases column names
+	}
+	return false
+}
+
+// ctIsDigest recognizes a CloudTrail-Digest file (integrity chain, no events).
+func ctIsDigest(head []byte) bool {
+	return firstNonSpace(head) == '{' && headHasAll(head, "digestStartTime", "digestEndTime") &&
+		headHasAny(head, "digestPublicKeyFingerprint", "digestSignatureAlgorithm", "logFiles")
+}
+
+// ctIsAlertTable recognizes the OTRF honey-bucket alert CSV by its header.
+func ctIsAlertTable(head []byte) bool {
+	c := firstNonSpace(head)
+	if c == '{' || c == '[' {
+		return false
+	}
+	return csvHeaderHas(head, "Event Name", "Event ID", "User ID", "Request Parameters", "Event DateTime", "Alert")
+}
+
+// Import implements timeline.Importer.
+func (c cloudTrail) Import(ctx context.Context, r io.Reader, src timeline.Source, out timeline.Emitter) error {
+	br := bufio.NewReaderSize(r, headSize)
+	head, err := br.Peek(headSize)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return fmt.Errorf("%s: read: %w", src.File, err)
+	}
+	switch {
+	case ctIsDigest(head):
+		out.Note(fmt.Sprintf("%s: CloudTrail digest file (log-file integrity chain, no events): skipped", src.File))
+		return nil
+	case ctIsAlertTable(head):
+		return fmt.Errorf("%s: %w", src.File, errDerivedAlertTable)
+	}
+	fileShape := ""
+	if ctFirstKeyIs(head, "Records") {
+		fileShape = "s3"
+	}
+	d := ctDecoder{name: c.Name(), src: src, out: out, fileShape: fileShape}
+	return streamJSON(ctx, br, []string{"Records", "Events"}, c.Name(), src, out, d.record)
+}
+
+// ctFirstKeyIs reports whether head is an object whose first key is key.
+func ctFirstKeyIs(head []byte, key string) bool {
+	head = bytes.TrimLeft(stripBOM(head), " \t\r\n")
+	if len(head) == 0 || head[0] != '{' {
+		return false
+	}
+	head = bytes.TrimLeft(head[1:], " \t\r\n")
+	return bytes.HasPrefix(head, []byte(`"`+key+`"`))
+}
+
+// ctDecoder holds the per-file state of one import: the reused record and
+// event, so the hot path allocates little.
+type ctDecoder struct {
+	name      string
+	src       timeline.Source
+	out       timeline.Emitter
+	fileShape string
+	rec       ctRecord
+	inner     ctRecord
+	ev        timeline.Event
+}
+
+// ctRecord is a CloudTrail record, or one of its wrappers (LookupEvents,
+// EventBridge). Field names match case-insensitively, which also reads
+// Athena's lower-case columns and the LookupEvents PascalCase wrapper.
+type ctRecord struct {
+	EventTime           string       `json:"eventTime"`
+	Timestamp           string       `json:"@timestamp"`
+	EventSource         string       `json:"eventSource"`
+	EventName           string       `json:"eventName"`
+	AWSRegion           string       `json:"awsRegion"`
+	SourceIPAddress     string       `json:"sourceIPAddress"`
+	UserAgent           string       `json:"userAgent"`
+	UserIdentity        ctIdentity   `json:"userIdentity"`
+	RequestParameters   ctParams     `json:"requestParameters"`
+	ResponseElements    ctResponse   `json:"responseElements"`
+	AdditionalEventData ctAdditional `json:"additionalEventData"`
+	ErrorCode           string       `json:"errorCode"`
+	ErrorMessage        string       `json:"errorMessage"`
+	RequestID           string       `json:"requestID"`
+	EventID             string       `json:"eventID"`
+	RecipientAccountID  string       `json:"recipientAccountId"`
+	Resources           []ctResource `json:"resources"`
+
+	// LookupEvents wrapper: EventId, EventName, EventTime and Resources
+	// land in the fields above; the record itself is a JSON string.
+	CloudTrailEvent string `json:"CloudTrailEvent"`
+
+	// EventBridge wrapper.
+	DetailType string   `json:"detail-type"`
+	Detail     flexJSON `json:"detail"`
+	Account    string   `json:"account"`
+	Time       string   `json:"time"`
+}
+
+type ctIdentity struct {
+	Type           string `json:"type"`
+	PrincipalID    string `json:"principalId"`
+	ARN            string `json:"arn"`
+	AccountID      string `json:"accountId"`
+	AccessKeyID    string `json:"accessKeyId"`
+	UserName       string `json:"userName"`
+	InvokedBy      string `json:"invokedBy"`
+	SessionContext *struct {
+		SessionIssuer struct {
+			ARN string `json:"arn"`
+		} `json:"sessionIssuer"`
+	} `json:"sessionContext"`
+	OnBehalfOf struct {
+		UserID string `json:"userId"`
+	} `json:"onBehalfOf"`
+}
+
+// ctParams holds the requestParameters that name a target. Values are
+// flexString: services reuse names with other types (DynamoDB's "key" is
+// an object).
+type ctParams struct {
+	BucketName   flexString `json:"bucketName"`
+	Key          flexString `json:"key"`
+	RoleARN      flexString `json:"roleArn"`
+	UserName     flexString `json:"userName"`
+	RoleName     flexString `json:"roleName"`
+	GroupName    flexString `json:"groupName"`
+	PolicyARN    flexString `json:"policyArn"`
+	FunctionName flexString `json:"functionName"`
+	SecretID     flexString `json:"secretId"`
+	KeyID        flexString `json:"keyId"`
+	InstanceID   flexString `json:"instanceId"`
+}
+
+type ctResponse struct {
+	Credentials struct {
+		AccessKeyID string `json:"accessKeyId"`
+		Expiration  string `json:"expiration"`
+	} `json:"credentials"`
+	AccessKey struct {
+		AccessKeyID string `json:"accessKeyId"`
+		UserName    string `json:"userName"`
+	} `json:"accessKey"`
+	ConsoleLogin   string `json:"ConsoleLogin"`
+	AssumedRoleUser struct {
+		ARN string `json:"arn"`
+	} `json:"assumedRoleUser"`
+}
+
+type ctAdditional struct {
+	MFAUsed string `json:"MFAUsed"`
+}
+
+type ctResource struct {
+	ARN          string `json:"ARN"`
+	AccountID    string `json:"accountId"`
+	Type         string `json:"type"`
+	ResourceName string `json:"ResourceName"`
+	ResourceType string `json:"ResourceType"`
+}
+
+// decodeCT decodes one record. The fast path is a typed decode; when a
+// field has another type than CloudTrail's own (Lake and Athena give nested
+// objects as JSON strings, EventBridge "resources" is a list of ARNs), the
+// lenient path decodes member by member.
+func decodeCT(b []byte, r *ctRecord) error {
+	*r = ctRecord{}
+	if err := json.Unmarshal(b, r); err == nil {
+		return nil
+	}
+	*r = ctRecord{}
+	var m map[string]flexJSON
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	str := func(v flexJSON) string {
+		var s flexString
+		if json.Unmarshal(v, &s) != nil {
+			return ""
+		}
+		return string(s)
+	}
+	for k, v := range m {
+		// Each member is decoded alone: a bad one is left empty, the rest
+		// still count. Nested values may be objects or JSON strings.
+		switch strings.ToLower(k) {
+		case "eventtime":
+			r.EventTime = str(v)
+		case "@timestamp":
+			r.Timestamp = str(v)
+		case "eventsource":
+			r.EventSource = str(v)
+		case "eventname":
+			r.EventName = str(v)
+		case "awsregion":
+			r.AWSRegion = str(v)
+		case "sourceipaddress":
+			r.SourceIPAddress = str(v)
+		case "useragent":
+			r.UserAgent = str(v)
+		case "useridentity":
+			_ = v.Decode(&r.UserIdentity)
+		case "requestparameters":
+			_ = v.Decode(&r.RequestParameters)
+		case "responseelements":
+			_ = v.Decode(&r.ResponseElements)
+		case "additionaleventdata":
+			_ = v.Decode(&r.AdditionalEventData)
+		case "errorcode":
+			r.ErrorCode = str(v)
+		case "errormessage":
+			r.ErrorMessage = str(v)
+		case "requestid":
+			r.RequestID = str(v)
+		case "eventid":
+			r.EventID = str(v)
+		case "recipientaccountid":
+			r.RecipientAccountID = str(v)
+		case "resources":
+			_ = v.Decode(&r.Resources)
+		case "cloudtrailevent":
+			r.CloudTrailEvent = str(v)
+		case "detail-type":
+			r.DetailType = str(v)
+		case "detail":
+			r.Detail = v
+		case "account":
+			r.Account = str(v)
+		case "time":
+			r.Time = str(v)
+		}
+	}
+	return nil
+}
+
+// record normalizes one record of the stream.
+func (d *ctDecoder) record(raw []byte, off int64) error {
+	w := &d.rec
+	if err := decodeCT(raw, w); err != nil {
+		return rejectf("not a CloudTrail record: %v", err)
+	}
+	rec, shape := w, d.fileShape
+	var wrapTime string // the wrapper's own time, used only when the record has none
+	switch {
+	case w.CloudTrailEvent != "":
+		if err := decodeCT([]byte(w.CloudTrailEvent), &d.inner); err != nil {
+			return rejectf("lookup-events: CloudTrailEvent is not a record: %v", err)
+		}
+		rec, shape, wrapTime = &d.inner, "lookup-events", w.EventTime
+	case len(w.Detail) > 0 && (w.DetailType != "" || w.EventName == ""):
+		if err := decodeCT(w.Detail.Bytes(), &d.inner); err != nil {
+			return rejectf("eventbridge: detail is not a record: %v", err)
+		}
+		rec, shape, wrapTime = &d.inner, "eventbridge", w.Time
+		if rec.RecipientAccountID == "" {
+			rec.RecipientAccountID = w.Account
+		}
+	case shape == "":
+		shape = "ndjson"
+		if w.EventTime == "" && w.Timestamp != "" {
+			shape = "logstash"
+		} else if ctLooksLake(raw, w) {
+			shape = "lake"
+		}
+	}
+	if rec.EventName == "" && rec.EventSource == "" {
+		return rejectf("not a CloudTrail record: no eventName or eventSource")
+	}
+
+	e := &d.ev
+	*e = newEvent(d.name, shape, d.src, off, raw)
+	ts := rec.EventTime
+	if ts == "" {
+		ts = rec.Timestamp // Logstash drops eventTime
+	}
+	if ts == "" {
+		ts = wrapTime // LookupEvents EventTime carries its own offset
+	}
+	t, err := parseTime(ts)
+	if err != nil {
+		return rejectErr(fmt.Errorf("eventTime: %w", err))
+	}
+	e.Time = t
+	if rec.EventID != "" {
+		e.ID = lower(rec.EventID)
+	} else if w.EventID != "" {
+		e.ID = lower(w.EventID)
+	}
+	e.Action = rec.EventName
+	e.ResourceApp = rec.EventSource
+	e.SrcIP = cleanIP(rec.SourceIPAddress)
+	e.UserAgent = rec.UserAgent
+	e.CorrelationID = rec.RequestID
+	e.Tenant = rec.RecipientAccountID
+	ctActor(e, &rec.UserIdentity)
+	if e.ActorTenant == e.Tenant {
+		e.ActorTenant = ""
+	}
+	ctCredential(e, &rec.UserIdentity)
+
+	e.Outcome = timeline.OutcomeSuccess
+	switch {
+	case rec.ErrorCode != "":
+		e.Outcome, e.Reason = timeline.OutcomeFailure, rec.ErrorCode
+	case rec.ErrorMessage != "":
+		e.Outcome, e.Reason = timeline.OutcomeFailure, rec.ErrorMessage
+	case strings.EqualFold(rec.ResponseElements.ConsoleLogin, "Failure"):
+		e.Outcome = timeline.OutcomeFailure
+	}
+	e.Category = ctCategory(rec)
+	switch {
+	case ctIssuesToken(rec.EventName):
+		if id := rec.ResponseElements.Credentials.AccessKeyID; id != "" {
+			e.IssuedKind, e.IssuedID = timeline.IssuedToken, id
+		}
+	case rec.EventName == "CreateAccessKey":
+		if id := rec.ResponseElements.AccessKey.AccessKeyID; id != "" {
+			e.IssuedKind, e.IssuedID = timeline.IssuedKey, id
+		}
+	}
+	ctTarget(e, rec)
+	e.Message = ctMessage(e, rec)
+	if err := finish(e); err != nil {
+		return err
+	}
+	return d.out.Emit(e)
+}
+
+// ctLooksLake tells a CloudTrail Lake or Athena result row from a plain
+// record: a space instead of "T" in eventTime, or Athena's lower-case
+// column names.
+func ctLooksLake(raw []byte, r *ctRecord) bool {
+	if len(r.EventTime) > 10 && r.EventTime[10] == ' ' {
+		return true
+	}
+	return bytes.Contains(raw, []byte(`"eventtime"`))
+}
+
+// ctActor maps userIdentity to actor and actor kind. The ARN is the
+// principal where there is one; ARNs keep their case (they are
+// case-sensitive), account ids are digits.
+func ctActor(e *timeline.Event, u *ctIdentity) {
+	e.ActorTenant = u.AccountID
+	first := func(v ...string) string {
+		for _, s := range v {
+			if s != "" {
+				return s
+			}
+		}
+		return ""
+	}
+	switch u.Type {
+	case "IAMUser", "FederatedUser", "SAMLUser", "WebIdentityUser":
+		e.Actor, e.ActorKind = first(u.ARN, u.UserName, u.PrincipalID), timeline.ActorUser
+	case "AssumedRole":
+		e.Actor, e.ActorKind = first(u.ARN, u.PrincipalID), timeline.ActorRole
+	case "Root":
+		e.Actor, e.ActorKind = first(u.ARN, u.AccountID), timeline.ActorRoot
+	case "AWSService":
+		e.Actor, e.ActorKind = first(u.InvokedBy, u.PrincipalID), timeline.ActorService
+	case "AWSAccount":
+		// Another account's principal (or an anonymous S3 caller).
+		e.Actor = first(u.PrincipalID, u.AccountID)
+		e.ActorKind = timeline.ActorUnknown
+		if u.AccountID == "ANONYMOUS_PRINCIPAL" {
+			e.Actor, e.ActorKind, e.ActorTenant = "ANONYMOUS_PRINCIPAL", timeline.ActorAnonymous, ""
+		}
+	case "IdentityCenterUser":
+		e.Actor, e.ActorKind = lower(first(u.OnBehalfOf.UserID, u.UserName, u.PrincipalID)), timeline.ActorUser
+	case "":
+		if u.InvokedBy != "" {
+			e.Actor, e.ActorKind = u.InvokedBy, timeline.ActorService
+		}
+	default: // "Unknown" and future types
+		e.Actor, e.ActorKind = first(u.ARN, u.UserName, u.PrincipalID), timeline.ActorUnknown
+	}
+	if e.Actor == "" && e.ActorKind != "" && e.ActorKind != timeline.ActorAnonymous {
+		e.ActorKind = timeline.ActorUnknown
+	}
+}
+
+// ctCredential sorts userIdentity.accessKeyId into key or token: AKIA… is a
+// long-term IAM key, ASIA… an STS temporary credential. Ids with neither
+// prefix (test data, old records) go by the identity: role and federated
+// sessions, and console sessions (a sessionContext), are temporary.
+func ctCredential(e *timeline.Event, u *ctIdentity) {
+	id := u.AccessKeyID
+	switch {
+	case id == "":
+	case strings.HasPrefix(id, "AKIA"):
+		e.KeyID = id
+	case strings.HasPrefix(id, "ASIA"):
+		e.TokenID = id
+	case u.Type == "AssumedRole" || u.Type == "FederatedUser" || u.SessionContext != nil:
+		e.TokenID = id
+	default:
+		e.KeyID = id
+	}
+}
+
+// ctIssuesToken reports whether an STS call returns temporary credentials.
+func ctIssuesToken(name string) bool {
+	return strings.HasPrefix(name, "AssumeRole") || name == "GetSessionToken" || name == "GetFederationToken"
+}
+
+// ctCategory classifies by service and operation.
+func ctCategory(r *ctRecord) timeline.Category {
+	n := r.EventName
+	switch {
+	case n == "ConsoleLogin" || n == "CheckMfa" || n == "SwitchRole" || n == "ExternalIdPDirectoryLogin" || n == "UserAuthentication" || n == "CredentialChallenge":
+		return timeline.CategorySignin
+	case ctIssuesToken(n) || n == "GetRoleCredentials" || n == "CreateToken" || n == "GetSigninToken":
+		return timeline.CategoryToken
+	}
+	svc := strings.TrimSuffix(r.EventSource, ".amazonaws.com")
+	switch svc {
+	case "iam":
+		for _, s := range [...]string{"AccessKey", "LoginProfile", "SigningCertificate", "SSHPublicKey", "ServiceSpecificCredential", "MFADevice", "ChangePassword", "VirtualMFADevice"} {
+			if strings.Contains(n, s) {
+				return timeline.CategoryCredential
+			}
+		}
+		return timeline.CategoryAdmin
+	case "organizations", "sso", "sso-directory", "identitystore", "cloudtrail", "account", "controltower":
+		return timeline.CategoryAdmin
+	case "s3":
+		switch n {
+		case "GetObject", "PutObject", "CopyObject", "DeleteObject", "DeleteObjects", "HeadObject", "GetObjectAcl",
+			"PutObjectAcl", "RestoreObject", "SelectObjectContent", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload":
+			return timeline.CategoryFile
+		}
+	}
+	if svc == "" {
+		return timeline.CategoryOther
+	}
+	return timeline.CategoryResource
+}
+
+// ctTarget picks what was acted on: the most specific resources[] entry,
+// else the request parameters that name one. An S3 bucket or object with
+// no ARN gets its ARN from its name (S3 ARNs carry no account or region;
+// the partition follows the region).
+func ctTarget(e *timeline.Event, r *ctRecord) {
+	best := -1
+	for i, res := range r.Resources {
+		if res.ARN == "" {
+			continue
+		}
+		if best < 0 || res.Type == "AWS::S3::Object" {
+			best = i
+		}
+	}
+	if best >= 0 {
+		res := r.Resources[best]
+		e.Target, e.TargetKind = res.ARN, ctKindOfARN(res.ARN)
+		return
+	}
+	p := &r.RequestParameters
+	set := func(v string, k timeline.EntityKind) bool {
+		if v == "" || strings.HasPrefix(v, "{") || strings.HasPrefix(v, "[") {
+			return false
+		}
+		e.Target, e.TargetKind = v, string(k)
+		return true
+	}
+	switch {
+	case set(string(p.RoleARN), timeline.KindIdentity):
+	case p.BucketName != "":
+		arn := ctPartition(r.AWSRegion) + ":s3:::" + string(p.BucketName)
+		if k := string(p.Key); k != "" && !strings.HasPrefix(k, "{") {
+			arn += "/" + k
+		}
+		set(arn, timeline.KindResource)
+	case set(string(p.UserName), timeline.KindIdentity):
+	case set(r.ResponseElements.AccessKey.UserName, timeline.KindIdentity):
+	case set(string(p.RoleName), timeline.KindIdentity):
+	case set(string(p.PolicyARN), timeline.KindResource):
+	case set(string(p.GroupName), timeline.KindResource):
+	case set(string(p.FunctionName), timeline.KindResource):
+	case set(string(p.SecretID), timeline.KindResource):
+	case set(string(p.KeyID), timeline.KindResource):
+	case set(string(p.InstanceID), timeline.KindResource):
+	}
+}
+
+// ctKindOfARN: IAM users and roles and STS sessions are identities.
+func ctKindOfARN(arn string) string {
+	if strings.Contains(arn, ":iam::") && (strings.Contains(arn, ":user/") || strings.Contains(arn, ":role/") || strings.HasSuffix(arn, ":root")) ||
+		strings.Contains(arn, ":sts::") {
+		return string(timeline.KindIdentity)
+	}
+	return string(timeline.KindResource)
+}
+
+// ctPartition returns the ARN partition prefix for a region.
+func ctPartition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "arn:aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "arn:aws-us-gov"
+	}
+	return "arn:aws"
+}
+
+// ctMessage writes the one readable line.
+func ctMessage(e *timeline.Event, r *ctRecord) string {
+	var b strings.Builder
+	b.Grow(128)
+	if e.Actor != "" {
+		b.WriteString(e.Actor)
+	} else {
+		b.WriteString("unknown principal")
+	}
+	b.WriteByte(' ')
+	b.WriteString(r.EventName)
+	if e.Target != "" {
+		b.WriteByte(' ')
+		b.WriteString(e.Target)
+	}
+	if r.EventSource != "" {
+		b.WriteString(" (")
+		b.WriteString(r.EventSource)
+		b.WriteByte(')')
+	}
+	if e.SrcIP != "" {
+		b.WriteString(" from ")
+		b.WriteString(e.SrcIP)
+	}
+	if e.KeyID != "" {
+		b.WriteString(" with key ")
+		b.WriteString(e.KeyID)
+	} else if e.TokenID != "" {
+		b.WriteString(" with session credential ")
+		b.WriteString(e.TokenID)
+	}
+	if e.IssuedID != "" {
+		fmt.Fprintf(&b, "; issued %s %s", e.IssuedKind, e.IssuedID)
+		if exp := r.ResponseElements.Credentials.Expiration; exp != "" && e.IssuedKind == timeline.IssuedToken {
+			if t, err := parseTime(exp); err == nil {
+				b.WriteString(" expiring ")
+				b.WriteString(t.Format(time.RFC3339))
+			}
+		}
+	}
+	if r.ResponseElements.ConsoleLogin != "" {
+		b.WriteString("; console login ")
+		b.WriteString(r.ResponseElements.ConsoleLogin)
+		if r.AdditionalEventData.MFAUsed != "" {
+			b.WriteString(", MFA ")
+			b.WriteString(r.AdditionalEventData.MFAUsed)
+		}
+	}
+	if e.Outcome == timeline.OutcomeFailure {
+		b.WriteString(": failed")
+		if r.ErrorCode != "" {
+			b.WriteByte(' ')
+			b.WriteString(r.ErrorCode)
+		}
+		if r.ErrorMessage != "" {
+			b.WriteString(" (")
+			b.WriteString(truncate(r.ErrorMessage, 200))
+			b.WriteByte(')')
+		}
+	}
+	return b.String()
+}
