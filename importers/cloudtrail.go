@@ -197,7 +197,7 @@ type ctResponse struct {
 		AccessKeyID string `json:"accessKeyId"`
 		UserName    string `json:"userName"`
 	} `json:"accessKey"`
-	ConsoleLogin   string `json:"ConsoleLogin"`
+	ConsoleLogin    string `json:"ConsoleLogin"`
 	AssumedRoleUser struct {
 		ARN string `json:"arn"`
 	} `json:"assumedRoleUser"`
