@@ -1,0 +1,433 @@
+package importers
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/causeway-ir/causeway/timeline"
+)
+
+// Sink receives what an import produces: *timeline.Run implements it.
+type Sink interface {
+	Add(e *timeline.Event) (timeline.AddResult, error)
+	Reject(err *timeline.ParseError) error
+	AddFile(f timeline.FileRecord)
+}
+
+// Options configures Import.
+type Options struct {
+	// Importers is the detection table; All() when nil.
+	Importers []timeline.Importer
+	// Stdin is read for the path "-".
+	Stdin io.Reader
+	// Progress, when set, is called as bytes are read (for a progress bar).
+	Progress *Progress
+	// MaxDecompressed bounds the bytes one compressed file may expand to
+	// (a zip or gzip bomb); 0 means 64 GiB.
+	MaxDecompressed int64
+}
+
+// Progress counts the bytes read of all inputs; a progress bar polls it.
+type Progress struct {
+	Total  atomic.Int64 // bytes of all inputs on disk
+	Done   atomic.Int64 // bytes read so far
+	Events atomic.Int64 // events stored or found duplicate
+}
+
+// FileResult is the outcome for one input file (or zip member).
+type FileResult struct {
+	Path       string   `json:"path"`
+	Importer   string   `json:"importer"`
+	Shape      string   `json:"shape"`
+	Read       int64    `json:"read"`
+	Imported   int64    `json:"imported"`
+	Duplicates int64    `json:"duplicates"`
+	Rejected   int64    `json:"rejected"`
+	Collisions int64    `json:"id_collisions,omitempty"`
+	Error      string   `json:"error"`
+	Notes      []string `json:"notes,omitempty"`
+	Size       int64    `json:"-"`
+	SHA256     string   `json:"-"`
+}
+
+// Failed reports whether the file was unrecognized or unreadable.
+func (r *FileResult) Failed() bool { return r.Error != "" }
+
+// Import reads every path (files, directories recursively, "-" for stdin),
+// opens gzip and zip transparently, detects each file's source by content
+// and streams its records into sink. A file that no importer recognizes or
+// that cannot be read is reported in its FileResult and the others still
+// import. The error is for what stops everything: cancellation or a
+// failing sink.
+func Import(ctx context.Context, sink Sink, paths []string, opts Options) ([]FileResult, error) {
+	if opts.Importers == nil {
+		opts.Importers = All()
+	}
+	if opts.MaxDecompressed <= 0 {
+		opts.MaxDecompressed = 64 << 30
+	}
+	if opts.Progress == nil {
+		opts.Progress = &Progress{}
+	}
+	inputs, results := collect(paths)
+	for _, in := range inputs {
+		opts.Progress.Total.Add(in.size)
+	}
+	for _, in := range inputs {
+		if err := ctx.Err(); err != nil {
+			return results, err
+		}
+		rs, err := importPath(ctx, sink, in, &opts)
+		results = append(results, rs...)
+		if err != nil {
+			return results, err
+		}
+	}
+	return results, nil
+}
+
+type input struct {
+	path string // as the user named it (or found under a named directory)
+	size int64
+}
+
+// collect expands directories into their files, in lexical order. Paths
+// that cannot be read become failed results right away.
+func collect(paths []string) ([]input, []FileResult) {
+	var ins []input
+	var bad []FileResult
+	for _, p := range paths {
+		if p == "-" {
+			ins = append(ins, input{path: "-"})
+			continue
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			bad = append(bad, FileResult{Path: p, Error: fmt.Sprintf("cannot read: %v", unwrapPathError(err))})
+			continue
+		}
+		if !st.IsDir() {
+			ins = append(ins, input{path: p, size: st.Size()})
+			continue
+		}
+		// WalkDir does not follow symbolic links, so a link loop cannot
+		// trap it; a link to a file is read as that file.
+		err = filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
+			if err != nil {
+				bad = append(bad, FileResult{Path: q, Error: fmt.Sprintf("cannot read: %v", unwrapPathError(err))})
+				return nil
+			}
+			if d.IsDir() {
+				return nil
+			}
+			st, err := os.Stat(q)
+			if err != nil {
+				bad = append(bad, FileResult{Path: q, Error: fmt.Sprintf("cannot read: %v", unwrapPathError(err))})
+				return nil
+			}
+			if st.IsDir() {
+				return nil // a link to a directory: not followed
+			}
+			ins = append(ins, input{path: q, size: st.Size()})
+			return nil
+		})
+		if err != nil {
+			bad = append(bad, FileResult{Path: p, Error: err.Error()})
+		}
+	}
+	return ins, bad
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// importPath imports one file: its hash first (chain of custody: the hash
+// of the file as it is on disk), then its content.
+func importPath(ctx context.Context, sink Sink, in input, opts *Options) ([]FileResult, error) {
+	path := in.path
+	if path == "-" {
+		tmp, err := spool(opts.Stdin)
+		if err != nil {
+			return []FileResult{{Path: "-", Error: fmt.Sprintf("cannot read standard input: %v", err)}}, nil
+		}
+		defer os.Remove(tmp)
+		path = tmp
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return []FileResult{{Path: in.path, Error: fmt.Sprintf("cannot read: %v", unwrapPathError(err))}}, nil
+	}
+	defer f.Close()
+	sum, size, err := hashFile(f)
+	if err != nil {
+		return []FileResult{{Path: in.path, Error: fmt.Sprintf("cannot read: %v", unwrapPathError(err))}}, nil
+	}
+	var magic [4]byte
+	n, _ := f.ReadAt(magic[:], 0)
+	if n == 4 && string(magic[:]) == "PK\x03\x04" {
+		zr, err := zip.NewReader(f, size)
+		if err != nil {
+			opts.Progress.Done.Add(size)
+			return []FileResult{{Path: in.path, Size: size, SHA256: sum, Error: fmt.Sprintf("unreadable zip archive: %v", err)}}, nil
+		}
+		return importZip(ctx, sink, in.path, zr, size, opts)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return []FileResult{{Path: in.path, Error: err.Error()}}, nil
+	}
+	cr := &countingReader{r: f, p: opts.Progress}
+	res, err := importStream(ctx, sink, in.path, sum, size, cr, opts)
+	return []FileResult{res}, err
+}
+
+// spool copies standard input to a temporary file, so that it can be
+// hashed before it is imported and opened as a zip.
+func spool(r io.Reader) (string, error) {
+	if r == nil {
+		return "", errors.New("no standard input")
+	}
+	f, err := os.CreateTemp("", "causeway-stdin-*")
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), f.Close()
+}
+
+func hashFile(f *os.File) (string, int64, error) {
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// importZip imports each member of a zip archive as a file of its own,
+// named archive!member, hashed on its own content.
+func importZip(ctx context.Context, sink Sink, name string, zr *zip.Reader, size int64, opts *Options) ([]FileResult, error) {
+	var out []FileResult
+	files := slices.Clone(zr.File)
+	slices.SortFunc(files, func(a, b *zip.File) int { return strings.Compare(a.Name, b.Name) })
+	for _, zf := range files {
+		if zf.FileInfo().IsDir() {
+			continue
+		}
+		member := name + "!" + zf.Name
+		sum, msize, err := hashZipMember(zf, opts.MaxDecompressed)
+		if err != nil {
+			out = append(out, FileResult{Path: member, Error: fmt.Sprintf("unreadable zip member: %v", err)})
+			continue
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			out = append(out, FileResult{Path: member, Error: fmt.Sprintf("unreadable zip member: %v", err)})
+			continue
+		}
+		res, err := importStream(ctx, sink, member, sum, msize, rc, opts)
+		rc.Close()
+		out = append(out, res)
+		if err != nil {
+			return out, err
+		}
+	}
+	opts.Progress.Done.Add(size)
+	return out, nil
+}
+
+func hashZipMember(zf *zip.File, limit int64) (string, int64, error) {
+	rc, err := zf.Open()
+	if err != nil {
+		return "", 0, err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, io.LimitReader(rc, limit+1))
+	if err != nil {
+		return "", 0, err
+	}
+	if n > limit {
+		return "", 0, fmt.Errorf("expands past %d bytes: refusing a likely zip bomb", limit)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// errTooBig is returned by limitReader past its limit.
+var errTooBig = errors.New("decompressed size past the limit: refusing a likely decompression bomb")
+
+type limitReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, errTooBig
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
+// importStream detects the source of one stream (decompressing gzip) and
+// imports it.
+func importStream(ctx context.Context, sink Sink, name, sum string, size int64, r io.Reader, opts *Options) (FileResult, error) {
+	res := FileResult{Path: name, Size: size, SHA256: sum}
+	br := bufio.NewReaderSize(r, 256<<10)
+	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			res.Error = fmt.Sprintf("unreadable gzip: %v", err)
+			return res, nil
+		}
+		defer zr.Close()
+		br = bufio.NewReaderSize(&limitReader{r: zr, left: opts.MaxDecompressed}, 256<<10)
+	}
+	head, err := br.Peek(headSize)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		res.Error = fmt.Sprintf("cannot read: %v", err)
+		return res, nil
+	}
+	if len(bytes.TrimSpace(stripBOM(head))) == 0 {
+		res.Error = "empty file: nothing to import"
+		return res, nil
+	}
+	base := filepath.Base(name)
+	var imp timeline.Importer
+	for _, cand := range opts.Importers {
+		if cand.Match(base, head) {
+			imp = cand
+			break
+		}
+	}
+	if imp == nil {
+		res.Error = "unrecognized: no importer knows this content (" + describeHead(head) + ")"
+		return res, nil
+	}
+	res.Importer = imp.Name()
+	fe := &fileEmitter{sink: sink, res: &res, progress: opts.Progress}
+	src := timeline.Source{File: name, SHA256: sum}
+	err = imp.Import(ctx, br, src, fe)
+	res.Shape = strings.Join(fe.shapes, ",")
+	res.Read = res.Imported + res.Duplicates + res.Rejected
+	sink.AddFile(timeline.FileRecord{
+		Path: name, Size: size, SHA256: sum, Importer: res.Importer, Shape: res.Shape, Read: res.Read,
+		Imported: res.Imported, Duplicates: res.Duplicates, Rejected: res.Rejected, Collisions: res.Collisions, Notes: res.Notes,
+	})
+	switch {
+	case err == nil:
+	case fe.sinkErr != nil:
+		return res, fe.sinkErr
+	case ctx.Err() != nil:
+		return res, ctx.Err()
+	default:
+		// The file could not be read to its end: what was read is kept,
+		// and the file is reported as failed.
+		res.Error = fmt.Sprintf("read failed after %d records: %v", res.Read, err)
+	}
+	return res, nil
+}
+
+// describeHead says in a few words what an unrecognized file starts with.
+func describeHead(head []byte) string {
+	h := bytes.TrimSpace(stripBOM(head))
+	line, _, _ := bytes.Cut(h, []byte("\n"))
+	line = bytes.TrimSpace(line)
+	if len(line) > 60 {
+		line = line[:60]
+	}
+	var b strings.Builder
+	for _, r := range string(line) {
+		if r < 0x20 || r == 0x7f || r == 0xfffd || (r >= 0x80 && r < 0xa0) {
+			b.WriteByte('.')
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return fmt.Sprintf("starts with %q", b.String())
+}
+
+// fileEmitter counts one file's results on their way into the sink.
+type fileEmitter struct {
+	sink     Sink
+	res      *FileResult
+	shapes   []string
+	progress *Progress
+	sinkErr  error
+}
+
+func (f *fileEmitter) Emit(e *timeline.Event) error {
+	if !slices.Contains(f.shapes, e.Shape) {
+		f.shapes = append(f.shapes, e.Shape)
+	}
+	r, err := f.sink.Add(e)
+	if err != nil {
+		if errors.Is(err, timeline.ErrMissingID) || errors.Is(err, timeline.ErrMissingTime) ||
+			errors.Is(err, timeline.ErrMissingSource) || errors.Is(err, timeline.ErrBadValue) {
+			// An importer emitted an invalid event: keep it as a reject.
+			return f.Reject(&timeline.ParseError{Importer: e.Source, File: e.File, Offset: e.Offset, Err: err, Raw: []byte(e.Raw)})
+		}
+		f.sinkErr = err
+		return err
+	}
+	f.progress.Events.Add(1)
+	switch r {
+	case timeline.Added:
+		f.res.Imported++
+	case timeline.Duplicate:
+		f.res.Duplicates++
+	case timeline.Collision:
+		f.res.Imported++
+		f.res.Collisions++
+	}
+	return nil
+}
+
+func (f *fileEmitter) Reject(pe *timeline.ParseError) error {
+	f.res.Rejected++
+	if err := f.sink.Reject(pe); err != nil {
+		f.sinkErr = err
+		return err
+	}
+	return nil
+}
+
+func (f *fileEmitter) Note(msg string) { f.res.Notes = append(f.res.Notes, msg) }
+
+// countingReader reports bytes read to the progress counters.
+type countingReader struct {
+	r io.Reader
+	p *Progress
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.p.Done.Add(int64(n))
+	return n, err
+}
