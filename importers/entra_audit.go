@@ -177,7 +177,7 @@ func mapAudit(e *timeline.Event, env, in *directoryAudit, shape string) error {
 	case by.User != nil && (by.User.UserPrincipalName != "" || by.User.ID != ""):
 		e.Actor = lower(firstNonEmpty(string(by.User.UserPrincipalName), string(by.User.ID)))
 		e.ActorKind = timeline.ActorUser
-		e.SrcIP = cleanIP(string(by.User.IPAddress))
+		e.SrcIP = msIP(string(by.User.IPAddress))
 		if home := lower(string(by.User.HomeTenantID)); home != "" && home != e.Tenant {
 			e.ActorTenant = home
 		}
@@ -191,10 +191,7 @@ func mapAudit(e *timeline.Event, env, in *directoryAudit, shape string) error {
 		e.AppName = string(by.App.DisplayName)
 	}
 	if e.SrcIP == "" {
-		e.SrcIP = cleanIP(string(env.CallerIPAddress))
-	}
-	if e.SrcIP == "0.0.0.0" {
-		e.SrcIP = "" // Entra's placeholder for "no address"
+		e.SrcIP = msIP(string(env.CallerIPAddress))
 	}
 
 	var details []keyValue

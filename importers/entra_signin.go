@@ -274,7 +274,7 @@ func mapSignin(e *timeline.Event, env, in *signIn, shape string) error {
 		e.CorrelationID = lower(string(env.CorrelationID))
 	}
 	e.KeyID = lower(firstNonEmpty(string(in.ServicePrincipalCredentialKeyID), string(in.ServicePrincipalCredentialThumbprint)))
-	e.SrcIP = cleanIP(firstNonEmpty(string(in.IPAddress), string(env.CallerIPAddress)))
+	e.SrcIP = msIP(firstNonEmpty(string(in.IPAddress), string(env.CallerIPAddress)))
 	e.UserAgent = string(in.UserAgent)
 	e.Country = signinCountry(env, in, sentinel)
 
@@ -641,6 +641,16 @@ func isBase64URL(s string) bool {
 		}
 	}
 	return true
+}
+
+// msIP cleans a Microsoft client address (cleanIP) and drops 0.0.0.0,
+// which Entra and the UAL write when they have no address.
+func msIP(s string) string {
+	ip := cleanIP(s)
+	if ip == "0.0.0.0" {
+		return ""
+	}
+	return ip
 }
 
 // isSigninCategory reports whether c names a sign-in log category or table.

@@ -1,0 +1,778 @@
+package importers
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/causeway-ir/causeway/timeline"
+)
+
+// m365UAL imports the Microsoft 365 Unified Audit Log (formats.md §3):
+// Management Activity API records (JSON array or NDJSON), Search-
+// UnifiedAuditLog | Export-Csv, the Purview portal CSV, the Sentinel
+// OfficeActivity table and Elastic exports that keep the record in
+// event.original. MailItemsAccessed and the other Exchange operations of
+// formats.md §3c–3d get mailbox targets and their token, session and app
+// join keys.
+type m365UAL struct{}
+
+var _ timeline.Importer = m365UAL{}
+
+// Name implements timeline.Importer.
+func (m365UAL) Name() string { return "m365.ual" }
+
+// Match implements timeline.Importer: AuditData records (CreationTime with
+// Operation and a UAL common field), OfficeActivity rows, or a CSV whose
+// header has AuditData beside CreationDate.
+func (m365UAL) Match(_ string, head []byte) bool {
+	switch firstNonSpace(head) {
+	case '{', '[':
+		if headHasAny(head, "OfficeWorkload", "OfficeId") && headHasKey(head, "Operation") {
+			return true
+		}
+		return headHasKey(head, "CreationTime") && headHasKey(head, "Operation") &&
+			headHasAny(head, "RecordType", "Workload", "UserKey", "OrganizationId")
+	case 0:
+		return false
+	}
+	h := csvHeaderNorm(head)
+	return h["auditdata"] && h["creationdate"]
+}
+
+// ualRecord is a UAL AuditData object (formats.md §3b). Through
+// case-insensitive decoding it also reads an OfficeActivity row, whose
+// renamed columns are named here too, and an Elastic document's event.
+type ualRecord struct {
+	CreationTime        flexString `json:"CreationTime"`
+	ID                  flexString `json:"Id"`
+	Operation           flexString `json:"Operation"`
+	OrganizationID      flexString `json:"OrganizationId"`
+	RecordType          flexString `json:"RecordType"`
+	ResultStatus        flexString `json:"ResultStatus"`
+	UserType            flexString `json:"UserType"`
+	Workload            flexString `json:"Workload"`
+	ClientIP            flexString `json:"ClientIP"`
+	ClientIPAddress     flexString `json:"ClientIPAddress"`
+	ActorIPAddress      flexString `json:"ActorIpAddress"`
+	ObjectID            flexString `json:"ObjectId"`
+	UserID              flexString `json:"UserId"`
+	AppID               flexString `json:"AppId"`
+	ClientAppID         flexString `json:"ClientAppId"`
+	ClientAppName       flexString `json:"ClientAppName"`
+	ApplicationID       flexString `json:"ApplicationId"`
+	ClientInfoString    flexString `json:"ClientInfoString"`
+	UserAgent           flexString `json:"UserAgent"`
+	SessionID           flexString `json:"SessionId"`
+	MailboxOwnerUPN     flexString `json:"MailboxOwnerUPN"`
+	OperationCount      flexString `json:"OperationCount"`
+	TokenTenantID       flexString `json:"TokenTenantId"`
+	InterSystemsID      flexString `json:"InterSystemsId"`
+	ErrorNumber         flexString `json:"ErrorNumber"`
+	LogonError          flexString `json:"LogonError"`
+	SendAsUserSMTP      flexString `json:"SendAsUserSmtp"`
+	SendOnBehalfOfSMTP  flexString `json:"SendOnBehalfOfUserSmtp"`
+	AppAccessContext    flexJSON   `json:"AppAccessContext"`
+	Folders             flexJSON   `json:"Folders"`
+	OperationProperties flexJSON   `json:"OperationProperties"`
+	Parameters          flexJSON   `json:"Parameters"`
+	ExtendedProperties  flexJSON   `json:"ExtendedProperties"`
+	DeviceProperties    flexJSON   `json:"DeviceProperties"`
+	ModifiedProperties  flexJSON   `json:"ModifiedProperties"`
+	Item                flexJSON   `json:"Item"`
+	AffectedItems       flexJSON   `json:"AffectedItems"`
+
+	// Sentinel OfficeActivity columns (formats.md §3a).
+	OfficeID           flexString `json:"OfficeId"`
+	OfficeTenantID     flexString `json:"OfficeTenantId"`
+	OfficeWorkload     flexString `json:"OfficeWorkload"`
+	ClientIPAddressCol flexString `json:"Client_IPAddress"`
+	TimeGenerated      flexString `json:"TimeGenerated"`
+	Type               flexString `json:"Type"`
+
+	// Elastic documents: {"event":{"original":"<AuditData>"}}.
+	Event flexJSON `json:"event"`
+}
+
+// ualAccessContext is AppAccessContext.
+type ualAccessContext struct {
+	AADSessionID  flexString `json:"AADSessionId"`
+	CorrelationID flexString `json:"CorrelationId"`
+	UniqueTokenID flexString `json:"UniqueTokenId"`
+	ClientAppID   flexString `json:"ClientAppId"`
+	ClientAppName flexString `json:"ClientAppName"`
+}
+
+// nameValue is a Parameters, OperationProperties, ExtendedProperties or
+// DeviceProperties entry; ModifiedProperties add the old value.
+type nameValue struct {
+	Name     flexString `json:"Name"`
+	Value    flexString `json:"Value"`
+	NewValue flexString `json:"NewValue"`
+	OldValue flexString `json:"OldValue"`
+}
+
+// ualFolder is one of MailItemsAccessed's Folders.
+type ualFolder struct {
+	Path        flexString        `json:"Path"`
+	FolderItems []json.RawMessage `json:"FolderItems"`
+}
+
+// ualItem is an ExchangeItem's Item.
+type ualItem struct {
+	Subject      flexString `json:"Subject"`
+	ParentFolder struct {
+		Path flexString `json:"Path"`
+	} `json:"ParentFolder"`
+}
+
+// Import implements timeline.Importer.
+func (imp m365UAL) Import(ctx context.Context, r io.Reader, src timeline.Source, out timeline.Emitter) error {
+	br := bufio.NewReaderSize(r, headSize)
+	head, _ := br.Peek(headSize)
+	switch firstNonSpace(head) {
+	case '{', '[':
+	case 0:
+		return nil
+	default:
+		return imp.importCSV(ctx, br, src, out)
+	}
+	var envelopes []string
+	if firstKeyIs(head, "events") {
+		envelopes = []string{"events"}
+	}
+	return streamJSON(ctx, br, envelopes, imp.Name(), src, out, func(rec []byte, off int64) error {
+		var u ualRecord
+		if err := json.Unmarshal(rec, &u); err != nil {
+			return rejectf("decode audit record: %w", err)
+		}
+		shape := "management-api"
+		if orig, ok := elasticOriginal(u.Event); ok {
+			u = ualRecord{}
+			if err := json.Unmarshal(orig, &u); err != nil {
+				return rejectf("decode event.original: %w", err)
+			}
+			shape = "elastic"
+		} else if u.OfficeWorkload != "" || u.OfficeID != "" || strings.EqualFold(string(u.Type), "OfficeActivity") {
+			shape = "sentinel"
+		}
+		e := newEvent(imp.Name(), shape, src, off, rec)
+		if err := mapUAL(&e, &u, shape, ""); err != nil {
+			return err
+		}
+		if err := finish(&e); err != nil {
+			return err
+		}
+		return out.Emit(&e)
+	})
+}
+
+// elasticOriginal returns the record text an Elastic document keeps in
+// event.original.
+func elasticOriginal(ev flexJSON) ([]byte, bool) {
+	b := ev.Bytes()
+	if !isJSONObject(b) {
+		return nil, false
+	}
+	var e struct {
+		Original flexJSON `json:"original"`
+	}
+	if json.Unmarshal(b, &e) != nil {
+		return nil, false
+	}
+	orig := e.Original.Bytes()
+	if !isJSONObject(orig) {
+		return nil, false
+	}
+	return orig, true
+}
+
+// importCSV reads Search-UnifiedAuditLog | Export-Csv output and the
+// Purview portal export. The record is the AuditData column; CreationDate
+// is culture-formatted in Export-Csv (d/M or M/d), so the time comes from
+// AuditData.CreationTime (UTC without a zone).
+func (imp m365UAL) importCSV(ctx context.Context, r io.Reader, src timeline.Source, out timeline.Emitter) error {
+	return streamCSV(ctx, r, imp.Name(), src, out, func(row *csvRow) error {
+		shape := "export-csv"
+		if _, ok := row.header["RecordId"]; ok {
+			shape = "purview-csv"
+		}
+		data := row.get("AuditData")
+		if strings.TrimSpace(data) == "" {
+			return rejectf("empty AuditData")
+		}
+		var u ualRecord
+		if err := jsonText(data).Decode(&u); err != nil {
+			return rejectf("decode AuditData: %w", err)
+		}
+		if u.Operation == "" {
+			u.Operation = flexString(row.get("Operation", "Operations"))
+		}
+		if u.UserID == "" {
+			u.UserID = flexString(row.get("UserId", "UserIds"))
+		}
+		if u.ID == "" {
+			u.ID = flexString(row.get("RecordId"))
+		}
+		fallback := ""
+		if u.CreationTime == "" {
+			// Only the Purview export documents CreationDate as US-format
+			// UTC; an Export-Csv date is trusted only in ISO form.
+			cd := strings.TrimSpace(row.get("CreationDate"))
+			if shape == "purview-csv" || (len(cd) > 10 && cd[4] == '-') {
+				fallback = cd
+			}
+		}
+		e := newEvent(imp.Name(), shape, src, row.offset, nil)
+		e.Raw = row.rawJSON()
+		if err := mapUAL(&e, &u, shape, fallback); err != nil {
+			return err
+		}
+		if err := finish(&e); err != nil {
+			return err
+		}
+		return out.Emit(&e)
+	})
+}
+
+// mapUAL fills e from an AuditData record. fallbackTime is a CSV's
+// CreationDate, used only when the record has no CreationTime.
+func mapUAL(e *timeline.Event, u *ualRecord, shape, fallbackTime string) error {
+	when := string(u.CreationTime)
+	if when == "" && shape == "sentinel" {
+		// OfficeActivity has no CreationTime column: its TimeGenerated is
+		// documented as "the date and time in UTC when the user performed
+		// the activity" (the connector copies CreationTime into it), unlike
+		// the Entra tables' ingestion-time TimeGenerated.
+		when = string(u.TimeGenerated)
+	}
+	if when == "" {
+		when = fallbackTime
+	}
+	t, err := parseTime(when)
+	if err != nil {
+		if when == "" {
+			return rejectf("no CreationTime")
+		}
+		return rejectErr(err)
+	}
+	e.Time = t
+	op := strings.TrimSpace(string(u.Operation))
+	e.Action = op
+	e.ID = lower(firstNonEmpty(string(u.ID), string(u.OfficeID)))
+
+	e.Actor = lower(string(u.UserID))
+	e.ActorKind = ualActorKind(string(u.UserType), e.Actor)
+	e.Tenant = lower(firstNonEmpty(string(u.OrganizationID), guidOnly(string(u.OfficeTenantID))))
+	if tt := lower(string(u.TokenTenantID)); tt != "" && tt != e.Tenant {
+		e.ActorTenant = tt
+	}
+	e.SrcIP = msIP(firstNonEmpty(string(u.ClientIPAddress), string(u.ClientIPAddressCol), string(u.ClientIP), string(u.ActorIPAddress)))
+
+	var ctxv ualAccessContext
+	decodeLoose(u.AppAccessContext, &ctxv)
+	var ext, dev []nameValue
+	_ = u.ExtendedProperties.Decode(&ext)
+	_ = u.DeviceProperties.Decode(&dev)
+
+	e.TokenID = normalizeUTI(string(ctxv.UniqueTokenID))
+	e.SessionID = lower(firstNonEmpty(string(ctxv.AADSessionID), string(u.SessionID), nvGet(dev, "SessionId")))
+	e.CorrelationID = lower(firstNonEmpty(string(ctxv.CorrelationID), string(u.InterSystemsID)))
+	e.AppID = lower(firstNonEmpty(string(u.ClientAppID), string(u.ApplicationID), string(ctxv.ClientAppID)))
+	e.AppName = firstNonEmpty(string(u.ClientAppName), string(ctxv.ClientAppName))
+	e.ResourceApp = lower(string(u.AppID))
+	e.UserAgent = firstNonEmpty(string(u.UserAgent), nvGet(ext, "UserAgent"), string(u.ClientInfoString))
+
+	switch strings.ToLower(strings.TrimSpace(string(u.ResultStatus))) {
+	case "succeeded", "success", "true", "partiallysucceeded":
+		e.Outcome = timeline.OutcomeSuccess
+	case "failed", "failure", "false":
+		e.Outcome = timeline.OutcomeFailure
+	}
+
+	workload := strings.ToLower(firstNonEmpty(string(u.Workload), string(u.OfficeWorkload)))
+	rt := ualRecordType(string(u.RecordType))
+	switch {
+	case op == "MailItemsAccessed":
+		mapMailItemsAccessed(e, u)
+	case isInboxRuleOp(op):
+		mapInboxRule(e, u, op)
+	case op == "Send" || op == "SendAs" || op == "SendOnBehalf":
+		mapSend(e, u, op)
+	case op == "Set-Mailbox" || op == "Set-MailboxForwarding":
+		mapSetMailbox(e, u, op)
+	case isMailboxPermissionOp(op):
+		mapMailboxPermission(e, u, op)
+	case op == "UserLoggedIn" || op == "UserLoginFailed":
+		mapUALLogin(e, u, op, ext)
+	case workload == "azureactivedirectory" || rt == 8:
+		mapUALDirectory(e, u, op)
+	case workload == "exchange" && (rt == 2 || rt == 3 || u.MailboxOwnerUPN != ""):
+		mapExchangeItem(e, u, op)
+	case workload == "sharepoint" || workload == "onedrive":
+		e.Category = timeline.CategoryFile
+		e.Target, e.TargetKind = string(u.ObjectID), string(timeline.KindResource)
+		e.Message = ualMessage(e, op+" "+string(u.ObjectID))
+	case workload == "exchange":
+		e.Category = timeline.CategoryAdmin
+		e.Target, e.TargetKind = string(u.ObjectID), targetKindFor(string(u.ObjectID))
+		e.Message = ualMessage(e, "ran "+op+onText(string(u.ObjectID)))
+	default:
+		e.Target, e.TargetKind = string(u.ObjectID), targetKindFor(string(u.ObjectID))
+		e.Message = ualMessage(e, op+onText(string(u.ObjectID)))
+	}
+	return nil
+}
+
+// mapMailItemsAccessed maps the Storm-0558 record (formats.md §3c): who
+// read which mailbox, with which app and token, Bind (items listed) or
+// Sync (whole folders).
+func mapMailItemsAccessed(e *timeline.Event, u *ualRecord) {
+	e.Category = timeline.CategoryMail
+	owner := lower(string(u.MailboxOwnerUPN))
+	e.Target, e.TargetKind = owner, string(timeline.KindMailbox)
+	var props []nameValue
+	_ = u.OperationProperties.Decode(&props)
+	access := nvGet(props, "MailAccessType")
+	throttled := strings.EqualFold(nvGet(props, "IsThrottled"), "true")
+	var folders []ualFolder
+	_ = u.Folders.Decode(&folders)
+	items := 0
+	var paths []string
+	for _, f := range folders {
+		items += len(f.FolderItems)
+		if f.Path != "" {
+			paths = append(paths, string(f.Path))
+		}
+	}
+	if items == 0 {
+		items, _ = strconv.Atoi(strings.TrimSpace(string(u.OperationCount)))
+	}
+	var b strings.Builder
+	b.WriteString(firstNonEmpty(e.Actor, "unknown user"))
+	where := strings.Join(paths, ", ")
+	if owner != "" && owner != e.Actor {
+		where = strings.TrimSpace(owner + "'s mailbox " + where)
+	}
+	if strings.EqualFold(access, "Sync") {
+		b.WriteString(" synced ")
+		b.WriteString(firstNonEmpty(where, "mailbox folders"))
+	} else {
+		switch items {
+		case 0:
+			b.WriteString(" read items")
+		case 1:
+			b.WriteString(" read 1 item")
+		default:
+			b.WriteString(" read " + strconv.Itoa(items) + " items")
+		}
+		if where != "" {
+			b.WriteString(" in " + where)
+		}
+	}
+	if c := clientName(string(u.ClientInfoString)); c != "" {
+		b.WriteString(" via " + c)
+	}
+	if e.SrcIP != "" {
+		b.WriteString(" from " + e.SrcIP)
+	}
+	if access != "" {
+		b.WriteString(" (" + access + ")")
+	}
+	if throttled {
+		b.WriteString(" (throttled: further access is not logged for 24 h)")
+	}
+	e.Message = b.String()
+}
+
+func isInboxRuleOp(op string) bool {
+	switch op {
+	case "New-InboxRule", "Set-InboxRule", "Enable-InboxRule", "Disable-InboxRule", "Remove-InboxRule", "UpdateInboxRules":
+		return true
+	}
+	return false
+}
+
+// mapInboxRule maps inbox rule changes, a classic persistence step: the
+// message names the rule and what it forwards, moves or deletes.
+func mapInboxRule(e *timeline.Event, u *ualRecord, op string) {
+	e.Category = timeline.CategoryMail
+	var params []nameValue
+	_ = u.Parameters.Decode(&params)
+	var props []nameValue
+	_ = u.OperationProperties.Decode(&props)
+	mbx := firstNonEmpty(nvGet(params, "Mailbox"), string(u.MailboxOwnerUPN))
+	if mbx == "" {
+		if id := nvGet(params, "Identity"); strings.Contains(id, "\\") {
+			mbx, _, _ = strings.Cut(id, "\\")
+		}
+	}
+	if mbx == "" {
+		mbx = e.Actor // a rule on one's own mailbox names none
+	}
+	e.Target, e.TargetKind = lower(mbx), string(timeline.KindMailbox)
+	name := firstNonEmpty(nvGet(params, "Name"), nvGet(props, "RuleName"), nvGet(params, "Identity"))
+	var parts []string
+	for _, p := range [...]struct{ key, text string }{
+		{"ForwardTo", "forward to "}, {"ForwardAsAttachmentTo", "forward as attachment to "},
+		{"RedirectTo", "redirect to "}, {"MoveToFolder", "move to "}, {"SubjectContainsWords", "subject contains "},
+		{"BodyContainsWords", "body contains "}, {"From", "from "},
+	} {
+		if v := firstNonEmpty(nvGet(params, p.key), nvGet(props, p.key)); v != "" {
+			parts = append(parts, p.text+v)
+		}
+	}
+	for _, flag := range []string{"DeleteMessage", "MarkAsRead", "StopProcessingRules"} {
+		if strings.EqualFold(nvGet(params, flag), "true") {
+			parts = append(parts, strings.ToLower(flag[:1])+flag[1:])
+		}
+	}
+	what := op
+	if name != "" {
+		what += " \"" + name + "\""
+	}
+	what += " on " + e.Target
+	if len(parts) > 0 {
+		what += ": " + strings.Join(parts, "; ")
+	}
+	e.Message = ualMessage(e, what)
+}
+
+// mapSend maps Send, SendAs and SendOnBehalf.
+func mapSend(e *timeline.Event, u *ualRecord, op string) {
+	e.Category = timeline.CategoryMail
+	mbx := lower(firstNonEmpty(string(u.SendAsUserSMTP), string(u.SendOnBehalfOfSMTP), string(u.MailboxOwnerUPN)))
+	e.Target, e.TargetKind = mbx, string(timeline.KindMailbox)
+	var it ualItem
+	_ = u.Item.Decode(&it)
+	what := "sent"
+	switch op {
+	case "SendAs":
+		what = "sent as " + mbx
+	case "SendOnBehalf":
+		what = "sent on behalf of " + mbx
+	default:
+		if mbx != "" && mbx != e.Actor {
+			what = "sent from " + mbx
+		}
+	}
+	if it.Subject != "" {
+		what += " \"" + truncate(string(it.Subject), 100) + "\""
+	}
+	if c := clientName(string(u.ClientInfoString)); c != "" {
+		what += " via " + c
+	}
+	e.Message = ualMessage(e, what)
+}
+
+// mapSetMailbox maps Set-Mailbox; with forwarding parameters it is mail
+// forwarding (exfiltration), otherwise an admin change.
+func mapSetMailbox(e *timeline.Event, u *ualRecord, op string) {
+	var params []nameValue
+	_ = u.Parameters.Decode(&params)
+	mbx := firstNonEmpty(nvGet(params, "Identity"), string(u.ObjectID))
+	e.Target, e.TargetKind = lower(mbx), string(timeline.KindMailbox)
+	fwd := firstNonEmpty(nvGet(params, "ForwardingSmtpAddress"), nvGet(params, "ForwardingAddress"))
+	if fwd != "" || nvHas(params, "ForwardingSmtpAddress") || nvHas(params, "ForwardingAddress") {
+		e.Category = timeline.CategoryMail
+		if fwd == "" {
+			e.Message = ualMessage(e, "removed forwarding of "+mbx)
+			return
+		}
+		what := "set forwarding of " + mbx + " to " + fwd
+		if strings.EqualFold(nvGet(params, "DeliverToMailboxAndForward"), "true") {
+			what += " (keeping a copy)"
+		}
+		e.Message = ualMessage(e, what)
+		return
+	}
+	e.Category = timeline.CategoryAdmin
+	e.Message = ualMessage(e, "ran "+op+onText(mbx))
+}
+
+func isMailboxPermissionOp(op string) bool {
+	switch op {
+	case "Add-MailboxPermission", "Remove-MailboxPermission", "Add-RecipientPermission", "Remove-RecipientPermission",
+		"Add-MailboxFolderPermission", "Set-MailboxFolderPermission", "Remove-MailboxFolderPermission":
+		return true
+	}
+	return false
+}
+
+// mapMailboxPermission maps grants of access to a mailbox or folder.
+func mapMailboxPermission(e *timeline.Event, u *ualRecord, op string) {
+	e.Category = timeline.CategoryAdmin
+	var params []nameValue
+	_ = u.Parameters.Decode(&params)
+	id := firstNonEmpty(nvGet(params, "Identity"), string(u.ObjectID))
+	mbx, _, _ := strings.Cut(id, ":\\") // folder permissions name "mailbox:\Folder"
+	e.Target, e.TargetKind = lower(mbx), string(timeline.KindMailbox)
+	who := firstNonEmpty(nvGet(params, "User"), nvGet(params, "Trustee"))
+	rights := nvGet(params, "AccessRights")
+	verb := "granted"
+	if strings.HasPrefix(op, "Remove-") {
+		verb = "removed"
+	}
+	what := verb + " " + firstNonEmpty(rights, "permissions") + " on " + id
+	if who != "" {
+		if verb == "granted" {
+			what += " to " + who
+		} else {
+			what += " from " + who
+		}
+	}
+	e.Message = ualMessage(e, what+" ("+op+")")
+}
+
+// mapUALLogin maps UserLoggedIn/UserLoginFailed (RecordType 15): ObjectId
+// is the resource app, ApplicationId the client.
+func mapUALLogin(e *timeline.Event, u *ualRecord, op string, ext []nameValue) {
+	e.Category = timeline.CategorySignin
+	if _, ok := parseGUID(string(u.ObjectID)); ok {
+		e.ResourceApp = lower(string(u.ObjectID))
+	}
+	if op == "UserLoginFailed" {
+		e.Outcome = timeline.OutcomeFailure
+	}
+	code := strings.TrimSpace(string(u.ErrorNumber))
+	if e.Outcome == timeline.OutcomeFailure || (code != "" && code != "0") {
+		e.Reason = strings.TrimSpace(strings.Join(nonEmpty(code, firstNonEmpty(string(u.LogonError), nvGet(ext, "ResultStatusDetail"))), ": "))
+	}
+	what := "signed in"
+	if r := firstNonEmpty(e.ResourceApp, string(u.ObjectID)); r != "" {
+		what += " to " + r
+	}
+	if e.AppID != "" {
+		what += " with " + e.AppID
+	}
+	e.Message = ualMessage(e, what)
+}
+
+// mapUALDirectory maps Entra directory changes as the UAL carries them
+// (RecordType 8): the same activities as entra.audit under other names
+// ("Add service principal credentials." with a period), ModifiedProperties
+// with Name/NewValue/OldValue, InterSystemsId = the Entra correlationId.
+func mapUALDirectory(e *timeline.Event, u *ualRecord, op string) {
+	e.Category = auditCategory(op)
+	target := string(u.ObjectID)
+	e.Target, e.TargetKind = lower(target), targetKindFor(target)
+	if e.Category == timeline.CategoryCredential {
+		e.TargetKind = string(timeline.KindApp)
+	}
+	var added []string
+	if isCredentialAdd(op) {
+		var mods []nameValue
+		_ = u.ModifiedProperties.Decode(&mods)
+		for _, m := range mods {
+			if strings.EqualFold(string(m.Name), "KeyDescription") {
+				added = append(added, addedKeyIDs(string(m.OldValue), string(m.NewValue))...)
+			}
+		}
+		if len(added) > 0 && e.Outcome != timeline.OutcomeFailure {
+			e.IssuedKind, e.IssuedID = timeline.IssuedKey, added[0]
+		}
+	}
+	what := strings.TrimSpace(op) + onText(target)
+	if len(added) > 0 {
+		what += " (added key " + strings.Join(added, ", ") + ")"
+	}
+	e.Message = ualMessage(e, what)
+}
+
+// mapExchangeItem maps mailbox item operations (Create, Update,
+// SoftDelete, HardDelete, MoveToDeletedItems, …).
+func mapExchangeItem(e *timeline.Event, u *ualRecord, op string) {
+	e.Category = timeline.CategoryMail
+	owner := lower(string(u.MailboxOwnerUPN))
+	e.Target, e.TargetKind = owner, string(timeline.KindMailbox)
+	var it ualItem
+	_ = u.Item.Decode(&it)
+	what := op
+	if it.Subject != "" {
+		what += " \"" + truncate(string(it.Subject), 100) + "\""
+	}
+	var affected []json.RawMessage
+	if u.AffectedItems.Decode(&affected) == nil && len(affected) > 0 {
+		what += " (" + strconv.Itoa(len(affected)) + " items)"
+	}
+	if owner != "" && owner != e.Actor {
+		what += " in " + owner + "'s mailbox"
+	}
+	if c := clientName(string(u.ClientInfoString)); c != "" {
+		what += " via " + c
+	}
+	e.Message = ualMessage(e, what)
+}
+
+// ualMessage writes "<actor> <what> from <ip>: <outcome>".
+func ualMessage(e *timeline.Event, what string) string {
+	var b strings.Builder
+	b.WriteString(firstNonEmpty(e.Actor, "unknown user"))
+	b.WriteString(" " + what)
+	if e.SrcIP != "" {
+		b.WriteString(" from " + e.SrcIP)
+	}
+	switch e.Outcome {
+	case timeline.OutcomeFailure:
+		b.WriteString(": failed")
+		if e.Reason != "" {
+			b.WriteString(" (" + truncate(e.Reason, 120) + ")")
+		}
+	}
+	return b.String()
+}
+
+func onText(target string) string {
+	if strings.TrimSpace(target) == "" {
+		return ""
+	}
+	return " on " + target
+}
+
+// targetKindFor guesses nothing: a UPN-looking target is an identity, any
+// other non-empty one a resource.
+func targetKindFor(target string) string {
+	switch {
+	case strings.TrimSpace(target) == "":
+		return ""
+	case strings.Contains(target, "@") && !strings.ContainsAny(target, "/\\ "):
+		return string(timeline.KindIdentity)
+	}
+	return string(timeline.KindResource)
+}
+
+// ualActorKind maps UserType (an int in AuditData, a name in
+// OfficeActivity: formats.md §3b).
+func ualActorKind(userType, actor string) timeline.ActorKind {
+	if actor == "" {
+		return ""
+	}
+	if actor == "s-1-5-18" || strings.HasPrefix(actor, "nt authority\\") {
+		return timeline.ActorService // Exchange's own system account (formats.md §3d)
+	}
+	switch strings.ToLower(strings.TrimSpace(userType)) {
+	case "0", "regular", "2", "admin", "1", "reserved":
+		return timeline.ActorUser
+	case "3", "dcadmin", "4", "system":
+		return timeline.ActorService
+	case "5", "application", "6", "serviceprincipal":
+		return timeline.ActorServicePrincipal
+	case "":
+		if strings.Contains(actor, "@") {
+			return timeline.ActorUser
+		}
+	}
+	return timeline.ActorUnknown
+}
+
+// ualRecordType reads RecordType as a number (AuditData, Purview) or the
+// few enum names that matter here (Search-UnifiedAuditLog objects).
+func ualRecordType(s string) int {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.Atoi(s); err == nil {
+		return n
+	}
+	switch strings.ToLower(s) {
+	case "exchangeadmin":
+		return 1
+	case "exchangeitem":
+		return 2
+	case "exchangeitemgroup":
+		return 3
+	case "azureactivedirectory":
+		return 8
+	case "azureactivedirectorystslogon":
+		return 15
+	case "exchangeitemaggregated":
+		return 50
+	}
+	return 0
+}
+
+// clientName shortens ClientInfoString ("Client=REST;;",
+// "Client=OWA;Action=ViaProxy") to the client's name.
+func clientName(info string) string {
+	info = strings.TrimSpace(info)
+	if rest, ok := strings.CutPrefix(info, "Client="); ok {
+		name, _, _ := strings.Cut(rest, ";")
+		return name
+	}
+	return ""
+}
+
+// nvGet returns the value of the named entry (case-insensitive name).
+func nvGet(list []nameValue, name string) string {
+	for _, nv := range list {
+		if strings.EqualFold(string(nv.Name), name) {
+			return firstNonEmpty(string(nv.Value), string(nv.NewValue))
+		}
+	}
+	return ""
+}
+
+// nvHas reports whether the named entry is present, empty or not.
+func nvHas(list []nameValue, name string) bool {
+	for _, nv := range list {
+		if strings.EqualFold(string(nv.Name), name) {
+			return true
+		}
+	}
+	return false
+}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// guidOnly returns s when it is a GUID: OfficeActivity's OfficeTenantId can
+// hold a connector placeholder such as "$RestApiTenantId$".
+func guidOnly(s string) string {
+	if _, ok := parseGUID(strings.TrimSpace(s)); ok {
+		return s
+	}
+	return ""
+}
+
+// reprField finds `Key: 'value'`, `'Key': 'value'` or `Key=value` in the
+// Python-repr-like rendering some CSV exports give AppAccessContext
+// (formats.md §3b).
+var reprField = regexp.MustCompile(`(?i)['"]?(AADSessionId|CorrelationId|UniqueTokenId|ClientAppId|ClientAppName)['"]?\s*[:=]\s*['"]?([^'",}\s]+)`)
+
+// decodeLoose decodes an AppAccessContext that is JSON (possibly in a
+// string) or, failing that, a repr-like string.
+func decodeLoose(f flexJSON, v *ualAccessContext) {
+	if f.Decode(v) == nil {
+		return
+	}
+	*v = ualAccessContext{}
+	var s string
+	if json.Unmarshal(f.Bytes(), &s) != nil {
+		s = string(f.Bytes())
+	}
+	for _, m := range reprField.FindAllStringSubmatch(s, -1) {
+		val := flexString(m[2])
+		switch strings.ToLower(m[1]) {
+		case "aadsessionid":
+			v.AADSessionID = val
+		case "correlationid":
+			v.CorrelationID = val
+		case "uniquetokenid":
+			v.UniqueTokenID = val
+		case "clientappid":
+			v.ClientAppID = val
+		case "clientappname":
+			v.ClientAppName = val
+		}
+	}
+}
