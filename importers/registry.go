@@ -9,8 +9,8 @@ func All() []timeline.Importer {
 	return []timeline.Importer{
 		// Each source adds its line here.
 		cloudTrail{},
-		entraAudit{},    // before entra.signin and azure.activity: same diagnostic envelope
-		entraSignin{},   // before azure.activity: same diagnostic envelope
+		entraAudit{},  // before entra.signin and azure.activity: same diagnostic envelope
+		entraSignin{}, // before azure.activity: same diagnostic envelope
 		m365UAL{},
 		azureActivity{}, // after entra.*: its Match is the loosest of the Microsoft ones
 	}
