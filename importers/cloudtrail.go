@@ -219,15 +219,18 @@ type ctResource struct {
 // field has another type than CloudTrail's own (Lake and Athena give nested
 // objects as JSON strings, EventBridge "resources" is a list of ARNs), the
 // lenient path decodes member by member.
-func decodeCT(b []byte, r *ctRecord) error {
+//
+// lake reports a CloudTrail Lake or Athena row: nested columns given as
+// JSON strings, or Athena's lower-case column names.
+func decodeCT(b []byte, r *ctRecord) (lake bool, err error) {
 	*r = ctRecord{}
 	if err := json.Unmarshal(b, r); err == nil {
-		return nil
+		return false, nil
 	}
 	*r = ctRecord{}
 	var m map[string]flexJSON
 	if err := json.Unmarshal(b, &m); err != nil {
-		return err
+		return false, err
 	}
 	str := func(v flexJSON) string {
 		var s flexString
@@ -237,6 +240,12 @@ func decodeCT(b []byte, r *ctRecord) error {
 		return string(s)
 	}
 	for k, v := range m {
+		if k == "eventtime" || k == "eventname" {
+			lake = true
+		}
+		if t := bytes.TrimSpace(v); len(t) > 1 && t[0] == '"' && t[1] == '{' {
+			lake = true
+		}
 		// Each member is decoded alone: a bad one is left empty, the rest
 		// still count. Nested values may be objects or JSON strings.
 		switch strings.ToLower(k) {
@@ -286,25 +295,26 @@ func decodeCT(b []byte, r *ctRecord) error {
 			r.Time = str(v)
 		}
 	}
-	return nil
+	return lake, nil
 }
 
 // record normalizes one record of the stream.
 func (d *ctDecoder) record(raw []byte, off int64) error {
 	w := &d.rec
-	if err := decodeCT(raw, w); err != nil {
+	lake, err := decodeCT(raw, w)
+	if err != nil {
 		return rejectf("not a CloudTrail record: %v", err)
 	}
 	rec, shape := w, d.fileShape
 	var wrapTime string // the wrapper's own time, used only when the record has none
 	switch {
 	case w.CloudTrailEvent != "":
-		if err := decodeCT([]byte(w.CloudTrailEvent), &d.inner); err != nil {
+		if _, err := decodeCT([]byte(w.CloudTrailEvent), &d.inner); err != nil {
 			return rejectf("lookup-events: CloudTrailEvent is not a record: %v", err)
 		}
 		rec, shape, wrapTime = &d.inner, "lookup-events", w.EventTime
 	case len(w.Detail) > 0 && (w.DetailType != "" || w.EventName == ""):
-		if err := decodeCT(w.Detail.Bytes(), &d.inner); err != nil {
+		if _, err := decodeCT(w.Detail.Bytes(), &d.inner); err != nil {
 			return rejectf("eventbridge: detail is not a record: %v", err)
 		}
 		rec, shape, wrapTime = &d.inner, "eventbridge", w.Time
@@ -315,7 +325,7 @@ func (d *ctDecoder) record(raw []byte, off int64) error {
 		shape = "ndjson"
 		if w.EventTime == "" && w.Timestamp != "" {
 			shape = "logstash"
-		} else if ctLooksLake(raw, w) {
+		} else if lake || len(w.EventTime) > 10 && w.EventTime[10] == ' ' {
 			shape = "lake"
 		}
 	}
@@ -380,16 +390,6 @@ func (d *ctDecoder) record(raw []byte, off int64) error {
 		return err
 	}
 	return d.out.Emit(e)
-}
-
-// ctLooksLake tells a CloudTrail Lake or Athena result row from a plain
-// record: a space instead of "T" in eventTime, or Athena's lower-case
-// column names.
-func ctLooksLake(raw []byte, r *ctRecord) bool {
-	if len(r.EventTime) > 10 && r.EventTime[10] == ' ' {
-		return true
-	}
-	return bytes.Contains(raw, []byte(`"eventtime"`))
 }
 
 // ctActor maps userIdentity to actor and actor kind. The ARN is the
@@ -562,7 +562,7 @@ func ctPartition(region string) string {
 // ctMessage writes the one readable line.
 func ctMessage(e *timeline.Event, r *ctRecord) string {
 	var b strings.Builder
-	b.Grow(128)
+	b.Grow(256)
 	if e.Actor != "" {
 		b.WriteString(e.Actor)
 	} else {

@@ -256,6 +256,8 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	switch {
 	case len(b) == 0 || string(b) == "null":
 		*f = ""
+	case b[0] == '"' && len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0:
+		*f = flexString(b[1 : len(b)-1]) // no escapes: the text is the value
 	case b[0] == '"':
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
@@ -322,6 +324,9 @@ func cleanIP(s string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return ""
+	}
+	if a, err := netip.ParseAddr(s); err == nil && a.Is4() {
+		return s // already canonical: netip accepts no other IPv4 spelling
 	}
 	if ap, err := netip.ParseAddrPort(s); err == nil {
 		return ap.Addr().Unmap().String()

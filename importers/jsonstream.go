@@ -2,6 +2,7 @@ package importers
 
 import (
 	"bytes"
+	"encoding/binary"
 
 	"context"
 	"errors"
@@ -148,6 +149,32 @@ func (s *jsonScanner) skipValue(limit bool) error {
 		if s.pos >= len(s.buf) && !s.more() {
 			return errTruncated
 		}
+		if depth > 0 {
+			// Inside a container only quotes and brackets matter: skip
+			// the rest in a tight loop over the buffered bytes.
+			buf, i := s.buf, s.pos
+			for i+8 <= len(buf) {
+				x := binary.LittleEndian.Uint64(buf[i:])
+				y := x | 0x2020202020202020 // '[' → '{', ']' → '}'
+				if hasByte(x, '"')|hasByte(y, '{')|hasByte(y, '}') != 0 {
+					break
+				}
+				i += 8
+			}
+			for i < len(buf) {
+				if c := buf[i]; c == '"' || c == '{' || c == '[' || c == '}' || c == ']' {
+					break
+				}
+				i++
+			}
+			s.pos = i
+			if limit && s.mark >= 0 && s.pos-s.mark > maxRecord {
+				return errTooLarge
+			}
+			if i == len(buf) {
+				continue
+			}
+		}
 		c := s.buf[s.pos]
 		switch {
 		case c == '"':
@@ -208,8 +235,22 @@ func (s *jsonScanner) skipString() error {
 		if s.pos >= len(s.buf) && !s.more() {
 			return errTruncated
 		}
-		i := bytes.IndexAny(s.buf[s.pos:], "\"\\")
-		if i < 0 {
+		// The closing quote, unless a backslash comes first. Most strings
+		// are short: a plain loop first, then IndexByte for long ones.
+		// (IndexAny would build its byte set on every call.)
+		rest := s.buf[s.pos:]
+		i := 0
+		for i+8 <= len(rest) {
+			x := binary.LittleEndian.Uint64(rest[i:])
+			if hasByte(x, '"')|hasByte(x, '\\') != 0 {
+				break
+			}
+			i += 8
+		}
+		for i < len(rest) && rest[i] != '"' && rest[i] != '\\' {
+			i++
+		}
+		if i == len(rest) {
 			s.pos = len(s.buf)
 			continue
 		}
@@ -224,6 +265,15 @@ func (s *jsonScanner) skipString() error {
 		}
 		s.pos += 2
 	}
+}
+
+// hasByte is non-zero when one of the 8 bytes of x is b (SWAR: the
+// classic "has zero byte" test on x^b). It may also flag a byte right
+// after a match, never misses one: callers rescan the word bytewise.
+func hasByte(x uint64, b byte) uint64 {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	v := x ^ (lo * uint64(b))
+	return (v - lo) & ^v & hi
 }
 
 // readKey reads an object key at pos (after white space) and the colon after
