@@ -171,11 +171,10 @@ func eventSize(e *Event) int64 {
 // Reject records a record that could not be normalized, with its raw bytes.
 func (r *Run) Reject(pe *ParseError) error {
 	if r.rejects == nil {
-		dir := filepath.Join(r.c.dir, rejectsDir)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		name := r.staged(path.Join(rejectsDir, r.id+".jsonl"))
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 			return err
 		}
-		name := filepath.Join(dir, r.id+".jsonl")
 		f, err := os.Create(name)
 		if err != nil {
 			return fmt.Errorf("rejects: %w", err)
@@ -238,7 +237,7 @@ func (r *Run) flush(k partKey) error {
 	slices.SortStableFunc(p.events, func(a, b Event) int { return a.Time.Compare(b.Time) })
 	r.seq++
 	rel := path.Join(eventsDir, "source="+k.source, "date="+k.date, fmt.Sprintf("part-%s-%04d.parquet", r.id, r.seq))
-	full := filepath.Join(r.c.dir, filepath.FromSlash(rel))
+	full := r.staged(rel)
 	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 		return err
 	}
@@ -330,7 +329,7 @@ func (r *Run) Commit() (RunRecord, error) {
 	oldIndex := m.Index
 	if len(r.newParts) > 0 || m.Index == "" {
 		rel := path.Join(indexDir, r.id+".idx")
-		full := filepath.Join(r.c.dir, filepath.FromSlash(rel))
+		full := r.staged(rel)
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 			r.Abort()
 			return RunRecord{}, err
@@ -342,11 +341,11 @@ func (r *Run) Commit() (RunRecord, error) {
 		r.written = append(r.written, full)
 		m.Index = rel
 	}
-	for _, dir := range r.partDirs() {
-		if err := syncDir(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			r.Abort()
-			return RunRecord{}, err
-		}
+	// Move the run's files from staging into place, then sync the
+	// directories: only then may the manifest name them.
+	if err := r.publish(); err != nil {
+		r.Abort()
+		return RunRecord{}, err
 	}
 	rec.Finished = r.opts.Now().UTC()
 	m.Files = append(slices.Clone(m.Files), r.files...)
@@ -365,17 +364,38 @@ func (r *Run) Commit() (RunRecord, error) {
 	return rec, nil
 }
 
-func (r *Run) partDirs() []string {
-	seen := map[string]bool{}
-	var dirs []string
-	for _, p := range r.newParts {
-		d := filepath.Dir(filepath.Join(r.c.dir, filepath.FromSlash(p.Path)))
-		if !seen[d] {
-			seen[d] = true
-			dirs = append(dirs, d)
+// staged returns where the run writes the file that will live at rel.
+func (r *Run) staged(rel string) string {
+	return filepath.Join(r.c.dir, stagingDir, r.id, filepath.FromSlash(rel))
+}
+
+// publish renames the run's staged files to their places in the case and
+// syncs the directories they went to.
+func (r *Run) publish() error {
+	stage := filepath.Join(r.c.dir, stagingDir, r.id)
+	dirs := map[string]bool{}
+	for i, f := range r.written {
+		rel, err := filepath.Rel(stage, f)
+		if err != nil || !filepath.IsLocal(rel) {
+			return fmt.Errorf("staged file outside staging: %s", f)
+		}
+		dst := filepath.Join(r.c.dir, rel)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if err := os.Rename(f, dst); err != nil {
+			return err
+		}
+		r.written[i] = dst
+		dirs[filepath.Dir(dst)] = true
+	}
+	for d := range dirs {
+		if err := syncDir(d); err != nil {
+			return err
 		}
 	}
-	return append(dirs, filepath.Join(r.c.dir, indexDir), filepath.Join(r.c.dir, rejectsDir))
+	os.RemoveAll(filepath.Join(r.c.dir, stagingDir))
+	return nil
 }
 
 // Abort drops the run: it removes every file the run wrote and leaves the
@@ -391,6 +411,7 @@ func (r *Run) Abort() error {
 	for _, f := range r.written {
 		os.Remove(f)
 	}
+	os.RemoveAll(filepath.Join(r.c.dir, stagingDir))
 	unlock(r.lock)
 	return nil
 }
@@ -434,6 +455,9 @@ func removeOrphans(dir string, m *Manifest) error {
 		if err != nil {
 			return fmt.Errorf("clean up after an earlier run: %w", err)
 		}
+	}
+	if err := os.RemoveAll(filepath.Join(dir, stagingDir)); err != nil {
+		return fmt.Errorf("clean up after an earlier run: %w", err)
 	}
 	// Temporary manifests of a crashed commit.
 	tmps, _ := filepath.Glob(filepath.Join(dir, ".tmp-"+manifestName+"-*"))

@@ -22,8 +22,10 @@ import (
 //	index/<run>.idx          the deduplication index as of that run
 //	case.db                  annotations, views, assertions, users (casedb.go)
 //
-// Only what the manifest names is part of the case: files a crashed run
-// left behind are ignored by readers and removed by the next run.
+// A run writes into .staging/<run>/ and moves its files into place just
+// before it writes the manifest. Only what the manifest names is part of
+// the case: whatever a crashed run left behind is ignored by readers and
+// removed by the next run.
 
 const (
 	manifestName = "case.json"
@@ -31,6 +33,7 @@ const (
 	rejectsDir   = "rejects"
 	indexDir     = "index"
 	lockName     = "case.lock"
+	stagingDir   = ".staging" // a run's files until it commits
 )
 
 // ErrNoCase is returned when a directory holds no case.

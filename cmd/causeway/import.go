@@ -26,6 +26,7 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 	caseDir := fs.String("case", "", "case directory (created when absent)")
 	strict := fs.Bool("strict", false, "exit 1 on any rejected record too")
 	format := fs.String("format", "text", "summary format: text or json")
+	bufferMB := fs.Int("buffer-mb", 64, "MiB of events held in memory before a sorted Parquet file is written")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -39,7 +40,11 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 	if *format != "text" && *format != "json" {
 		return usagef("--format must be text or json")
 	}
-	sum, err := importInto(ctx, *caseDir, pos, e, isTerminal(e.stderr))
+	if *bufferMB < 1 {
+		return usagef("--buffer-mb must be at least 1")
+	}
+	opts := timeline.RunOptions{Now: e.clock, MaxBuffered: int64(*bufferMB) << 20}
+	sum, err := importInto(ctx, *caseDir, pos, opts, e, isTerminal(e.stderr))
 	if err != nil {
 		return err
 	}
@@ -64,12 +69,12 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 }
 
 // importInto imports paths into the case at dir (creating it) in one run.
-func importInto(ctx context.Context, dir string, paths []string, e env, progress bool) (importSummary, error) {
+func importInto(ctx context.Context, dir string, paths []string, opts timeline.RunOptions, e env, progress bool) (importSummary, error) {
 	c, err := timeline.OpenOrCreate(dir, e.clock())
 	if err != nil {
 		return importSummary{}, err
 	}
-	run, err := c.BeginRun(timeline.RunOptions{Now: e.clock})
+	run, err := c.BeginRun(opts)
 	if err != nil {
 		return importSummary{}, err
 	}
