@@ -104,6 +104,7 @@ func parseTime(s string) (time.Time, error) {
 var otherLayouts = []string{
 	"1/2/2006 3:04:05 PM -07:00",
 	"1/2/2006 3:04:05 PM",
+	"1/2/2006, 3:04:05 PM", // Log Analytics "Export to CSV" (fraction accepted by Parse)
 	"1/2/2006 15:04:05 -07:00",
 	"1/2/2006 15:04:05",
 	"1/2/2006 3:04 PM",
