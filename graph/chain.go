@@ -1,0 +1,432 @@
+package graph
+
+import (
+	"cmp"
+	"container/heap"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/causeway-ir/causeway/timeline"
+)
+
+// ErrNotFound is returned when a root names no entity of the graph.
+var ErrNotFound = errors.New("graph: no such entity")
+
+// ErrAmbiguous is returned when a root without a kind matches entities of
+// several kinds.
+var ErrAmbiguous = errors.New("graph: entity is ambiguous")
+
+// Lookup finds an entity by "kind:value". Values match exactly or else
+// case-insensitively, so GUIDs, UPNs, emails and hex thumbprints are found
+// in any case. Without a known kind prefix, every kind is searched and the
+// match must be unique.
+func (g *Graph) Lookup(s string) (NodeID, error) {
+	s = strings.TrimSpace(s)
+	if k, v, ok := strings.Cut(s, ":"); ok {
+		if ki := kindIndex(k); ki != kNone && v != "" {
+			if id, ok := g.byKind[ki][v]; ok {
+				return id, nil
+			}
+			if id, ok := g.lookupFold(ki, v); ok {
+				return id, nil
+			}
+			return -1, fmt.Errorf("%w: %q", ErrNotFound, s)
+		}
+	}
+	found := NodeID(-1)
+	for ki := range kindNames {
+		id, ok := g.byKind[ki][s]
+		if !ok {
+			id, ok = g.lookupFold(uint8(ki), s)
+		}
+		if ok {
+			if found >= 0 {
+				return -1, fmt.Errorf("%w: %q", ErrAmbiguous, s)
+			}
+			found = id
+		}
+	}
+	if found < 0 {
+		return -1, fmt.Errorf("%w: %q", ErrNotFound, s)
+	}
+	return found, nil
+}
+
+func (g *Graph) lookupFold(k uint8, v string) (NodeID, bool) {
+	g.lowerOnce.Do(func() {
+		for ki := range g.byKind {
+			m := make(map[string]NodeID, len(g.byKind[ki]))
+			for val, id := range g.byKind[ki] {
+				lv := strings.ToLower(val)
+				// Keep the lowest id when two values differ only in case.
+				if old, ok := m[lv]; !ok || id < old {
+					m[lv] = id
+				}
+			}
+			g.lower[ki] = m
+		}
+	})
+	if g.lower[k] == nil {
+		// Nodes were added after the index was built (assertions).
+		return -1, false
+	}
+	id, ok := g.lower[k][strings.ToLower(v)]
+	return id, ok
+}
+
+// ChainOptions selects a chain.
+type ChainOptions struct {
+	// Since and Until bound the edge times followed (zero: unbounded).
+	// Forward chains start at Since (the compromise window's start).
+	Since, Until time.Time
+	// Backward traces from an impact to its possible roots.
+	Backward bool
+	// Context adds the identities, IPs and apps seen with each reached
+	// credential at or after it was reached; they never extend the chain.
+	Context bool
+	// EventIDs caps the event ids listed per edge; 0 means 16.
+	EventIDs int
+}
+
+// Chain is the minimal subgraph explaining how each reached entity was
+// reached, with its earliest evidence. Its JSON is the `causeway chain`
+// contract.
+type Chain struct {
+	Root  string      `json:"root"`
+	Nodes []ChainNode `json:"nodes"`
+	Edges []ChainEdge `json:"edges"`
+}
+
+// ChainNode is an entity of a chain. FirstSeen is when the chain reached
+// it (for a backward chain, the latest time it could still lead to the
+// root).
+type ChainNode struct {
+	ID        string    `json:"id"`
+	Kind      string    `json:"kind"`
+	Label     string    `json:"label"`
+	FirstSeen time.Time `json:"first_seen"`
+}
+
+// ChainEdge is an edge of a chain: Time is the event that carried the chain
+// across it, Events the ids of the events behind it from then on.
+type ChainEdge struct {
+	From     string    `json:"from"`
+	To       string    `json:"to"`
+	Relation string    `json:"relation"`
+	Evidence string    `json:"evidence"`
+	Time     time.Time `json:"time"`
+	Events   []string  `json:"events"`
+	// Count is the number of events behind the edge in the chain's window
+	// (not part of the JSON contract; diagrams label edges with it).
+	Count int `json:"-"`
+	// Causal is false for context edges (tenant, identity, ip, app).
+	Causal bool `json:"-"`
+}
+
+type reach struct {
+	t    int64
+	node NodeID
+}
+
+type reachHeap struct {
+	items []reach
+	late  bool // max-heap (backward)
+}
+
+func (h *reachHeap) Len() int { return len(h.items) }
+func (h *reachHeap) Less(i, j int) bool {
+	if h.late {
+		return h.items[i].t > h.items[j].t
+	}
+	return h.items[i].t < h.items[j].t
+}
+func (h *reachHeap) Swap(i, j int) { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *reachHeap) Push(x any)    { h.items = append(h.items, x.(reach)) }
+func (h *reachHeap) Pop() any {
+	x := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return x
+}
+
+// times returns the sorted event times of causal edge ei.
+func (g *Graph) times(ei int32) []int64 {
+	e := &g.edges[ei]
+	if e.ext < 0 {
+		return []int64{e.first}
+	}
+	return g.ext[e.ext].times
+}
+
+// earliestFrom returns the earliest time of edge ei in [from, until].
+func (g *Graph) earliestFrom(ei int32, from, until int64) (int64, bool) {
+	e := &g.edges[ei]
+	if e.first == minTime { // asserted without a time: always holds
+		return from, from <= until
+	}
+	if e.ext < 0 {
+		return e.first, e.first >= from && e.first <= until
+	}
+	ts := g.ext[e.ext].times
+	i, _ := slices.BinarySearch(ts, from)
+	if i == len(ts) || ts[i] > until {
+		return 0, false
+	}
+	return ts[i], true
+}
+
+// latestUntil returns the latest time of edge ei in [since, until].
+func (g *Graph) latestUntil(ei int32, since, until int64) (int64, bool) {
+	e := &g.edges[ei]
+	if e.first == minTime {
+		return until, since <= until
+	}
+	if e.ext < 0 {
+		return e.first, e.first >= since && e.first <= until
+	}
+	ts := g.ext[e.ext].times
+	i, found := slices.BinarySearch(ts, until)
+	if found {
+		for i+1 < len(ts) && ts[i+1] == until {
+			i++
+		}
+	} else {
+		i--
+	}
+	if i < 0 || ts[i] < since {
+		return 0, false
+	}
+	return ts[i], true
+}
+
+// countIn returns how many events of edge ei fall in [from, until].
+func (g *Graph) countIn(ei int32, from, until int64) int {
+	e := &g.edges[ei]
+	if !g.relCausal[e.rel] || e.first == minTime {
+		return int(e.count)
+	}
+	ts := g.times(ei)
+	lo, _ := slices.BinarySearch(ts, from)
+	hi, found := slices.BinarySearch(ts, until)
+	if found {
+		for hi < len(ts) && ts[hi] == until {
+			hi++
+		}
+	}
+	return max(0, hi-lo)
+}
+
+// Chain reconstructs the chain from root (design.md §4): the time-respecting
+// reachability over causal edges, forward from root at opts.Since or
+// backward from it before opts.Until. A root that is not a credential (an
+// identity, an IP, an app) starts from the credentials it is seen with.
+func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
+	r, err := g.Lookup(root)
+	if err != nil {
+		return nil, err
+	}
+	since, until := int64(minTime), int64(maxTime)
+	if !opts.Since.IsZero() {
+		since = opts.Since.UnixMicro()
+	}
+	if !opts.Until.IsZero() {
+		until = opts.Until.UnixMicro()
+	}
+	nIDs := opts.EventIDs
+	if nIDs <= 0 {
+		nIDs = 16
+	}
+
+	at := map[NodeID]int64{}
+	via := map[NodeID]int32{} // the edge that reached a node
+	h := &reachHeap{late: opts.Backward}
+	start := since
+	if opts.Backward {
+		start = until
+	}
+	at[r] = start
+	heap.Push(h, reach{start, r})
+	if !opts.Backward && !isCredential(g.nodes[r].kind) && !g.hasCausalOut(r) {
+		// Identities, IPs and apps are context: begin with their credentials.
+		for _, ei := range g.out[r] {
+			e := &g.edges[ei]
+			if g.relCausal[e.rel] || !isCredential(g.nodes[e.to].kind) || e.last < since || e.first > until {
+				continue
+			}
+			t := max(e.first, since)
+			if old, ok := at[e.to]; !ok || t < old {
+				at[e.to], via[e.to] = t, ei
+				heap.Push(h, reach{t, e.to})
+			}
+		}
+	}
+	for h.Len() > 0 {
+		cur := heap.Pop(h).(reach)
+		if at[cur.node] != cur.t {
+			continue // superseded
+		}
+		if !opts.Backward {
+			for _, ei := range g.out[cur.node] {
+				e := &g.edges[ei]
+				if !g.relCausal[e.rel] || e.last < cur.t {
+					continue
+				}
+				t, ok := g.earliestFrom(ei, cur.t, until)
+				if !ok {
+					continue
+				}
+				if old, seen := at[e.to]; !seen || t < old {
+					at[e.to], via[e.to] = t, ei
+					heap.Push(h, reach{t, e.to})
+				}
+			}
+			continue
+		}
+		for _, ei := range g.in[cur.node] {
+			e := &g.edges[ei]
+			if !g.relCausal[e.rel] || (e.first > cur.t && e.first != minTime) {
+				continue
+			}
+			t, ok := g.latestUntil(ei, since, cur.t)
+			if !ok {
+				continue
+			}
+			if old, seen := at[e.from]; !seen || t > old {
+				at[e.from], via[e.from] = t, ei
+				heap.Push(h, reach{t, e.from})
+			}
+		}
+	}
+
+	c := &Chain{Root: g.entity(r)}
+	seen := map[NodeID]int{}
+	addNode := func(id NodeID, t int64) {
+		if i, ok := seen[id]; ok {
+			if ft := fromMicro(t); ft.Before(c.Nodes[i].FirstSeen) {
+				c.Nodes[i].FirstSeen = ft
+			}
+			return
+		}
+		seen[id] = len(c.Nodes)
+		c.Nodes = append(c.Nodes, ChainNode{ID: g.entity(id), Kind: string(kindNames[g.nodes[id].kind]),
+			Label: Label(kindNames[g.nodes[id].kind], g.nodes[id].value), FirstSeen: fromMicro(t)})
+	}
+	rootT := at[r]
+	if !opts.Backward {
+		rootT = max(since, g.nodes[r].first)
+	} else {
+		rootT = min(until, g.nodes[r].last)
+	}
+	addNode(r, rootT)
+	for id, t := range at {
+		if id != r {
+			addNode(id, t)
+		}
+	}
+	for id, ei := range via {
+		e := &g.edges[ei]
+		var from, to int64
+		if opts.Backward {
+			from, to = since, at[e.to]
+			if e.to == r {
+				to = until
+			}
+		} else {
+			from, to = at[e.from], until
+			if !g.relCausal[e.rel] { // a seed edge from a context root
+				from = minTime
+			}
+		}
+		c.Edges = append(c.Edges, g.chainEdge(ei, at[id], from, to, nIDs))
+	}
+	// Tenants of reached mailboxes, resources and tokens; and, on request,
+	// the identities, IPs and apps seen with reached credentials.
+	for id, t := range at {
+		k := g.nodes[id].kind
+		for _, ei := range g.out[id] {
+			e := &g.edges[ei]
+			if e.rel != relIn || (k != kMailbox && k != kResource && k != kToken) {
+				continue
+			}
+			// A standing fact: cite its events from when the chain got
+			// here, else its earliest.
+			ct := max(e.first, t)
+			ce := g.chainEdge(ei, ct, t, until, nIDs)
+			if len(ce.Events) == 0 {
+				ce = g.chainEdge(ei, ct, minTime, maxTime, nIDs)
+			}
+			c.Edges = append(c.Edges, ce)
+			addNode(e.to, ct)
+		}
+		if !opts.Context || !isCredential(k) {
+			continue
+		}
+		for _, ei := range g.in[id] {
+			e := &g.edges[ei]
+			if e.rel != relUses && e.rel != relOrigin && e.rel != relClientOf {
+				continue
+			}
+			if e.last < t || e.first > until || e.from == r {
+				continue
+			}
+			ct := max(e.first, t)
+			ce := g.chainEdge(ei, ct, t, until, nIDs)
+			c.Edges = append(c.Edges, ce)
+			addNode(e.from, ct)
+		}
+	}
+	// Context nodes may have been added before a causal arrival was known
+	// for them; first_seen stays the earliest.
+	slices.SortFunc(c.Nodes, func(a, b ChainNode) int {
+		return cmp.Or(a.FirstSeen.Compare(b.FirstSeen), strings.Compare(a.ID, b.ID))
+	})
+	slices.SortFunc(c.Edges, func(a, b ChainEdge) int {
+		return cmp.Or(a.Time.Compare(b.Time), strings.Compare(a.From, b.From), strings.Compare(a.To, b.To),
+			strings.Compare(a.Relation, b.Relation), strings.Compare(a.Evidence, b.Evidence))
+	})
+	return c, nil
+}
+
+func (g *Graph) hasCausalOut(id NodeID) bool {
+	for _, ei := range g.out[id] {
+		if g.relCausal[g.edges[ei].rel] {
+			return true
+		}
+	}
+	return false
+}
+
+// chainEdge describes edge ei for a chain: crossed at t, with the ids of its
+// events in [from, to].
+func (g *Graph) chainEdge(ei int32, t, from, to int64, n int) ChainEdge {
+	e := &g.edges[ei]
+	ids := g.eventIDs(ei, from, to, n)
+	if ids == nil {
+		ids = []string{}
+	}
+	return ChainEdge{From: g.entity(e.from), To: g.entity(e.to), Relation: g.relNames[e.rel],
+		Evidence: e.ev.String(), Time: fromMicro(t), Events: ids, Count: g.countIn(ei, from, to),
+		Causal: g.relCausal[e.rel]}
+}
+
+func (g *Graph) entity(id NodeID) string {
+	n := &g.nodes[id]
+	return string(kindNames[n.kind]) + ":" + n.value
+}
+
+// Label returns a short display label for an entity value: long ARNs and
+// resource ids keep their tail, long tokens and keys their head.
+func Label(kind timeline.EntityKind, value string) string {
+	const maxLen = 40
+	r := []rune(value)
+	if len(r) <= maxLen {
+		return value
+	}
+	switch kind {
+	case timeline.KindResource, timeline.KindIdentity:
+		return "…" + string(r[len(r)-maxLen+1:])
+	}
+	return string(r[:maxLen-1]) + "…"
+}

@@ -1,0 +1,292 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/causeway-ir/causeway/graph"
+	"github.com/causeway-ir/causeway/timeline"
+	"github.com/google/go-cmp/cmp"
+)
+
+func build(t testing.TB, es []timeline.Event) *graph.Graph {
+	t.Helper()
+	g, err := graph.Build(t.Context(), graph.Events(es), graph.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func nodeIDs(c *graph.Chain) []string {
+	var ids []string
+	for _, n := range c.Nodes {
+		ids = append(ids, n.ID)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// edgeLine is an edge in a compact comparable form.
+func edgeLines(c *graph.Chain) []string {
+	var ls []string
+	for _, e := range c.Edges {
+		ls = append(ls, e.From+" -"+e.Relation+"/"+e.Evidence+"-> "+e.To+" @"+e.Time.Format(time.RFC3339)+" "+strings.Join(e.Events, ","))
+	}
+	slices.Sort(ls)
+	return ls
+}
+
+func TestChain(t *testing.T) {
+	t.Parallel()
+	storm := build(t, stormEvents())
+	aws := build(t, awsEvents())
+	tests := []struct {
+		name  string
+		g     *graph.Graph
+		root  string
+		opts  graph.ChainOptions
+		nodes []string
+		edges []string // nil: not checked
+	}{
+		{
+			name: "forged tokens reach only the mailboxes they read, never the owners' own tokens",
+			g:    storm,
+			root: "key:" + strings.ToLower(msaKey), // thumbprints match in any case
+			opts: graph.ChainOptions{Since: at("2023-06-01T00:00:00Z")},
+			nodes: []string{
+				"key:" + msaKey, "mailbox:alice@contoso.com", "mailbox:carol@fabrikam.com",
+				"tenant:" + tenantA, "tenant:" + tenantB, "token:forged-1", "token:forged-2",
+			},
+			edges: []string{
+				"key:" + msaKey + " -signed/observed-> token:forged-1 @2023-06-05T03:00:00Z tel-forged-0",
+				"key:" + msaKey + " -signed/observed-> token:forged-2 @2023-06-06T04:00:00Z tel-forged-1",
+				// Context edges keep 8 ids: the 4 earliest and the 4 latest.
+				"mailbox:alice@contoso.com -in/observed-> tenant:" + tenantA + " @2023-06-05T03:01:00Z mia-39-0-2,mia-40-0-0,mia-40-0-1,mia-40-0-2",
+				"mailbox:carol@fabrikam.com -in/observed-> tenant:" + tenantB + " @2023-06-06T04:01:00Z mia-39-2-2,mia-40-2-0,mia-40-2-1,mia-40-2-2",
+				"token:forged-1 -accessed/observed-> mailbox:alice@contoso.com @2023-06-05T03:01:00Z mia-forged-0-0,mia-forged-0-1,mia-forged-0-2,mia-forged-0-3",
+				"token:forged-1 -in/observed-> tenant:" + tenantA + " @2023-06-05T03:00:00Z tel-forged-0,mia-forged-0-0,mia-forged-0-1,mia-forged-0-2,mia-forged-0-3",
+				"token:forged-2 -accessed/observed-> mailbox:carol@fabrikam.com @2023-06-06T04:01:00Z mia-forged-1-0,mia-forged-1-1,mia-forged-1-2,mia-forged-1-3",
+				"token:forged-2 -in/observed-> tenant:" + tenantB + " @2023-06-06T04:00:00Z tel-forged-1,mia-forged-1-0,mia-forged-1-1,mia-forged-1-2,mia-forged-1-3",
+			},
+		},
+		{
+			name:  "until cuts the chain",
+			g:     storm,
+			root:  "key:" + msaKey,
+			opts:  graph.ChainOptions{Since: at("2023-06-01T00:00:00Z"), Until: at("2023-06-05T03:02:30Z")},
+			nodes: []string{"key:" + msaKey, "mailbox:alice@contoso.com", "tenant:" + tenantA, "token:forged-1"},
+		},
+		{
+			name: "backward from a mailbox finds every credential that read it",
+			g:    storm,
+			root: "mailbox:ALICE@contoso.com",
+			opts: graph.ChainOptions{Backward: true, Since: at("2023-06-04T00:00:00Z"), Until: at("2023-06-06T00:00:00Z")},
+			nodes: []string{
+				"key:" + msaKey, "key:enterprise-key-1", "mailbox:alice@contoso.com", "session:sess-alice@contoso.com",
+				"tenant:" + tenantA, "token:forged-1", "token:legit-35-0", "token:legit-36-0",
+			},
+		},
+		{
+			name: "AssumeRole into a shared role does not pull in colleagues' sessions of it",
+			g:    aws,
+			root: "key:" + strings.ToLower(ciKey),
+			opts: graph.ChainOptions{Since: at("2024-03-10T00:00:00Z")},
+			nodes: []string{
+				"identity:" + roleAdmin, "identity:" + roleDeploy, "identity:arn:aws:iam::111122223333:user/backup",
+				"key:" + ciKey, "key:AKIAPERSISTENCE00001", "resource:" + bucketData, "tenant:" + account,
+				"token:ASIAATTACKER00000001", "token:ASIAATTACKER00000002",
+			},
+		},
+		{
+			name:  "a chain never runs back in time",
+			g:     build(t, timeTravel()),
+			root:  "key:k1",
+			nodes: []string{"key:k1", "mailbox:late@contoso.com", "tenant:" + tenantA, "token:t1"},
+		},
+		{
+			name:  "an identity root starts from its own credentials",
+			g:     aws,
+			root:  "identity:arn:aws:iam::111122223333:user/dana",
+			opts:  graph.ChainOptions{Since: at("2024-03-11T00:00:00Z")},
+			nodes: []string{"identity:" + roleDeploy, "identity:arn:aws:iam::111122223333:user/dana", "key:" + colleague, "resource:" + bucketOther, "tenant:" + account, "token:ASIACOLLEAGUE0000002"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := tc.g.Chain(tc.root, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.nodes, nodeIDs(c)); diff != "" {
+				t.Errorf("nodes (-want +got):\n%s", diff)
+			}
+			if tc.edges != nil {
+				if diff := cmp.Diff(tc.edges, edgeLines(c)); diff != "" {
+					t.Errorf("edges (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+// timeTravel: t1 read early@ at 10:00, was signed (seen) at 11:00 and read
+// late@ at 12:00. From k1, only late@ is reachable.
+func timeTravel() []timeline.Event {
+	return []timeline.Event{
+		ev("early", "2023-06-01T10:00:00Z", "m365.ual", timeline.CategoryMail, "MailItemsAccessed").tenant(tenantA).
+			token("t1").target("mailbox", "early@contoso.com").build(),
+		ev("cap-1", "2023-06-01T11:00:00Z", "jwt.capture", timeline.CategoryToken, "token").key("k1").token("t1").build(),
+		ev("late", "2023-06-01T12:00:00Z", "m365.ual", timeline.CategoryMail, "MailItemsAccessed").tenant(tenantA).
+			token("t1").target("mailbox", "late@contoso.com").build(),
+	}
+}
+
+func TestChainJSON(t *testing.T) {
+	t.Parallel()
+	g := build(t, timeTravel())
+	c, err := g.Chain("key:K1", graph.ChainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"root":"key:k1","nodes":[` +
+		`{"id":"key:k1","kind":"key","label":"k1","first_seen":"2023-06-01T11:00:00Z"},` +
+		`{"id":"tenant:` + tenantA + `","kind":"tenant","label":"` + tenantA + `","first_seen":"2023-06-01T11:00:00Z"},` +
+		`{"id":"token:t1","kind":"token","label":"t1","first_seen":"2023-06-01T11:00:00Z"},` +
+		`{"id":"mailbox:late@contoso.com","kind":"mailbox","label":"late@contoso.com","first_seen":"2023-06-01T12:00:00Z"}],` +
+		`"edges":[` +
+		`{"from":"key:k1","to":"token:t1","relation":"signed","evidence":"observed","time":"2023-06-01T11:00:00Z","events":["cap-1"]},` +
+		`{"from":"token:t1","to":"tenant:` + tenantA + `","relation":"in","evidence":"observed","time":"2023-06-01T11:00:00Z","events":["late"]},` +
+		`{"from":"mailbox:late@contoso.com","to":"tenant:` + tenantA + `","relation":"in","evidence":"observed","time":"2023-06-01T12:00:00Z","events":["late"]},` +
+		`{"from":"token:t1","to":"mailbox:late@contoso.com","relation":"accessed","evidence":"observed","time":"2023-06-01T12:00:00Z","events":["late"]}]}`
+	if diff := cmp.Diff(want, string(b)); diff != "" {
+		t.Errorf("json (-want +got):\n%s", diff)
+	}
+}
+
+func TestLookup(t *testing.T) {
+	t.Parallel()
+	g := build(t, stormEvents())
+	tests := []struct {
+		in   string
+		want string
+		err  error
+	}{
+		{in: "key:d4b4cccda9228624656bff33d8110955779632aa", want: "key:" + msaKey},
+		{in: "MAILBOX:Alice@Contoso.com", err: graph.ErrNotFound}, // the kind is not folded
+		{in: "mailbox:Alice@Contoso.COM", want: "mailbox:alice@contoso.com"},
+		{in: "tenant:" + strings.ToUpper(tenantA), want: "tenant:" + tenantA},
+		{in: "forged-1", want: "token:forged-1"},
+		{in: "alice@contoso.com", err: graph.ErrAmbiguous}, // a mailbox and an identity
+		{in: "token:nope", err: graph.ErrNotFound},
+	}
+	for _, tc := range tests {
+		id, err := g.Lookup(tc.in)
+		if !errors.Is(err, tc.err) {
+			t.Errorf("Lookup(%q) error %v, want %v", tc.in, err, tc.err)
+			continue
+		}
+		if err == nil {
+			if got := g.Node(id).Entity(); got != tc.want {
+				t.Errorf("Lookup(%q) = %s, want %s", tc.in, got, tc.want)
+			}
+		}
+	}
+}
+
+func TestAssertions(t *testing.T) {
+	t.Parallel()
+	g := build(t, awsEvents())
+	// An advisory says the leaked key belongs to the same actor as a key
+	// never seen in the logs; and an analyst links the persistence key's
+	// owner to a token only by reasoning.
+	err := g.AddAssertions([]timeline.Assertion{{
+		ID:       1,
+		From:     timeline.Entity{Kind: timeline.KindKey, Value: "akiapersistence00001"},
+		To:       timeline.Entity{Kind: timeline.KindResource, Value: "arn:aws:s3:::backups/db.dump"},
+		Relation: "exfiltrated", Why: "vendor report", Who: "analyst", At: at("2024-03-12T00:00:00Z"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := g.Chain("key:"+ciKey, graph.ChainOptions{Since: at("2024-03-10T00:00:00Z")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range c.Edges {
+		if e.Evidence == "asserted" {
+			got = append(got, e.From+" "+e.Relation+" "+e.To+" "+strings.Join(e.Events, ","))
+		}
+	}
+	want := []string{"key:AKIAPERSISTENCE00001 exfiltrated resource:arn:aws:s3:::backups/db.dump assertion:1"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("asserted edges (-want +got):\n%s", diff)
+	}
+	if err := g.AddAssertions([]timeline.Assertion{{ID: 2, From: timeline.Entity{Kind: "bogus", Value: "x"}}}); err == nil {
+		t.Error("AddAssertions accepted a bad entity")
+	}
+}
+
+func TestEdgeEventIDsCapped(t *testing.T) {
+	t.Parallel()
+	var es []timeline.Event
+	base := at("2023-01-01T00:00:00Z")
+	for i := range 1000 {
+		es = append(es, ev(strings.Repeat("x", 3)+time.Duration(i).String(), base.Add(time.Duration(i)*time.Minute).Format(time.RFC3339),
+			"m365.ual", timeline.CategoryMail, "MailItemsAccessed").token("t").target("mailbox", "m@x.com").build())
+	}
+	g, err := graph.Build(t.Context(), graph.Events(es), graph.Options{EventIDs: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := g.Lookup("token:t")
+	var acc graph.Edge
+	for _, e := range g.Edges(id, true) {
+		if e.Relation == graph.RelAccessed {
+			acc = e
+		}
+	}
+	if acc.Count != 1000 || len(acc.Events) != 8 {
+		t.Fatalf("edge count %d with %d ids, want 1000 with 8", acc.Count, len(acc.Events))
+	}
+	want := []string{"xxx0s", "xxx1ns", "xxx2ns", "xxx3ns", "xxx996ns", "xxx997ns", "xxx998ns", "xxx999ns"}
+	if diff := cmp.Diff(want, acc.Events); diff != "" {
+		t.Errorf("kept ids (-want +got):\n%s", diff)
+	}
+	// A chain reaching the token late still cites events after it.
+	c, err := g.Chain("token:t", graph.ChainOptions{Since: base.Add(500 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range c.Edges {
+		if e.Relation == graph.RelAccessed {
+			if !e.Time.Equal(base.Add(500*time.Minute)) || len(e.Events) == 0 || e.Events[0] != "xxx996ns" {
+				t.Errorf("late chain edge %v %v", e.Time, e.Events)
+			}
+		}
+	}
+}
+
+func TestBuildStopsOnError(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("boom")
+	seq := func(yield func(timeline.Event, error) bool) {
+		if !yield(stormEvents()[0], nil) {
+			return
+		}
+		yield(timeline.Event{}, boom)
+	}
+	if _, err := graph.Build(t.Context(), seq, graph.Options{}); !errors.Is(err, boom) {
+		t.Errorf("Build error %v, want %v", err, boom)
+	}
+}

@@ -1,0 +1,291 @@
+package graph
+
+import (
+	"net/netip"
+	"strings"
+
+	"github.com/causeway-ir/causeway/timeline"
+)
+
+// ConsumerTenant is the Entra tenant id of Microsoft consumer (MSA)
+// accounts: a token it issued is never valid for an enterprise tenant.
+const ConsumerTenant = "9188040d-6c67-4c5b-b112-36a304b66dad"
+
+// Activities whose coverage is tracked besides each source.
+const (
+	actMailItemsAccessed = "MailItemsAccessed"
+	actSigninIssuance    = "sign-in"
+	actS3Data            = "S3 data events"
+	srcPrefix            = "source:"
+)
+
+const dayMicros = 86400 * 1_000_000
+
+func dayOf(t int64) int32 {
+	d := t / dayMicros
+	if t < 0 && t%dayMicros != 0 {
+		d--
+	}
+	return int32(d)
+}
+
+// facts are what the findings need, gathered by Build in the same pass.
+type facts struct {
+	acts     []string
+	actIndex map[string]uint16
+	// cov counts events per tenant, activity (a source, or one of the act*
+	// names) and day.
+	cov map[covKey]int32
+
+	tokens  []tokenFact
+	keys    []keyFact
+	actorIP map[uint64]int64 // actor<<32 | ip → first time
+	mbApp   map[mbAppKey]mbAppFact
+
+	resApps   []string
+	resAppIdx map[string]int32
+
+	consumer []eventRef
+	roles    []roleRef
+	domains  map[NodeID]map[string]int32 // tenant → mailbox domain → count
+}
+
+type covKey struct {
+	tenant NodeID
+	act    uint16
+	day    int32
+}
+
+type ipSeen struct {
+	ip    NodeID
+	first int64
+	id    string
+}
+
+type tokenFact struct {
+	firstUse   int64
+	firstUseID string
+	useTenant  NodeID
+	actor      NodeID
+	issued     bool
+	issueT     int64
+	issueIP    NodeID
+	ips        []ipSeen
+}
+
+type keyFact struct {
+	firstUse int64
+	actor    NodeID
+	ips      []ipSeen
+}
+
+type mbAppKey struct {
+	mailbox NodeID
+	app     NodeID // -1 when the record gave none
+	resApp  int32  // index into resApps, -1 when none
+}
+
+type mbAppFact struct {
+	first  int64
+	id     string
+	tenant NodeID
+	count  int32
+}
+
+type eventRef struct {
+	t      int64
+	id     string
+	token  NodeID
+	tenant NodeID
+	issuer string
+}
+
+type roleRef struct {
+	t          int64
+	id         string
+	from, to   NodeID
+	target     NodeID
+	action     string
+	tenant, ip NodeID
+	actor      NodeID
+}
+
+func (f *facts) init() {
+	f.actIndex = make(map[string]uint16)
+	f.cov = make(map[covKey]int32)
+	f.actorIP = make(map[uint64]int64)
+	f.mbApp = make(map[mbAppKey]mbAppFact)
+	f.resAppIdx = make(map[string]int32)
+	f.domains = make(map[NodeID]map[string]int32)
+}
+
+func (f *facts) act(name string) uint16 {
+	if i, ok := f.actIndex[name]; ok {
+		return i
+	}
+	i := uint16(len(f.acts))
+	f.actIndex[name] = i
+	f.acts = append(f.acts, strings.Clone(name))
+	return i
+}
+
+func (f *facts) token(g *Graph, id NodeID) *tokenFact {
+	n := &g.nodes[id]
+	if n.aux < 0 {
+		n.aux = int32(len(f.tokens))
+		f.tokens = append(f.tokens, tokenFact{firstUse: maxTime, useTenant: -1, actor: -1, issueT: maxTime, issueIP: -1})
+	}
+	return &f.tokens[n.aux]
+}
+
+func (f *facts) key(g *Graph, id NodeID) *keyFact {
+	n := &g.nodes[id]
+	if n.aux < 0 {
+		n.aux = int32(len(f.keys))
+		f.keys = append(f.keys, keyFact{firstUse: maxTime, actor: -1})
+	}
+	return &f.keys[n.aux]
+}
+
+// isIPLiteral tells addresses from the host names and "AWS Internal" that
+// some providers put in the client address field.
+func isIPLiteral(s string) bool {
+	_, err := netip.ParseAddr(s)
+	return err == nil
+}
+
+func addIP(ips []ipSeen, ip NodeID, t int64, id string) []ipSeen {
+	for i := range ips {
+		if ips[i].ip == ip {
+			if t < ips[i].first {
+				ips[i].first, ips[i].id = t, strings.Clone(id)
+			}
+			return ips
+		}
+	}
+	return append(ips, ipSeen{ip: ip, first: t, id: strings.Clone(id)})
+}
+
+// isS3Data reports whether a CloudTrail action is an S3 object-level (data)
+// event, which trails log only when data events are enabled.
+func isS3Data(action string) bool {
+	switch action {
+	case "GetObject", "PutObject", "DeleteObject", "DeleteObjects", "CopyObject", "HeadObject",
+		"GetObjectAcl", "PutObjectAcl", "GetObjectTagging", "PutObjectTagging", "RestoreObject",
+		"SelectObjectContent", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload":
+		return true
+	}
+	return false
+}
+
+// isRoleAssumption reports whether an action takes on another principal
+// with the credential it presents (AWS role assumption, GCP impersonation).
+func isRoleAssumption(action string) bool {
+	return strings.HasPrefix(action, "AssumeRole") || strings.HasSuffix(action, "GenerateAccessToken") ||
+		strings.HasSuffix(action, "GenerateIdToken") || strings.HasSuffix(action, "SignJwt")
+}
+
+func (f *facts) observe(g *Graph, e *timeline.Event, t int64, tail NodeID, tailKind uint8, issued NodeID,
+	issuedKind uint8, target NodeID, targetKind uint8, tenant, actor, ip, app NodeID) {
+	failed := e.Outcome == timeline.OutcomeFailure
+	day := dayOf(t)
+	ipOK := ip >= 0 && isIPLiteral(g.nodes[ip].value)
+	if tenant >= 0 {
+		f.cov[covKey{tenant, f.act(srcPrefix + e.Source), day}]++
+		if e.Action == actMailItemsAccessed {
+			f.cov[covKey{tenant, f.act(actMailItemsAccessed), day}]++
+		}
+		if e.Category == timeline.CategorySignin && issuedKind == kToken {
+			f.cov[covKey{tenant, f.act(actSigninIssuance), day}]++
+		}
+		if isS3Data(e.Action) {
+			f.cov[covKey{tenant, f.act(actS3Data), day}]++
+		}
+	}
+	if actor >= 0 && ipOK {
+		k := uint64(actor)<<32 | uint64(ip)
+		if old, ok := f.actorIP[k]; !ok || t < old {
+			f.actorIP[k] = t
+		}
+	}
+	if issuedKind == kToken {
+		tf := f.token(g, issued)
+		tf.issued = true
+		if t < tf.issueT {
+			tf.issueT = t
+			tf.issueIP = -1
+			if ipOK {
+				tf.issueIP = ip
+			}
+		}
+		if tf.actor < 0 {
+			tf.actor = actor
+		}
+	}
+	// A captured token (category token) is seen, not used.
+	if tailKind == kToken && e.Category != timeline.CategoryToken {
+		tf := f.token(g, tail)
+		if t < tf.firstUse {
+			tf.firstUse, tf.firstUseID, tf.useTenant = t, strings.Clone(e.ID), tenant
+		}
+		if tf.actor < 0 {
+			tf.actor = actor
+		}
+		if ipOK {
+			tf.ips = addIP(tf.ips, ip, t, e.ID)
+		}
+	}
+	if tailKind == kKey {
+		kf := f.key(g, tail)
+		if t < kf.firstUse {
+			kf.firstUse = t
+		}
+		if kf.actor < 0 {
+			kf.actor = actor
+		}
+		if ipOK {
+			kf.ips = addIP(kf.ips, ip, t, e.ID)
+		}
+	}
+	if tailKind == kToken && e.Category != timeline.CategorySignin &&
+		strings.Contains(strings.ToLower(e.ActorTenant), ConsumerTenant) &&
+		tenant >= 0 && !strings.EqualFold(g.nodes[tenant].value, ConsumerTenant) {
+		f.consumer = append(f.consumer, eventRef{t: t, id: strings.Clone(e.ID), token: tail, tenant: tenant,
+			issuer: strings.Clone(e.ActorTenant)})
+	}
+	if tailKind == kToken && issuedKind == kToken && !failed && isRoleAssumption(e.Action) {
+		f.roles = append(f.roles, roleRef{t: t, id: strings.Clone(e.ID), from: tail, to: issued, target: target,
+			action: strings.Clone(e.Action), tenant: tenant, ip: ip, actor: actor})
+	}
+	if targetKind == kMailbox && !failed && e.Category == timeline.CategoryMail {
+		ra := int32(-1)
+		if e.ResourceApp != "" {
+			var ok bool
+			if ra, ok = f.resAppIdx[e.ResourceApp]; !ok {
+				ra = int32(len(f.resApps))
+				f.resApps = append(f.resApps, strings.Clone(e.ResourceApp))
+				f.resAppIdx[f.resApps[ra]] = ra
+			}
+		}
+		k := mbAppKey{target, app, ra}
+		old, ok := f.mbApp[k]
+		if !ok || t < old.first {
+			old.first, old.id, old.tenant = t, strings.Clone(e.ID), tenant
+		}
+		old.count++
+		f.mbApp[k] = old
+		if tenant >= 0 {
+			if _, domain, ok := strings.Cut(g.nodes[target].value, "@"); ok && domain != "" {
+				m := f.domains[tenant]
+				if m == nil {
+					m = make(map[string]int32)
+					f.domains[tenant] = m
+				}
+				if _, seen := m[domain]; !seen && len(m) >= 16 {
+					return // a tenant with many domains: the first ones name it well enough
+				}
+				m[strings.Clone(domain)]++
+			}
+		}
+	}
+}

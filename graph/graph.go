@@ -1,0 +1,684 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/causeway-ir/causeway/timeline"
+)
+
+// NodeID is the dense index of an entity in a Graph.
+type NodeID int32
+
+// maxNodes bounds the node count so that an edge key packs into 64 bits
+// (26 bits per endpoint, 10 for the relation, 2 for the evidence level).
+const maxNodes = 1 << 26
+
+// Evidence is how an edge is known.
+type Evidence uint8
+
+// Evidence levels of design.md §4.
+const (
+	// Observed: a log record shows it.
+	Observed Evidence = iota
+	// Inferred: a rule derived it.
+	Inferred
+	// Asserted: an analyst or an advisory said so.
+	Asserted
+)
+
+// String returns the evidence level's name as used in JSON and DOT.
+func (e Evidence) String() string {
+	switch e {
+	case Observed:
+		return "observed"
+	case Inferred:
+		return "inferred"
+	case Asserted:
+		return "asserted"
+	}
+	return "unknown"
+}
+
+// Relation names of the edges Build derives. Assertions may carry others.
+const (
+	// RelSigned is key → token: the key signed or minted the token (a
+	// captured token names both).
+	RelSigned = "signed"
+	// RelIssued is credential → token or key: a sign-in, AssumeRole,
+	// refresh or token exchange issued it.
+	RelIssued = "issued"
+	// RelCreated is credential → key: the credential created a key.
+	RelCreated = "created"
+	// RelAccessed is credential → target for reads (mail, file, resource).
+	RelAccessed = "accessed"
+	// RelChanged is credential → target for admin and other changes.
+	RelChanged = "changed"
+	// RelUses is the context edge identity → credential.
+	RelUses = "uses"
+	// RelOrigin is the context edge ip → credential.
+	RelOrigin = "origin"
+	// RelClientOf is the context edge app → credential.
+	RelClientOf = "client_of"
+	// RelIn is the context edge mailbox, resource or token → tenant.
+	RelIn = "in"
+	// RelAttempted is the context edge credential → target of a failed
+	// attempt: it is shown, but a failure gives the actor nothing.
+	RelAttempted = "attempted"
+)
+
+// builtinCausal lists the relations Build derives that carry causality.
+var builtinRelations = [...]struct {
+	name   string
+	causal bool
+}{
+	{RelSigned, true}, {RelIssued, true}, {RelCreated, true}, {RelAccessed, true}, {RelChanged, true},
+	{RelUses, false}, {RelOrigin, false}, {RelClientOf, false}, {RelIn, false}, {RelAttempted, false},
+}
+
+// Relation indices of the built-in relations (their position above).
+const (
+	relSigned uint16 = iota
+	relIssued
+	relCreated
+	relAccessed
+	relChanged
+	relUses
+	relOrigin
+	relClientOf
+	relIn
+	relAttempted
+)
+
+// Options tunes Build.
+type Options struct {
+	// EventIDs caps the event ids kept per causal edge (half the earliest,
+	// half the latest); 0 means 64. Context edges keep an eighth of it.
+	EventIDs int
+}
+
+// Node is one entity of the graph, as returned by (*Graph).Node.
+type Node struct {
+	ID    NodeID
+	Kind  timeline.EntityKind
+	Value string
+	// First and Last are the earliest and latest event times naming it.
+	First, Last time.Time
+	// Count is the number of events naming it.
+	Count int
+}
+
+// Entity returns the node's entity id, "kind:value".
+func (n Node) Entity() string { return string(n.Kind) + ":" + n.Value }
+
+// Edge is one edge of the graph, as returned by (*Graph).Edges.
+type Edge struct {
+	From, To    NodeID
+	Relation    string
+	Causal      bool
+	Evidence    Evidence
+	First, Last time.Time
+	// Count is the number of events behind the edge.
+	Count int
+	// Events is a bounded sample of the event ids behind the edge, the
+	// earliest first; Count says how many there were.
+	Events []string
+}
+
+// Graph is the entity graph of a case. Build it with Build; it is safe for
+// concurrent readers once built, except AddAssertions, which must not run
+// alongside readers.
+type Graph struct {
+	nodes  []node
+	byKind [len(kindNames)]map[string]NodeID
+	edges  []edge
+	ext    []edgeExt
+	edgeOf map[uint64]int32
+	out    [][]int32
+	in     [][]int32
+
+	relNames  []string
+	relCausal []bool
+	relIndex  map[string]uint16
+
+	idCap, ctxIDCap int
+	facts           facts
+
+	lowerOnce sync.Once
+	lower     [len(kindNames)]map[string]NodeID
+}
+
+type node struct {
+	value       string
+	first, last int64
+	count       int32
+	kind        uint8
+	aux         int32 // index into facts.tokens or facts.keys, -1 if none
+}
+
+type edge struct {
+	from, to    NodeID
+	rel         uint16
+	ev          Evidence
+	count       int32
+	first, last int64
+	id0         string // the first event's id, until ext holds the sample
+	ext         int32  // index into Graph.ext, -1 while count <= 1
+}
+
+type idRef struct {
+	t  int64
+	id string
+}
+
+// edgeExt holds the evidence of an edge with more than one event: the
+// earliest and the latest ids (disjoint), and every time of a causal edge.
+type edgeExt struct {
+	head, tail []idRef
+	headMax    int // index of the latest in head
+	tailMin    int // index of the earliest in tail
+	times      []int64
+	sorted     bool
+}
+
+// kindNames is the kind order used for node kinds (timeline.EntityKinds).
+var kindNames = [...]timeline.EntityKind{
+	timeline.KindKey, timeline.KindToken, timeline.KindSession, timeline.KindIdentity, timeline.KindApp,
+	timeline.KindTenant, timeline.KindIP, timeline.KindMailbox, timeline.KindResource,
+}
+
+const (
+	kKey uint8 = iota
+	kToken
+	kSession
+	kIdentity
+	kApp
+	kTenant
+	kIP
+	kMailbox
+	kResource
+	kNone uint8 = 255
+)
+
+func kindIndex(k string) uint8 {
+	switch timeline.EntityKind(k) {
+	case timeline.KindKey:
+		return kKey
+	case timeline.KindToken:
+		return kToken
+	case timeline.KindSession:
+		return kSession
+	case timeline.KindIdentity:
+		return kIdentity
+	case timeline.KindApp:
+		return kApp
+	case timeline.KindTenant:
+		return kTenant
+	case timeline.KindIP:
+		return kIP
+	case timeline.KindMailbox:
+		return kMailbox
+	case timeline.KindResource:
+		return kResource
+	}
+	return kNone
+}
+
+// isCredential reports whether kind k can be the tail of a causal edge.
+func isCredential(k uint8) bool { return k == kKey || k == kToken || k == kSession }
+
+// ErrTooLarge is returned by Build when a case has more entities than a
+// Graph can index.
+var ErrTooLarge = errors.New("graph: too many entities")
+
+func newGraph(opts Options) *Graph {
+	g := &Graph{edgeOf: make(map[uint64]int32), relIndex: make(map[string]uint16)}
+	for i := range g.byKind {
+		g.byKind[i] = make(map[string]NodeID)
+	}
+	for _, r := range builtinRelations {
+		g.relIndex[r.name] = uint16(len(g.relNames))
+		g.relNames = append(g.relNames, r.name)
+		g.relCausal = append(g.relCausal, r.causal)
+	}
+	g.idCap = opts.EventIDs
+	if g.idCap <= 0 {
+		g.idCap = 64
+	}
+	g.ctxIDCap = max(2, g.idCap/8)
+	g.facts.init()
+	return g
+}
+
+// Build reads events once and returns their graph. An error from the
+// sequence stops the build and is returned wrapped; so is ctx's error.
+func Build(ctx context.Context, events iter.Seq2[timeline.Event, error], opts Options) (*Graph, error) {
+	g := newGraph(opts)
+	n := 0
+	for e, err := range events {
+		if err != nil {
+			return nil, fmt.Errorf("graph: reading events: %w", err)
+		}
+		if n++; n&0xffff == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("graph: %w", err)
+			}
+		}
+		if err := g.add(&e); err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("graph: %w", err)
+	}
+	g.finish()
+	return g, nil
+}
+
+// Events adapts a slice to the sequence Build reads.
+func Events(events []timeline.Event) iter.Seq2[timeline.Event, error] {
+	return func(yield func(timeline.Event, error) bool) {
+		for i := range events {
+			if !yield(events[i], nil) {
+				return
+			}
+		}
+	}
+}
+
+// intern returns the node of (kind, value), creating it, and records that
+// an event at t names it.
+func (g *Graph) intern(k uint8, value string, t int64) NodeID {
+	m := g.byKind[k]
+	id, ok := m[value]
+	if !ok {
+		id = NodeID(len(g.nodes))
+		// Clone: the caller's string may share a large decode buffer.
+		value = strings.Clone(value)
+		m[value] = id
+		g.nodes = append(g.nodes, node{value: value, first: t, last: t, kind: k, aux: -1})
+		g.out = append(g.out, nil)
+		g.in = append(g.in, nil)
+	}
+	n := &g.nodes[id]
+	n.count++
+	if t < n.first {
+		n.first = t
+	}
+	if t > n.last {
+		n.last = t
+	}
+	return id
+}
+
+func edgeKey(from, to NodeID, rel uint16, ev Evidence) uint64 {
+	return uint64(from)<<38 | uint64(to)<<12 | uint64(rel&0x3ff)<<2 | uint64(ev&3)
+}
+
+// link adds one event's support to the edge (from, to, rel, ev).
+func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id string) int32 {
+	if from == to {
+		return -1
+	}
+	k := edgeKey(from, to, rel, ev)
+	ei, ok := g.edgeOf[k]
+	if !ok {
+		ei = int32(len(g.edges))
+		g.edgeOf[k] = ei
+		g.edges = append(g.edges, edge{from: from, to: to, rel: rel, ev: ev, count: 1, first: t, last: t,
+			id0: strings.Clone(id), ext: -1})
+		g.out[from] = append(g.out[from], ei)
+		g.in[to] = append(g.in[to], ei)
+		return ei
+	}
+	e := &g.edges[ei]
+	causal := g.relCausal[rel]
+	if e.ext < 0 {
+		x := edgeExt{head: []idRef{{e.first, e.id0}}, sorted: true}
+		if causal {
+			x.times = []int64{e.first}
+		}
+		e.ext = int32(len(g.ext))
+		e.id0 = ""
+		g.ext = append(g.ext, x)
+	}
+	e.count++
+	if t < e.first {
+		e.first = t
+	}
+	if t > e.last {
+		e.last = t
+	}
+	x := &g.ext[e.ext]
+	if causal {
+		if n := len(x.times); n > 0 && t < x.times[n-1] {
+			x.sorted = false
+		}
+		x.times = append(x.times, t)
+	}
+	half := g.idCap / 2
+	if !causal {
+		half = g.ctxIDCap / 2
+	}
+	x.keep(idRef{t, id}, max(1, half))
+	return ei
+}
+
+// keep files r into the earliest (head) or the latest (tail) ids, each
+// holding at most half; what neither keeps is only counted.
+func (x *edgeExt) keep(r idRef, half int) {
+	if len(x.head) < half {
+		r.id = strings.Clone(r.id)
+		x.head = append(x.head, r)
+		if r.t >= x.head[x.headMax].t {
+			x.headMax = len(x.head) - 1
+		}
+		return
+	}
+	if r.t < x.head[x.headMax].t {
+		r.id = strings.Clone(r.id)
+		r, x.head[x.headMax] = x.head[x.headMax], r
+		x.headMax = 0
+		for i := range x.head {
+			if x.head[i].t > x.head[x.headMax].t {
+				x.headMax = i
+			}
+		}
+	}
+	if len(x.tail) < half {
+		r.id = strings.Clone(r.id)
+		x.tail = append(x.tail, r)
+		if r.t < x.tail[x.tailMin].t {
+			x.tailMin = len(x.tail) - 1
+		}
+		return
+	}
+	if r.t > x.tail[x.tailMin].t {
+		r.id = strings.Clone(r.id)
+		x.tail[x.tailMin] = r
+		x.tailMin = 0
+		for i := range x.tail {
+			if x.tail[i].t < x.tail[x.tailMin].t {
+				x.tailMin = i
+			}
+		}
+	}
+}
+
+// relation returns the index of a relation name, adding it if new.
+func (g *Graph) relation(name string, causal bool) uint16 {
+	if i, ok := g.relIndex[name]; ok {
+		return i
+	}
+	i := uint16(len(g.relNames))
+	g.relIndex[name] = i
+	g.relNames = append(g.relNames, name)
+	g.relCausal = append(g.relCausal, causal)
+	return i
+}
+
+// add maps one event onto nodes and edges (design.md §4) and records the
+// facts the findings need.
+func (g *Graph) add(e *timeline.Event) error {
+	if len(g.nodes) > maxNodes-16 {
+		return fmt.Errorf("%w: more than %d", ErrTooLarge, maxNodes-16)
+	}
+	t := e.Time.UnixMicro()
+	id := e.ID
+	failed := e.Outcome == timeline.OutcomeFailure
+
+	// The credential presented: token, else key, else session.
+	tail, tailKind := NodeID(-1), kNone
+	var key NodeID = -1
+	switch {
+	case e.TokenID != "":
+		tail, tailKind = g.intern(kToken, e.TokenID, t), kToken
+		if e.KeyID != "" && e.Category == timeline.CategoryToken {
+			// A captured token names the key that signed it.
+			key = g.intern(kKey, e.KeyID, t)
+			g.link(key, tail, relSigned, Observed, t, id)
+		}
+	case e.KeyID != "":
+		tail, tailKind = g.intern(kKey, e.KeyID, t), kKey
+	case e.SessionID != "":
+		tail, tailKind = g.intern(kSession, e.SessionID, t), kSession
+	}
+
+	var tenant NodeID = -1
+	if e.Tenant != "" {
+		tenant = g.intern(kTenant, e.Tenant, t)
+	}
+
+	// What it issued.
+	issued, issuedKind := NodeID(-1), kNone
+	if e.IssuedID != "" && !failed {
+		switch e.IssuedKind {
+		case timeline.IssuedToken:
+			issued, issuedKind = g.intern(kToken, e.IssuedID, t), kToken
+		case timeline.IssuedKey:
+			issued, issuedKind = g.intern(kKey, e.IssuedID, t), kKey
+		}
+		if issued >= 0 && tail >= 0 {
+			rel := relIssued
+			if issuedKind == kKey {
+				rel = relCreated
+			}
+			g.link(tail, issued, rel, Observed, t, id)
+		}
+		if issuedKind == kToken && tenant >= 0 {
+			g.link(issued, tenant, relIn, Observed, t, id)
+		}
+	}
+
+	// What it touched.
+	target, targetKind := NodeID(-1), kNone
+	if e.Target != "" {
+		if k := kindIndex(e.TargetKind); k != kNone {
+			target, targetKind = g.intern(k, e.Target, t), k
+			if tail >= 0 && target != issued {
+				rel := relChanged
+				switch {
+				case failed:
+					rel = relAttempted
+				case e.Category == timeline.CategoryMail || e.Category == timeline.CategoryFile ||
+					e.Category == timeline.CategoryResource:
+					rel = relAccessed
+				}
+				g.link(tail, target, rel, Observed, t, id)
+			}
+			if tenant >= 0 && (k == kMailbox || k == kResource) {
+				g.link(target, tenant, relIn, Observed, t, id)
+			}
+		}
+	}
+
+	// Context edges.
+	var actor, ip, app NodeID = -1, -1, -1
+	if e.Actor != "" {
+		actor = g.intern(kIdentity, e.Actor, t)
+	}
+	if e.SrcIP != "" {
+		ip = g.intern(kIP, e.SrcIP, t)
+	}
+	if e.AppID != "" {
+		app = g.intern(kApp, e.AppID, t)
+	}
+	for _, c := range [...]NodeID{tail, issued} {
+		if c < 0 {
+			continue
+		}
+		if actor >= 0 {
+			g.link(actor, c, relUses, Observed, t, id)
+		}
+		if ip >= 0 {
+			g.link(ip, c, relOrigin, Observed, t, id)
+		}
+		if app >= 0 {
+			g.link(app, c, relClientOf, Observed, t, id)
+		}
+	}
+	if tailKind == kToken && tenant >= 0 {
+		g.link(tail, tenant, relIn, Observed, t, id)
+	}
+
+	g.facts.observe(g, e, t, tail, tailKind, issued, issuedKind, target, targetKind, tenant, actor, ip, app)
+	return nil
+}
+
+// finish sorts the time lists so chains can binary-search them.
+func (g *Graph) finish() {
+	for i := range g.ext {
+		x := &g.ext[i]
+		if !x.sorted {
+			slices.Sort(x.times)
+			x.sorted = true
+		}
+	}
+}
+
+// AddAssertions adds each assertion as an asserted causal edge, creating
+// its entities if the case never named them. An assertion without a time
+// holds from the start of the case.
+func (g *Graph) AddAssertions(as []timeline.Assertion) error {
+	for _, a := range as {
+		fk, tk := kindIndex(string(a.From.Kind)), kindIndex(string(a.To.Kind))
+		if fk == kNone || tk == kNone || a.From.Value == "" || a.To.Value == "" {
+			return fmt.Errorf("graph: assertion %d: %w", a.ID, timeline.ErrBadEntity)
+		}
+		rel := a.Relation
+		if rel == "" {
+			rel = "asserted"
+		}
+		if len(g.relNames) >= 1<<10 {
+			return fmt.Errorf("graph: assertion %d: too many relation names", a.ID)
+		}
+		t := int64(minTime)
+		if !a.At.IsZero() {
+			t = a.At.UnixMicro()
+		}
+		from := g.assertNode(fk, a.From.Value, t)
+		to := g.assertNode(tk, a.To.Value, t)
+		g.link(from, to, g.relation(rel, true), Asserted, t, fmt.Sprintf("assertion:%d", a.ID))
+	}
+	g.finish()
+	g.lowerOnce = sync.Once{}
+	return nil
+}
+
+// assertNode finds an asserted entity, case-insensitively as Lookup does,
+// else creates it without counting an event.
+func (g *Graph) assertNode(k uint8, value string, t int64) NodeID {
+	if id, ok := g.byKind[k][value]; ok {
+		return id
+	}
+	if id, ok := g.lookupFold(k, value); ok {
+		return id
+	}
+	id := g.intern(k, value, t)
+	g.nodes[id].count = 0
+	return id
+}
+
+// minTime stands for "always" on asserted edges without a time, and for an
+// open start; maxTime for an open end.
+const (
+	minTime = -1 << 62
+	maxTime = 1 << 62
+)
+
+// Len returns the number of nodes.
+func (g *Graph) Len() int { return len(g.nodes) }
+
+// EdgeCount returns the number of edges.
+func (g *Graph) EdgeCount() int { return len(g.edges) }
+
+// Node returns node id's entity.
+func (g *Graph) Node(id NodeID) Node {
+	n := &g.nodes[id]
+	return Node{ID: id, Kind: kindNames[n.kind], Value: n.value, First: fromMicro(n.first),
+		Last: fromMicro(n.last), Count: int(n.count)}
+}
+
+// Edges returns the edges leaving (out) or entering (!out) node id.
+func (g *Graph) Edges(id NodeID, out bool) []Edge {
+	adj := g.in[id]
+	if out {
+		adj = g.out[id]
+	}
+	es := make([]Edge, 0, len(adj))
+	for _, ei := range adj {
+		es = append(es, g.edge(ei))
+	}
+	return es
+}
+
+func (g *Graph) edge(ei int32) Edge {
+	e := &g.edges[ei]
+	return Edge{From: e.from, To: e.to, Relation: g.relNames[e.rel], Causal: g.relCausal[e.rel], Evidence: e.ev,
+		First: fromMicro(e.first), Last: fromMicro(e.last), Count: int(e.count), Events: g.eventIDs(ei, minTime, maxTime, 0)}
+}
+
+// eventIDs returns the kept ids of edge ei with times in [from, to],
+// earliest first, at most n (all when n <= 0).
+func (g *Graph) eventIDs(ei int32, from, to int64, n int) []string {
+	e := &g.edges[ei]
+	if e.ext < 0 {
+		if e.first == minTime || e.first >= from && e.first <= to {
+			return []string{e.id0}
+		}
+		return nil
+	}
+	x := &g.ext[e.ext]
+	refs := make([]idRef, 0, len(x.head)+len(x.tail))
+	for _, r := range x.head {
+		if r.t >= from && r.t <= to {
+			refs = append(refs, r)
+		}
+	}
+	for _, r := range x.tail {
+		if r.t >= from && r.t <= to {
+			refs = append(refs, r)
+		}
+	}
+	slices.SortFunc(refs, func(a, b idRef) int {
+		if a.t != b.t {
+			if a.t < b.t {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	if n > 0 && len(refs) > n {
+		refs = refs[:n]
+	}
+	ids := make([]string, len(refs))
+	for i, r := range refs {
+		ids[i] = r.id
+	}
+	return ids
+}
+
+func fromMicro(t int64) time.Time {
+	if t == minTime {
+		return time.Time{}
+	}
+	return time.UnixMicro(t).UTC()
+}
+
+// KindCounts returns the number of nodes of each kind.
+func (g *Graph) KindCounts() map[timeline.EntityKind]int {
+	m := make(map[timeline.EntityKind]int, len(kindNames))
+	for i := range g.byKind {
+		if n := len(g.byKind[i]); n > 0 {
+			m[kindNames[i]] = n
+		}
+	}
+	return m
+}
