@@ -316,12 +316,12 @@ func ctBenchRecord(i int) string {
 		i%50, i%50, i-i%10, (i/60)%60, i%60, i%250, i%7, i%7, i, i, i, i%7, i, i%7)
 }
 
-// nopEmitter counts what it is given.
-type nopEmitter struct{ n, rejects int }
+// extCountEmitter counts what it is given.
+type extCountEmitter struct{ n, rejects int }
 
-func (c *nopEmitter) Emit(*timeline.Event) error        { c.n++; return nil }
-func (c *nopEmitter) Reject(*timeline.ParseError) error { c.rejects++; return nil }
-func (c *nopEmitter) Note(string)                       {}
+func (c *extCountEmitter) Emit(*timeline.Event) error        { c.n++; return nil }
+func (c *extCountEmitter) Reject(*timeline.ParseError) error { c.rejects++; return nil }
+func (c *extCountEmitter) Note(string)                       {}
 
 // BenchmarkCloudTrailNDJSON imports 200k NDJSON records.
 func BenchmarkCloudTrailNDJSON(b *testing.B) {
@@ -335,7 +335,7 @@ func BenchmarkCloudTrailNDJSON(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for b.Loop() {
-		em := &nopEmitter{}
+		em := &extCountEmitter{}
 		if err := (cloudTrail{}).Import(b.Context(), bytes.NewReader(data), timeline.Source{File: "bench"}, em); err != nil {
 			b.Fatal(err)
 		}
@@ -380,7 +380,7 @@ func BenchmarkCloudTrailS3(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		em := &nopEmitter{}
+		em := &extCountEmitter{}
 		for _, p := range files {
 			fh, err := os.Open(p)
 			if err != nil {

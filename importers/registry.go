@@ -9,6 +9,7 @@ func All() []timeline.Importer {
 	return []timeline.Importer{
 		// Each source adds its line here.
 		cloudTrail{},
+		gcpAudit{},
 		entraAudit{},  // before entra.signin and azure.activity: same diagnostic envelope
 		entraSignin{}, // before azure.activity: same diagnostic envelope
 		m365UAL{},
