@@ -78,9 +78,9 @@ func TestGCPAuditFixtures(t *testing.T) {
 
 type gcpFields struct {
 	ID, Shape, Actor, Tenant, KeyID, IssuedKind, IssuedID, Target, TargetKind, Reason, SrcIP string
-	ActorKind                                                                               timeline.ActorKind
-	Category                                                                                timeline.Category
-	Outcome                                                                                 timeline.Outcome
+	ActorKind                                                                                timeline.ActorKind
+	Category                                                                                 timeline.Category
+	Outcome                                                                                  timeline.Outcome
 }
 
 func TestGCPAuditMapping(t *testing.T) {
