@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"slices"
@@ -583,4 +584,23 @@ func (c *Case) EventByID(ctx context.Context, id, source string) ([]Event, error
 		return nil
 	})
 	return out, err
+}
+
+// errStop ends a Scan early when an iterator's consumer stops.
+var errStop = errors.New("stop")
+
+// All returns the matching events as an iterator (in Scan's order). A
+// failure is yielded once, as the last pair.
+func (c *Case) All(ctx context.Context, q Query) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		err := c.Scan(ctx, q, func(e *Event) error {
+			if !yield(*e, nil) {
+				return errStop
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStop) {
+			yield(Event{}, err)
+		}
+	}
 }

@@ -66,6 +66,9 @@ func commands() []command {
 		{"import", "import provider exports into a case", cmdImport},
 		{"events", "list, filter and export a case's events", cmdEvents},
 		{"info", "show a case's sources, counts, time span, files and rejects", cmdInfo},
+		{"chain", "reconstruct the causal chain from (or back to) an entity", cmdChain},
+		{"findings", "run the detection rules and coverage checks", cmdFindings},
+		{"assert", "record an analyst's or an advisory's edge in the case", cmdAssert},
 	}
 }
 

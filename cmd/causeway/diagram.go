@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/causeway-ir/causeway/graph"
+)
+
+// writeDiagram writes a diagram as DOT, SVG or PNG.
+func writeDiagram(ctx context.Context, w io.Writer, d *graph.Diagram, format string) error {
+	switch format {
+	case "dot":
+		return d.WriteDOT(w)
+	}
+	return fmt.Errorf("%s diagrams are not available yet", format)
+}
+
+// withOutput runs write against the named file (atomically: written to a
+// temporary file and renamed) or stdout when name is "" or "-".
+func withOutput(name string, stdout io.Writer, write func(io.Writer) error) error {
+	if name == "" || name == "-" {
+		return write(stdout)
+	}
+	f, err := os.CreateTemp(dirOf(name), ".causeway-out-*")
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), name)
+}
+
+func dirOf(name string) string {
+	for i := len(name) - 1; i >= 0; i-- {
+		if name[i] == '/' {
+			return name[:i+1]
+		}
+	}
+	return "."
+}
