@@ -233,6 +233,13 @@ func mapAudit(e *timeline.Event, env, in *directoryAudit, shape string) error {
 			e.IssuedKind, e.IssuedID = timeline.IssuedKey, added[0]
 		}
 	}
+	for _, tr := range targets {
+		for _, mp := range tr.ModifiedProperties {
+			if strings.EqualFold(string(mp.DisplayName), "Role.DisplayName") && mp.NewValue != "" {
+				tname += " (role " + strings.Trim(string(mp.NewValue), `"`) + ")"
+			}
+		}
+	}
 	e.Message = auditMessage(e, action, tname, added)
 	return nil
 }
@@ -308,9 +315,11 @@ func auditMessage(e *timeline.Event, action, target string, added []string) stri
 	if t := firstNonEmpty(target, e.Target); t != "" {
 		b.WriteString(" on " + t)
 	}
-	switch len(added) {
-	case 0:
-	case 1:
+	switch {
+	case len(added) == 0:
+	case e.Outcome == timeline.OutcomeFailure:
+		b.WriteString(" (key " + strings.Join(added, ", ") + " not added)")
+	case len(added) == 1:
 		b.WriteString(" (added key " + added[0] + ")")
 	default:
 		b.WriteString(" (added keys " + strings.Join(added, ", ") + ")")
