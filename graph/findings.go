@@ -304,8 +304,8 @@ func (g *Graph) consumerTokens(opts FindingOptions) []Finding {
 		}
 		ents := append([]string{g.entity(k.token), g.entity(k.tenant)}, g.signers(k.token)...)
 		fs = append(fs, Finding{Rule: RuleConsumerTokenForTenant, Severity: SeverityHigh, Time: fromMicro(rs[0].t),
-			Summary: fmt.Sprintf("token %s issued by the consumer (MSA) tenant was presented to enterprise tenant %s (%d events from %s)",
-				Label("token", g.nodes[k.token].value), g.tenantName(k.tenant), len(rs), fmtTime(rs[0].t)),
+			Summary: fmt.Sprintf("token %s issued by the consumer (MSA) tenant was presented to enterprise tenant %s (%s from %s)",
+				Label("token", g.nodes[k.token].value), g.tenantName(k.tenant), plural(len(rs), "event"), fmtTime(rs[0].t)),
 			Entities: ents, Events: evs})
 	}
 	return fs
@@ -545,4 +545,11 @@ func runs(days []int32, present map[int32]bool) [][2]int32 {
 		open = true
 	}
 	return rs
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }

@@ -56,7 +56,8 @@ const (
 	RelIssued = "issued"
 	// RelCreated is credential → key: the credential created a key.
 	RelCreated = "created"
-	// RelAccessed is credential → target for reads (mail, file, resource).
+	// RelAccessed is credential → target for reads and use (mail, file,
+	// resource, token and sign-in events: a role assumed, an app signed in to).
 	RelAccessed = "accessed"
 	// RelChanged is credential → target for admin and other changes.
 	RelChanged = "changed"
@@ -487,7 +488,8 @@ func (g *Graph) add(e *timeline.Event) error {
 				case failed:
 					rel = relAttempted
 				case e.Category == timeline.CategoryMail || e.Category == timeline.CategoryFile ||
-					e.Category == timeline.CategoryResource:
+					e.Category == timeline.CategoryResource || e.Category == timeline.CategoryToken ||
+					e.Category == timeline.CategorySignin:
 					rel = relAccessed
 				}
 				g.link(tail, target, rel, Observed, t, id)
