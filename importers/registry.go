@@ -10,6 +10,7 @@ func All() []timeline.Importer {
 		// Each source adds its line here.
 		cloudTrail{},
 		gcpAudit{},
+		okta{},
 		entraAudit{},  // before entra.signin and azure.activity: same diagnostic envelope
 		entraSignin{}, // before azure.activity: same diagnostic envelope
 		m365UAL{},
