@@ -70,6 +70,8 @@ func commands() []command {
 		{"findings", "run the detection rules and coverage checks", cmdFindings},
 		{"assert", "record an analyst's or an advisory's edge in the case", cmdAssert},
 		{"samples", "list and generate sample incidents as provider-native logs", cmdSamples},
+		{"serve", "serve a case's web app (timeline, graph, findings)", cmdServe},
+		{"demo", "import the embedded Storm-0558 sample and serve it", cmdDemo},
 	}
 }
 
