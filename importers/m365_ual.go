@@ -544,6 +544,9 @@ func mapUALLogin(e *timeline.Event, u *ualRecord, op string, ext []nameValue) {
 		e.Reason = strings.TrimSpace(strings.Join(nonEmpty(code, firstNonEmpty(string(u.LogonError), nvGet(ext, "ResultStatusDetail"))), ": "))
 	}
 	what := "signed in"
+	if e.Outcome == timeline.OutcomeFailure {
+		what = "tried to sign in"
+	}
 	if r := firstNonEmpty(e.ResourceApp, string(u.ObjectID)); r != "" {
 		what += " to " + r
 	}
@@ -577,7 +580,7 @@ func mapUALDirectory(e *timeline.Event, u *ualRecord, op string) {
 			e.IssuedKind, e.IssuedID = timeline.IssuedKey, added[0]
 		}
 	}
-	what := strings.TrimSpace(op) + onText(target)
+	what := strings.TrimRight(strings.TrimSpace(op), ".") + onText(target)
 	if len(added) > 0 {
 		what += " (added key " + strings.Join(added, ", ") + ")"
 	}
