@@ -11,6 +11,7 @@ func All() []timeline.Importer {
 		cloudTrail{},
 		gcpAudit{},
 		okta{},
+		gworkspace{},
 		entraAudit{},  // before entra.signin and azure.activity: same diagnostic envelope
 		entraSignin{}, // before azure.activity: same diagnostic envelope
 		m365UAL{},

@@ -1,0 +1,89 @@
+package importers
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/causeway-ir/causeway/timeline"
+)
+
+func TestGWorkspaceCorpus(t *testing.T) {
+	t.Parallel()
+	extCheckCorpus(t, gworkspace{}, "gworkspace", "gworkspace", []extCorpusCase{
+		{"elastic__test-login.log", 17},
+		{"elastic__test-admin-security.log", 26},
+	})
+}
+
+type gwFields struct {
+	ID, Shape, Action, Actor, Tenant, AppID, AppName, Target, TargetKind, Reason, SrcIP string
+	Category                                                                            timeline.Category
+	Outcome                                                                             timeline.Outcome
+}
+
+func TestGWorkspaceFixture(t *testing.T) {
+	t.Parallel()
+	rec := runImporter(t, gworkspace{}, filepath.Join("testdata", "gworkspace_api.json"))
+	for _, r := range rec.rejects {
+		t.Errorf("reject: %v", r)
+	}
+	checkGolden(t, "gworkspace/gworkspace_api.json", rec.events)
+	var got []gwFields
+	for _, e := range rec.events {
+		got = append(got, gwFields{ID: e.ID, Shape: e.Shape, Action: e.Action, Actor: e.Actor, Tenant: e.Tenant, AppID: e.AppID,
+			AppName: e.AppName, Target: e.Target, TargetKind: e.TargetKind, Reason: e.Reason, SrcIP: e.SrcIP,
+			Category: e.Category, Outcome: e.Outcome})
+	}
+	const app = "1234567890-abc.apps.googleusercontent.com"
+	want := []gwFields{
+		{ID: "token/2024-03-01T12:00:00.123Z/-4432187345/0", Shape: "api", Action: "authorize", Actor: "bob@example.com", Tenant: "C01abcde",
+			AppID: app, AppName: "Mail Sync Helper", Target: app, TargetKind: "app", SrcIP: "203.0.113.200",
+			Category: timeline.CategoryToken, Outcome: timeline.OutcomeSuccess},
+		{ID: "token/2024-03-01T12:00:00.123Z/-4432187345/1", Shape: "api", Action: "request", Actor: "bob@example.com", Tenant: "C01abcde",
+			AppID: app, AppName: "Mail Sync Helper", Target: app, TargetKind: "app", SrcIP: "203.0.113.200",
+			Category: timeline.CategoryToken, Outcome: timeline.OutcomeSuccess},
+		{ID: "login/2024-03-01T11:59:00Z/77/0", Shape: "api", Action: "login_failure", Actor: "bob@example.com", Tenant: "C01abcde",
+			Reason: "login_failure_invalid_password", SrcIP: "198.51.100.201",
+			Category: timeline.CategorySignin, Outcome: timeline.OutcomeFailure},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("mapping (-want +got):\n%s", diff)
+	}
+	if len(rec.events) == 3 && rec.events[0].Raw != rec.events[1].Raw {
+		t.Error("events of one activity should share its raw record")
+	}
+}
+
+func TestGWorkspaceMatch(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, head string
+		want       bool
+	}{
+		{"activity", `{"kind":"admin#reports#activity","id":{"time":"2024"}}`, true},
+		{"page", `{"kind":"admin#reports#activities","items":[]}`, true},
+		{"gcp", `{"insertId":"x","logName":"projects/p/logs/x","timestamp":"2024"}`, false},
+		{"okta", `{"uuid":"x","published":"2024","eventType":"user.session.start","actor":{}}`, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := (gworkspace{}).Match("x", []byte(tc.head)); got != tc.want {
+				t.Errorf("Match = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func FuzzImportGWorkspace(f *testing.F) {
+	b, err := os.ReadFile(filepath.Join("testdata", "gworkspace_api.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add([]byte(`{"kind":"admin#reports#activity","id":{"time":"2024-01-01T00:00:00Z"},"events":{"name":"x","parameters":[{"name":"login_timestamp","intValue":"99999999999999999999"}]}}`))
+	f.Fuzz(func(t *testing.T, data []byte) { extFuzz(t, gworkspace{}, data) })
+}
