@@ -21,7 +21,7 @@ func TestAzureActivityFields(t *testing.T) {
 			"outcome": "success", "actor": "alice@contoso.com", "actor_kind": "user", "tenant": "f0000000-0000-4000-8000-00000000000a",
 			"app_id": "04b07795-8ddb-461a-bbee-02f9e1bf7b46", "resource_app": "https://management.core.windows.net/",
 			"token_id": uti, "session_id": "5e550000-0000-4000-8000-000000000001", "src_ip": "45.1.2.3",
-			"target": "/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/rg1/providers/microsoft.keyvault/vaults/kv1",
+			"target":      "/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/rg1/providers/microsoft.keyvault/vaults/kv1",
 			"target_kind": "resource", "correlation_id": "aaaaaaaa-bbbb-cccc-dddd-111111111111",
 		}},
 		// A caller from another tenant; an old-style uti; a port on the IP.

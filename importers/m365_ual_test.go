@@ -31,7 +31,7 @@ func TestM365UALFields(t *testing.T) {
 			"resource_app": "00000003-0000-0000-c000-000000000000", "app_id": "5a95e683-08ad-424e-a441-1d1aec52c02c",
 			"token_id": tok, "session_id": "5e550000-0000-4000-8000-000000000001", "src_ip": "45.1.2.3",
 			"correlation_id": "c6000000-0000-4000-8000-000000000001",
-			"message": `alice@contoso.com read 12 items in \Inbox, \Sent Items via REST from 45.1.2.3 (Bind)`,
+			"message":        `alice@contoso.com read 12 items in \Inbox, \Sent Items via REST from 45.1.2.3 (Bind)`,
 		}},
 		{"management-api.json", 1, map[string]string{
 			"target": "carol@contoso.com", "src_ip": "2001:db8::5", "session_id": "",
