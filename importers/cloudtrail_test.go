@@ -48,16 +48,40 @@ func TestCloudTrailCorpus(t *testing.T) {
 					t.Errorf("event %s: shape %q, want %q", e.ID, e.Shape, tc.shape)
 				}
 			}
-			checkGolden(t, "cloudtrail/"+strings.TrimSuffix(tc.file, ".gz")+gzSuffix(tc.file), rec.events)
 		})
 	}
 }
 
-func gzSuffix(name string) string {
-	if strings.HasSuffix(name, ".gz") {
-		return ".gz"
-	}
-	return ""
+// TestCloudTrailCorpusSpots checks join keys and the shape quirks of the
+// corpus (corpus-derived golden files are not kept in the repository).
+func TestCloudTrailCorpusSpots(t *testing.T) {
+	t.Parallel()
+	recs := extCheckCorpus(t, cloudTrail{}, "aws-cloudtrail", []extCorpusCase{
+		{"elastic__test-console-login-json.log", 3},
+		{"plaso__aws_cloudtrail_lookupevents.jsonl", 6},
+		{"otrf__ec2_proxy_s3_exfiltration_logstash.json", 103},
+		{"elastic__test-assume-role-json.log", 2},
+		{"trailscraper__111111111111_CloudTrail_eu-central-1_20171211T1505Z_A6kvhMoVeCsc7v8U.json", 2},
+		{"trailscraper__111111111111_CloudTrail_eu-central-1_20171211T1505Z_A6kvhMoVeCsc7v8U.json.gz", 2},
+	}, "otrf__AWS_S3_HoneyBucketLogs_alerts.csv")
+	extSpot(t, recs, "elastic__test-console-login-json.log", 1, map[string]string{
+		"action": "ConsoleLogin", "category": "signin", "outcome": "failure", "reason": "Failed authentication",
+		"actor": "arn:aws:iam::111122223333:user/JaneDoe", "actor_kind": "user",
+	})
+	// LookupEvents: the inner record's UTC eventTime, equal to the
+	// wrapper's local "2022-02-08 09:23:37+11:00".
+	extSpot(t, recs, "plaso__aws_cloudtrail_lookupevents.jsonl", 0, map[string]string{
+		"time": "2022-02-07T22:23:37Z", "shape": "lookup-events", "tenant": "012345678901", "action": "DescribeInstances",
+	})
+	// Logstash: eventTime is gone, @timestamp stands in.
+	extSpot(t, recs, "otrf__ec2_proxy_s3_exfiltration_logstash.json", 0, map[string]string{
+		"time": "2020-09-14T00:44:23Z", "shape": "logstash", "token_id": "ASIA5FLZVX4OI4ZDQJOL",
+		"actor": "arn:aws:iam::123456789123:user/pedro", "tenant": "123456789123",
+	})
+	extSpot(t, recs, "trailscraper__111111111111_CloudTrail_eu-central-1_20171211T1505Z_A6kvhMoVeCsc7v8U.json", 1, map[string]string{
+		"action": "AssumeRole", "issued_kind": "token", "issued_id": "BBBBBBBBBBBBBBBBBBBBB", "actor": "config.amazonaws.com",
+		"actor_kind": "service", "target": "arn:aws:iam::111111111111:role/someRole", "target_kind": "identity",
+	})
 }
 
 // TestCloudTrailGzipSameIDs: the S3 object and its .gz give the same events.

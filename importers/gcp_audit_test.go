@@ -19,28 +19,27 @@ type extCorpusCase struct {
 }
 
 // extCheckCorpus imports every listed file of corpus/<sub>, checks the
-// exact event count, no rejects, that every file of the directory is
-// listed, and the golden file of each under testdata/<golden>/.
-func extCheckCorpus(t *testing.T, imp timeline.Importer, sub, golden string, cases []extCorpusCase, skip ...string) {
+// exact event count, no rejects, and that every file of the directory is
+// listed. Corpus-derived golden files are not kept in the repository (the
+// corpus is not ours to copy); spot checks of join keys stand in for them.
+func extCheckCorpus(t *testing.T, imp timeline.Importer, sub string, cases []extCorpusCase, skip ...string) map[string]*recorder {
 	t.Helper()
 	dir := corpusDir(t, sub)
 	listed := map[string]bool{}
 	for _, s := range skip {
 		listed[s] = true
 	}
+	out := map[string]*recorder{}
 	for _, tc := range cases {
 		listed[tc.file] = true
-		t.Run(tc.file, func(t *testing.T) {
-			t.Parallel()
-			rec := runImporter(t, imp, filepath.Join(dir, tc.file))
-			for _, r := range rec.rejects {
-				t.Errorf("reject: %v", r)
-			}
-			if len(rec.events) != tc.events {
-				t.Fatalf("got %d events, want %d", len(rec.events), tc.events)
-			}
-			checkGolden(t, golden+"/"+tc.file, rec.events)
-		})
+		rec := runImporter(t, imp, filepath.Join(dir, tc.file))
+		for _, r := range rec.rejects {
+			t.Errorf("%s: reject: %v", tc.file, r)
+		}
+		if len(rec.events) != tc.events {
+			t.Errorf("%s: got %d events, want %d", tc.file, len(rec.events), tc.events)
+		}
+		out[tc.file] = rec
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -51,14 +50,47 @@ func extCheckCorpus(t *testing.T, imp timeline.Importer, sub, golden string, cas
 			t.Errorf("corpus file %s/%s is not covered by this test", sub, de.Name())
 		}
 	}
+	return out
+}
+
+// extSpot compares chosen fields of event i of a corpus file with want.
+func extSpot(t *testing.T, recs map[string]*recorder, file string, i int, want map[string]string) {
+	t.Helper()
+	rec := recs[file]
+	if rec == nil || i >= len(rec.events) {
+		t.Errorf("%s: no event %d", file, i)
+		return
+	}
+	got := map[string]string{}
+	for k := range want {
+		got[k] = rec.events[i].Field(k)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s event %d (-want +got):\n%s", file, i, diff)
+	}
 }
 
 func TestGCPAuditCorpus(t *testing.T) {
 	t.Parallel()
-	extCheckCorpus(t, gcpAudit{}, "gcp-audit", "gcp", []extCorpusCase{
+	recs := extCheckCorpus(t, gcpAudit{}, "gcp-audit", []extCorpusCase{
 		{"plaso__gcp_logging.jsonl", 11},
 		{"elastic__test-iamcredentials-googleapis-com.log", 1},
 		{"elastic__test-audit.excerpt-lines1-7.log", 7},
+	})
+	extSpot(t, recs, "elastic__test-iamcredentials-googleapis-com.log", 0, map[string]string{
+		"category": "token", "action": "GenerateAccessToken", "actor_kind": "service_principal", "issued_id": "",
+		"target": "made-up-ci-account@project-id.iam.gserviceaccount.com", "target_kind": "identity",
+		"tenant": "project-id", "src_ip": "175.16.199.45", "time": "2024-11-19T00:49:55.293368631Z",
+	})
+	extSpot(t, recs, "elastic__test-audit.excerpt-lines1-7.log", 3, map[string]string{
+		"outcome": "failure", "reason": "PERMISSION_DENIED",
+	})
+	extSpot(t, recs, "plaso__gcp_logging.jsonl", 8, map[string]string{
+		"category": "other", "outcome": "unknown", "message": "This is a text payload", "action": "testlog",
+	})
+	extSpot(t, recs, "plaso__gcp_logging.jsonl", 10, map[string]string{
+		"actor": "dvwa-service-account@ketchup.iam.gserviceaccount.com", "outcome": "failure", "reason": "PERMISSION_DENIED",
+		"category": "admin", "tenant": "ketchup",
 	})
 }
 

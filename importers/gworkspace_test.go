@@ -12,9 +12,16 @@ import (
 
 func TestGWorkspaceCorpus(t *testing.T) {
 	t.Parallel()
-	extCheckCorpus(t, gworkspace{}, "gworkspace", "gworkspace", []extCorpusCase{
+	recs := extCheckCorpus(t, gworkspace{}, "gworkspace", []extCorpusCase{
 		{"elastic__test-login.log", 17},
 		{"elastic__test-admin-security.log", 26},
+	})
+	extSpot(t, recs, "elastic__test-login.log", 16, map[string]string{
+		"id": "login/2025-02-27T05:59:58.481Z/123/0", "action": "login_verification", "outcome": "success",
+		"actor": "tl.zeous.daclitan@company.com", "tenant": "123",
+	})
+	extSpot(t, recs, "elastic__test-admin-security.log", 4, map[string]string{
+		"action": "ADD_TO_TRUSTED_OAUTH2_APPS", "category": "admin", "target_kind": "app",
 	})
 }
 

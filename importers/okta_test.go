@@ -12,8 +12,15 @@ import (
 
 func TestOktaCorpus(t *testing.T) {
 	t.Parallel()
-	extCheckCorpus(t, okta{}, "okta", "okta", []extCorpusCase{
+	recs := extCheckCorpus(t, okta{}, "okta", []extCorpusCase{
 		{"elastic__test-okta-system-events.excerpt-lines1-3.log", 3},
+	})
+	extSpot(t, recs, "elastic__test-okta-system-events.excerpt-lines1-3.log", 1, map[string]string{
+		"action": "user.session.start", "category": "signin", "outcome": "success", "session_id": "102bZDNFfWaQSyEZQuDgWt-uQ",
+		"correlation_id": "XkcAsWb8WjwDP76xh@1v8wAABp0", "src_ip": "175.16.199.1", "country": "United States",
+	})
+	extSpot(t, recs, "elastic__test-okta-system-events.excerpt-lines1-3.log", 2, map[string]string{
+		"target": "00p1abvweGGDW10Ur4x6", "target_kind": "resource", "reason": "Sign-on policy evaluation resulted in ALLOW",
 	})
 }
 
