@@ -1,0 +1,369 @@
+package samples
+
+import (
+	"encoding/base64"
+	"math/rand/v2"
+	"strconv"
+	"time"
+)
+
+// Appenders that build provider records without reflection: the hot path
+// of generation (BenchmarkGenerate).
+
+const hexDigits = "0123456789abcdef"
+
+// appendStr appends s as a JSON string, escaped the way the .NET and Go
+// serializers that wrote these logs escape it.
+func appendStr(b []byte, s string) []byte {
+	b = append(b, '"')
+	b = appendEsc(b, s)
+	return append(b, '"')
+}
+
+// appendEsc appends the JSON escaping of s, without quotes.
+func appendEsc(b []byte, s string) []byte {
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"':
+			b = append(b, '\\', '"')
+		case '\\':
+			b = append(b, '\\', '\\')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default: // control characters and <, >, & as \u00XX, as .NET does
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	return append(b, s[start:]...)
+}
+
+// appendJSONInString appends the JSON text j as a JSON string (the
+// "JSON inside a string" of Sentinel columns and CSV exports).
+func appendJSONInString(b []byte, j []byte) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(j); i++ {
+		c := j[i]
+		if c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, j[start:i]...)
+		b = append(b, '\\', c)
+		start = i + 1
+	}
+	b = append(b, j[start:]...)
+	return append(b, '"')
+}
+
+// appendCSVField appends s as a CSV field, quoted when it must be (or when
+// always is set: Export-Csv quotes every field).
+func appendCSVField(b []byte, s []byte, always bool) []byte {
+	need := always
+	if !need {
+		for _, c := range s {
+			if c == ',' || c == '"' || c == '\n' || c == '\r' {
+				need = true
+				break
+			}
+		}
+	}
+	if !need {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	start := 0
+	for i, c := range s {
+		if c == '"' {
+			b = append(b, s[start:i+1]...)
+			b = append(b, '"')
+			start = i + 1
+		}
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// guid is a GUID as .NET's Guid.ToByteArray gives it: the first three
+// groups little-endian.
+type guid [16]byte
+
+func newGUID(r *rand.Rand) guid {
+	var g guid
+	a, c := r.Uint64(), r.Uint64()
+	for i := range 8 {
+		g[i] = byte(a >> (8 * i))
+		g[8+i] = byte(c >> (8 * i))
+	}
+	g[7] = g[7]&0x0f | 0x40 // version 4 (byte 7 is the high byte of group 3)
+	g[8] = g[8]&0x3f | 0x80 // variant
+	return g
+}
+
+// appendGUID appends the canonical lower-case text of g.
+func appendGUID(b []byte, g guid) []byte {
+	order := [16]int{3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15}
+	for i, j := range order {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b = append(b, '-')
+		}
+		b = append(b, hexDigits[g[j]>>4], hexDigits[g[j]&0xf])
+	}
+	return b
+}
+
+// String returns the canonical text of g.
+func (g guid) String() string { return string(appendGUID(make([]byte, 0, 36), g)) }
+
+// UTI returns the Entra uniqueTokenIdentifier of a sign-in whose id is g:
+// base64url of the 16 little-endian bytes (formats.md §1a).
+func (g guid) UTI() string { return base64.RawURLEncoding.EncodeToString(g[:]) }
+
+// randHex returns n random lower-case hex digits.
+func randHex(r *rand.Rand, n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = hexDigits[r.IntN(16)]
+	}
+	return string(b)
+}
+
+// randFrom returns n random characters of alphabet.
+func randFrom(r *rand.Rand, alphabet string, n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[r.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
+const (
+	upperDigits = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	alnum       = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	b64url      = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+)
+
+// Time spellings, appended.
+
+// appendISO appends t in UTC as 2023-05-15T10:11:12 followed by frac
+// fraction digits (0 for none) and suffix ("Z" or "").
+func appendISO(b []byte, t time.Time, frac int, suffix string) []byte {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	b = append4(b, y)
+	b = append(b, '-')
+	b = append2(b, int(mo))
+	b = append(b, '-')
+	b = append2(b, d)
+	b = append(b, 'T')
+	b = append2(b, h)
+	b = append(b, ':')
+	b = append2(b, mi)
+	b = append(b, ':')
+	b = append2(b, s)
+	if frac > 0 {
+		b = append(b, '.')
+		ns := t.Nanosecond()
+		div := 100000000
+		for range frac {
+			b = append(b, byte('0'+ns/div%10))
+			div /= 10
+			if div == 0 {
+				div = 1 // beyond 9 digits: repeat the last (never used)
+			}
+		}
+	}
+	return append(b, suffix...)
+}
+
+// appendUS appends t in UTC the way US-culture .NET prints it:
+// 5/15/2023 10:11:12 AM (Purview CSV CreationDate).
+func appendUS(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	b = strconv.AppendInt(b, int64(mo), 10)
+	b = append(b, '/')
+	b = strconv.AppendInt(b, int64(d), 10)
+	b = append(b, '/')
+	b = append4(b, y)
+	b = append(b, ' ')
+	h12, ampm := h%12, " AM"
+	if h12 == 0 {
+		h12 = 12
+	}
+	if h >= 12 {
+		ampm = " PM"
+	}
+	b = strconv.AppendInt(b, int64(h12), 10)
+	b = append(b, ':')
+	b = append2(b, mi)
+	b = append(b, ':')
+	b = append2(b, s)
+	return append(b, ampm...)
+}
+
+// appendGB appends t in UTC as en-GB culture prints it: 15/05/2023 10:11:12
+// (Export-Csv on a machine set to a day-first culture, formats.md §0.4).
+func appendGB(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	b = append2(b, d)
+	b = append(b, '/')
+	b = append2(b, int(mo))
+	b = append(b, '/')
+	b = append4(b, y)
+	b = append(b, ' ')
+	b = append2(b, h)
+	b = append(b, ':')
+	b = append2(b, mi)
+	b = append(b, ':')
+	return append2(b, s)
+}
+
+func append2(b []byte, n int) []byte { return append(b, byte('0'+n/10%10), byte('0'+n%10)) }
+
+func append4(b []byte, n int) []byte {
+	return append(b, byte('0'+n/1000%10), byte('0'+n/100%10), byte('0'+n/10%10), byte('0'+n%10))
+}
+
+// appendInt appends n in decimal.
+func appendInt(b []byte, n int64) []byte { return strconv.AppendInt(b, n, 10) }
+
+// appendQInt appends n in decimal inside quotes: numbers as strings.
+func appendQInt(b []byte, n int64) []byte {
+	b = append(b, '"')
+	b = strconv.AppendInt(b, n, 10)
+	return append(b, '"')
+}
+
+// psIndent rewrites compact JSON the way Windows PowerShell 5.1's
+// ConvertTo-Json lays it out: members as `"key":  value`, and every nested
+// level indented four columns past the column of its opening bracket,
+// with empty arrays as "[", a blank line and "]" (corpus:
+// entra-signin/invictus__…_graph_pwsh.json). col is the column of the first
+// byte written.
+func psIndent(dst, src []byte, col int) []byte {
+	var stack [32]int // column of each open bracket
+	depth := 0
+	lineStart := len(dst) - col
+	newline := func(n int) {
+		dst = append(dst, '\n')
+		lineStart = len(dst)
+		for range n {
+			dst = append(dst, ' ')
+		}
+	}
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch c {
+		case '"':
+			j := i + 1
+			for j < len(src) && src[j] != '"' {
+				if src[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			dst = append(dst, src[i:j+1]...)
+			i = j
+		case '{', '[':
+			open := len(dst) - lineStart
+			dst = append(dst, c)
+			if depth < len(stack) {
+				stack[depth] = open
+			}
+			depth++
+			if i+1 < len(src) && (src[i+1] == '}' || src[i+1] == ']') {
+				newline(0)
+				newline(open)
+				dst = append(dst, src[i+1])
+				i++
+				depth--
+				continue
+			}
+			newline(open + 4)
+		case '}', ']':
+			depth--
+			newline(stack[max(0, min(depth, len(stack)-1))])
+			dst = append(dst, c)
+		case ',':
+			dst = append(dst, ',')
+			newline(stack[max(0, min(depth-1, len(stack)-1))] + 4)
+		case ':':
+			dst = append(dst, ':', ' ', ' ')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// jwtSegment appends base64url (no padding) of the JSON text j.
+func jwtSegment(b []byte, j []byte) []byte {
+	n := base64.RawURLEncoding.EncodedLen(len(j))
+	b = append(b, make([]byte, n)...)
+	base64.RawURLEncoding.Encode(b[len(b)-n:], j)
+	return b
+}
+
+// prettyJSON rewrites compact JSON the way Python's json.dumps(indent=2)
+// prints it (gcloud --format=json): one member or element per line,
+// "key": value, empty containers as {} and []. depth is the nesting level
+// of the first byte.
+func prettyJSON(dst, src []byte, depth int) []byte {
+	newline := func(n int) {
+		dst = append(dst, '\n')
+		for range n {
+			dst = append(dst, ' ', ' ')
+		}
+	}
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch c {
+		case '"':
+			j := i + 1
+			for j < len(src) && src[j] != '"' {
+				if src[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			dst = append(dst, src[i:j+1]...)
+			i = j
+		case '{', '[':
+			dst = append(dst, c)
+			if i+1 < len(src) && (src[i+1] == '}' || src[i+1] == ']') {
+				dst = append(dst, src[i+1])
+				i++
+				continue
+			}
+			depth++
+			newline(depth)
+		case '}', ']':
+			depth--
+			newline(depth)
+			dst = append(dst, c)
+		case ',':
+			dst = append(dst, ',')
+			newline(depth)
+		case ':':
+			dst = append(dst, ':', ' ')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}

@@ -1,0 +1,301 @@
+package samples
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// writeAccount writes one account's CloudTrail S3 delivery objects, day by
+// day: its normal activity at the scenario's scale with the attack merged
+// in by time.
+func (a *awsScenario) writeAccount(ctx context.Context, o *output, r *rand.Rand, ac *awsAccount) error {
+	var day []ctEvent
+	var buf []byte
+	for d := range awsDays {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		start := awsStart.AddDate(0, 0, d)
+		// People act across accounts: their day comes from a stream of
+		// its own, shared by every account's job, and each account keeps
+		// its part.
+		pr := rand.New(rand.NewPCG(uint64(a.seed), uint64(start.Unix())))
+		day = a.background(pr, a.accounts[0], start, day[:0])
+		day = slices.DeleteFunc(day, func(e ctEvent) bool { return e.account != ac.id })
+		if ac != a.accounts[0] {
+			day = a.background(r, ac, start, day)
+		}
+		for _, e := range a.attack[ac.id] {
+			if !e.t.Before(start) && e.t.Before(start.AddDate(0, 0, 1)) {
+				day = append(day, e)
+			}
+		}
+		slices.SortStableFunc(day, func(x, y ctEvent) int { return x.t.Compare(y.t) })
+		// One object per region and hour, as the trail delivers them.
+		regions := map[string][]int{}
+		var order []string
+		for i := range day {
+			rg := day[i].region
+			if _, ok := regions[rg]; !ok {
+				order = append(order, rg)
+			}
+			regions[rg] = append(regions[rg], i)
+		}
+		slices.Sort(order)
+		for _, rg := range order {
+			idx := regions[rg]
+			for len(idx) > 0 {
+				h := day[idx[0]].t.Truncate(time.Hour)
+				n := 0
+				for n < len(idx) && day[idx[n]].t.Truncate(time.Hour).Equal(h) {
+					n++
+				}
+				lastT := day[idx[n-1]].t
+				stamp := lastT.Add(5 * time.Minute).Truncate(5 * time.Minute)
+				rel := fmt.Sprintf("AWSLogs/%s/%s/CloudTrail/%s/%s/%s_CloudTrail_%s_%s_%s.json.gz",
+					awsOrgID, ac.id, rg, lastT.Format("2006/01/02"), ac.id, rg, stamp.Format("20060102T1504Z"), randFrom(r, alnum, 16))
+				w, err := o.create(rel)
+				if err != nil {
+					return err
+				}
+				w.writeString(`{"Records":[`)
+				for k, i := range idx[:n] {
+					if k > 0 {
+						w.writeString(",")
+					}
+					buf = a.encode(buf[:0], r, &day[i])
+					w.record(buf)
+				}
+				w.writeString("]}")
+				if err := w.close(); err != nil {
+					return err
+				}
+				idx = idx[n:]
+			}
+		}
+	}
+	return nil
+}
+
+// encode appends one CloudTrail record, fields in CloudTrail's order.
+func (a *awsScenario) encode(b []byte, r *rand.Rand, e *ctEvent) []byte {
+	b = append(b, `{"eventVersion":"1.09","userIdentity":`...)
+	b = append(b, e.ident.json...)
+	b = append(b, `,"eventTime":"`...)
+	b = appendISO(b, e.t, 0, "Z")
+	b = append(b, `","eventSource":"`...)
+	b = append(b, e.source...)
+	b = append(b, `","eventName":"`...)
+	b = append(b, e.name...)
+	b = append(b, `","awsRegion":"`...)
+	b = append(b, e.region...)
+	b = append(b, `","sourceIPAddress":`...)
+	b = appendStr(b, e.ip)
+	b = append(b, `,"userAgent":`...)
+	b = appendStr(b, e.ua)
+	if e.errCode != "" {
+		b = append(b, `,"errorCode":`...)
+		b = appendStr(b, e.errCode)
+		b = append(b, `,"errorMessage":`...)
+		b = appendStr(b, e.errMsg)
+	}
+	b = append(b, `,"requestParameters":`...)
+	if e.req == "" {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, e.req...)
+	}
+	b = append(b, `,"responseElements":`...)
+	if e.resp == "" {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, e.resp...)
+	}
+	if e.extra != "" {
+		b = append(b, `,"additionalEventData":`...)
+		b = append(b, e.extra...)
+	}
+	b = append(b, `,"requestID":"`...)
+	if e.source == "s3.amazonaws.com" {
+		b = append(b, randFrom(r, "0123456789ABCDEF", 16)...)
+	} else {
+		b = appendGUID(b, newGUID(r))
+	}
+	b = append(b, `","eventID":"`...)
+	b = appendGUID(b, newGUID(r))
+	b = append(b, '"')
+	if e.eventType != "AwsConsoleSignIn" {
+		b = append(b, `,"readOnly":`...)
+		b = strconv.AppendBool(b, e.readOnly)
+	}
+	if e.res != "" {
+		b = append(b, `,"resources":`...)
+		b = append(b, e.res...)
+	}
+	b = append(b, `,"eventType":"`...)
+	switch {
+	case e.eventType != "":
+		b = append(b, e.eventType...)
+	case e.service:
+		b = append(b, "AwsServiceEvent"...)
+	default:
+		b = append(b, "AwsApiCall"...)
+	}
+	b = append(b, `","managementEvent":`...)
+	b = strconv.AppendBool(b, !e.data)
+	b = append(b, `,"recipientAccountId":"`...)
+	b = append(b, e.account...)
+	b = append(b, '"')
+	if e.shared != "" {
+		b = append(b, `,"sharedEventID":"`...)
+		b = append(b, e.shared...)
+		b = append(b, '"')
+	}
+	if e.data {
+		b = append(b, `,"eventCategory":"Data"`...)
+	} else {
+		b = append(b, `,"eventCategory":"Management"`...)
+	}
+	if e.ip != "" && e.ip[0] >= '0' && e.ip[0] <= '9' {
+		b = append(b, `,"tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"`...)
+		b = append(b, e.source...)
+		b = append(b, `"}`...)
+	}
+	return append(b, '}')
+}
+
+// background appends one day of an account's normal activity.
+func (a *awsScenario) background(r *rand.Rand, ac *awsAccount, day time.Time, out []ctEvent) []ctEvent {
+	weekday := day.Weekday() != time.Saturday && day.Weekday() != time.Sunday
+	data := a.accounts[2]
+	at := func(fromH, toH int) time.Time {
+		return day.Add(time.Duration(fromH*3600+r.IntN((toH-fromH)*3600)) * time.Second)
+	}
+	add := func(e ctEvent) { out = append(out, e) }
+	switch ac.name {
+	case "ci-tools":
+		// The pipeline deploys with the CI key (the new one after the
+		// response), and engineers use their own keys.
+		for range a.scale {
+			if !weekday {
+				break
+			}
+			for n := 2 + r.IntN(5); n > 0; n-- {
+				t := at(13, 23)
+				key := a.ci.key
+				if !t.Before(awsDetection) {
+					key = a.ci.key2
+				}
+				a.deploy(r, add, t, a.ci, key, a.ci.ips[r.IntN(len(a.ci.ips))], a.ci.ua, false)
+			}
+			for _, p := range a.people[1:] {
+				if r.IntN(3) == 0 {
+					continue
+				}
+				t := at(14, 22)
+				add(ctEvent{t: t, ident: a.iamUser(p, ac.id, p.key), source: "sts.amazonaws.com", name: "GetCallerIdentity", region: "us-east-1", ip: p.ips[0], ua: p.ua + "sts.get-caller-identity", readOnly: true, account: ac.id})
+				a.deploy(r, add, t.Add(time.Duration(20+r.IntN(300))*time.Second), p, p.key, p.ips[0], p.ua, p.name == "marcus.lee")
+			}
+		}
+	case "prod", "data":
+		// Instance-profile credentials, AWS Config, and the nightly export.
+		for range a.scale {
+			for n := 3 + r.IntN(4); n > 0; n-- {
+				t := at(0, 24)
+				key := awsKey(r, "ASIA")
+				sess := "i-0" + randHex(r, 16)
+				add(ctEvent{t: t, ident: &ctIdentity{json: `{"type":"AWSService","invokedBy":"ec2.amazonaws.com"}`}, source: "sts.amazonaws.com", name: "AssumeRole", region: "us-east-1",
+					ip: "ec2.amazonaws.com", ua: "ec2.amazonaws.com", service: true, readOnly: true, account: ac.id, shared: newGUID(r).String(),
+					req:  `{"roleArn":"arn:aws:iam::` + ac.id + `:role/app-server","roleSessionName":"` + sess + `"}`,
+					resp: `{"credentials":{"accessKeyId":"` + key + `","sessionToken":"IQoJb3JpZ2luX2VjE` + randFrom(r, alnum+"+/", 600) + `","expiration":"` + stsDate(t.Add(6*time.Hour)) + `"}}`,
+					res:  `[{"accountId":"` + ac.id + `","type":"AWS::IAM::Role","ARN":"arn:aws:iam::` + ac.id + `:role/app-server"}]`})
+				ident := a.assumedRole(ac.id, "app-server", sess, key, t)
+				ip := fmt.Sprintf("10.40.%d.%d", r.IntN(16), 4+r.IntN(250))
+				for k := 1 + r.IntN(3); k > 0; k-- {
+					t = t.Add(time.Duration(1+r.IntN(50)) * time.Minute)
+					switch r.IntN(3) {
+					case 0:
+						add(ctEvent{t: t, ident: ident, source: "ssm.amazonaws.com", name: "GetParameter", region: "us-east-1", ip: ip, ua: "aws-sdk-go-v2/1.25.2 os/linux lang/go#1.22.0 md/GOOS#linux md/GOARCH#amd64 api/ssm#1.49.0",
+							req: `{"name":"/app/prod/db-url","withDecryption":true}`, readOnly: true, account: ac.id})
+					case 1:
+						add(ctEvent{t: t, ident: ident, source: "kms.amazonaws.com", name: "Decrypt", region: "us-east-1", ip: ip, ua: "aws-sdk-go-v2/1.25.2 os/linux lang/go#1.22.0 api/kms#1.29.1",
+							req: `{"encryptionAlgorithm":"SYMMETRIC_DEFAULT"}`, readOnly: true, account: ac.id,
+							res: `[{"accountId":"` + ac.id + `","type":"AWS::KMS::Key","ARN":"arn:aws:kms:us-east-1:` + ac.id + `:key/` + newGUID(r).String() + `"}]`})
+					default:
+						add(ctEvent{t: t, ident: ident, source: "secretsmanager.amazonaws.com", name: "GetSecretValue", region: "us-east-1", ip: ip, ua: "aws-sdk-go-v2/1.25.2 os/linux lang/go#1.22.0 api/secretsmanager#1.28.1",
+							req: `{"secretId":"prod/app/api-keys"}`, readOnly: true, account: ac.id})
+					}
+				}
+			}
+			for n := 2 + r.IntN(4); n > 0; n-- {
+				t := at(0, 24)
+				ident := a.assumedRole(ac.id, "AWSServiceRoleForConfig", "AWSConfig-Describe", awsKey(r, "ASIA"), t.Add(-time.Duration(r.IntN(3000))*time.Second))
+				ident.json = ident.json[:len(ident.json)-1] + `,"invokedBy":"config.amazonaws.com"}`
+				add(ctEvent{t: t, ident: ident, source: "ec2.amazonaws.com", name: []string{"DescribeInstances", "DescribeSecurityGroups", "DescribeVolumes"}[r.IntN(3)],
+					region: []string{"us-east-1", "us-west-2"}[r.IntN(2)], ip: "config.amazonaws.com", ua: "config.amazonaws.com", readOnly: true, account: ac.id})
+			}
+			if ac == data {
+				t := at(3, 4)
+				key := awsKey(r, "ASIA")
+				sess := "GlueJobRunnerSession"
+				ident := a.assumedRole(ac.id, "OrganizationAccountAccessRole", sess, key, t)
+				for n := 2 + r.IntN(3); n > 0; n-- {
+					t = t.Add(time.Duration(5+r.IntN(60)) * time.Second)
+					obj := fmt.Sprintf("exports/%s/customers-%04d.csv.gz", t.Format("2006/01"), r.IntN(10000))
+					add(ctEvent{t: t, ident: ident, source: "s3.amazonaws.com", name: "PutObject", region: "us-east-1", ip: "glue.amazonaws.com", ua: "[aws-sdk-java/1.12.470 Linux/5.10 OpenJDK_64-Bit_Server_VM/25.372-b08 java/1.8.0_372 scala/2.12.15 vendor/Amazon.com_Inc. cfg/retry-mode/standard]",
+						req:   `{"bucketName":"acme-customer-exports","Host":"acme-customer-exports.s3.us-east-1.amazonaws.com","key":"` + obj + `"}`,
+						extra: s3Extra(r, 0), res: s3ObjectRes("acme-customer-exports", obj, ac.id), data: true, account: ac.id})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// deploy is one pipeline run or engineer session: AssumeRole into the
+// production deploy role (logged in both accounts), a few calls with the
+// session, and for analysts a chain into the data account's reader role.
+func (a *awsScenario) deploy(r *rand.Rand, add func(ctEvent), t time.Time, p *awsPerson, key, ip, ua string, analyst bool) {
+	ci, prod, data := a.accounts[0], a.accounts[1], a.accounts[2]
+	asia := awsKey(r, "ASIA")
+	sess := p.name + "-" + strconv.FormatInt(t.Unix(), 10)
+	if p == a.ci {
+		sess = "ci-deploy-" + strconv.FormatInt(t.Unix(), 10)
+	}
+	a.assumeRole(r, add, t, a.iamUser(p, ci.id, key), ci.id, prod.id, "ci-deploy", sess, asia, ip, ua+"sts.assume-role", 3600)
+	ident := a.assumedRole(prod.id, "ci-deploy", sess, asia, t)
+	for n := 2 + r.IntN(3); n > 0; n-- {
+		t = t.Add(time.Duration(5+r.IntN(90)) * time.Second)
+		switch r.IntN(3) {
+		case 0:
+			add(ctEvent{t: t, ident: ident, source: "cloudformation.amazonaws.com", name: "DescribeStacks", region: "us-east-1", ip: ip, ua: ua + "cloudformation.describe-stacks",
+				req: `{"stackName":"acme-api-prod"}`, readOnly: true, account: prod.id})
+		case 1:
+			add(ctEvent{t: t, ident: ident, source: "lambda.amazonaws.com", name: "UpdateFunctionCode20150331v2", region: "us-east-1", ip: ip, ua: ua + "lambda.update-function-code",
+				req: `{"functionName":"acme-api-handler","s3Bucket":"acme-prod-artifacts","s3Key":"builds/api-` + randHex(r, 7) + `.zip","publish":true}`, account: prod.id,
+				resp: `{"functionName":"acme-api-handler","functionArn":"arn:aws:lambda:us-east-1:` + prod.id + `:function:acme-api-handler","runtime":"python3.12","state":"Active"}`})
+		default:
+			add(ctEvent{t: t, ident: ident, source: "lambda.amazonaws.com", name: "GetFunction20150331v2", region: "us-east-1", ip: ip, ua: ua + "lambda.get-function",
+				req: `{"functionName":"acme-api-handler"}`, readOnly: true, account: prod.id})
+		}
+	}
+	if !analyst {
+		return
+	}
+	asia2 := awsKey(r, "ASIA")
+	sess2 := p.name + "-analytics-" + strconv.FormatInt(t.Unix(), 10)
+	t = t.Add(time.Duration(10+r.IntN(60)) * time.Second)
+	a.assumeRole(r, add, t, ident, prod.id, data.id, "analytics-reader", sess2, asia2, ip, ua+"sts.assume-role", 3600)
+	ident2 := a.assumedRole(data.id, "analytics-reader", sess2, asia2, t)
+	for n := 1 + r.IntN(4); n > 0; n-- {
+		t = t.Add(time.Duration(5+r.IntN(120)) * time.Second)
+		obj := fmt.Sprintf("reports/weekly/%s-summary-%d.parquet", t.Format("2006-01-02"), n)
+		add(ctEvent{t: t, ident: ident2, source: "s3.amazonaws.com", name: "GetObject", region: "us-east-1", ip: ip, ua: ua + "s3.cp",
+			req:   `{"bucketName":"acme-customer-exports","Host":"acme-customer-exports.s3.us-east-1.amazonaws.com","key":"` + obj + `"}`,
+			extra: s3Extra(r, 100000+r.IntN(4<<20)), res: s3ObjectRes("acme-customer-exports", obj, data.id), readOnly: true, data: true, account: data.id})
+	}
+}

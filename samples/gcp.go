@@ -1,0 +1,387 @@
+package samples
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// gcp-sa-key: formats.md §6 and §11. A user-managed key of the CI service
+// account ci-builder was left behind when CI moved to workload identity
+// federation; the key file sits in an old public repository. On
+// 2024-04-16 the actor uses it: recon with PERMISSION_DENIED bursts, then
+// CreateServiceAccountKey on deploy-admin (ci-builder holds Service
+// Account Key Admin on it, a known escalation path). With the new key it
+// lists and downloads raw analytics data, grants a Gmail account Owner on
+// the project and starts a GPU instance. The CI's legitimate
+// GenerateAccessToken impersonation of deploy-admin (no key: workload
+// identity) runs in the background, as do the engineers.
+
+var (
+	gcpStart     = time.Date(2024, 4, 8, 0, 0, 0, 0, time.UTC)
+	gcpDays      = 14
+	gcpAttack    = time.Date(2024, 4, 16, 3, 12, 44, 0, time.UTC)
+	gcpDetection = time.Date(2024, 4, 17, 13, 58, 0, 0, time.UTC)
+)
+
+const (
+	gcpProd     = "acme-analytics-prod"
+	gcpCI       = "acme-build-ci"
+	gcpDomain   = "acme-analytics.com"
+	gcpBucket   = "acme-analytics-raw"
+	gcpCISA     = "ci-builder@acme-build-ci.iam.gserviceaccount.com"
+	gcpDeploySA = "deploy-admin@acme-analytics-prod.iam.gserviceaccount.com"
+	gcpWIF      = "principal://iam.googleapis.com/projects/318273645012/locations/global/workloadIdentityPools/github/subject/repo:acme-analytics/pipelines:ref:refs/heads/main"
+	gcloudUA    = "google-cloud-sdk gcloud/471.0.0 command/gcloud.%s invocation-id/%s environment/None environment-version/None client-os/%s client-os-ver/%s client-pltf-arch/x86_64 interactive/True from-script/False python/3.11.8 term/xterm-256color (Linux; U; en-US)"
+)
+
+// gcpEvent is one Cloud Audit Logs LogEntry before encoding.
+type gcpEvent struct {
+	t                        time.Time
+	log                      string // "activity" or "data_access"
+	project                  string
+	service, method, resName string
+	principal, subject       string // principalEmail; principalSubject
+	delegate                 string // serviceAccountDelegationInfo principalSubject
+	keyName                  string // serviceAccountKeyName
+	ip, ua                   string
+	perm                     string
+	denied                   bool
+	req, resp                string // JSON objects, keys sorted
+	resType, resLabels       string
+	severity                 string
+	opID                     string
+}
+
+type gcpScenario struct {
+	seed    int64
+	scale   int
+	attack  []gcpEvent
+	devs    []string
+	devIPs  []string
+	objects []string
+	k1, k2  string
+}
+
+func gcpKeyName(project, sa, id string) string {
+	return "//iam.googleapis.com/projects/" + project + "/serviceAccounts/" + sa + "/keys/" + id
+}
+
+func planGCP(seed int64, scale int) (*plan, error) {
+	r := rand.New(rand.NewPCG(uint64(seed), 0x6c9))
+	g := &gcpScenario{seed: seed, scale: scale, k1: randHex(r, 40), k2: randHex(r, 40)}
+	for _, n := range []string{"maria.gonzalez", "tom.becker", "anika.rao", "li.wei", "sam.okafor", "julia.novak", "dev.patel", "noah.kim"} {
+		g.devs = append(g.devs, n+"@"+gcpDomain)
+		g.devIPs = append(g.devIPs, fmt.Sprintf("%d.%d.%d.%d", []int{24, 73, 98, 108}[r.IntN(4)], r.IntN(256), r.IntN(256), 1+r.IntN(254)))
+	}
+	for d := range 20 {
+		g.objects = append(g.objects, fmt.Sprintf("raw/events/2024-04-%02d/part-%05d.json.gz", 1+d%10, d))
+	}
+	truth := Truth{
+		Scenario:    "gcp-sa-key",
+		Description: "A leaked service-account key mints a key for a privileged service account, which reads Cloud Storage, grants a Gmail account Owner and starts a GPU instance",
+		Root:        "key:" + g.k1,
+	}
+	resources := truthSet{}
+	attackerIPs := []string{"198.51.100.93", "198.51.100.94"}
+	python := "google-api-python-client/2.125.0 (gzip) gdcl/2.125.0 gl-python/3.11.8"
+	at := gcpAttack
+	step := func(lo, hi int) time.Time {
+		at = at.Add(time.Duration(lo+r.IntN(hi-lo+1))*time.Second + time.Duration(r.IntN(1e9)))
+		return at
+	}
+	k1Name := gcpKeyName(gcpCI, gcpCISA, g.k1)
+	k1 := func(e gcpEvent) {
+		e.principal, e.keyName, e.ip, e.ua = gcpCISA, k1Name, attackerIPs[0], python
+		g.attack = append(g.attack, e)
+		if !e.denied && e.resName != "" && e.method != "google.iam.admin.v1.CreateServiceAccountKey" {
+			resources.add("resource:" + e.resName)
+		}
+	}
+	// Recon with the leaked key.
+	k1(gcpEvent{t: at, log: "data_access", project: gcpProd, service: "iam.googleapis.com", method: "google.iam.admin.v1.ListServiceAccounts",
+		resName: "projects/" + gcpProd, perm: "iam.serviceAccounts.list", resType: "service_account", req: `{"@type":"type.googleapis.com/google.iam.admin.v1.ListServiceAccountsRequest","name":"projects/` + gcpProd + `"}`})
+	for _, d := range []struct{ project, service, method, res, perm, typ string }{
+		{gcpProd, "storage.googleapis.com", "storage.buckets.list", "projects/_/buckets", "storage.buckets.list", "gcs_bucket"},
+		{gcpCI, "storage.googleapis.com", "storage.buckets.list", "projects/_/buckets", "storage.buckets.list", "gcs_bucket"},
+		{gcpProd, "compute.googleapis.com", "v1.compute.instances.list", "projects/" + gcpProd + "/zones/us-central1-a/instances", "compute.instances.list", "gce_instance"},
+		{gcpProd, "compute.googleapis.com", "v1.compute.instances.list", "projects/" + gcpProd + "/zones/us-east1-b/instances", "compute.instances.list", "gce_instance"},
+		{gcpProd, "secretmanager.googleapis.com", "google.cloud.secretmanager.v1.SecretManagerService.ListSecrets", "projects/" + gcpProd, "secretmanager.secrets.list", "audited_resource"},
+		{gcpProd, "bigquery.googleapis.com", "google.cloud.bigquery.v2.DatasetService.ListDatasets", "projects/" + gcpProd, "bigquery.datasets.list", "bigquery_project"},
+		{gcpProd, "cloudresourcemanager.googleapis.com", "GetIamPolicy", "projects/" + gcpProd, "resourcemanager.projects.getIamPolicy", "project"},
+	} {
+		k1(gcpEvent{t: step(2, 15), log: "data_access", project: d.project, service: d.service, method: d.method, resName: d.res, perm: d.perm, denied: true, resType: d.typ})
+	}
+	// The escalation: a new key for deploy-admin.
+	t2 := step(60, 240)
+	k1(gcpEvent{t: t2, log: "activity", project: gcpProd, service: "iam.googleapis.com", method: "google.iam.admin.v1.CreateServiceAccountKey",
+		resName: "projects/-/serviceAccounts/108734529916405233714", perm: "iam.serviceAccountKeys.create", resType: "service_account",
+		req: `{"@type":"type.googleapis.com/google.iam.admin.v1.CreateServiceAccountKeyRequest","name":"projects/-/serviceAccounts/` + gcpDeploySA + `","private_key_type":2}`,
+		resp: `{"@type":"type.googleapis.com/google.iam.admin.v1.ServiceAccountKey","key_algorithm":2,"key_origin":2,"key_type":1,"name":"projects/` + gcpProd + `/serviceAccounts/` + gcpDeploySA + `/keys/` + g.k2 +
+			`","private_key_type":2,"valid_after_time":{"seconds":"` + strconv.FormatInt(t2.Unix(), 10) + `"},"valid_before_time":{"seconds":"253402300799"}}`})
+	k2Name := gcpKeyName(gcpProd, gcpDeploySA, g.k2)
+	k2 := func(e gcpEvent) {
+		e.principal, e.keyName, e.ip, e.ua = gcpDeploySA, k2Name, attackerIPs[1], python
+		g.attack = append(g.attack, e)
+		if !e.denied && e.resName != "" {
+			resources.add("resource:" + e.resName)
+		}
+	}
+	bucketRes := "projects/_/buckets/" + gcpBucket
+	k2(gcpEvent{t: step(30, 90), log: "data_access", project: gcpProd, service: "storage.googleapis.com", method: "storage.objects.list", resName: bucketRes, perm: "storage.objects.list",
+		resType: "gcs_bucket", resLabels: `{"bucket_name":"` + gcpBucket + `","location":"us-central1","project_id":"` + gcpProd + `"}`})
+	for _, obj := range g.objects {
+		k2(gcpEvent{t: step(1, 6), log: "data_access", project: gcpProd, service: "storage.googleapis.com", method: "storage.objects.get", resName: bucketRes + "/objects/" + obj, perm: "storage.objects.get",
+			resType: "gcs_bucket", resLabels: `{"bucket_name":"` + gcpBucket + `","location":"us-central1","project_id":"` + gcpProd + `"}`})
+	}
+	k2(gcpEvent{t: step(120, 400), log: "activity", project: gcpProd, service: "cloudresourcemanager.googleapis.com", method: "SetIamPolicy", resName: "projects/" + gcpProd,
+		perm: "resourcemanager.projects.setIamPolicy", resType: "project",
+		req:  `{"@type":"type.googleapis.com/google.iam.v1.SetIamPolicyRequest","policy":{"bindings":[{"members":["user:maria.gonzalez@` + gcpDomain + `"],"role":"roles/owner"},{"members":["serviceAccount:` + gcpDeploySA + `"],"role":"roles/editor"},{"members":["user:backup.ops.svc2024@gmail.com"],"role":"roles/owner"}],"etag":"BwYWq3m1Xk0="},"resource":"` + gcpProd + `"}`,
+		resp: `{"@type":"type.googleapis.com/google.iam.v1.Policy","bindings":[{"members":["user:maria.gonzalez@` + gcpDomain + `"],"role":"roles/owner"},{"members":["serviceAccount:` + gcpDeploySA + `"],"role":"roles/editor"},{"members":["user:backup.ops.svc2024@gmail.com"],"role":"roles/owner"}],"etag":"BwYWq3pQ2cE="}`})
+	inst := "projects/" + gcpProd + "/zones/us-central1-a/instances/gke-pool-a7f3k2-node"
+	op := "operation-" + strconv.FormatInt(at.UnixMilli(), 10) + "-" + randHex(r, 13) + "-" + randHex(r, 8) + "-" + randHex(r, 8)
+	k2(gcpEvent{t: step(60, 200), log: "activity", project: gcpProd, service: "compute.googleapis.com", method: "v1.compute.instances.insert", resName: inst, perm: "compute.instances.create",
+		resType: "gce_instance", resLabels: `{"instance_id":"` + strconv.FormatUint(r.Uint64()>>1, 10) + `","project_id":"` + gcpProd + `","zone":"us-central1-a"}`, opID: op,
+		req:  `{"@type":"type.googleapis.com/compute.instances.insert","guestAccelerators":[{"acceleratorCount":"8","acceleratorType":"projects/` + gcpProd + `/zones/us-central1-a/acceleratorTypes/nvidia-tesla-a100"}],"machineType":"zones/us-central1-a/machineTypes/a2-highgpu-8g","name":"gke-pool-a7f3k2-node"}`,
+		resp: `{"@type":"type.googleapis.com/operation","name":"` + op + `","operationType":"insert","progress":"0","status":"RUNNING"}`})
+	last := at
+	slices.SortStableFunc(g.attack, func(a, b gcpEvent) int { return a.t.Compare(b.t) })
+	// The response, by the project owner.
+	admin := g.devs[0]
+	for i, e := range []gcpEvent{
+		{method: "google.iam.admin.v1.DisableServiceAccountKey", service: "iam.googleapis.com", resName: "projects/-/serviceAccounts/104283746192837465512", perm: "iam.serviceAccountKeys.disable", resType: "service_account",
+			req: `{"@type":"type.googleapis.com/google.iam.admin.v1.DisableServiceAccountKeyRequest","name":"projects/-/serviceAccounts/` + gcpCISA + `/keys/` + g.k1 + `"}`},
+		{method: "google.iam.admin.v1.DeleteServiceAccountKey", service: "iam.googleapis.com", resName: "projects/-/serviceAccounts/108734529916405233714", perm: "iam.serviceAccountKeys.delete", resType: "service_account",
+			req: `{"@type":"type.googleapis.com/google.iam.admin.v1.DeleteServiceAccountKeyRequest","name":"projects/-/serviceAccounts/` + gcpDeploySA + `/keys/` + g.k2 + `"}`},
+		{method: "v1.compute.instances.delete", service: "compute.googleapis.com", resName: inst, perm: "compute.instances.delete", resType: "gce_instance"},
+	} {
+		e.t = gcpDetection.Add(time.Duration(6+4*i) * time.Minute)
+		e.log, e.project, e.principal, e.ip = "activity", gcpProd, admin, g.devIPs[0]
+		e.ua = fmt.Sprintf(gcloudUA, "iam.service-accounts.keys", newGUID(r).String(), "LINUX", "6.5.0-27-generic")
+		g.attack = append(g.attack, e)
+	}
+	truth.CompromiseWindow = Window{Start: rfc3339(gcpAttack), End: rfc3339(last)}
+	truth.DetectionTime = rfc3339(gcpDetection)
+	truth.AttackerKeys = []string{"key:" + g.k1, "key:" + g.k2}
+	slices.Sort(truth.AttackerKeys)
+	truth.AttackerTokens, truth.ImpactedMailboxes = []string{}, []string{}
+	truth.ImpactedResources = resources.sorted()
+	truth.ImpactedTenants = []string{"tenant:" + gcpProd}
+	truth.AttackerIPs = []string{"ip:" + attackerIPs[0], "ip:" + attackerIPs[1]}
+
+	p := &plan{truth: truth}
+	for _, log := range []string{"activity", "data_access"} {
+		for _, project := range []string{gcpProd, gcpCI} {
+			p.jobs = append(p.jobs, job{name: "gcp/" + project + "/" + log, run: func(ctx context.Context, o *output, r *rand.Rand) error {
+				return g.writeLog(ctx, o, r, project, log)
+			}})
+		}
+	}
+	return p, nil
+}
+
+// writeLog writes one project's log as `gcloud logging read
+// 'logName="projects/P/logs/cloudaudit.googleapis.com%2FLOG"' --format=json
+// --freshness=…` run once per day: a JSON array, newest entry first,
+// indented two spaces with sorted keys.
+func (g *gcpScenario) writeLog(ctx context.Context, o *output, r *rand.Rand, project, log string) error {
+	var day []gcpEvent
+	var rec, pretty []byte
+	for d := range gcpDays {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		start := gcpStart.AddDate(0, 0, d)
+		// Activity that spans projects comes from the day's shared stream.
+		pr := rand.New(rand.NewPCG(uint64(g.seed), uint64(start.Unix())))
+		day = g.background(pr, start, day[:0])
+		for _, e := range g.attack {
+			if !e.t.Before(start) && e.t.Before(start.AddDate(0, 0, 1)) {
+				day = append(day, e)
+			}
+		}
+		day = slices.DeleteFunc(day, func(e gcpEvent) bool { return e.project != project || e.log != log })
+		if len(day) == 0 {
+			continue
+		}
+		slices.SortStableFunc(day, func(a, b gcpEvent) int { return b.t.Compare(a.t) }) // newest first
+		w, err := o.create(fmt.Sprintf("gcloud-logging-read/%s/%s/%s.json", project, log, start.Format("2006-01-02")))
+		if err != nil {
+			return err
+		}
+		w.writeString("[\n")
+		for i := range day {
+			if i > 0 {
+				w.writeString(",\n")
+			}
+			rec = g.encode(rec[:0], r, &day[i])
+			pretty = prettyJSON(append(pretty[:0], "  "...), rec, 1)
+			w.record(pretty)
+		}
+		w.writeString("\n]\n")
+		if err := w.close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// background appends a day of normal activity in both projects.
+func (g *gcpScenario) background(r *rand.Rand, day time.Time, out []gcpEvent) []gcpEvent {
+	if day.Weekday() == time.Saturday || day.Weekday() == time.Sunday {
+		return out
+	}
+	at := func(fromH, toH int) time.Time {
+		return day.Add(time.Duration(fromH*3600+r.IntN((toH-fromH)*3600))*time.Second + time.Duration(r.IntN(1e9)))
+	}
+	bucketLabels := `{"bucket_name":"` + gcpBucket + `","location":"us-central1","project_id":"` + gcpProd + `"}`
+	for range g.scale {
+		for i, dev := range g.devs {
+			if r.IntN(5) < 2 {
+				continue
+			}
+			ip := g.devIPs[i]
+			ua := fmt.Sprintf(gcloudUA, "storage.cp", newGUID(r).String(), "MACOSX", "23.4.0")
+			for n := 1 + r.IntN(3); n > 0; n-- {
+				t := at(14, 23)
+				switch r.IntN(3) {
+				case 0:
+					obj := g.objects[r.IntN(len(g.objects))]
+					out = append(out, gcpEvent{t: t, log: "data_access", project: gcpProd, service: "storage.googleapis.com", method: "storage.objects.get",
+						resName: "projects/_/buckets/" + gcpBucket + "/objects/" + obj, perm: "storage.objects.get", principal: dev, ip: ip, ua: ua, resType: "gcs_bucket", resLabels: bucketLabels})
+				case 1:
+					job := "bquxjob_" + randHex(r, 8) + "_" + randHex(r, 12)
+					out = append(out, gcpEvent{t: t, log: "data_access", project: gcpProd, service: "bigquery.googleapis.com", method: "google.cloud.bigquery.v2.JobService.InsertJob",
+						resName: "projects/" + gcpProd + "/jobs/" + job, perm: "bigquery.jobs.create", principal: dev, ip: ip,
+						ua: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/123.0.0.0 Safari/537.36,gzip(gfe),gzip(gfe)", resType: "bigquery_project",
+						resLabels: `{"location":"US","project_id":"` + gcpProd + `"}`})
+				default:
+					out = append(out, gcpEvent{t: t, log: "data_access", project: gcpProd, service: "compute.googleapis.com", method: "v1.compute.instances.list",
+						resName: "projects/" + gcpProd + "/zones/us-central1-a/instances", perm: "compute.instances.list", principal: dev, ip: ip,
+						ua: fmt.Sprintf(gcloudUA, "compute.instances.list", newGUID(r).String(), "LINUX", "6.5.0-27-generic"), resType: "gce_instance"})
+				}
+			}
+		}
+		// CI deploys through workload identity federation: it impersonates
+		// deploy-admin without any key.
+		for n := 1 + r.IntN(4); n > 0; n-- {
+			t := at(13, 23)
+			out = append(out, gcpEvent{t: t, log: "data_access", project: gcpProd, service: "iamcredentials.googleapis.com", method: "GenerateAccessToken",
+				resName: "projects/-/serviceAccounts/108734529916405233714", perm: "iam.serviceAccounts.getAccessToken", subject: gcpWIF,
+				ip: fmt.Sprintf("4.%d.%d.%d", 148+r.IntN(8), r.IntN(256), 1+r.IntN(254)), ua: "Go-http-client/2.0,gzip(gfe)", resType: "service_account",
+				resLabels: `{"email_id":"` + gcpDeploySA + `","project_id":"` + gcpProd + `","unique_id":"108734529916405233714"}`,
+				req:       `{"@type":"type.googleapis.com/google.iam.credentials.v1.GenerateAccessTokenRequest","name":"projects/-/serviceAccounts/` + gcpDeploySA + `"}`})
+			rev := "api-" + randHex(r, 5)
+			out = append(out, gcpEvent{t: t.Add(time.Duration(20+r.IntN(60)) * time.Second), log: "activity", project: gcpProd, service: "run.googleapis.com",
+				method: "google.cloud.run.v1.Services.ReplaceService", resName: "namespaces/" + gcpProd + "/services/api", perm: "run.services.update",
+				principal: gcpDeploySA, delegate: gcpWIF, ip: fmt.Sprintf("4.%d.%d.%d", 148+r.IntN(8), r.IntN(256), 1+r.IntN(254)),
+				ua: "google-cloud-sdk gcloud/471.0.0 command/gcloud.run.deploy invocation-id/" + newGUID(r).String() + " environment/GitHubActions", resType: "cloud_run_revision",
+				resLabels: `{"configuration_name":"","location":"us-central1","project_id":"` + gcpProd + `","revision_name":"` + rev + `","service_name":"api"}`})
+		}
+	}
+	return out
+}
+
+// encode appends a LogEntry with keys in sorted order, as gcloud prints it.
+func (g *gcpScenario) encode(b []byte, r *rand.Rand, e *gcpEvent) []byte {
+	b = append(b, `{"insertId":"`...)
+	b = append(b, randFrom(r, "abcdefghijklmnopqrstuvwxyz0123456789", 12)...)
+	b = append(b, `","logName":"projects/`...)
+	b = append(b, e.project...)
+	b = append(b, `/logs/cloudaudit.googleapis.com%2F`...)
+	b = append(b, e.log...)
+	b = append(b, '"')
+	if e.opID != "" {
+		b = append(b, `,"operation":{"first":true,"id":"`...)
+		b = append(b, e.opID...)
+		b = append(b, `","producer":"`...)
+		b = append(b, e.service...)
+		b = append(b, `"}`...)
+	}
+	b = append(b, `,"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{`...)
+	switch {
+	case e.principal != "":
+		b = append(b, `"principalEmail":`...)
+		b = appendStr(b, e.principal)
+	case e.subject != "":
+		b = append(b, `"principalSubject":`...)
+		b = appendStr(b, e.subject)
+	}
+	if e.delegate != "" {
+		b = append(b, `,"serviceAccountDelegationInfo":[{"principalSubject":`...)
+		b = appendStr(b, e.delegate)
+		b = append(b, `}]`...)
+	}
+	if e.keyName != "" {
+		b = append(b, `,"serviceAccountKeyName":`...)
+		b = appendStr(b, e.keyName)
+	}
+	b = append(b, `},"authorizationInfo":[{`...)
+	if !e.denied {
+		b = append(b, `"granted":true,`...)
+	}
+	b = append(b, `"permission":"`...)
+	b = append(b, e.perm...)
+	b = append(b, `","resource":`...)
+	b = appendStr(b, e.resName)
+	b = append(b, `,"resourceAttributes":{}}]`...)
+	if e.service == "iamcredentials.googleapis.com" {
+		b = append(b, `,"metadata":{"identityDelegationChain":["projects/-/serviceAccounts/`...)
+		b = append(b, gcpDeploySA...)
+		b = append(b, `"]}`...)
+	}
+	b = append(b, `,"methodName":"`...)
+	b = append(b, e.method...)
+	b = append(b, '"')
+	if e.req != "" {
+		b = append(b, `,"request":`...)
+		b = append(b, e.req...)
+	}
+	b = append(b, `,"requestMetadata":{"callerIp":`...)
+	b = appendStr(b, e.ip)
+	b = append(b, `,"callerSuppliedUserAgent":`...)
+	b = appendStr(b, e.ua)
+	b = append(b, `,"destinationAttributes":{},"requestAttributes":{"auth":{},"time":"`...)
+	b = appendISO(b, e.t.Add(-time.Duration(r.IntN(9e6))), 9, "Z")
+	b = append(b, `"}},"resourceName":`...)
+	b = appendStr(b, e.resName)
+	if e.resp != "" {
+		b = append(b, `,"response":`...)
+		b = append(b, e.resp...)
+	}
+	b = append(b, `,"serviceName":"`...)
+	b = append(b, e.service...)
+	b = append(b, `","status":`...)
+	if e.denied {
+		b = append(b, `{"code":7,"message":"PERMISSION_DENIED"}`...)
+	} else {
+		b = append(b, "{}"...)
+	}
+	b = append(b, `},"receiveTimestamp":"`...)
+	b = appendISO(b, e.t.Add(time.Duration(300+r.IntN(2000))*time.Millisecond), 9, "Z")
+	b = append(b, `","resource":{"labels":`...)
+	if e.resLabels != "" {
+		b = append(b, e.resLabels...)
+	} else {
+		b = append(b, `{"project_id":"`...)
+		b = append(b, e.project...)
+		b = append(b, `"}`...)
+	}
+	b = append(b, `,"type":"`...)
+	b = append(b, e.resType...)
+	b = append(b, `"},"severity":"`...)
+	switch {
+	case e.denied:
+		b = append(b, "ERROR"...)
+	case e.log == "activity":
+		b = append(b, "NOTICE"...)
+	default:
+		b = append(b, "INFO"...)
+	}
+	b = append(b, `","timestamp":"`...)
+	b = appendISO(b, e.t, 9, "Z")
+	return append(b, `"}`...)
+}

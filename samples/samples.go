@@ -1,0 +1,283 @@
+package samples
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+)
+
+// Scenario is one incident the generator can write.
+type Scenario struct {
+	// Name is what --scenario takes, e.g. "storm-0558".
+	Name string
+	// Description is one line for `causeway samples list`.
+	Description string
+}
+
+// Options says what to generate and where.
+type Options struct {
+	// Scenario is a Scenario name.
+	Scenario string
+	// Out is the output directory; it is created if missing. Existing files
+	// of the same names are overwritten, others are left alone.
+	Out string
+	// Seed selects the random stream; 0 means DefaultSeed.
+	Seed int64
+	// Scale multiplies the background activity; 0 means DefaultScale.
+	Scale int
+}
+
+// Stats reports what Generate wrote.
+type Stats struct {
+	// Files is the number of files written, truth.json included.
+	Files int
+	// Events is the number of provider records written: one per event an
+	// importer emits (truth.json holds none).
+	Events int64
+	// Bytes is the number of bytes written to disk (compressed size for
+	// gzipped files).
+	Bytes int64
+}
+
+// DefaultSeed and DefaultScale produce the committed copies under data/.
+const (
+	DefaultSeed  = 558
+	DefaultScale = 1
+)
+
+// ErrUnknownScenario is returned for a scenario name Scenarios does not list.
+var ErrUnknownScenario = errors.New("unknown scenario")
+
+// scenario is a Scenario with its generator.
+type scenario struct {
+	Scenario
+	plan func(seed int64, scale int) (*plan, error)
+}
+
+func scenarios() []scenario {
+	return []scenario{
+		{Scenario{"storm-0558", "Storm-0558 (2023): a stolen MSA consumer signing key forges tokens that read Exchange Online mailboxes in several tenants; 12 tenants, every Microsoft export shape"}, planStorm},
+		{Scenario{"aws-leaked-key", "A leaked CI access key: AccessDenied recon, AssumeRole and role chaining across 3 accounts, S3 reads, IAM persistence; CloudTrail S3 delivery (.json.gz)"}, planAWS},
+		{Scenario{"gcp-sa-key", "A GCP service-account key leaked in a public repo mints a key for a privileged account that reads Cloud Storage, widens IAM and starts a miner; Cloud Audit Logs sink"}, planGCP},
+	}
+}
+
+// Scenarios lists every scenario, in a stable order.
+func Scenarios() []Scenario {
+	var out []Scenario
+	for _, s := range scenarios() {
+		out = append(out, s.Scenario)
+	}
+	return out
+}
+
+// dataFS holds the committed default-seed copies of every scenario.
+//
+//go:embed data
+var dataFS embed.FS
+
+// Embedded returns the committed copies: one directory per scenario name
+// (e.g. "storm-0558/truth.json"), generated with DefaultSeed and
+// DefaultScale.
+func Embedded() fs.FS {
+	sub, err := fs.Sub(dataFS, "data")
+	if err != nil {
+		// fs.Sub only fails on an invalid path; "data" is valid.
+		panic(err)
+	}
+	return sub
+}
+
+// plan is a scenario's output: files to write (each on its own goroutine,
+// from its own random stream) and the truth.
+type plan struct {
+	jobs  []job
+	truth Truth
+}
+
+// job writes one or more files. Jobs run concurrently; a job must only read
+// the plan's shared state, never change it.
+type job struct {
+	name string // for the random stream and error messages
+	run  func(ctx context.Context, o *output, rng *rand.Rand) error
+}
+
+// Generate writes the scenario named in opts into opts.Out, with its
+// truth.json, and reports what it wrote.
+func Generate(ctx context.Context, opts Options) (Stats, error) {
+	if opts.Seed == 0 {
+		opts.Seed = DefaultSeed
+	}
+	if opts.Scale == 0 {
+		opts.Scale = DefaultScale
+	}
+	if opts.Scale < 0 {
+		return Stats{}, fmt.Errorf("samples: scale %d: must be positive", opts.Scale)
+	}
+	if opts.Out == "" {
+		return Stats{}, errors.New("samples: no output directory")
+	}
+	var sc *scenario
+	for _, s := range scenarios() {
+		if s.Name == opts.Scenario {
+			sc = &s
+			break
+		}
+	}
+	if sc == nil {
+		return Stats{}, fmt.Errorf("samples: %w %q", ErrUnknownScenario, opts.Scenario)
+	}
+	p, err := sc.plan(opts.Seed, opts.Scale)
+	if err != nil {
+		return Stats{}, fmt.Errorf("samples: %s: %w", sc.Name, err)
+	}
+	o := &output{root: opts.Out}
+	if err := runJobs(ctx, o, opts.Seed, p.jobs); err != nil {
+		return o.stats(), err
+	}
+	if err := o.writeTruth(p.truth); err != nil {
+		return o.stats(), err
+	}
+	return o.stats(), nil
+}
+
+// runJobs runs jobs on GOMAXPROCS workers and returns the first error.
+func runJobs(ctx context.Context, o *output, seed int64, jobs []job) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan job)
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for range max(1, min(runtime.GOMAXPROCS(0), len(jobs))) {
+		wg.Go(func() {
+			for j := range work {
+				if ctx.Err() != nil {
+					continue
+				}
+				if err := j.run(ctx, o, jobRand(seed, j.name)); err != nil {
+					once.Do(func() { first = err; cancel() })
+				}
+			}
+		})
+	}
+	for _, j := range jobs {
+		work <- j
+	}
+	close(work)
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
+}
+
+// jobRand is the job's own random stream: the seed and a hash of its name,
+// so that output does not depend on scheduling.
+func jobRand(seed int64, name string) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return rand.New(rand.NewPCG(uint64(seed), h.Sum64()))
+}
+
+// output is the directory being written and its running totals.
+type output struct {
+	root   string
+	mu     sync.Mutex
+	files  int
+	events int64
+	bytes  int64
+}
+
+func (o *output) stats() Stats {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return Stats{Files: o.files, Events: o.events, Bytes: o.bytes}
+}
+
+// fileWriter is one output file. Records are appended to buf and flushed
+// through a buffered writer (and gzip for .gz names).
+type fileWriter struct {
+	o      *output
+	rel    string
+	f      *os.File
+	bw     *bufio.Writer
+	gz     *gzip.Writer
+	buf    []byte // the caller's scratch: build a record here, then put it
+	events int64
+}
+
+// create opens rel (slash-separated, under the output root) for writing,
+// gzipped when rel ends in ".gz".
+func (o *output) create(rel string) (*fileWriter, error) {
+	path := filepath.Join(o.root, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("samples: %w", err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("samples: %w", err)
+	}
+	w := &fileWriter{o: o, rel: rel, f: f, bw: bufio.NewWriterSize(f, 256<<10), buf: make([]byte, 0, 8<<10)}
+	if filepath.Ext(rel) == ".gz" {
+		w.gz, _ = gzip.NewWriterLevel(w.bw, gzip.DefaultCompression) // no name, no mtime: reproducible
+	}
+	return w, nil
+}
+
+// write writes bytes that are not a record (envelopes, headers, separators).
+func (w *fileWriter) write(b []byte) {
+	if w.gz != nil {
+		w.gz.Write(b) // errors are sticky and reported by close
+		return
+	}
+	w.bw.Write(b)
+}
+
+// writeString is write for a string.
+func (w *fileWriter) writeString(s string) {
+	if w.gz != nil {
+		w.gz.Write([]byte(s))
+		return
+	}
+	w.bw.WriteString(s)
+}
+
+// record writes b as one provider record and counts it.
+func (w *fileWriter) record(b []byte) {
+	w.write(b)
+	w.events++
+}
+
+// close flushes and closes the file and adds it to the totals.
+func (w *fileWriter) close() error {
+	var errs []error
+	if w.gz != nil {
+		errs = append(errs, w.gz.Close())
+	}
+	errs = append(errs, w.bw.Flush())
+	st, err := w.f.Stat()
+	errs = append(errs, err, w.f.Close())
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("samples: %s: %w", w.rel, err)
+	}
+	w.o.mu.Lock()
+	w.o.files++
+	w.o.events += w.events
+	w.o.bytes += st.Size()
+	w.o.mu.Unlock()
+	return nil
+}
+
+// abort closes the file after an error, keeping what was written.
+func (w *fileWriter) abort() { w.f.Close() }

@@ -1,0 +1,274 @@
+package samples
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// A sink receives finished records (JSON objects or CSV lines) in time
+// order and lays them out in files the way one export shape does.
+type sink interface {
+	add(t time.Time, rec []byte) error
+	close() error
+}
+
+// ndjsonSink writes one record per line into one file (Log Analytics /
+// Sentinel query exports, provider telemetry).
+type ndjsonSink struct{ w *fileWriter }
+
+func newNDJSON(o *output, rel string) (*ndjsonSink, error) {
+	w, err := o.create(rel)
+	if err != nil {
+		return nil, err
+	}
+	return &ndjsonSink{w: w}, nil
+}
+
+func (s *ndjsonSink) add(_ time.Time, rec []byte) error {
+	s.w.record(rec)
+	s.w.write([]byte{'\n'})
+	return nil
+}
+
+func (s *ndjsonSink) close() error { return s.w.close() }
+
+// hourlySink writes NDJSON into one file per UTC hour, named by pathFor:
+// the PT1H.json blobs of Azure Monitor diagnostic settings in a storage
+// account, or a Cloud Logging sink's hourly objects.
+type hourlySink struct {
+	o       *output
+	pathFor func(hour time.Time) string
+	hour    time.Time
+	w       *fileWriter
+}
+
+func (s *hourlySink) add(t time.Time, rec []byte) error {
+	h := t.UTC().Truncate(time.Hour)
+	if s.w == nil || !h.Equal(s.hour) {
+		if s.w != nil {
+			if err := s.w.close(); err != nil {
+				return err
+			}
+		}
+		w, err := s.o.create(s.pathFor(h))
+		if err != nil {
+			return err
+		}
+		s.w, s.hour = w, h
+	}
+	s.w.record(rec)
+	s.w.write([]byte{'\n'})
+	return nil
+}
+
+func (s *hourlySink) close() error {
+	if s.w == nil {
+		return nil
+	}
+	return s.w.close()
+}
+
+// graphPager writes Microsoft Graph list responses: one file per page of
+// up to pageSize records, each {"@odata.context", "@odata.nextLink" (all
+// but the last page), "value":[…]}, as a script saving every page of a
+// paged GET writes them.
+type graphPager struct {
+	o        *output
+	dir      string // pages are dir/page-0001.json, …
+	context  string // @odata.context URL
+	nextBase string // @odata.nextLink without the skip token
+	pageSize int
+	rng      interface{ Uint64() uint64 }
+
+	page    int
+	n       int
+	buf     []byte // the current page's records, comma-separated
+	pending int64
+}
+
+func (g *graphPager) add(_ time.Time, rec []byte) error {
+	if g.n == g.pageSize {
+		if err := g.flush(true); err != nil {
+			return err
+		}
+	}
+	if g.n > 0 {
+		g.buf = append(g.buf, ',')
+	}
+	g.buf = append(g.buf, rec...)
+	g.n++
+	return nil
+}
+
+func (g *graphPager) flush(more bool) error {
+	g.page++
+	w, err := g.o.create(fmt.Sprintf("%s/page-%04d.json", g.dir, g.page))
+	if err != nil {
+		return err
+	}
+	w.writeString(`{"@odata.context":"`)
+	w.writeString(g.context)
+	w.writeString(`"`)
+	if more {
+		w.writeString(`,"@odata.nextLink":"`)
+		w.writeString(g.nextBase)
+		var tok [20]byte
+		for i := range tok {
+			tok[i] = alnum[g.rng.Uint64()%uint64(len(alnum))]
+		}
+		w.write(tok[:])
+		w.writeString(`"`)
+	}
+	w.writeString(`,"value":[`)
+	w.write(g.buf)
+	w.writeString("]}")
+	w.events += int64(g.n)
+	g.buf, g.n = g.buf[:0], 0
+	return w.close()
+}
+
+func (g *graphPager) close() error {
+	if g.n == 0 && g.page > 0 {
+		return nil
+	}
+	return g.flush(false)
+}
+
+// psArraySink writes what `… | ConvertTo-Json -Depth 10 | Out-File
+// -Encoding UTF8` gives in Windows PowerShell 5.1: a UTF-8 BOM, one JSON
+// array, PowerShell's indentation (psIndent).
+type psArraySink struct {
+	w   *fileWriter
+	n   int
+	buf []byte
+}
+
+func newPSArray(o *output, rel string) (*psArraySink, error) {
+	w, err := o.create(rel)
+	if err != nil {
+		return nil, err
+	}
+	w.writeString("\ufeff[\n")
+	return &psArraySink{w: w}, nil
+}
+
+func (s *psArraySink) add(_ time.Time, rec []byte) error {
+	s.buf = s.buf[:0]
+	if s.n > 0 {
+		s.buf = append(s.buf, ",\n"...)
+	}
+	s.buf = append(s.buf, "    "...)
+	s.buf = psIndent(s.buf, rec, 4)
+	s.w.record(s.buf)
+	s.n++
+	return nil
+}
+
+func (s *psArraySink) close() error {
+	s.w.writeString("\n]\n")
+	return s.w.close()
+}
+
+// dailyArraySink writes a JSON array per UTC day, named by pathFor: the
+// content blobs of the Office 365 Management Activity API as a collector
+// saves them.
+type dailyArraySink struct {
+	o       *output
+	pathFor func(day time.Time) string
+	day     time.Time
+	w       *fileWriter
+	n       int
+}
+
+func (s *dailyArraySink) add(t time.Time, rec []byte) error {
+	d := t.UTC().Truncate(24 * time.Hour)
+	if s.w == nil || !d.Equal(s.day) {
+		if err := s.closeDay(); err != nil {
+			return err
+		}
+		w, err := s.o.create(s.pathFor(d))
+		if err != nil {
+			return err
+		}
+		w.writeString("[")
+		s.w, s.day, s.n = w, d, 0
+	}
+	if s.n > 0 {
+		s.w.writeString(",")
+	}
+	s.w.record(rec)
+	s.n++
+	return nil
+}
+
+func (s *dailyArraySink) closeDay() error {
+	if s.w == nil {
+		return nil
+	}
+	s.w.writeString("]")
+	err := s.w.close()
+	s.w = nil
+	return err
+}
+
+func (s *dailyArraySink) close() error { return s.closeDay() }
+
+// csvSink writes CSV lines (each rec one row, without line end) under a
+// header, starting a new numbered file every maxRows rows as portal
+// exports do (Purview caps a download at 50,000 rows).
+type csvSink struct {
+	o       *output
+	pathFor func(part int) string
+	header  string // with its line end
+	bom     bool
+	crlf    bool
+	maxRows int
+
+	part int
+	rows int
+	w    *fileWriter
+}
+
+func (s *csvSink) add(_ time.Time, rec []byte) error {
+	if s.w == nil || (s.maxRows > 0 && s.rows == s.maxRows) {
+		if s.w != nil {
+			if err := s.w.close(); err != nil {
+				return err
+			}
+		}
+		s.part++
+		w, err := s.o.create(s.pathFor(s.part))
+		if err != nil {
+			return err
+		}
+		if s.bom {
+			w.writeString("\ufeff")
+		}
+		w.writeString(s.header)
+		s.w, s.rows = w, 0
+	}
+	s.w.record(rec)
+	if s.crlf {
+		s.w.writeString("\r\n")
+	} else {
+		s.w.writeString("\n")
+	}
+	s.rows++
+	return nil
+}
+
+func (s *csvSink) close() error {
+	if s.w == nil {
+		return nil
+	}
+	return s.w.close()
+}
+
+// twoDigit formats n as two digits (path parts such as m=05).
+func twoDigit(n int) string {
+	if n < 10 {
+		return "0" + strconv.Itoa(n)
+	}
+	return strconv.Itoa(n)
+}
