@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/csv"
+	"errors"
 	"io"
 	"strings"
 
@@ -71,64 +72,113 @@ func (entraSignin) Match(_ string, head []byte) bool {
 		(h["requestid"] || h["id"]) && (h["applicationid"] || h["appid"]) && (h["ipaddress"] || h["resourceid"] || h["resourceidentity"])
 }
 
-// signIn is the Graph signIn resource (camelCase) and, because decoding
+// signInOf is the Graph signIn resource (camelCase) and, because decoding
 // matches keys case-insensitively, also a Log Analytics row (PascalCase)
 // and a diagnostic-settings envelope: the envelope and table columns are
-// named here too. Scalars are flexString: exports give numbers and
-// booleans as strings.
-type signIn struct {
-	ID                                   flexString `json:"id"`
-	CreatedDateTime                      flexString `json:"createdDateTime"`
-	UserPrincipalName                    flexString `json:"userPrincipalName"`
-	UserID                               flexString `json:"userId"`
-	UserDisplayName                      flexString `json:"userDisplayName"`
-	AppID                                flexString `json:"appId"`
-	AppDisplayName                       flexString `json:"appDisplayName"`
-	ServicePrincipalID                   flexString `json:"servicePrincipalId"`
-	ServicePrincipalName                 flexString `json:"servicePrincipalName"`
-	IPAddress                            flexString `json:"ipAddress"`
-	UserAgent                            flexString `json:"userAgent"`
-	CorrelationID                        flexString `json:"correlationId"`
-	SessionID                            flexString `json:"sessionId"`
-	UniqueTokenIdentifier                flexString `json:"uniqueTokenIdentifier"`
-	ResourceID                           flexString `json:"resourceId"`
-	ResourceDisplayName                  flexString `json:"resourceDisplayName"`
-	ResourceTenantID                     flexString `json:"resourceTenantId"`
-	HomeTenantID                         flexString `json:"homeTenantId"`
-	ServicePrincipalCredentialKeyID      flexString `json:"servicePrincipalCredentialKeyId"`
-	ServicePrincipalCredentialThumbprint flexString `json:"servicePrincipalCredentialThumbprint"`
-	ClientCredentialType                 flexString `json:"clientCredentialType"`
-	IsInteractive                        flexString `json:"isInteractive"`
-	SignInEventTypes                     flexJSON   `json:"signInEventTypes"`
-	Status                               flexJSON   `json:"status"`
-	Location                             flexJSON   `json:"location"`
+// named here too. S is string for the fast path (plain string fields
+// decode about twice as fast) and flexString for the lenient retry of a
+// record that gives a number or boolean where a string belongs; fields
+// that hold numbers or booleans in some exports are always flexString.
+type signInOf[S ~string] struct {
+	ID                                   S                   `json:"id"`
+	CreatedDateTime                      S                   `json:"createdDateTime"`
+	UserPrincipalName                    S                   `json:"userPrincipalName"`
+	UserID                               S                   `json:"userId"`
+	UserDisplayName                      S                   `json:"userDisplayName"`
+	AppID                                S                   `json:"appId"`
+	AppDisplayName                       S                   `json:"appDisplayName"`
+	ServicePrincipalID                   S                   `json:"servicePrincipalId"`
+	ServicePrincipalName                 S                   `json:"servicePrincipalName"`
+	IPAddress                            S                   `json:"ipAddress"`
+	UserAgent                            S                   `json:"userAgent"`
+	CorrelationID                        S                   `json:"correlationId"`
+	SessionID                            S                   `json:"sessionId"`
+	UniqueTokenIdentifier                S                   `json:"uniqueTokenIdentifier"`
+	ResourceID                           S                   `json:"resourceId"`
+	ResourceDisplayName                  S                   `json:"resourceDisplayName"`
+	ResourceTenantID                     S                   `json:"resourceTenantId"`
+	HomeTenantID                         S                   `json:"homeTenantId"`
+	ServicePrincipalCredentialKeyID      S                   `json:"servicePrincipalCredentialKeyId"`
+	ServicePrincipalCredentialThumbprint S                   `json:"servicePrincipalCredentialThumbprint"`
+	ClientCredentialType                 S                   `json:"clientCredentialType"`
+	IsInteractive                        flexString          `json:"isInteractive"`
+	SignInEventTypes                     flexJSON            `json:"signInEventTypes"`
+	Status                               signinStatusField   `json:"status"`
+	Location                             signinLocationField `json:"location"`
 
 	// Diagnostic-settings envelope (formats.md §1b).
 	Properties      flexJSON   `json:"properties"`
-	Category        flexString `json:"category"`
-	Time            flexString `json:"time"`
-	TenantID        flexString `json:"tenantId"` // Entra tenant in diagnostics; the workspace in Log Analytics
-	CallerIPAddress flexString `json:"callerIpAddress"`
+	Category        S          `json:"category"`
+	Time            S          `json:"time"`
+	TenantID        S          `json:"tenantId"` // Entra tenant in diagnostics; the workspace in Log Analytics
+	CallerIPAddress S          `json:"callerIpAddress"`
 	ResultType      flexString `json:"resultType"`
-	ResultDesc      flexString `json:"resultDescription"`
+	ResultDesc      S          `json:"resultDescription"`
 
 	// Log Analytics / Sentinel columns (formats.md §1c).
-	Type             flexString `json:"Type"`
-	AADTenantID      flexString `json:"AADTenantId"`
-	ResourceIdentity flexString `json:"ResourceIdentity"`
-	LocationDetails  flexJSON   `json:"LocationDetails"`
-	TimeGenerated    flexString `json:"TimeGenerated"`
+	Type             S                   `json:"Type"`
+	AADTenantID      S                   `json:"AADTenantId"`
+	ResourceIdentity S                   `json:"ResourceIdentity"`
+	LocationDetails  signinLocationField `json:"LocationDetails"`
+	TimeGenerated    S                   `json:"TimeGenerated"`
 
 	// Set by the CSV path only.
 	csvCountry string
-	csvStatus  string
 }
+
+// signIn is the fast-path sign-in record.
+type signIn = signInOf[string]
 
 // signinStatus is the sign-in's status object.
 type signinStatus struct {
 	ErrorCode         flexString `json:"errorCode"`
 	FailureReason     flexString `json:"failureReason"`
 	AdditionalDetails flexString `json:"additionalDetails"`
+}
+
+// signinStatusField is the status object as an object (Graph,
+// diagnostic), a string holding one (Log Analytics) or a plain word
+// ("Success", in CSVs). Decoding it never fails the record.
+type signinStatusField struct {
+	signinStatus
+	Text string // a status given as a plain word
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *signinStatusField) UnmarshalJSON(b []byte) error {
+	inner := flexJSON(b).Bytes()
+	if isJSONObject(inner) {
+		_ = json.Unmarshal(inner, &f.signinStatus)
+		return nil
+	}
+	var s string
+	if len(inner) > 0 && inner[0] == '"' && json.Unmarshal(inner, &s) == nil {
+		f.Text = s
+	}
+	return nil
+}
+
+// signinLocationField keeps the country of a location given as an object
+// (location, LocationDetails), a string holding one, or a country code
+// (the diagnostic envelope's and Log Analytics' Location).
+type signinLocationField struct{ Country string }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *signinLocationField) UnmarshalJSON(b []byte) error {
+	inner := flexJSON(b).Bytes()
+	switch {
+	case isJSONObject(inner):
+		var loc signinLocation
+		if json.Unmarshal(inner, &loc) == nil {
+			f.Country = string(loc.CountryOrRegion)
+		}
+	case len(inner) > 2 && inner[0] == '"':
+		var s string
+		if json.Unmarshal(inner, &s) == nil && len(s) <= 3 {
+			f.Country = s
+		}
+	}
+	return nil
 }
 
 // signinLocation is the sign-in's location object.
@@ -149,28 +199,19 @@ func (imp entraSignin) Import(ctx context.Context, r io.Reader, src timeline.Sou
 		return imp.importCSV(ctx, br, src, out)
 	}
 	fileShape := jsonFileShape(head)
-	var s, p signIn
 	return streamJSON(ctx, br, []string{"value", "records"}, imp.Name(), src, out, func(rec []byte, off int64) error {
-		s = signIn{}
-		if err := json.Unmarshal(rec, &s); err != nil {
-			return rejectf("decode sign-in: %w", err)
-		}
-		env, in, shape := &s, &s, fileShape
-		switch {
-		case isJSONObject(s.Properties.Bytes()):
-			p = signIn{}
-			if err := s.Properties.Decode(&p); err != nil {
-				return rejectf("decode sign-in properties: %w", err)
+		e := newEvent(imp.Name(), fileShape, src, off, rec)
+		err := decodeSignin[string](&e, rec)
+		if _, isRecord := errors.AsType[*recordError](err); err != nil && !isRecord {
+			// A number or boolean where a string belongs: retry leniently.
+			e = newEvent(imp.Name(), fileShape, src, off, rec)
+			if err = decodeSignin[flexString](&e, rec); err != nil {
+				if _, isRecord := errors.AsType[*recordError](err); !isRecord {
+					return rejectf("decode sign-in: %w", err)
+				}
 			}
-			in, shape = &p, "diagnostic"
-		case isSigninCategory(string(s.Category)) && s.Time != "" && s.CreatedDateTime == "":
-			// A diagnostic record whose properties were left out.
-			shape = "diagnostic"
-		case s.AADTenantID != "" || s.ResourceIdentity != "" || s.TimeGenerated != "" || isSigninCategory(string(s.Type)):
-			shape = "sentinel"
 		}
-		e := newEvent(imp.Name(), shape, src, off, rec)
-		if err := mapSignin(&e, env, in, shape); err != nil {
+		if err != nil {
 			return err
 		}
 		if err := finish(&e); err != nil {
@@ -178,6 +219,31 @@ func (imp entraSignin) Import(ctx context.Context, r io.Reader, src timeline.Sou
 		}
 		return out.Emit(&e)
 	})
+}
+
+// decodeSignin decodes one JSON sign-in record into e (whose Shape holds
+// the file's shape). A decoding error comes back as it is, a record that
+// cannot be normalized as a recordError.
+func decodeSignin[S ~string](e *timeline.Event, rec []byte) error {
+	var s signInOf[S]
+	if err := json.Unmarshal(rec, &s); err != nil {
+		return err
+	}
+	env, in := &s, &s
+	switch {
+	case isJSONObject(s.Properties.Bytes()):
+		var p signInOf[S]
+		if err := s.Properties.Decode(&p); err != nil {
+			return err
+		}
+		in, e.Shape = &p, "diagnostic"
+	case isSigninCategory(string(s.Category)) && s.Time != "" && s.CreatedDateTime == "":
+		// A diagnostic record whose properties were left out.
+		e.Shape = "diagnostic"
+	case s.AADTenantID != "" || s.ResourceIdentity != "" || s.TimeGenerated != "" || isSigninCategory(string(s.Type)):
+		e.Shape = "sentinel"
+	}
+	return mapSignin(e, env, in, e.Shape)
 }
 
 // jsonFileShape names the variant of a JSON sign-in or audit export from its
@@ -207,7 +273,7 @@ func firstKeyIs(head []byte, key string) bool {
 
 // mapSignin fills e from a sign-in: in holds the sign-in object, env the
 // record around it (the same value except in diagnostic records).
-func mapSignin(e *timeline.Event, env, in *signIn, shape string) error {
+func mapSignin[S ~string](e *timeline.Event, env, in *signInOf[S], shape string) error {
 	sentinel := shape == "sentinel"
 	created := string(in.CreatedDateTime)
 	if created == "" && shape == "diagnostic" {
@@ -276,16 +342,11 @@ func mapSignin(e *timeline.Event, env, in *signIn, shape string) error {
 	e.KeyID = lower(firstNonEmpty(string(in.ServicePrincipalCredentialKeyID), string(in.ServicePrincipalCredentialThumbprint)))
 	e.SrcIP = msIP(firstNonEmpty(string(in.IPAddress), string(env.CallerIPAddress)))
 	e.UserAgent = string(in.UserAgent)
-	e.Country = signinCountry(env, in, sentinel)
+	e.Country = signinCountry(env, in)
 
 	// Outcome: status.errorCode (0 is success; a success may still carry
 	// failureReason "Other."), else the envelope's resultType.
-	var st signinStatus
-	if err := in.Status.Decode(&st); err != nil {
-		// A plain-text Status column ("Success", "Failure").
-		st = signinStatus{}
-		in.csvStatus = firstNonEmpty(in.csvStatus, strings.Trim(string(in.Status.Bytes()), `"`))
-	}
+	st := in.Status.signinStatus
 	code := strings.TrimSpace(string(st.ErrorCode))
 	if code == "" {
 		code = strings.TrimSpace(string(env.ResultType))
@@ -300,7 +361,7 @@ func mapSignin(e *timeline.Event, env, in *signIn, shape string) error {
 			e.Reason = code + ": " + why
 		}
 	default:
-		switch strings.ToLower(in.csvStatus) {
+		switch strings.ToLower(in.Status.Text) {
 		case "success":
 			e.Outcome = timeline.OutcomeSuccess
 		case "failure", "failed":
@@ -328,18 +389,14 @@ func mapSignin(e *timeline.Event, env, in *signIn, shape string) error {
 // signinKind names the sign-in type in Graph's signInEventTypes words,
 // from the record's own list, else its diagnostic category or table, else
 // the credential type.
-func signinKind(env, in *signIn) string {
-	var types []string
-	if in.SignInEventTypes.Decode(&types) != nil || len(types) == 0 {
-		var one string
-		if in.SignInEventTypes.Decode(&one) == nil && one != "" {
-			types = []string{one}
-		}
-	}
-	for _, t := range types {
-		switch t {
-		case "interactiveUser", "nonInteractiveUser", "servicePrincipal", "managedIdentity":
-			return t
+func signinKind[S ~string](env, in *signInOf[S]) string {
+	// The list as it is (an array, or JSON in a string): the names are
+	// distinct as quoted words, so no decoding is needed.
+	if types := in.SignInEventTypes.Bytes(); len(types) > 0 {
+		for _, t := range [...]string{"interactiveUser", "nonInteractiveUser", "servicePrincipal", "managedIdentity"} {
+			if bytes.Contains(types, []byte(`"`+t+`"`)) {
+				return t
+			}
 		}
 	}
 	switch strings.ToLower(firstNonEmpty(string(env.Category), string(env.Type), string(in.Category))) {
@@ -375,32 +432,11 @@ func signinKind(env, in *signIn) string {
 
 // signinCountry reads location.countryOrRegion (an object in Graph, the
 // LocationDetails column in Log Analytics), else a plain country code.
-func signinCountry(env, in *signIn, sentinel bool) string {
+func signinCountry[S ~string](env, in *signInOf[S]) string {
 	if in.csvCountry != "" {
 		return in.csvCountry
 	}
-	for _, f := range []flexJSON{in.LocationDetails, in.Location} {
-		b := f.Bytes()
-		switch {
-		case isJSONObject(b):
-			var loc signinLocation
-			if json.Unmarshal(b, &loc) == nil && loc.CountryOrRegion != "" {
-				return string(loc.CountryOrRegion)
-			}
-		case len(b) > 2 && b[0] == '"':
-			var s string
-			if json.Unmarshal(b, &s) == nil && len(s) <= 3 {
-				return s
-			}
-		}
-	}
-	if env != in {
-		var s string
-		if json.Unmarshal(env.Location.Bytes(), &s) == nil && len(s) <= 3 {
-			return s // the diagnostic envelope's country code
-		}
-	}
-	return ""
+	return firstNonEmpty(in.LocationDetails.Country, in.Location.Country, env.Location.Country)
 }
 
 // signinMessage writes the readable line for a sign-in.
@@ -473,41 +509,41 @@ func (imp entraSignin) importCSV(ctx context.Context, r io.Reader, src timeline.
 			return ""
 		}
 		s := signIn{
-			ID:                                   flexString(get("requestid", "id")),
-			CreatedDateTime:                      flexString(get("dateutc", "createddatetimeutc", "createddatetime", "date")),
-			UserPrincipalName:                    flexString(get("username", "userprincipalname")),
-			UserID:                               flexString(get("userid")),
-			UserDisplayName:                      flexString(get("user", "userdisplayname")),
-			AppID:                                flexString(get("applicationid", "appid")),
-			AppDisplayName:                       flexString(get("application", "appdisplayname")),
-			ServicePrincipalID:                   flexString(get("serviceprincipalid")),
-			ServicePrincipalName:                 flexString(get("serviceprincipalname")),
-			IPAddress:                            flexString(get("ipaddress")),
-			UserAgent:                            flexString(get("useragent")),
-			CorrelationID:                        flexString(get("correlationid")),
-			SessionID:                            flexString(get("sessionid")),
-			UniqueTokenIdentifier:                flexString(get("uniquetokenidentifier")),
-			ResourceDisplayName:                  flexString(get("resource", "resourcedisplayname")),
-			ResourceTenantID:                     flexString(get("resourcetenantid")),
-			HomeTenantID:                         flexString(get("hometenantid")),
-			ServicePrincipalCredentialKeyID:      flexString(get("credentialkeyid", "serviceprincipalcredentialkeyid")),
-			ServicePrincipalCredentialThumbprint: flexString(get("credentialthumbprint", "serviceprincipalcredentialthumbprint")),
-			ClientCredentialType:                 flexString(get("clientcredentialtype")),
+			ID:                                   get("requestid", "id"),
+			CreatedDateTime:                      get("dateutc", "createddatetimeutc", "createddatetime", "date"),
+			UserPrincipalName:                    get("username", "userprincipalname"),
+			UserID:                               get("userid"),
+			UserDisplayName:                      get("user", "userdisplayname"),
+			AppID:                                get("applicationid", "appid"),
+			AppDisplayName:                       get("application", "appdisplayname"),
+			ServicePrincipalID:                   get("serviceprincipalid"),
+			ServicePrincipalName:                 get("serviceprincipalname"),
+			IPAddress:                            get("ipaddress"),
+			UserAgent:                            get("useragent"),
+			CorrelationID:                        get("correlationid"),
+			SessionID:                            get("sessionid"),
+			UniqueTokenIdentifier:                get("uniquetokenidentifier"),
+			ResourceDisplayName:                  get("resource", "resourcedisplayname"),
+			ResourceTenantID:                     get("resourcetenantid"),
+			HomeTenantID:                         get("hometenantid"),
+			ServicePrincipalCredentialKeyID:      get("credentialkeyid", "serviceprincipalcredentialkeyid"),
+			ServicePrincipalCredentialThumbprint: get("credentialthumbprint", "serviceprincipalcredentialthumbprint"),
+			ClientCredentialType:                 get("clientcredentialtype"),
 			IsInteractive:                        flexString(get("isinteractive")),
-			Category:                             flexString(get("category")),
-			Type:                                 flexString(get("type")),
-			AADTenantID:                          flexString(get("aadtenantid")),
-			ResourceIdentity:                     flexString(get("resourceidentity")),
+			Category:                             get("category"),
+			Type:                                 get("type"),
+			AADTenantID:                          get("aadtenantid"),
+			ResourceIdentity:                     get("resourceidentity"),
 			ResultType:                           flexString(get("signinerrorcode", "resulttype", "errorcode")),
-			ResultDesc:                           flexString(get("failurereason", "resultdescription")),
+			ResultDesc:                           get("failurereason", "resultdescription"),
 		}
 		if shape == "sentinel" {
-			s.Status = jsonText(get("status"))
-			s.LocationDetails = jsonText(get("locationdetails"))
-			s.Location = jsonText(get("location"))
+			_ = s.Status.UnmarshalJSON(jsonText(get("status")))
+			_ = s.LocationDetails.UnmarshalJSON(jsonText(get("locationdetails")))
+			_ = s.Location.UnmarshalJSON(jsonText(get("location")))
 		} else {
-			s.ResourceID = flexString(get("resourceid"))
-			s.csvStatus = get("status")
+			s.ResourceID = get("resourceid")
+			s.Status.Text = get("status")
 			s.csvCountry = portalCountry(get("location", "country", "countryorregion"))
 		}
 		if st := get("signineventtypes", "signineventtype"); st != "" {
