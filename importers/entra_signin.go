@@ -200,17 +200,14 @@ func (imp entraSignin) Import(ctx context.Context, r io.Reader, src timeline.Sou
 	}
 	fileShape := jsonFileShape(head)
 	return streamJSON(ctx, br, []string{"value", "records"}, imp.Name(), src, out, func(rec []byte, off int64) error {
-		e := newEvent(imp.Name(), fileShape, src, off, rec)
-		err := decodeSignin[string](&e, rec)
-		if _, isRecord := errors.AsType[*recordError](err); err != nil && !isRecord {
-			// A number or boolean where a string belongs: retry leniently.
+		var e timeline.Event
+		err := decodeLenient(func() error {
 			e = newEvent(imp.Name(), fileShape, src, off, rec)
-			if err = decodeSignin[flexString](&e, rec); err != nil {
-				if _, isRecord := errors.AsType[*recordError](err); !isRecord {
-					return rejectf("decode sign-in: %w", err)
-				}
-			}
-		}
+			return decodeSignin[string](&e, rec)
+		}, func() error {
+			e = newEvent(imp.Name(), fileShape, src, off, rec)
+			return decodeSignin[flexString](&e, rec)
+		})
 		if err != nil {
 			return err
 		}
@@ -219,6 +216,22 @@ func (imp entraSignin) Import(ctx context.Context, r io.Reader, src timeline.Sou
 		}
 		return out.Emit(&e)
 	})
+}
+
+// decodeLenient runs fast, a decoding with plain string fields, and when
+// that fails to decode (a number or boolean where a string belongs) runs
+// lenient, the same with flexString fields. A record that still cannot be
+// decoded is rejected; a recordError from either passes through.
+func decodeLenient(fast, lenient func() error) error {
+	err := fast()
+	if _, isRecord := errors.AsType[*recordError](err); err == nil || isRecord {
+		return err
+	}
+	err = lenient()
+	if _, isRecord := errors.AsType[*recordError](err); err == nil || isRecord {
+		return err
+	}
+	return rejectf("decode: %w", err)
 }
 
 // decodeSignin decodes one JSON sign-in record into e (whose Shape holds

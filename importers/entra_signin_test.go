@@ -110,6 +110,7 @@ func TestEntraSigninShapes(t *testing.T) {
 		"sentinel.json":           {events: 2, rejects: 1, shapes: []string{"sentinel"}},
 		"sentinel.csv":            {events: 2, shapes: []string{"sentinel"}},
 		"portal.csv":              {events: 2, rejects: 1, shapes: []string{"portal-csv"}},
+		"numbers.json":            {events: 2, shapes: []string{"json"}},
 	})
 }
 
@@ -162,6 +163,9 @@ func TestEntraSigninFields(t *testing.T) {
 			"app_id": "1fec8e78-bce4-4aaf-ab1b-5451cc387264", "resource_app": "cc15fd57-2c6c-4117-a88c-83b1d56b4bbe",
 			"outcome": "success", "issued_id": "VVVVVWZmd0eIiJmZmZmZAQ", "session_id": "5e550000-0000-4000-8000-000000000044",
 		}},
+		// Numbers and booleans where strings belong are read leniently.
+		{"numbers.json", 0, map[string]string{"actor": "alice@contoso.com", "outcome": "success", "action": "interactiveUser", "country": "FR"}},
+		{"numbers.json", 1, map[string]string{"actor": "true", "outcome": "failure", "reason": "50126: bad password", "country": "DE"}},
 		{"portal.csv", 1, map[string]string{"outcome": "failure", "reason": "50126: Error validating credentials due to invalid username or password."}},
 	})
 }

@@ -45,38 +45,41 @@ func (m365UAL) Match(_ string, head []byte) bool {
 	return h["auditdata"] && h["creationdate"]
 }
 
-// ualRecord is a UAL AuditData object (formats.md §3b). Through
+// ualRecordOf is a UAL AuditData object (formats.md §3b). Through
 // case-insensitive decoding it also reads an OfficeActivity row, whose
 // renamed columns are named here too, and an Elastic document's event.
-type ualRecord struct {
-	CreationTime        flexString `json:"CreationTime"`
-	ID                  flexString `json:"Id"`
-	Operation           flexString `json:"Operation"`
-	OrganizationID      flexString `json:"OrganizationId"`
+// S is string on the fast path and flexString on the lenient retry of a
+// record with a number or boolean where a string belongs; fields that are
+// numbers in some renderings are always flexString.
+type ualRecordOf[S ~string] struct {
+	CreationTime        S          `json:"CreationTime"`
+	ID                  S          `json:"Id"`
+	Operation           S          `json:"Operation"`
+	OrganizationID      S          `json:"OrganizationId"`
 	RecordType          flexString `json:"RecordType"`
-	ResultStatus        flexString `json:"ResultStatus"`
+	ResultStatus        S          `json:"ResultStatus"`
 	UserType            flexString `json:"UserType"`
-	Workload            flexString `json:"Workload"`
-	ClientIP            flexString `json:"ClientIP"`
-	ClientIPAddress     flexString `json:"ClientIPAddress"`
-	ActorIPAddress      flexString `json:"ActorIpAddress"`
-	ObjectID            flexString `json:"ObjectId"`
-	UserID              flexString `json:"UserId"`
-	AppID               flexString `json:"AppId"`
-	ClientAppID         flexString `json:"ClientAppId"`
-	ClientAppName       flexString `json:"ClientAppName"`
-	ApplicationID       flexString `json:"ApplicationId"`
-	ClientInfoString    flexString `json:"ClientInfoString"`
-	UserAgent           flexString `json:"UserAgent"`
-	SessionID           flexString `json:"SessionId"`
-	MailboxOwnerUPN     flexString `json:"MailboxOwnerUPN"`
+	Workload            S          `json:"Workload"`
+	ClientIP            S          `json:"ClientIP"`
+	ClientIPAddress     S          `json:"ClientIPAddress"`
+	ActorIPAddress      S          `json:"ActorIpAddress"`
+	ObjectID            S          `json:"ObjectId"`
+	UserID              S          `json:"UserId"`
+	AppID               S          `json:"AppId"`
+	ClientAppID         S          `json:"ClientAppId"`
+	ClientAppName       S          `json:"ClientAppName"`
+	ApplicationID       S          `json:"ApplicationId"`
+	ClientInfoString    S          `json:"ClientInfoString"`
+	UserAgent           S          `json:"UserAgent"`
+	SessionID           S          `json:"SessionId"`
+	MailboxOwnerUPN     S          `json:"MailboxOwnerUPN"`
 	OperationCount      flexString `json:"OperationCount"`
-	TokenTenantID       flexString `json:"TokenTenantId"`
-	InterSystemsID      flexString `json:"InterSystemsId"`
+	TokenTenantID       S          `json:"TokenTenantId"`
+	InterSystemsID      S          `json:"InterSystemsId"`
 	ErrorNumber         flexString `json:"ErrorNumber"`
-	LogonError          flexString `json:"LogonError"`
-	SendAsUserSMTP      flexString `json:"SendAsUserSmtp"`
-	SendOnBehalfOfSMTP  flexString `json:"SendOnBehalfOfUserSmtp"`
+	LogonError          S          `json:"LogonError"`
+	SendAsUserSMTP      S          `json:"SendAsUserSmtp"`
+	SendOnBehalfOfSMTP  S          `json:"SendOnBehalfOfUserSmtp"`
 	AppAccessContext    flexJSON   `json:"AppAccessContext"`
 	Folders             flexJSON   `json:"Folders"`
 	OperationProperties flexJSON   `json:"OperationProperties"`
@@ -88,12 +91,12 @@ type ualRecord struct {
 	AffectedItems       flexJSON   `json:"AffectedItems"`
 
 	// Sentinel OfficeActivity columns (formats.md §3a).
-	OfficeID           flexString `json:"OfficeId"`
-	OfficeTenantID     flexString `json:"OfficeTenantId"`
-	OfficeWorkload     flexString `json:"OfficeWorkload"`
-	ClientIPAddressCol flexString `json:"Client_IPAddress"`
-	TimeGenerated      flexString `json:"TimeGenerated"`
-	Type               flexString `json:"Type"`
+	OfficeID           S `json:"OfficeId"`
+	OfficeTenantID     S `json:"OfficeTenantId"`
+	OfficeWorkload     S `json:"OfficeWorkload"`
+	ClientIPAddressCol S `json:"Client_IPAddress"`
+	TimeGenerated      S `json:"TimeGenerated"`
+	Type               S `json:"Type"`
 
 	// Elastic documents: {"event":{"original":"<AuditData>"}}.
 	Event flexJSON `json:"event"`
@@ -147,22 +150,15 @@ func (imp m365UAL) Import(ctx context.Context, r io.Reader, src timeline.Source,
 		envelopes = []string{"events"}
 	}
 	return streamJSON(ctx, br, envelopes, imp.Name(), src, out, func(rec []byte, off int64) error {
-		var u ualRecord
-		if err := json.Unmarshal(rec, &u); err != nil {
-			return rejectf("decode audit record: %w", err)
-		}
-		shape := "management-api"
-		if orig, ok := elasticOriginal(u.Event); ok {
-			u = ualRecord{}
-			if err := json.Unmarshal(orig, &u); err != nil {
-				return rejectf("decode event.original: %w", err)
-			}
-			shape = "elastic"
-		} else if u.OfficeWorkload != "" || u.OfficeID != "" || strings.EqualFold(string(u.Type), "OfficeActivity") {
-			shape = "sentinel"
-		}
-		e := newEvent(imp.Name(), shape, src, off, rec)
-		if err := mapUAL(&e, &u, shape, ""); err != nil {
+		var e timeline.Event
+		err := decodeLenient(func() error {
+			e = newEvent(imp.Name(), "management-api", src, off, rec)
+			return decodeUAL[string](&e, rec)
+		}, func() error {
+			e = newEvent(imp.Name(), "management-api", src, off, rec)
+			return decodeUAL[flexString](&e, rec)
+		})
+		if err != nil {
 			return err
 		}
 		if err := finish(&e); err != nil {
@@ -170,6 +166,26 @@ func (imp m365UAL) Import(ctx context.Context, r io.Reader, src timeline.Source,
 		}
 		return out.Emit(&e)
 	})
+}
+
+// decodeUAL decodes one JSON audit record (AuditData, an OfficeActivity
+// row or an Elastic document) into e. A decoding error comes back as it
+// is, a record that cannot be normalized as a recordError.
+func decodeUAL[S ~string](e *timeline.Event, rec []byte) error {
+	var u ualRecordOf[S]
+	if err := json.Unmarshal(rec, &u); err != nil {
+		return err
+	}
+	if orig, ok := elasticOriginal(u.Event); ok {
+		u = ualRecordOf[S]{}
+		if err := json.Unmarshal(orig, &u); err != nil {
+			return err
+		}
+		e.Shape = "elastic"
+	} else if u.OfficeWorkload != "" || u.OfficeID != "" || strings.EqualFold(string(u.Type), "OfficeActivity") {
+		e.Shape = "sentinel"
+	}
+	return mapUAL(e, &u, e.Shape, "")
 }
 
 // elasticOriginal returns the record text an Elastic document keeps in
@@ -206,33 +222,18 @@ func (imp m365UAL) importCSV(ctx context.Context, r io.Reader, src timeline.Sour
 		if strings.TrimSpace(data) == "" {
 			return rejectf("empty AuditData")
 		}
-		var u ualRecord
-		if err := jsonText(data).Decode(&u); err != nil {
-			return rejectf("decode AuditData: %w", err)
-		}
-		if u.Operation == "" {
-			u.Operation = flexString(row.get("Operation", "Operations"))
-		}
-		if u.UserID == "" {
-			u.UserID = flexString(row.get("UserId", "UserIds"))
-		}
-		if u.ID == "" {
-			u.ID = flexString(row.get("RecordId"))
-		}
-		fallback := ""
-		if u.CreationTime == "" {
-			// Only the Purview export documents CreationDate as US-format
-			// UTC; an Export-Csv date is trusted only in ISO form.
-			cd := strings.TrimSpace(row.get("CreationDate"))
-			if shape == "purview-csv" || (len(cd) > 10 && cd[4] == '-') {
-				fallback = cd
-			}
-		}
-		e := newEvent(imp.Name(), shape, src, row.offset, nil)
-		e.Raw = row.rawJSON()
-		if err := mapUAL(&e, &u, shape, fallback); err != nil {
+		var e timeline.Event
+		err := decodeLenient(func() error {
+			e = newEvent(imp.Name(), shape, src, row.offset, nil)
+			return decodeUALRow[string](&e, row, jsonText(data).Bytes())
+		}, func() error {
+			e = newEvent(imp.Name(), shape, src, row.offset, nil)
+			return decodeUALRow[flexString](&e, row, jsonText(data).Bytes())
+		})
+		if err != nil {
 			return err
 		}
+		e.Raw = row.rawJSON()
 		if err := finish(&e); err != nil {
 			return err
 		}
@@ -240,9 +241,37 @@ func (imp m365UAL) importCSV(ctx context.Context, r io.Reader, src timeline.Sour
 	})
 }
 
+// decodeUALRow decodes the AuditData of a CSV row into e, taking what
+// AuditData lacks from the row's own columns.
+func decodeUALRow[S ~string](e *timeline.Event, row *csvRow, data []byte) error {
+	var u ualRecordOf[S]
+	if err := json.Unmarshal(data, &u); err != nil {
+		return err
+	}
+	if u.Operation == "" {
+		u.Operation = S(row.get("Operation", "Operations"))
+	}
+	if u.UserID == "" {
+		u.UserID = S(row.get("UserId", "UserIds"))
+	}
+	if u.ID == "" {
+		u.ID = S(row.get("RecordId"))
+	}
+	fallback := ""
+	if u.CreationTime == "" {
+		// Only the Purview export documents CreationDate as US-format
+		// UTC; an Export-Csv date is trusted only in ISO form.
+		cd := strings.TrimSpace(row.get("CreationDate"))
+		if e.Shape == "purview-csv" || (len(cd) > 10 && cd[4] == '-') {
+			fallback = cd
+		}
+	}
+	return mapUAL(e, &u, e.Shape, fallback)
+}
+
 // mapUAL fills e from an AuditData record. fallbackTime is a CSV's
 // CreationDate, used only when the record has no CreationTime.
-func mapUAL(e *timeline.Event, u *ualRecord, shape, fallbackTime string) error {
+func mapUAL[S ~string](e *timeline.Event, u *ualRecordOf[S], shape, fallbackTime string) error {
 	when := string(u.CreationTime)
 	if when == "" && shape == "sentinel" {
 		// OfficeActivity has no CreationTime column: its TimeGenerated is
@@ -332,7 +361,7 @@ func mapUAL(e *timeline.Event, u *ualRecord, shape, fallbackTime string) error {
 // mapMailItemsAccessed maps the Storm-0558 record (formats.md §3c): who
 // read which mailbox, with which app and token, Bind (items listed) or
 // Sync (whole folders).
-func mapMailItemsAccessed(e *timeline.Event, u *ualRecord) {
+func mapMailItemsAccessed[S ~string](e *timeline.Event, u *ualRecordOf[S]) {
 	e.Category = timeline.CategoryMail
 	owner := lower(string(u.MailboxOwnerUPN))
 	e.Target, e.TargetKind = owner, string(timeline.KindMailbox)
@@ -400,7 +429,7 @@ func isInboxRuleOp(op string) bool {
 
 // mapInboxRule maps inbox rule changes, a classic persistence step: the
 // message names the rule and what it forwards, moves or deletes.
-func mapInboxRule(e *timeline.Event, u *ualRecord, op string) {
+func mapInboxRule[S ~string](e *timeline.Event, u *ualRecordOf[S], op string) {
 	e.Category = timeline.CategoryMail
 	var params []nameValue
 	_ = u.Parameters.Decode(&params)
@@ -444,7 +473,7 @@ func mapInboxRule(e *timeline.Event, u *ualRecord, op string) {
 }
 
 // mapSend maps Send, SendAs and SendOnBehalf.
-func mapSend(e *timeline.Event, u *ualRecord, op string) {
+func mapSend[S ~string](e *timeline.Event, u *ualRecordOf[S], op string) {
 	e.Category = timeline.CategoryMail
 	mbx := lower(firstNonEmpty(string(u.SendAsUserSMTP), string(u.SendOnBehalfOfSMTP), string(u.MailboxOwnerUPN)))
 	e.Target, e.TargetKind = mbx, string(timeline.KindMailbox)
@@ -472,7 +501,7 @@ func mapSend(e *timeline.Event, u *ualRecord, op string) {
 
 // mapSetMailbox maps Set-Mailbox; with forwarding parameters it is mail
 // forwarding (exfiltration), otherwise an admin change.
-func mapSetMailbox(e *timeline.Event, u *ualRecord, op string) {
+func mapSetMailbox[S ~string](e *timeline.Event, u *ualRecordOf[S], op string) {
 	var params []nameValue
 	_ = u.Parameters.Decode(&params)
 	mbx := firstNonEmpty(nvGet(params, "Identity"), string(u.ObjectID))
@@ -505,7 +534,7 @@ func isMailboxPermissionOp(op string) bool {
 }
 
 // mapMailboxPermission maps grants of access to a mailbox or folder.
-func mapMailboxPermission(e *timeline.Event, u *ualRecord, op string) {
+func mapMailboxPermission[S ~string](e *timeline.Event, u *ualRecordOf[S], op string) {
 	e.Category = timeline.CategoryAdmin
 	var params []nameValue
 	_ = u.Parameters.Decode(&params)
@@ -531,7 +560,7 @@ func mapMailboxPermission(e *timeline.Event, u *ualRecord, op string) {
 
 // mapUALLogin maps UserLoggedIn/UserLoginFailed (RecordType 15): ObjectId
 // is the resource app, ApplicationId the client.
-func mapUALLogin(e *timeline.Event, u *ualRecord, op string, ext []nameValue) {
+func mapUALLogin[S ~string](e *timeline.Event, u *ualRecordOf[S], op string, ext []nameValue) {
 	e.Category = timeline.CategorySignin
 	if _, ok := parseGUID(string(u.ObjectID)); ok {
 		e.ResourceApp = lower(string(u.ObjectID))
@@ -560,7 +589,7 @@ func mapUALLogin(e *timeline.Event, u *ualRecord, op string, ext []nameValue) {
 // (RecordType 8): the same activities as entra.audit under other names
 // ("Add service principal credentials." with a period), ModifiedProperties
 // with Name/NewValue/OldValue, InterSystemsId = the Entra correlationId.
-func mapUALDirectory(e *timeline.Event, u *ualRecord, op string) {
+func mapUALDirectory[S ~string](e *timeline.Event, u *ualRecordOf[S], op string) {
 	e.Category = auditCategory(op)
 	target := string(u.ObjectID)
 	e.Target, e.TargetKind = lower(target), targetKindFor(target)
@@ -589,7 +618,7 @@ func mapUALDirectory(e *timeline.Event, u *ualRecord, op string) {
 
 // mapExchangeItem maps mailbox item operations (Create, Update,
 // SoftDelete, HardDelete, MoveToDeletedItems, …).
-func mapExchangeItem(e *timeline.Event, u *ualRecord, op string) {
+func mapExchangeItem[S ~string](e *timeline.Event, u *ualRecordOf[S], op string) {
 	e.Category = timeline.CategoryMail
 	owner := lower(string(u.MailboxOwnerUPN))
 	e.Target, e.TargetKind = owner, string(timeline.KindMailbox)

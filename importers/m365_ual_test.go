@@ -14,6 +14,7 @@ func TestM365UALShapes(t *testing.T) {
 		"purview.csv":         {events: 3, rejects: 1, shapes: []string{"purview-csv"}},
 		"sentinel.json":       {events: 2, shapes: []string{"sentinel"}},
 		"elastic.json":        {events: 2, rejects: 1, shapes: []string{"elastic"}},
+		"numbers.json":        {events: 1, shapes: []string{"management-api"}},
 	})
 }
 
@@ -85,6 +86,9 @@ func TestM365UALFields(t *testing.T) {
 		{"sentinel.json", 1, map[string]string{
 			"target": "pgustavo@simulandlabs.com", "src_ip": "1.2.3.4",
 			"message": `pgustavo@simulandlabs.com Set-InboxRule "pgustavo@simulandlabs.com\Clean up" on pgustavo@simulandlabs.com: subject contains security;phish; deleteMessage from 1.2.3.4`,
+		}},
+		{"numbers.json", 0, map[string]string{
+			"outcome": "success", "session_id": "12345", "message": "alice@contoso.com read 5 items from 45.1.2.3 (Bind)",
 		}},
 		{"elastic.json", 0, map[string]string{"token_id": tok, "target": "alice@contoso.com"}},
 		{"elastic.json", 1, map[string]string{"category": "mail", "message": "bob@contoso.com SoftDelete (2 items) from 192.0.2.11"}},
