@@ -44,15 +44,15 @@ import (
 //	      tenants: ["*"]
 //	      events: [{source: m365.ual, action: MailItemsAccessed}]
 type File struct {
-	Title    string  `yaml:"title" json:"title"`
-	Audience string  `yaml:"audience" json:"audience"`
-	Case     string  `yaml:"case" json:"case"`
-	Start    string  `yaml:"start" json:"start"`
-	End      string  `yaml:"end" json:"end,omitempty"`
-	Anchor   string  `yaml:"anchor" json:"anchor,omitempty"`
-	Speed    float64 `yaml:"speed" json:"speed,omitempty"`
-	Visible  Scope   `yaml:"visible" json:"visible"`
-	Stages   []Stage `yaml:"stages" json:"stages"`
+	Title    string   `yaml:"title" json:"title"`
+	Audience string   `yaml:"audience" json:"audience"`
+	Case     string   `yaml:"case" json:"case"`
+	Start    string   `yaml:"start" json:"start"`
+	End      string   `yaml:"end" json:"end,omitempty"`
+	Anchor   string   `yaml:"anchor" json:"anchor,omitempty"`
+	Speed    float64  `yaml:"speed" json:"speed,omitempty"`
+	Visible  Scope    `yaml:"visible" json:"visible"`
+	Stages   []Stage  `yaml:"stages" json:"stages"`
 	Injects  []Inject `yaml:"injects" json:"injects"`
 
 	name string    // file name for messages
