@@ -363,8 +363,8 @@ func TestHistogramAutoWidth(t *testing.T) {
 		width time.Duration
 		total int64
 	}{
-		{"", 6 * time.Hour, 2000},                    // 30 days in 120 buckets
-		{"buckets=30", 24 * time.Hour, 2000},          // 30 days in 30
+		{"", 6 * time.Hour, 2000},            // 30 days in 120 buckets
+		{"buckets=30", 24 * time.Hour, 2000}, // 30 days in 30
 		{"since=2023-05-15T00:00:00Z&until=2023-05-15T00:10:00Z", 5 * time.Second, 1}, // 10 minutes
 		{"since=2023-05-15T00:00:00Z&until=2023-05-15T06:00:00Z&source=m365.ual&buckets=6", time.Hour, 9},
 	} {
@@ -564,4 +564,36 @@ func countText(n int, s, source string) int64 {
 		}
 	}
 	return k
+}
+
+func TestChainDiagramEscapesLogText(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, buildCase(t, "", 500, true))
+	// The forged token of event 7 reads a mailbox whose folder path is HTML.
+	w := get(t, s, "/api/chain.svg?from=token:forged7", false)
+	if w.Code != http.StatusOK {
+		t.Fatalf("chain.svg: %d %s", w.Code, w.Body.String())
+	}
+	body := w.Body.String()
+	if ct := w.Header().Get("Content-Type"); ct != "image/svg+xml" {
+		t.Errorf("content type %q", ct)
+	}
+	if !strings.Contains(body, "<svg") || !strings.Contains(body, "forged7") {
+		t.Errorf("not a chain diagram: %.300s", body)
+	}
+	if strings.Contains(body, "<img") || strings.Contains(body, "<script") {
+		t.Errorf("log text reached the SVG as markup: %s", body)
+	}
+	if !strings.Contains(body, "&lt;img") {
+		t.Errorf("the hostile mailbox label is missing from the diagram (want it escaped)")
+	}
+	if w.Header().Get("Content-Security-Policy") == "" {
+		t.Errorf("the SVG has no CSP")
+	}
+	if w := get(t, s, "/api/chain.dot?from=token:forged7", false); w.Code != http.StatusOK || !strings.HasPrefix(w.Body.String(), "digraph") {
+		t.Errorf("chain.dot: %d %.100s", w.Code, w.Body.String())
+	}
+	if w := get(t, s, "/api/chain.png?from=token:forged7", false); w.Code != http.StatusOK || !strings.HasPrefix(w.Body.String(), "\x89PNG") {
+		t.Errorf("chain.png: %d", w.Code)
+	}
 }

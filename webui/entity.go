@@ -49,13 +49,13 @@ type entityRole struct {
 
 // entityDetail is the answer of GET /api/entity.
 type entityDetail struct {
-	Entity  string                            `json:"entity"`
-	Kind    timeline.EntityKind               `json:"kind"`
-	Value   string                            `json:"value"`
-	Events  int64                             `json:"events"`
-	First   *time.Time                        `json:"first"`
-	Last    *time.Time                        `json:"last"`
-	Roles   []entityRole                      `json:"roles"`
+	Entity  string                           `json:"entity"`
+	Kind    timeline.EntityKind              `json:"kind"`
+	Value   string                           `json:"value"`
+	Events  int64                            `json:"events"`
+	First   *time.Time                       `json:"first"`
+	Last    *time.Time                       `json:"last"`
+	Roles   []entityRole                     `json:"roles"`
 	Related map[string][]timeline.FacetValue `json:"related"`
 }
 
@@ -121,7 +121,9 @@ func (s *Server) handleEntity(c echo.Context) error {
 		for v, n := range counts {
 			vals = append(vals, timeline.FacetValue{Value: v, Count: n})
 		}
-		slices.SortFunc(vals, func(a, b timeline.FacetValue) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value)) })
+		slices.SortFunc(vals, func(a, b timeline.FacetValue) int {
+			return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value))
+		})
 		d.Related[col] = vals[:min(len(vals), 8)]
 	}
 	return c.JSON(http.StatusOK, d)

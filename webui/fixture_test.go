@@ -123,5 +123,6 @@ func newTestServer(tb testing.TB, c *timeline.Case) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	tb.Cleanup(func() { s.Close() })
 	return s
 }

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/causeway-ir/causeway/graph/render"
 	"github.com/causeway-ir/causeway/timeline"
 	"github.com/labstack/echo/v4"
 )
@@ -55,6 +56,9 @@ type Server struct {
 	current *timeline.Case
 	stamp   manifestStamp
 	derived *derived // graph and findings of the current snapshot
+
+	renderMu sync.Mutex
+	render   *render.Renderer // Graphviz, started on first use
 }
 
 // manifestStamp identifies a version of case.json cheaply.
@@ -122,6 +126,8 @@ func (s *Server) routes() *echo.Echo {
 	api.GET("/entity", s.handleEntity)
 	api.GET("/chain", s.handleChain)
 	api.GET("/chain.svg", s.handleChainSVG)
+	api.GET("/chain.png", s.handleChainSVG)
+	api.GET("/chain.dot", s.handleChainSVG)
 	api.GET("/findings", s.handleFindings)
 	api.Any("/*", func(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusNotFound, "no such API: "+c.Request().URL.Path)
