@@ -16,5 +16,6 @@ func All() []timeline.Importer {
 		entraSignin{}, // before azure.activity: same diagnostic envelope
 		m365UAL{},
 		azureActivity{}, // after entra.*: its Match is the loosest of the Microsoft ones
+		jwtCapture{},    // last: any source's file may carry a JWT somewhere
 	}
 }

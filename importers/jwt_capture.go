@@ -1,0 +1,836 @@
+package importers
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/causeway-ir/causeway/timeline"
+)
+
+// jwtCapture imports evidence of bearer tokens seen on the wire (design.md
+// §5): reverse-proxy, WAF or provider telemetry logs that carry JWTs.
+//
+// Shapes:
+//   - "lines": one token a line ("Bearer " and "Authorization:" prefixes
+//     and a leading timestamp allowed);
+//   - "json": JSON or NDJSON records with a JWT in any string field, at
+//     any depth ("Bearer " prefix allowed, also inside URLs);
+//   - "jwks": a JSON Web Key Set {"keys":[…]}, one event per key (category
+//     credential): kid, x5t, and from the x5c certificate its validity and
+//     issuer.
+//
+// Tokens are decoded without verifying the signature. One event per token
+// (category token, action "token.captured"): key_id is the header's kid,
+// else x5t; token_id is uti, else jti; tenant is tid; session_id is sid;
+// resource_app is aud; app_id is appid, else azp; actor is upn, else
+// unique_name, else email, else oid. The issuer (iss) is always written in
+// the message as "iss=<value>"; when iss names a tenant GUID (Entra:
+// login.microsoftonline.com/<guid>/…, sts.windows.net/<guid>/) that
+// differs from tid, that GUID is actor_tenant: a consumer-MSA issuer
+// (9188040d-6c67-4c5b-b112-36a304b66dad) on an enterprise tid shows as
+// actor_tenant 9188040d-… next to tenant <tid>.
+//
+// A case must never hold a replayable token. Raw keeps the record with the
+// signature of each JWT replaced by "<signature removed sha256:HEX>", HEX
+// being the SHA-256 of the signature segment as it appeared; the same
+// redaction applies to rejected records. A token written with JSON escapes
+// (which a byte search cannot see) is caught by re-reading the redacted
+// record; Raw then holds the record re-encoded, with the signature
+// replaced.
+type jwtCapture struct{}
+
+var _ timeline.Importer = jwtCapture{}
+
+// Name implements timeline.Importer.
+func (jwtCapture) Name() string { return "jwt.capture" }
+
+// Match implements timeline.Importer. This importer stands last in the
+// table and claims a file only when its head is token lines, a JWKS, or
+// JSON records whose main content is tokens, so that other sources'
+// files that merely carry a JWT somewhere stay theirs.
+func (jwtCapture) Match(_ string, head []byte) bool {
+	switch firstNonSpace(head) {
+	case 0:
+		return false
+	case '{', '[':
+		if jwksHead(head) {
+			return true
+		}
+		return jwtJSONHead(head)
+	}
+	return jwtLinesHead(head)
+}
+
+// jwksHead recognizes a JSON Web Key Set.
+func jwksHead(head []byte) bool {
+	return ctFirstKeyIs(head, "keys") && headHasKey(head, "kty")
+}
+
+// jwtLinesHead: the complete lines of head (up to 20) are each one token,
+// with little else on the line.
+func jwtLinesHead(head []byte) bool {
+	lines := bytes.Split(head, []byte("\n"))
+	if len(head) == headSize && len(lines) > 1 {
+		lines = lines[:len(lines)-1] // cut by the head's end
+	}
+	n := 0
+	for _, l := range lines {
+		l = bytes.TrimSpace(stripBOM(l))
+		if len(l) == 0 {
+			continue
+		}
+		toks := findJWTs(l, true)
+		if len(toks) != 1 {
+			return false
+		}
+		if rest := len(l) - (toks[0].end - toks[0].start); rest > 80 {
+			return false
+		}
+		if n++; n == 20 {
+			break
+		}
+	}
+	return n > 0
+}
+
+// jwtJSONHead: the first complete records of head (up to 3) each carry a
+// decodable JWT that is their main content: a quarter of the record's
+// bytes or more, or in a field named for a token.
+func jwtJSONHead(head []byte) bool {
+	s := newJSONScanner(bytes.NewReader(head), nil)
+	n := 0
+	for n < 3 {
+		rec, err := s.next()
+		if err != nil || rec.Err != nil {
+			break
+		}
+		toks := findJWTs(rec.Data, true)
+		if len(toks) == 0 {
+			return false
+		}
+		size := 0
+		for _, t := range toks {
+			size += t.end - t.start
+		}
+		if size*4 < len(rec.Data) && !jwtNamedField(rec.Data) {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// jwtNamedField reports whether a record has a member whose name says it
+// holds a token.
+func jwtNamedField(rec []byte) bool {
+	for _, k := range [...]string{"authorization", "Authorization", "token", "access_token", "id_token", "bearer",
+		"jwt", "assertion", "accessToken", "idToken", "bearer_token", "http_authorization"} {
+		if headHasKey(rec, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// jwtToken is one JWT found in a text, with its decoded parts.
+type jwtToken struct {
+	start, end int // byte range in the text searched
+	sigStart   int // start of the signature segment
+	header     map[string]any
+	claims     map[string]any
+}
+
+// isB64URL reports whether c is in the base64url alphabet.
+func isB64URL(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+}
+
+// findJWTs returns the JWS compact tokens in b: three base64url segments
+// whose first starts "eyJ" (the encoding of `{"`). With decode set, only
+// tokens whose header and claims are JSON objects count, and they come
+// back decoded; without it every token-shaped run counts (for redaction,
+// where a false positive costs nothing).
+func findJWTs(b []byte, decode bool) []jwtToken {
+	var out []jwtToken
+	for i := 0; i+3 < len(b); {
+		j := bytes.Index(b[i:], []byte("eyJ"))
+		if j < 0 {
+			break
+		}
+		start := i + j
+		if start > 0 && isB64URL(b[start-1]) {
+			i = start + 3 // inside a longer base64 run: not a token start
+			continue
+		}
+		var dots [4]int
+		k, seg := start, 0
+		for k < len(b) {
+			c := b[k]
+			if c == '.' && seg < 4 {
+				dots[seg] = k
+				seg++
+			} else if !isB64URL(c) {
+				break
+			}
+			k++
+		}
+		jws := seg == 2 && dots[0] > start && dots[1] > dots[0]+1 && (k == len(b) || b[k] != '.')
+		// A JWE (five segments) is a bearer credential too: redaction
+		// removes its authentication tag. Its claims cannot be read.
+		jwe := !decode && seg == 4 && (k == len(b) || b[k] != '.')
+		if !jws && !jwe {
+			i = start + 3
+			continue
+		}
+		t := jwtToken{start: start, end: k, sigStart: dots[seg-1] + 1}
+		if decode {
+			if !jwtDecodePart(b[start:dots[0]], &t.header) || !jwtDecodePart(b[dots[0]+1:dots[1]], &t.claims) {
+				i = start + 3
+				continue
+			}
+		}
+		out = append(out, t)
+		i = k
+	}
+	return out
+}
+
+// jwtDecodePart decodes one base64url JSON segment into an object.
+func jwtDecodePart(seg []byte, v *map[string]any) bool {
+	buf := make([]byte, base64.RawURLEncoding.DecodedLen(len(seg)))
+	n, err := base64.RawURLEncoding.Decode(buf, seg)
+	if err != nil {
+		return false
+	}
+	return json.Unmarshal(buf[:n], v) == nil && *v != nil
+}
+
+// jwtMarker is what replaces a signature.
+func jwtMarker(sig []byte) string {
+	sum := sha256.Sum256(sig)
+	return "<signature removed sha256:" + hex.EncodeToString(sum[:]) + ">"
+}
+
+// redactJWTs returns b with the signature of every token-shaped run
+// replaced by its marker. b itself is not changed.
+func redactJWTs(b []byte) []byte {
+	toks := findJWTs(b, false)
+	if len(toks) == 0 {
+		return b
+	}
+	var out bytes.Buffer
+	out.Grow(len(b) + 80*len(toks))
+	prev := 0
+	for _, t := range toks {
+		out.Write(b[prev:t.sigStart])
+		if t.end > t.sigStart {
+			out.WriteString(jwtMarker(b[t.sigStart:t.end]))
+		}
+		prev = t.end
+	}
+	out.Write(b[prev:])
+	return out.Bytes()
+}
+
+// redactingEmitter keeps rejected records free of replayable tokens too.
+type redactingEmitter struct{ timeline.Emitter }
+
+func (r redactingEmitter) Reject(err *timeline.ParseError) error {
+	err.Raw = redactJWTs(err.Raw)
+	return r.Emitter.Reject(err)
+}
+
+// Import implements timeline.Importer.
+func (j jwtCapture) Import(ctx context.Context, r io.Reader, src timeline.Source, out timeline.Emitter) error {
+	out = redactingEmitter{out}
+	br, head, err := peekHead(r, src)
+	if err != nil {
+		return err
+	}
+	switch firstNonSpace(head) {
+	case '{', '[':
+		if jwksHead(head) {
+			return j.importJWKS(ctx, br, src, out)
+		}
+		return j.importJSON(ctx, br, src, out)
+	}
+	return j.importLines(ctx, br, src, out)
+}
+
+// importJSON reads JSON or NDJSON records.
+func (j jwtCapture) importJSON(ctx context.Context, r io.Reader, src timeline.Source, out timeline.Emitter) error {
+	var e timeline.Event
+	return streamJSON(ctx, r, nil, j.Name(), src, out, func(raw []byte, off int64) error {
+		var rec map[string]any
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return rejectf("not a JSON object: %v", err)
+		}
+		var f jwtRecordFields
+		var toks []jwtToken
+		f.walk(rec, 0, &toks)
+		if len(toks) == 0 {
+			return rejectf("no decodable JWT in the record")
+		}
+		safeRaw, err := jwtSafeRaw(raw, rec)
+		if err != nil {
+			return rejectf("cannot redact the record: %v", err)
+		}
+		for i := range toks {
+			e = newEvent(j.Name(), "json", src, off, nil)
+			e.Raw = safeRaw
+			if err := jwtEvent(&e, &toks[i], &f, i); err != nil {
+				return err
+			}
+			if err := out.Emit(&e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// jwtSafeRaw returns the record's text with every signature replaced, and
+// checks the result by decoding it: a token hidden from the byte search
+// by JSON escapes is then caught, and the record re-encoded.
+func jwtSafeRaw(raw []byte, rec map[string]any) (string, error) {
+	red := redactJWTs(raw)
+	var back any
+	if err := json.Unmarshal(red, &back); err != nil {
+		return "", err
+	}
+	if !jwtHasSignature(back) {
+		return string(red), nil
+	}
+	clean := jwtRedactValue(rec)
+	b, err := json.Marshal(clean)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// jwtHasSignature reports whether a decoded value still holds a token
+// with its signature.
+func jwtHasSignature(v any) bool {
+	switch x := v.(type) {
+	case string:
+		for _, t := range findJWTs([]byte(x), false) {
+			if t.end > t.sigStart {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, c := range x {
+			if jwtHasSignature(c) {
+				return true
+			}
+		}
+	case []any:
+		for _, c := range x {
+			if jwtHasSignature(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// jwtRedactValue returns a copy of v with every string redacted.
+func jwtRedactValue(v any) any {
+	switch x := v.(type) {
+	case string:
+		return string(redactJWTs([]byte(x)))
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, c := range x {
+			m[k] = jwtRedactValue(c)
+		}
+		return m
+	case []any:
+		s := make([]any, len(x))
+		for i, c := range x {
+			s[i] = jwtRedactValue(c)
+		}
+		return s
+	}
+	return v
+}
+
+// jwtRecordFields holds the record's own context for its tokens: the
+// first value (shallowest wins) of each common field name.
+type jwtRecordFields struct {
+	id, time, ip, ua, status string
+	depth                    [5]int // depth+1 at which each was found; 0 = not yet
+	sigHashes                []string
+}
+
+// jwtFieldClass tells which context field a member name is, or -1.
+func jwtFieldClass(name string, depth int) int {
+	switch strings.ToLower(name) {
+	case "id", "request_id", "requestid", "uuid", "event_id", "eventid", "x-request-id":
+		if depth == 0 {
+			return 0
+		}
+	case "@timestamp", "timestamp", "time", "ts", "date", "datetime", "eventtime", "event_time", "logtime", "log_time",
+		"created", "createddatetime", "request_time", "start_time", "timegenerated":
+		return 1
+	case "ip", "client_ip", "clientip", "src_ip", "srcip", "source_ip", "sourceip", "remote_addr", "remoteaddr", "remote_ip",
+		"x-forwarded-for", "x_forwarded_for", "xff", "client_address", "clientipaddress", "c-ip", "callerip", "ipaddress", "ip_address":
+		return 2
+	case "user_agent", "useragent", "http_user_agent", "user-agent", "ua", "cs(user-agent)":
+		return 3
+	case "status", "status_code", "statuscode", "http_status", "response_code", "sc-status", "httpstatus":
+		return 4
+	}
+	return -1
+}
+
+// walk collects the record's tokens and context fields.
+func (f *jwtRecordFields) walk(v any, depth int, toks *[]jwtToken) {
+	switch x := v.(type) {
+	case map[string]any:
+		// Context fields first, in a stable order: map iteration is random
+		// and the shallowest occurrence must win deterministically.
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sortStrings(keys)
+		for _, k := range keys {
+			c := x[k]
+			if cls := jwtFieldClass(k, depth); cls >= 0 && (f.depth[cls] == 0 || f.depth[cls] > depth+1) {
+				if s := jwtScalar(c); s != "" {
+					f.depth[cls] = depth + 1
+					switch cls {
+					case 0:
+						f.id = s
+					case 1:
+						f.time = s
+					case 2:
+						f.ip = s
+					case 3:
+						f.ua = s
+					case 4:
+						f.status = s
+					}
+				}
+			}
+		}
+		for _, k := range keys {
+			f.walk(x[k], depth+1, toks)
+		}
+	case []any:
+		for _, c := range x {
+			f.walk(c, depth+1, toks)
+		}
+	case string:
+		b := []byte(x)
+		for _, t := range findJWTs(b, true) {
+			f.sigHashes = append(f.sigHashes, jwtMarker(b[t.sigStart:t.end]))
+			*toks = append(*toks, t)
+		}
+	}
+}
+
+// sortStrings sorts s in place (insertion sort: records have few keys).
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// jwtScalar renders a JSON scalar as text ("" for objects, arrays, null).
+func jwtScalar(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1e18 {
+			return strconv.FormatInt(int64(x), 10)
+		}
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return ""
+}
+
+// jwtTime parses a record time: every parseTime spelling, plus epoch
+// seconds with a fraction ("1700000000.123").
+func jwtTime(s string) (time.Time, error) {
+	if t, err := parseTime(s); err == nil {
+		return t, nil
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 && f < 1e11 {
+		sec, frac := math.Modf(f)
+		return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("unrecognized time %q", truncate(s, 64))
+}
+
+// jwtClaim returns a claim as text: strings as they are, numbers in
+// decimal, the first element of an array.
+func jwtClaim(m map[string]any, name string) string {
+	switch x := m[name].(type) {
+	case []any:
+		if len(x) > 0 {
+			return jwtScalar(x[0])
+		}
+		return ""
+	default:
+		return jwtScalar(x)
+	}
+}
+
+// jwtGUIDish lower-cases a value that looks like a GUID (a join key) and
+// keeps any other value as it is (uti, kid and x5t are case-sensitive).
+func jwtGUIDish(s string) string {
+	if jwtIsGUID(s) {
+		return lower(s)
+	}
+	return s
+}
+
+// jwtIsGUID reports whether s is a GUID in its 8-4-4-4-12 hex spelling.
+func jwtIsGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// jwtIssuerTenant returns the tenant GUID an Entra or MSA issuer URL names
+// ("https://login.microsoftonline.com/<guid>/v2.0", "https://sts.windows.net/<guid>/").
+func jwtIssuerTenant(iss string) string {
+	for _, seg := range strings.Split(iss, "/") {
+		if jwtIsGUID(seg) {
+			return lower(seg)
+		}
+	}
+	return ""
+}
+
+// jwtEvent fills e for token i of a record.
+func jwtEvent(e *timeline.Event, t *jwtToken, f *jwtRecordFields, i int) error {
+	e.Category = timeline.CategoryToken
+	e.Action = "token.captured"
+	h, c := t.header, t.claims
+	e.KeyID = jwtClaim(h, "kid")
+	x5t := jwtClaim(h, "x5t")
+	if e.KeyID == "" {
+		e.KeyID = x5t
+	}
+	e.TokenID = jwtClaim(c, "uti")
+	if e.TokenID == "" {
+		e.TokenID = jwtGUIDish(jwtClaim(c, "jti"))
+	}
+	e.Tenant = jwtGUIDish(jwtClaim(c, "tid"))
+	iss := jwtClaim(c, "iss")
+	if it := jwtIssuerTenant(iss); it != "" && it != e.Tenant {
+		e.ActorTenant = it
+	}
+	e.SessionID = jwtGUIDish(jwtClaim(c, "sid"))
+	e.ResourceApp = jwtGUIDish(jwtClaim(c, "aud"))
+	e.AppID = jwtGUIDish(jwtClaim(c, "appid"))
+	if e.AppID == "" {
+		e.AppID = jwtGUIDish(jwtClaim(c, "azp"))
+	}
+	e.AppName = jwtClaim(c, "app_displayname")
+	for _, n := range [...]string{"upn", "unique_name", "email", "oid"} {
+		if v := jwtClaim(c, n); v != "" {
+			e.Actor = lower(v)
+			break
+		}
+	}
+	switch {
+	case e.Actor == "":
+	case jwtClaim(c, "idtyp") == "app" || (jwtClaim(c, "upn") == "" && jwtClaim(c, "unique_name") == "" &&
+		jwtClaim(c, "email") == "" && jwtClaim(c, "scp") == "" && e.AppID != "" && jwtClaim(c, "roles") != ""):
+		e.ActorKind = timeline.ActorServicePrincipal
+	case jwtClaim(c, "upn") != "" || jwtClaim(c, "unique_name") != "" || jwtClaim(c, "email") != "" || jwtClaim(c, "scp") != "":
+		e.ActorKind = timeline.ActorUser
+	default:
+		e.ActorKind = timeline.ActorUnknown
+	}
+	e.SrcIP = cleanIP(f.ip)
+	e.UserAgent = f.ua
+	e.Outcome = timeline.OutcomeUnknown
+	if code, err := strconv.Atoi(f.status); err == nil && code >= 100 && code < 600 {
+		e.Outcome = timeline.OutcomeSuccess
+		if code >= 400 {
+			e.Outcome, e.Reason = timeline.OutcomeFailure, f.status
+		}
+	}
+
+	// The record's own time, else the token's issue time.
+	switch {
+	case f.time != "":
+		tm, err := jwtTime(f.time)
+		if err != nil {
+			return rejectErr(fmt.Errorf("record time: %w", err))
+		}
+		e.Time = tm
+	default:
+		iat := jwtClaim(c, "iat")
+		if iat == "" {
+			return rejectf("no record time and no iat claim")
+		}
+		tm, err := jwtTime(iat)
+		if err != nil {
+			return rejectErr(fmt.Errorf("iat: %w", err))
+		}
+		e.Time = tm
+	}
+
+	if f.id != "" {
+		e.ID = f.id
+	} else {
+		e.ID = timeline.FallbackID(e.FileSHA256, e.Offset)
+	}
+	if i > 0 {
+		e.ID += "/" + strconv.Itoa(i)
+	}
+	e.Message = jwtMessage(e, t, iss, x5t, f.sigHashes[min(i, len(f.sigHashes)-1)])
+	return finish(e)
+}
+
+// jwtMessage writes the readable line. It carries iss verbatim.
+func jwtMessage(e *timeline.Event, t *jwtToken, iss, x5t, marker string) string {
+	var b strings.Builder
+	b.WriteString("token")
+	if e.TokenID != "" {
+		b.WriteString(" " + e.TokenID)
+	}
+	if e.Actor != "" {
+		b.WriteString(" for " + e.Actor)
+	}
+	if e.AppID != "" {
+		b.WriteString(" via app " + e.AppID)
+	}
+	if e.ResourceApp != "" {
+		b.WriteString(" to " + e.ResourceApp)
+	}
+	b.WriteString(" seen")
+	if e.SrcIP != "" {
+		b.WriteString(" from " + e.SrcIP)
+	}
+	b.WriteString(": iss=" + iss)
+	if e.Tenant != "" {
+		b.WriteString(" tid=" + e.Tenant)
+	}
+	if kid := jwtClaim(t.header, "kid"); kid != "" {
+		b.WriteString(" kid=" + kid)
+	}
+	if x5t != "" {
+		b.WriteString(" x5t=" + x5t)
+	}
+	if alg := jwtClaim(t.header, "alg"); alg != "" {
+		b.WriteString(" alg=" + alg)
+	}
+	for _, n := range [...]string{"iat", "exp"} {
+		if v := jwtClaim(t.claims, n); v != "" {
+			if tm, err := jwtTime(v); err == nil {
+				b.WriteString(" " + n + "=" + tm.Format(time.RFC3339))
+			}
+		}
+	}
+	if ip := jwtClaim(t.claims, "ipaddr"); ip != "" {
+		b.WriteString(" issued-to-ip=" + ip)
+	}
+	b.WriteString(" " + marker)
+	return b.String()
+}
+
+// maxLine bounds one text line of a token-lines file.
+const maxLine = 16 << 20
+
+// importLines reads a text file of token lines.
+func (j jwtCapture) importLines(ctx context.Context, br *bufio.Reader, src timeline.Source, out timeline.Emitter) error {
+	var off int64
+	var e timeline.Event
+	var line []byte
+	for n := 0; ; n++ {
+		if n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		line = line[:0]
+		start := off
+		var rerr error
+		tooLong := false
+		for {
+			chunk, err := br.ReadSlice('\n')
+			off += int64(len(chunk))
+			if !tooLong && len(line)+len(chunk) <= maxLine {
+				line = append(line, chunk...)
+			} else {
+				tooLong = true
+			}
+			if err == bufio.ErrBufferFull {
+				continue
+			}
+			rerr = err
+			break
+		}
+		if rerr != nil && rerr != io.EOF {
+			return fmt.Errorf("%s: read: %w", src.File, rerr)
+		}
+		text := bytes.TrimRight(line, "\r\n")
+		if tooLong {
+			if err := out.Reject(parseError(j.Name(), src, start, fmt.Errorf("line longer than %d bytes", maxLine), text[:min(len(text), 4096)])); err != nil {
+				return err
+			}
+		} else if len(bytes.TrimSpace(stripBOM(text))) > 0 {
+			if err := j.line(&e, text, start, src, out); err != nil {
+				if re, ok := errors.AsType[*recordError](err); ok {
+					if err := out.Reject(parseError(j.Name(), src, start, re.err, text)); err != nil {
+						return err
+					}
+				} else {
+					return err
+				}
+			}
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+	}
+}
+
+// line normalizes one token line.
+func (j jwtCapture) line(e *timeline.Event, text []byte, off int64, src timeline.Source, out timeline.Emitter) error {
+	toks := findJWTs(text, true)
+	if len(toks) == 0 {
+		return rejectf("no decodable JWT on the line")
+	}
+	// Raw is the line as a JSON string; without HTML escaping, so the
+	// marker reads "<signature removed …>" rather than "\u003csignature…".
+	var rb bytes.Buffer
+	enc := json.NewEncoder(&rb)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(string(redactJWTs(text))); err != nil {
+		return rejectErr(err)
+	}
+	raw := string(bytes.TrimRight(rb.Bytes(), "\n"))
+	var f jwtRecordFields
+	// A leading timestamp ("2024-03-01T10:00:00Z Bearer eyJ…") is the
+	// record's time.
+	if first, _, ok := bytes.Cut(bytes.TrimSpace(stripBOM(text[:toks[0].start])), []byte(" ")); ok || len(first) > 0 {
+		if _, err := jwtTime(string(first)); err == nil {
+			f.time = string(first)
+		}
+	}
+	for _, t := range toks {
+		f.sigHashes = append(f.sigHashes, jwtMarker(text[t.sigStart:t.end]))
+	}
+	for i := range toks {
+		*e = newEvent(j.Name(), "lines", src, off, nil)
+		e.Raw = raw
+		if err := jwtEvent(e, &toks[i], &f, i); err != nil {
+			return err
+		}
+		if err := out.Emit(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// jwk is one key of a JWKS (RFC 7517), with Microsoft's "issuer".
+type jwk struct {
+	Kty    string   `json:"kty"`
+	Use    string   `json:"use"`
+	Kid    string   `json:"kid"`
+	X5t    string   `json:"x5t"`
+	X5c    []string `json:"x5c"`
+	Issuer string   `json:"issuer"`
+	Alg    string   `json:"alg"`
+}
+
+// importJWKS emits one credential event per key.
+func (j jwtCapture) importJWKS(ctx context.Context, r io.Reader, src timeline.Source, out timeline.Emitter) error {
+	var e timeline.Event
+	return streamJSON(ctx, r, []string{"keys"}, j.Name(), src, out, func(raw []byte, off int64) error {
+		var k jwk
+		if err := json.Unmarshal(raw, &k); err != nil {
+			return rejectf("not a JWK: %v", err)
+		}
+		if k.Kty == "" {
+			return rejectf("not a JWK: no kty")
+		}
+		e = newEvent(j.Name(), "jwks", src, off, raw)
+		e.Category = timeline.CategoryCredential
+		e.Action = "jwks.key"
+		e.Outcome = timeline.OutcomeUnknown
+		e.KeyID = k.Kid
+		if e.KeyID == "" {
+			e.KeyID = k.X5t
+		}
+		e.Tenant = jwtIssuerTenant(k.Issuer)
+		var b strings.Builder
+		b.WriteString("signing key kid=" + k.Kid)
+		x5t := k.X5t
+		if len(k.X5c) == 0 {
+			return rejectf("key %s has no x5c certificate: no validity time to place it on the timeline", k.Kid)
+		}
+		der, err := base64.StdEncoding.DecodeString(k.X5c[0])
+		if err != nil {
+			return rejectf("x5c: %v", err)
+		}
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			return rejectf("x5c: %v", err)
+		}
+		e.Time = cert.NotBefore.UTC()
+		if x5t == "" {
+			sum := sha1.Sum(der) // x5t is defined as the SHA-1 thumbprint (RFC 7515 §4.1.7)
+			x5t = base64.RawURLEncoding.EncodeToString(sum[:])
+		}
+		thumb := sha1.Sum(der)
+		fmt.Fprintf(&b, " x5t=%s thumbprint=%s kty=%s", x5t, hex.EncodeToString(thumb[:]), k.Kty)
+		if k.Use != "" {
+			b.WriteString(" use=" + k.Use)
+		}
+		fmt.Fprintf(&b, "; certificate subject %q issuer %q valid %s to %s",
+			cert.Subject.String(), cert.Issuer.String(), cert.NotBefore.UTC().Format(time.RFC3339), cert.NotAfter.UTC().Format(time.RFC3339))
+		if k.Issuer != "" {
+			b.WriteString("; token issuer " + k.Issuer)
+		}
+		e.Message = b.String()
+		if err := finish(&e); err != nil {
+			return err
+		}
+		return out.Emit(&e)
+	})
+}
