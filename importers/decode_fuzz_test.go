@@ -1,0 +1,97 @@
+package importers
+
+import (
+	"bytes"
+	"io"
+	"testing"
+	"time"
+)
+
+// FuzzJSONScanner checks that the record splitter never panics, always
+// ends, and cuts every record and every rejected piece out of the input
+// exactly where its offset says, in order.
+func FuzzJSONScanner(f *testing.F) {
+	for _, s := range []string{
+		`{"Records":[{"a":1},{"b":"x]"}]}`,
+		"\xef\xbb\xbf[{\"a\":1},\n{\"b\":2}]",
+		"{\"a\":1}\n{\"b\":\n",
+		`{"data":{"events":[{"a":[1,{"b":2}]}]},"eventType":"x"}`,
+		"]]}}{{[[\"\\",
+		`{"a":"\u00e9\"}"}garbage{"b":1}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		s := newJSONScanner(bytes.NewReader(in), []string{"Records", "records", "value", "data.events"})
+		last := int64(-1)
+		for steps := 0; ; steps++ {
+			if steps > len(in)+10 {
+				t.Fatalf("scanner does not end on %q", in)
+			}
+			rec, err := s.next()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				t.Fatalf("read error from a bytes.Reader: %v", err)
+			}
+			if rec.Offset < last || rec.Offset < 0 || rec.Offset > int64(len(in)) {
+				t.Fatalf("offset %d after %d (input %d bytes)", rec.Offset, last, len(in))
+			}
+			last = rec.Offset
+			if end := rec.Offset + int64(len(rec.Data)); end > int64(len(in)) || !bytes.Equal(in[rec.Offset:end], rec.Data) {
+				t.Fatalf("record at %d is not the input's bytes there: %q", rec.Offset, rec.Data)
+			}
+			if rec.Err == nil && (len(rec.Data) == 0 || rec.Data[0] != '{' || rec.Data[len(rec.Data)-1] != '}') {
+				t.Fatalf("record is not an object: %q", rec.Data)
+			}
+		}
+	})
+}
+
+// FuzzParseTime checks that no timestamp text panics the parser, that
+// every result is UTC, and that RFC 3339 output parses back to itself.
+func FuzzParseTime(f *testing.F) {
+	for _, s := range []string{
+		"2007-01-09T09:41:00.6816663Z", "1/9/2007 10:41:00 AM +01:00", "Oct 2, 2019 11:12:29 PM", "20131102T010628Z",
+		"2022-02-08 09:23:37+11:00", "1593695305123456", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z", "2023-02-31T00:00:00",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseTime(s)
+		if err != nil {
+			return
+		}
+		if got.Location() != time.UTC {
+			t.Fatalf("parseTime(%q) not UTC: %v", s, got)
+		}
+		if got.Year() < 0 || got.Year() > 9999 {
+			return // outside RFC 3339's range: nothing to round-trip
+		}
+		again, err := parseTime(got.Format(time.RFC3339Nano))
+		if err != nil || !again.Equal(got) {
+			t.Fatalf("round trip of %q: %v -> %v (%v)", s, got, again, err)
+		}
+	})
+}
+
+func TestParseTimeSpellings(t *testing.T) {
+	t.Parallel()
+	want := time.Date(2007, 1, 9, 9, 41, 0, 0, time.UTC)
+	for _, s := range []string{
+		"01/09/2007 09:41:00", "1/9/2007 09:41:00", "01/09/2007 09:41:00 AM", "1/9/2007 9:41:00 AM", "1/9/2007 10:41:00 AM +01:00",
+		"2007-01-09T09:41:00", "2007-01-09T09:41:00Z", "2007-01-09T11:41:00+02:00", "2007-01-09 04:41:00-05:00", "20070109T094100Z",
+		"1168335660", "1168335660000", "1168335660000000", "Jan 9, 2007 9:41:00 AM", "2007-01-09T09:41:00+0000",
+	} {
+		got, err := parseTime(s)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("parseTime(%q) = %v, %v; want %v", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"", "yesterday", "2023-13-01T00:00:00Z", "2023-02-30T00:00:00Z", "99999999999999999999999"} {
+		if got, err := parseTime(s); err == nil {
+			t.Errorf("parseTime(%q) = %v, want an error", s, got)
+		}
+	}
+}
