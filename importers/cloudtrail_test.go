@@ -425,3 +425,79 @@ func BenchmarkCloudTrailS3(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
+
+// ctSink is a hand-written Sink that keeps what the pipeline gives it.
+type ctSink struct {
+	events  []timeline.Event
+	rejects int
+	files   []timeline.FileRecord
+}
+
+func (s *ctSink) Add(e *timeline.Event) (timeline.AddResult, error) {
+	s.events = append(s.events, *e)
+	return timeline.Added, nil
+}
+func (s *ctSink) Reject(*timeline.ParseError) error { s.rejects++; return nil }
+func (s *ctSink) AddFile(f timeline.FileRecord)     { s.files = append(s.files, f) }
+
+// TestCloudTrailS3Tree imports a whole AWSLogs/ tree through the pipeline:
+// gzipped objects, a digest file skipped with a note, nothing unrecognized.
+func TestCloudTrailS3Tree(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	day := filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2024", "03", "01")
+	digestDir := filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail-Digest", "us-east-1", "2024", "03", "01")
+	for _, d := range []string{day, digestDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(path string, data []byte) {
+		var z bytes.Buffer
+		zw := gzip.NewWriter(&z)
+		zw.Write(data)
+		zw.Close()
+		if err := os.WriteFile(path, z.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for f := range 3 {
+		var b bytes.Buffer
+		b.WriteString(`{"Records":[`)
+		for i := range 4 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(ctBenchRecord(f*4 + i))
+		}
+		b.WriteString(`]}`)
+		write(filepath.Join(day, fmt.Sprintf("111122223333_CloudTrail_us-east-1_20240301T00%d0Z_abc%d.json.gz", f, f)), b.Bytes())
+	}
+	digest, err := os.ReadFile(filepath.Join("testdata", "cloudtrail_digest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(filepath.Join(digestDir, "111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20240301T010000Z.json.gz"), digest)
+
+	sink := &ctSink{}
+	results, err := Import(t.Context(), sink, []string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 4 {
+		t.Fatalf("got %d file results, want 4", len(results))
+	}
+	notes := 0
+	for _, r := range results {
+		if r.Failed() {
+			t.Errorf("%s failed: %s", r.Path, r.Error)
+		}
+		if r.Importer != "aws.cloudtrail" {
+			t.Errorf("%s imported by %q", r.Path, r.Importer)
+		}
+		notes += len(r.Notes)
+	}
+	if len(sink.events) != 12 || sink.rejects != 0 || notes != 1 {
+		t.Errorf("got %d events, %d rejects, %d notes; want 12, 0, 1", len(sink.events), sink.rejects, notes)
+	}
+}
