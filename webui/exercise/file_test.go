@@ -81,13 +81,19 @@ func TestValidate(t *testing.T) {
 		{"missing title", func(s string) string { return strings.Replace(s, "title: T\n", "", 1) }, []want{{"title", 0, false}}, "missing"},
 		{"bad start", func(s string) string { return strings.Replace(s, "start: 2023-06-15T12:00:00Z", "start: yesterday", 1) },
 			[]want{{"start", 4, false}}, "RFC 3339"},
-		{"stage before start", func(s string) string { return strings.Replace(s, "at: 2023-06-15T12:00:00Z", "at: 2023-06-14T12:00:00Z", 1) },
+		{"stage before start", func(s string) string {
+			return strings.Replace(s, "at: 2023-06-15T12:00:00Z", "at: 2023-06-14T12:00:00Z", 1)
+		},
 			[]want{{"stages[0].at", 9, false}}, "before the exercise start"},
-		{"stages out of order", func(s string) string { return strings.Replace(s, "at: 2023-06-15T18:00:00Z", "at: 2023-06-15T11:00:00Z", 1) },
+		{"stages out of order", func(s string) string {
+			return strings.Replace(s, "at: 2023-06-15T18:00:00Z", "at: 2023-06-15T11:00:00Z", 1)
+		},
 			[]want{{"stages[1].at", 11, false}, {"stages[1].at", 11, false}}, "before the exercise start"},
 		{"unknown stage", func(s string) string { return strings.Replace(s, "stage: One", "stage: Three", 1) },
 			[]want{{"injects[0].stage", 14, false}}, `no stage named "Three"`},
-		{"at and stage", func(s string) string { return strings.Replace(s, "stage: One", "stage: One\n    at: 2023-06-15T13:00:00Z", 1) },
+		{"at and stage", func(s string) string {
+			return strings.Replace(s, "stage: One", "stage: One\n    at: 2023-06-15T13:00:00Z", 1)
+		},
 			[]want{{"injects[0].stage", 14, false}}, "not both"},
 		{"empty question", func(s string) string { return strings.Replace(s, "ask: why?", "ask: ''", 1) },
 			[]want{{"injects[0].questions[0].ask", 17, false}}, "missing"},
