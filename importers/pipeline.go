@@ -300,7 +300,9 @@ func (l *limitReader) Read(p []byte) (int, error) {
 func importStream(ctx context.Context, sink Sink, name, sum string, size int64, r io.Reader, opts *Options) (FileResult, error) {
 	res := FileResult{Path: name, Size: size, SHA256: sum}
 	br := bufio.NewReaderSize(r, 256<<10)
+	what := "cannot read"
 	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+		what = "truncated or corrupt gzip"
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			res.Error = fmt.Sprintf("unreadable gzip: %v", err)
@@ -311,7 +313,7 @@ func importStream(ctx context.Context, sink Sink, name, sum string, size int64, 
 	}
 	head, err := br.Peek(headSize)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		res.Error = fmt.Sprintf("cannot read: %v", err)
+		res.Error = fmt.Sprintf("%s: %v", what, err)
 		return res, nil
 	}
 	if len(bytes.TrimSpace(stripBOM(head))) == 0 {

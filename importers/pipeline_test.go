@@ -1,0 +1,268 @@
+package importers
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/causeway-ir/causeway/timeline"
+)
+
+// memSink is a hand-written Sink that keeps everything in memory.
+type memSink struct {
+	mu      sync.Mutex
+	events  []timeline.Event
+	rejects []*timeline.ParseError
+	files   []timeline.FileRecord
+	seen    map[string]bool
+}
+
+func (m *memSink) Add(e *timeline.Event) (timeline.AddResult, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := e.Validate(); err != nil {
+		return 0, err
+	}
+	if m.seen == nil {
+		m.seen = map[string]bool{}
+	}
+	k := e.Source + "\x00" + e.ID
+	if m.seen[k] {
+		return timeline.Duplicate, nil
+	}
+	m.seen[k] = true
+	m.events = append(m.events, *e)
+	return timeline.Added, nil
+}
+
+func (m *memSink) Reject(pe *timeline.ParseError) error {
+	m.rejects = append(m.rejects, pe)
+	return nil
+}
+
+func (m *memSink) AddFile(f timeline.FileRecord) { m.files = append(m.files, f) }
+
+// hostileCT is one CloudTrail record as NDJSON, with the given id and time.
+func hostileCT(id, eventTime string) string {
+	return fmt.Sprintf(`{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/a","accountId":"111111111111","accessKeyId":"AKIAEXAMPLE"},"eventTime":%q,"eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"1.2.3.4","eventID":%q,"recipientAccountId":"111111111111"}`, eventTime, id)
+}
+
+func gz(b []byte) []byte {
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+func zipOf(t *testing.T, files map[string][]byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	for name, b := range files {
+		f, err := w.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write(b)
+	}
+	w.Close()
+	return buf.Bytes()
+}
+
+// TestHostileInput feeds the pipeline what attackers and broken exporters
+// produce. Each case must end without a panic, account for every record
+// (imported or rejected with file and offset), and fail a file only with a
+// message that names what is wrong.
+func TestHostileInput(t *testing.T) {
+	t.Parallel()
+	good := []byte(hostileCT("e1", "2023-06-01T00:00:00Z") + "\n" + hostileCT("e2", "2023-06-01T00:00:01Z") + "\n")
+	deep := hostileCT("d1", "2023-06-01T00:00:00Z")
+	deep = deep[:len(deep)-1] + `,"x":` + strings.Repeat("[", 200000) + strings.Repeat("]", 200000) + "}\n"
+	bigLine := hostileCT("big", "2023-06-01T00:00:00Z")
+	bigLine = bigLine[:len(bigLine)-1] + `,"pad":"` + strings.Repeat("a", 64<<20) + `"}` + "\n"
+	tests := []struct {
+		name         string
+		data         []byte
+		wantImported int
+		wantRejected int
+		wantError    string // substring of the file's error; "" means the file must not fail
+	}{
+		{"plain", good, 2, 0, ""},
+		{"crlf", bytes.ReplaceAll(good, []byte("\n"), []byte("\r\n")), 2, 0, ""},
+		{"boms between records", append([]byte("\xef\xbb\xbf"), bytes.ReplaceAll(good, []byte("\n"), []byte("\n\xef\xbb\xbf"))...), 2, 0, ""},
+		{"truncated gzip", gz(good)[:40], 0, 0, "truncated or corrupt gzip"},
+		{"gzip", gz(good), 2, 0, ""},
+		{"empty", nil, 0, 0, "empty file"},
+		{"only whitespace", []byte(" \n\r\n\t"), 0, 0, "empty file"},
+		{"nul bytes", append(append([]byte(nil), good...), []byte("\x00\x00\x00\n")...), 2, 1, ""},
+		{"invalid utf-8 in a value", []byte(strings.Replace(hostileCT("u1", "2023-06-01T00:00:00Z"), "1.2.3.4", "1.2.3.4\xff\xfe", 1) + "\n"), 1, 0, ""},
+		{"duplicate keys", []byte(strings.Replace(hostileCT("k1", "2023-06-01T00:00:00Z"), `"eventName":"GetObject"`, `"eventName":"GetObject","eventName":"PutObject"`, 1) + "\n"), 1, 0, ""},
+		{"number beyond int64", []byte(strings.Replace(hostileCT("n1", "2023-06-01T00:00:00Z"), `"awsRegion"`, `"big":123456789012345678901234567890,"awsRegion"`, 1) + "\n"), 1, 0, ""},
+		{"year 1 and 9999", []byte(hostileCT("y1", "0001-01-01T00:00:01Z") + "\n" + hostileCT("y9", "9999-12-31T23:59:59Z") + "\n"), 2, 0, ""},
+		// .NET's DateTime.MinValue is a placeholder for "no time": rejected.
+		{"min value time", []byte(hostileCT("y0", "0001-01-01T00:00:00Z") + "\n"), 0, 1, ""},
+		{"unparseable time", []byte(hostileCT("t1", "the day after tomorrow") + "\n" + string(good)), 2, 1, ""},
+		{"truncated record", append(append([]byte(nil), good...), []byte(hostileCT("t2", "2023-06-01T00:00:00Z")[:80])...), 2, 1, ""},
+		{"nested 200000 deep", []byte(deep), -1, -1, ""},
+		{"single 64 MB line", []byte(bigLine), 1, 0, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "input")
+			if err := os.WriteFile(path, tc.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			sink := &memSink{}
+			res, err := Import(t.Context(), sink, []string{path}, Options{})
+			if err != nil {
+				t.Fatalf("Import: %v", err)
+			}
+			if len(res) != 1 {
+				t.Fatalf("%d results", len(res))
+			}
+			r := res[0]
+			if tc.wantError == "" && r.Failed() {
+				t.Fatalf("file failed: %s", r.Error)
+			}
+			if tc.wantError != "" && !strings.Contains(r.Error, tc.wantError) {
+				t.Fatalf("error %q, want it to say %q", r.Error, tc.wantError)
+			}
+			if tc.wantImported >= 0 && int(r.Imported) != tc.wantImported {
+				t.Errorf("imported %d, want %d", r.Imported, tc.wantImported)
+			}
+			if tc.wantRejected >= 0 && int(r.Rejected) != tc.wantRejected {
+				t.Errorf("rejected %d, want %d", r.Rejected, tc.wantRejected)
+			}
+			if tc.wantImported < 0 && r.Imported+r.Rejected != 1 {
+				t.Errorf("the deep record was neither imported nor rejected: %+v", r)
+			}
+			for _, pe := range sink.rejects {
+				if pe.File != path || pe.Offset < 0 || pe.Err == nil {
+					t.Errorf("reject lacks file, offset or reason: %+v", pe)
+				}
+			}
+			if int64(len(sink.rejects)) != r.Rejected || int64(len(sink.events)) != r.Imported {
+				t.Errorf("sink holds %d events and %d rejects, result says %d and %d", len(sink.events), len(sink.rejects), r.Imported, r.Rejected)
+			}
+		})
+	}
+}
+
+func TestHostileArchives(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := []byte(hostileCT("z1", "2023-06-01T00:00:00Z") + "\n")
+	zipped := zipOf(t, map[string][]byte{"a/trail.json": good, "b/trail.json.gz": gz([]byte(hostileCT("z2", "2023-06-01T00:00:00Z") + "\n"))})
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, b, 0o644)
+		return p
+	}
+	okZip := write("ok.zip", zipped)
+	truncZip := write("trunc.zip", zipped[:len(zipped)/2])
+	bomb := write("bomb.json.gz", gz(bytes.Repeat([]byte(" "), 8<<20)))
+
+	sink := &memSink{}
+	res, err := Import(t.Context(), sink, []string{okZip, truncZip}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 3 || res[0].Path != okZip+"!a/trail.json" || res[0].Imported != 1 || res[1].Imported != 1 {
+		t.Fatalf("zip members: %+v", res)
+	}
+	if !strings.Contains(res[2].Error, "zip") || res[2].Path != truncZip {
+		t.Fatalf("truncated zip: %+v", res[2])
+	}
+	// A decompression bomb stops at the limit with a clear error.
+	res, err = Import(t.Context(), &memSink{}, []string{bomb}, Options{MaxDecompressed: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res[0].Failed() {
+		t.Fatalf("bomb not refused: %+v", res[0])
+	}
+}
+
+func TestHostileFileSystem(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.json"), []byte(hostileCT("f1", "2023-06-01T00:00:00Z")+"\n"), 0o644)
+	os.Mkdir(filepath.Join(dir, "loop"), 0o755)
+	os.Symlink("..", filepath.Join(dir, "loop", "up"))                      // a link loop
+	os.Symlink("nowhere", filepath.Join(dir, "dangling"))                   // a dangling link
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("hello\n"), 0o644) // unrecognized
+	sink := &memSink{}
+	done := make(chan struct{})
+	var res []FileResult
+	go func() {
+		defer close(done)
+		res, _ = Import(t.Context(), sink, []string{dir}, Options{})
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("import of a directory with a link loop does not end")
+	}
+	var imported int64
+	var failed []string
+	for _, r := range res {
+		imported += r.Imported
+		if r.Failed() {
+			failed = append(failed, filepath.Base(r.Path)+": "+r.Error)
+		}
+	}
+	if imported != 1 || len(failed) != 2 {
+		t.Fatalf("imported %d, failed %q", imported, failed)
+	}
+}
+
+// TestFileChangingWhileRead appends to a file while it is imported: the
+// import must end, and what it stored must be whole records.
+func TestFileChangingWhileRead(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "growing.json")
+	var b strings.Builder
+	for i := range 20000 {
+		b.WriteString(hostileCT(fmt.Sprintf("g%d", i), "2023-06-01T00:00:00Z") + "\n")
+	}
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+		defer f.Close()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			f.WriteString(hostileCT(fmt.Sprintf("late%d", i), "2023-06-01T00:00:00Z")[:50+i%100])
+			f.WriteString("\n")
+		}
+	})
+	sink := &memSink{}
+	res, err := Import(t.Context(), sink, []string{path}, Options{})
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Imported < 20000 {
+		t.Fatalf("imported %d of the 20000 records present at the start", res[0].Imported)
+	}
+	for _, e := range sink.events {
+		if e.Validate() != nil {
+			t.Fatalf("invalid event stored: %+v", e)
+		}
+	}
+}
