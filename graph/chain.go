@@ -153,23 +153,23 @@ func (h *reachHeap) Pop() any {
 
 // times returns the sorted event times of causal edge ei.
 func (g *Graph) times(ei int32) []int64 {
-	e := &g.edges[ei]
+	e := g.edges.at(ei)
 	if e.ext < 0 {
 		return []int64{e.first}
 	}
-	return g.ext[e.ext].times
+	return (*g.ext.at(e.ext)).times
 }
 
 // earliestFrom returns the earliest time of edge ei in [from, until].
 func (g *Graph) earliestFrom(ei int32, from, until int64) (int64, bool) {
-	e := &g.edges[ei]
+	e := g.edges.at(ei)
 	if e.first == minTime { // asserted without a time: always holds
 		return from, from <= until
 	}
 	if e.ext < 0 {
 		return e.first, e.first >= from && e.first <= until
 	}
-	ts := g.ext[e.ext].times
+	ts := (*g.ext.at(e.ext)).times
 	i, _ := slices.BinarySearch(ts, from)
 	if i == len(ts) || ts[i] > until {
 		return 0, false
@@ -179,14 +179,14 @@ func (g *Graph) earliestFrom(ei int32, from, until int64) (int64, bool) {
 
 // latestUntil returns the latest time of edge ei in [since, until].
 func (g *Graph) latestUntil(ei int32, since, until int64) (int64, bool) {
-	e := &g.edges[ei]
+	e := g.edges.at(ei)
 	if e.first == minTime {
 		return until, since <= until
 	}
 	if e.ext < 0 {
 		return e.first, e.first >= since && e.first <= until
 	}
-	ts := g.ext[e.ext].times
+	ts := (*g.ext.at(e.ext)).times
 	i, found := slices.BinarySearch(ts, until)
 	if found {
 		for i+1 < len(ts) && ts[i+1] == until {
@@ -203,7 +203,7 @@ func (g *Graph) latestUntil(ei int32, since, until int64) (int64, bool) {
 
 // countIn returns how many events of edge ei fall in [from, until].
 func (g *Graph) countIn(ei int32, from, until int64) int {
-	e := &g.edges[ei]
+	e := g.edges.at(ei)
 	if !g.relCausal[e.rel] || e.first == minTime {
 		return int(e.count)
 	}
@@ -251,7 +251,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 	if !opts.Backward && !isCredential(g.nodes[r].kind) && !g.hasCausalOut(r) {
 		// Identities, IPs and apps are context: begin with their credentials.
 		for _, ei := range g.out[r] {
-			e := &g.edges[ei]
+			e := g.edges.at(ei)
 			if g.relCausal[e.rel] || !isCredential(g.nodes[e.to].kind) || e.last < since || e.first > until {
 				continue
 			}
@@ -269,7 +269,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 		}
 		if !opts.Backward {
 			for _, ei := range g.out[cur.node] {
-				e := &g.edges[ei]
+				e := g.edges.at(ei)
 				if !g.relCausal[e.rel] || e.last < cur.t {
 					continue
 				}
@@ -285,7 +285,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 			continue
 		}
 		for _, ei := range g.in[cur.node] {
-			e := &g.edges[ei]
+			e := g.edges.at(ei)
 			if !g.relCausal[e.rel] || (e.first > cur.t && e.first != minTime) {
 				continue
 			}
@@ -326,7 +326,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 		}
 	}
 	for id, ei := range via {
-		e := &g.edges[ei]
+		e := g.edges.at(ei)
 		var from, to int64
 		if opts.Backward {
 			from, to = since, at[e.to]
@@ -346,7 +346,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 	for id, t := range at {
 		k := g.nodes[id].kind
 		for _, ei := range g.out[id] {
-			e := &g.edges[ei]
+			e := g.edges.at(ei)
 			if e.rel != relIn || (k != kMailbox && k != kResource && k != kToken) {
 				continue
 			}
@@ -364,7 +364,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 			continue
 		}
 		for _, ei := range g.in[id] {
-			e := &g.edges[ei]
+			e := g.edges.at(ei)
 			if e.rel != relUses && e.rel != relOrigin && e.rel != relClientOf {
 				continue
 			}
@@ -391,7 +391,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 
 func (g *Graph) hasCausalOut(id NodeID) bool {
 	for _, ei := range g.out[id] {
-		if g.relCausal[g.edges[ei].rel] {
+		if g.relCausal[(*g.edges.at(ei)).rel] {
 			return true
 		}
 	}
@@ -401,7 +401,7 @@ func (g *Graph) hasCausalOut(id NodeID) bool {
 // chainEdge describes edge ei for a chain: crossed at t, with the ids of its
 // events in [from, to].
 func (g *Graph) chainEdge(ei int32, t, from, to int64, n int) ChainEdge {
-	e := &g.edges[ei]
+	e := g.edges.at(ei)
 	ids := g.eventIDs(ei, from, to, n)
 	if ids == nil {
 		ids = []string{}

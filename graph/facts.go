@@ -33,9 +33,18 @@ func dayOf(t int64) int32 {
 type facts struct {
 	acts     []string
 	actIndex map[string]uint16
-	// cov counts events per tenant, activity (a source, or one of the act*
-	// names) and day.
-	cov map[covKey]int32
+	// cov holds the tenant, activity (a source, or one of the act* names)
+	// and day triples that have events.
+	cov     map[covKey]struct{}
+	lastCov [4]covKey // recent keys, to skip map work on runs of events
+
+	actMIA, actSignin, actS3 uint16
+	sourceAct                map[string]uint16 // source name → its activity
+
+	lastActorIP  uint64
+	lastActorIPT int64
+	lastMbApp    mbAppKey
+	lastMbAppT   int64
 
 	tokens  []tokenFact
 	keys    []keyFact
@@ -89,7 +98,6 @@ type mbAppFact struct {
 	first  int64
 	id     string
 	tenant NodeID
-	count  int32
 }
 
 type eventRef struct {
@@ -112,11 +120,28 @@ type roleRef struct {
 
 func (f *facts) init() {
 	f.actIndex = make(map[string]uint16)
-	f.cov = make(map[covKey]int32)
+	f.cov = make(map[covKey]struct{})
+	f.sourceAct = make(map[string]uint16)
+	f.actMIA, f.actSignin, f.actS3 = f.act(actMailItemsAccessed), f.act(actSigninIssuance), f.act(actS3Data)
+	f.lastActorIP = ^uint64(0)
+	f.lastMbApp.mailbox = -1
+	for i := range f.lastCov {
+		f.lastCov[i].tenant = -1
+	}
 	f.actorIP = make(map[uint64]int64)
 	f.mbApp = make(map[mbAppKey]mbAppFact)
 	f.resAppIdx = make(map[string]int32)
 	f.domains = make(map[NodeID]map[string]int32)
+}
+
+// cover records that tenant k.tenant has activity k.act on day k.day.
+func (f *facts) cover(k covKey) {
+	i := int(k.act) & (len(f.lastCov) - 1)
+	if f.lastCov[i] == k {
+		return
+	}
+	f.cov[k] = struct{}{}
+	f.lastCov[i] = k
 }
 
 func (f *facts) act(name string) uint16 {
@@ -189,23 +214,31 @@ func (f *facts) observe(g *Graph, e *timeline.Event, t int64, tail NodeID, tailK
 	issuedKind uint8, target NodeID, targetKind uint8, tenant, actor, ip, app NodeID) {
 	failed := e.Outcome == timeline.OutcomeFailure
 	day := dayOf(t)
-	ipOK := ip >= 0 && isIPLiteral(g.nodes[ip].value)
+	ipOK := ip >= 0 && g.nodes[ip].aux == 1
 	if tenant >= 0 {
-		f.cov[covKey{tenant, f.act(srcPrefix + e.Source), day}]++
+		sa, ok := f.sourceAct[e.Source]
+		if !ok {
+			sa = f.act(srcPrefix + e.Source)
+			f.sourceAct[strings.Clone(e.Source)] = sa
+		}
+		f.cover(covKey{tenant, sa, day})
 		if e.Action == actMailItemsAccessed {
-			f.cov[covKey{tenant, f.act(actMailItemsAccessed), day}]++
+			f.cover(covKey{tenant, f.actMIA, day})
 		}
 		if e.Category == timeline.CategorySignin && issuedKind == kToken {
-			f.cov[covKey{tenant, f.act(actSigninIssuance), day}]++
+			f.cover(covKey{tenant, f.actSignin, day})
 		}
 		if isS3Data(e.Action) {
-			f.cov[covKey{tenant, f.act(actS3Data), day}]++
+			f.cover(covKey{tenant, f.actS3, day})
 		}
 	}
 	if actor >= 0 && ipOK {
 		k := uint64(actor)<<32 | uint64(ip)
-		if old, ok := f.actorIP[k]; !ok || t < old {
-			f.actorIP[k] = t
+		if k != f.lastActorIP || t < f.lastActorIPT {
+			if old, ok := f.actorIP[k]; !ok || t < old {
+				f.actorIP[k] = t
+			}
+			f.lastActorIP, f.lastActorIPT = k, t
 		}
 	}
 	if issuedKind == kToken {
@@ -268,23 +301,28 @@ func (f *facts) observe(g *Graph, e *timeline.Event, t int64, tail NodeID, tailK
 			}
 		}
 		k := mbAppKey{target, app, ra}
+		if k == f.lastMbApp && t >= f.lastMbAppT {
+			return // a run of reads by the same app: its first is known
+		}
+		f.lastMbApp, f.lastMbAppT = k, t
 		old, ok := f.mbApp[k]
 		if !ok || t < old.first {
 			old.first, old.id, old.tenant = t, strings.Clone(e.ID), tenant
 		}
-		old.count++
 		f.mbApp[k] = old
-		if tenant >= 0 {
+		if !ok && tenant >= 0 {
+			// Name tenants by the mail domains of their mailboxes.
 			if _, domain, ok := strings.Cut(g.nodes[target].value, "@"); ok && domain != "" {
 				m := f.domains[tenant]
 				if m == nil {
 					m = make(map[string]int32)
 					f.domains[tenant] = m
 				}
-				if _, seen := m[domain]; !seen && len(m) >= 16 {
-					return // a tenant with many domains: the first ones name it well enough
+				if _, seen := m[domain]; seen {
+					m[domain]++
+				} else if len(m) < 16 { // the first domains name a tenant well enough
+					m[strings.Clone(domain)] = 1
 				}
-				m[strings.Clone(domain)]++
 			}
 		}
 	}

@@ -120,7 +120,11 @@ func (g *Graph) tenantName(t NodeID) string {
 
 func (g *Graph) covered(tenant NodeID, act string, day int32) bool {
 	i, ok := g.facts.actIndex[act]
-	return ok && g.facts.cov[covKey{tenant, i, day}] > 0
+	if !ok {
+		return false
+	}
+	_, ok = g.facts.cov[covKey{tenant, i, day}]
+	return ok
 }
 
 func fmtTime(t int64) string { return fromMicro(t).Format(time.RFC3339) }
@@ -138,7 +142,7 @@ func (g *Graph) causalEvents(id NodeID, out bool, n int) []string {
 	}
 	var refs []idRef
 	for _, ei := range adj {
-		e := &g.edges[ei]
+		e := g.edges.at(ei)
 		if !g.relCausal[e.rel] || e.ev != Observed {
 			continue
 		}
@@ -146,7 +150,7 @@ func (g *Graph) causalEvents(id NodeID, out bool, n int) []string {
 			refs = append(refs, idRef{e.first, e.id0})
 			continue
 		}
-		x := &g.ext[e.ext]
+		x := g.ext.at(e.ext)
 		refs = append(refs, x.head...)
 		refs = append(refs, x.tail...)
 	}
@@ -167,7 +171,7 @@ func (g *Graph) causalEvents(id NodeID, out bool, n int) []string {
 func (g *Graph) signers(id NodeID) []string {
 	var ks []string
 	for _, ei := range g.in[id] {
-		e := &g.edges[ei]
+		e := g.edges.at(ei)
 		if e.rel == relSigned {
 			ks = append(ks, g.entity(e.from))
 		}
@@ -352,7 +356,7 @@ func (g *Graph) tokenReplay(opts FindingOptions) []Finding {
 			}
 			evs := []string{s.id}
 			for _, ei := range g.in[id] {
-				if e := &g.edges[ei]; e.rel == relOrigin && e.from == s.ip {
+				if e := g.edges.at(ei); e.rel == relOrigin && e.from == s.ip {
 					evs = append(evs, g.eventIDs(ei, s.first, maxTime, opts.EventIDs)...)
 				}
 			}
@@ -400,7 +404,7 @@ func (g *Graph) keyFromNewIP(opts FindingOptions) []Finding {
 			}
 			evs := []string{s.id}
 			for _, ei := range g.in[id] {
-				if e := &g.edges[ei]; e.rel == relOrigin && e.from == s.ip {
+				if e := g.edges.at(ei); e.rel == relOrigin && e.from == s.ip {
 					evs = append(evs, g.eventIDs(ei, s.first, maxTime, opts.EventIDs)...)
 				}
 			}
@@ -421,7 +425,7 @@ func (g *Graph) roleChains(opts FindingOptions) []Finding {
 		for range 16 {
 			prev := NodeID(-1)
 			for _, ei := range g.in[cur] {
-				if e := &g.edges[ei]; e.rel == relIssued && g.nodes[e.from].kind == kToken {
+				if e := g.edges.at(ei); e.rel == relIssued && g.nodes[e.from].kind == kToken {
 					prev = e.from
 					break
 				}

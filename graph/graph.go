@@ -100,7 +100,8 @@ const (
 // Options tunes Build.
 type Options struct {
 	// EventIDs caps the event ids kept per causal edge (half the earliest,
-	// half the latest); 0 means 64. Context edges keep an eighth of it.
+	// half the latest); 0 means 64. Context edges keep their earliest
+	// EventIDs/16.
 	EventIDs int
 }
 
@@ -138,9 +139,9 @@ type Edge struct {
 type Graph struct {
 	nodes  []node
 	byKind [len(kindNames)]map[string]NodeID
-	edges  []edge
-	ext    []edgeExt
-	edgeOf map[uint64]int32
+	edges  chunked[edge]
+	ext    chunked[edgeExt]
+	edgeOf map[uint64]int32 // edges whose endpoints both have more than hubDegree edges
 	out    [][]int32
 	in     [][]int32
 
@@ -151,6 +152,10 @@ type Graph struct {
 	idCap, ctxIDCap int
 	facts           facts
 
+	// lastID and lastVal remember the last entity interned per kind.
+	lastID  [len(kindNames)]NodeID
+	lastVal [len(kindNames)]string
+
 	lowerOnce sync.Once
 	lower     [len(kindNames)]map[string]NodeID
 }
@@ -160,7 +165,7 @@ type node struct {
 	first, last int64
 	count       int32
 	kind        uint8
-	aux         int32 // index into facts.tokens or facts.keys, -1 if none
+	aux         int32 // tokens and keys: index into facts.tokens or facts.keys, -1 if none; IPs: 1 for an address
 }
 
 type edge struct {
@@ -182,8 +187,10 @@ type idRef struct {
 // earliest and the latest ids (disjoint), and every time of a causal edge.
 type edgeExt struct {
 	head, tail []idRef
-	headMax    int // index of the latest in head
-	tailMin    int // index of the earliest in tail
+	headMax    int  // index of the latest in head
+	tailMin    int  // index of the earliest in tail
+	tailLast   int  // index of the last stored in tail
+	tailRing   bool // tail is sorted in ring order from tailMin
 	times      []int64
 	sorted     bool
 }
@@ -252,7 +259,7 @@ func newGraph(opts Options) *Graph {
 	if g.idCap <= 0 {
 		g.idCap = 64
 	}
-	g.ctxIDCap = max(2, g.idCap/8)
+	g.ctxIDCap = max(1, g.idCap/16)
 	g.facts.init()
 	return g
 }
@@ -296,9 +303,13 @@ func Events(events []timeline.Event) iter.Seq2[timeline.Event, error] {
 // intern returns the node of (kind, value), creating it, and records that
 // an event at t names it.
 func (g *Graph) intern(k uint8, value string, t int64) NodeID {
-	m := g.byKind[k]
-	id, ok := m[value]
+	// Events about one entity come in runs: check the last one first.
+	id, ok := g.lastID[k], g.lastVal[k] == value && g.lastVal[k] != ""
 	if !ok {
+		id, ok = g.byKind[k][value]
+	}
+	if !ok {
+		m := g.byKind[k]
 		id = NodeID(len(g.nodes))
 		// Clone: the caller's string may share a large decode buffer.
 		value = strings.Clone(value)
@@ -306,7 +317,11 @@ func (g *Graph) intern(k uint8, value string, t int64) NodeID {
 		g.nodes = append(g.nodes, node{value: value, first: t, last: t, kind: k, aux: -1})
 		g.out = append(g.out, nil)
 		g.in = append(g.in, nil)
+		if k == kIP && isIPLiteral(value) {
+			g.nodes[id].aux = 1 // an address, not a host name
+		}
 	}
+	g.lastID[k], g.lastVal[k] = id, g.nodes[id].value
 	n := &g.nodes[id]
 	n.count++
 	if t < n.first {
@@ -327,27 +342,53 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id strin
 	if from == to {
 		return -1
 	}
-	k := edgeKey(from, to, rel, ev)
-	ei, ok := g.edgeOf[k]
+	// Scan the shorter adjacency list when it is short (most are: a token
+	// has few edges); only edges between two hubs need the map.
+	ei, ok := int32(-1), false
+	adj := g.out[from]
+	if len(g.in[to]) < len(adj) {
+		adj = g.in[to]
+	}
+	if len(adj) <= hubDegree {
+		for _, x := range adj {
+			if e := g.edges.at(x); e.from == from && e.to == to && e.rel == rel && e.ev == ev {
+				ei, ok = x, true
+				break
+			}
+		}
+	} else {
+		ei, ok = g.edgeOf[edgeKey(from, to, rel, ev)]
+	}
 	if !ok {
-		ei = int32(len(g.edges))
-		g.edgeOf[k] = ei
-		g.edges = append(g.edges, edge{from: from, to: to, rel: rel, ev: ev, count: 1, first: t, last: t,
+		ei = g.edges.add(edge{from: from, to: to, rel: rel, ev: ev, count: 1, first: t, last: t,
 			id0: strings.Clone(id), ext: -1})
 		g.out[from] = append(g.out[from], ei)
 		g.in[to] = append(g.in[to], ei)
+		nOut, nIn := len(g.out[from]), len(g.in[to])
+		switch {
+		case nOut == hubDegree+1:
+			g.becameHub(g.out[from], true)
+		case nIn == hubDegree+1:
+			g.becameHub(g.in[to], false)
+		case nOut > hubDegree && nIn > hubDegree:
+			g.edgeOf[edgeKey(from, to, rel, ev)] = ei
+		}
+		if nOut == hubDegree+1 && nIn == hubDegree+1 {
+			g.becameHub(g.in[to], false)
+		}
 		return ei
 	}
-	e := &g.edges[ei]
+	e := g.edges.at(ei)
 	causal := g.relCausal[rel]
 	if e.ext < 0 {
-		x := edgeExt{head: []idRef{{e.first, e.id0}}, sorted: true}
+		head := make([]idRef, 1, 4)
+		head[0] = idRef{e.first, e.id0}
+		x := edgeExt{head: head, sorted: true}
 		if causal {
 			x.times = []int64{e.first}
 		}
-		e.ext = int32(len(g.ext))
+		e.ext = g.ext.add(x)
 		e.id0 = ""
-		g.ext = append(g.ext, x)
 	}
 	e.count++
 	if t < e.first {
@@ -356,7 +397,7 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id strin
 	if t > e.last {
 		e.last = t
 	}
-	x := &g.ext[e.ext]
+	x := g.ext.at(e.ext)
 	if causal {
 		if n := len(x.times); n > 0 && t < x.times[n-1] {
 			x.sorted = false
@@ -365,15 +406,60 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id strin
 	}
 	half := g.idCap / 2
 	if !causal {
-		half = g.ctxIDCap / 2
+		half = g.ctxIDCap
 	}
-	x.keep(idRef{t, id}, max(1, half))
+	// Context edges keep their earliest ids only: chains cite causal edges.
+	x.keep(idRef{t, id}, max(1, half), causal)
 	return ei
 }
 
-// keep files r into the earliest (head) or the latest (tail) ids, each
-// holding at most half; what neither keeps is only counted.
-func (x *edgeExt) keep(r idRef, half int) {
+// hubDegree is the adjacency length above which a node is a hub: edges
+// between two hubs are found through Graph.edgeOf, others by scanning the
+// shorter list.
+const hubDegree = 16
+
+// becameHub indexes the edges of a node that just became a hub (adj is its
+// out list when out, else its in list) whose other end is a hub too.
+func (g *Graph) becameHub(adj []int32, out bool) {
+	for _, ei := range adj {
+		e := g.edges.at(ei)
+		other := len(g.in[e.to])
+		if !out {
+			other = len(g.out[e.from])
+		}
+		if other > hubDegree {
+			g.edgeOf[edgeKey(e.from, e.to, e.rel, e.ev)] = ei
+		}
+	}
+}
+
+// chunked is an append-only slice in fixed chunks, so growing it never
+// copies what it holds.
+type chunked[T any] struct {
+	chunks [][]T
+	n      int
+}
+
+const chunkBits = 12
+
+func (c *chunked[T]) at(i int32) *T { return &c.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
+
+func (c *chunked[T]) add(v T) int32 {
+	if c.n>>chunkBits == len(c.chunks) {
+		c.chunks = append(c.chunks, make([]T, 0, 1<<chunkBits))
+	}
+	last := &c.chunks[len(c.chunks)-1]
+	*last = append(*last, v)
+	c.n++
+	return int32(c.n - 1)
+}
+
+func (c *chunked[T]) len() int { return c.n }
+
+// keep files r into the earliest (head) or, when tail is set, the latest
+// (tail) ids, each holding at most half; what neither keeps is only
+// counted.
+func (x *edgeExt) keep(r idRef, half int, tail bool) {
 	if len(x.head) < half {
 		r.id = strings.Clone(r.id)
 		x.head = append(x.head, r)
@@ -392,22 +478,41 @@ func (x *edgeExt) keep(r idRef, half int) {
 			}
 		}
 	}
+	if !tail {
+		return
+	}
+	// Tail ids are cloned by finish: most are replaced before then. While
+	// times arrive in order (the usual case), the tail is a ring sorted
+	// from tailMin, and replacing its earliest needs no scan.
 	if len(x.tail) < half {
-		r.id = strings.Clone(r.id)
+		if len(x.tail) == 0 {
+			x.tailRing = true
+		} else if r.t < x.tail[len(x.tail)-1].t {
+			x.tailRing = false
+		}
 		x.tail = append(x.tail, r)
+		x.tailLast = len(x.tail) - 1
 		if r.t < x.tail[x.tailMin].t {
 			x.tailMin = len(x.tail) - 1
 		}
 		return
 	}
-	if r.t > x.tail[x.tailMin].t {
-		r.id = strings.Clone(r.id)
+	if r.t <= x.tail[x.tailMin].t {
+		return
+	}
+	if x.tailRing && r.t >= x.tail[x.tailLast].t {
 		x.tail[x.tailMin] = r
-		x.tailMin = 0
-		for i := range x.tail {
-			if x.tail[i].t < x.tail[x.tailMin].t {
-				x.tailMin = i
-			}
+		x.tailLast = x.tailMin
+		x.tailMin = (x.tailMin + 1) % len(x.tail)
+		return
+	}
+	x.tailRing = false
+	x.tail[x.tailMin] = r
+	x.tailLast = x.tailMin
+	x.tailMin = 0
+	for i := range x.tail {
+		if x.tail[i].t < x.tail[x.tailMin].t {
+			x.tailMin = i
 		}
 	}
 }
@@ -535,13 +640,17 @@ func (g *Graph) add(e *timeline.Event) error {
 
 // finish sorts the time lists so chains can binary-search them.
 func (g *Graph) finish() {
-	for i := range g.ext {
-		x := &g.ext[i]
+	for i := range g.ext.len() {
+		x := g.ext.at(int32(i))
 		if !x.sorted {
 			slices.Sort(x.times)
 			x.sorted = true
 		}
+		for j := range x.tail {
+			x.tail[j].id = strings.Clone(x.tail[j].id)
+		}
 	}
+	g.lastVal = [len(kindNames)]string{}
 }
 
 // AddAssertions adds each assertion as an asserted causal edge, creating
@@ -598,7 +707,7 @@ const (
 func (g *Graph) Len() int { return len(g.nodes) }
 
 // EdgeCount returns the number of edges.
-func (g *Graph) EdgeCount() int { return len(g.edges) }
+func (g *Graph) EdgeCount() int { return g.edges.len() }
 
 // Node returns node id's entity.
 func (g *Graph) Node(id NodeID) Node {
@@ -621,7 +730,7 @@ func (g *Graph) Edges(id NodeID, out bool) []Edge {
 }
 
 func (g *Graph) edge(ei int32) Edge {
-	e := &g.edges[ei]
+	e := g.edges.at(ei)
 	return Edge{From: e.from, To: e.to, Relation: g.relNames[e.rel], Causal: g.relCausal[e.rel], Evidence: e.ev,
 		First: fromMicro(e.first), Last: fromMicro(e.last), Count: int(e.count), Events: g.eventIDs(ei, minTime, maxTime, 0)}
 }
@@ -629,14 +738,14 @@ func (g *Graph) edge(ei int32) Edge {
 // eventIDs returns the kept ids of edge ei with times in [from, to],
 // earliest first, at most n (all when n <= 0).
 func (g *Graph) eventIDs(ei int32, from, to int64, n int) []string {
-	e := &g.edges[ei]
+	e := g.edges.at(ei)
 	if e.ext < 0 {
 		if e.first == minTime || e.first >= from && e.first <= to {
 			return []string{e.id0}
 		}
 		return nil
 	}
-	x := &g.ext[e.ext]
+	x := g.ext.at(e.ext)
 	refs := make([]idRef, 0, len(x.head)+len(x.tail))
 	for _, r := range x.head {
 		if r.t >= from && r.t <= to {
