@@ -36,8 +36,12 @@ func (m365UAL) Match(_ string, head []byte) bool {
 		if headHasAny(head, "OfficeWorkload", "OfficeId") && headHasKey(head, "Operation") {
 			return true
 		}
-		return headHasKey(head, "CreationTime") && headHasKey(head, "Operation") &&
-			headHasAny(head, "RecordType", "Workload", "UserKey", "OrganizationId")
+		if headHasKey(head, "CreationTime") && headHasKey(head, "Operation") &&
+			headHasAny(head, "RecordType", "Workload", "UserKey", "OrganizationId") {
+			return true
+		}
+		// Wrappers around AuditData (PowerShell objects, Graph auditLogRecord).
+		return headHasAny(head, "AuditData", "auditData") && headHasAny(head, "Operations", "CreationDate", "auditLogRecordType")
 	case 0:
 		return false
 	}
@@ -100,6 +104,14 @@ type ualRecordOf[S ~string] struct {
 
 	// Elastic documents: {"event":{"original":"<AuditData>"}}.
 	Event flexJSON `json:"event"`
+
+	// Wrappers that carry AuditData: Search-UnifiedAuditLog objects through
+	// ConvertTo-Json (AuditData a JSON string beside Operations, UserIds)
+	// and Graph auditLogRecord (auditData an object, createdDateTime).
+	AuditData       flexJSON `json:"AuditData"`
+	Operations      S        `json:"Operations"`
+	UserIDs         S        `json:"UserIds"`
+	CreatedDateTime S        `json:"createdDateTime"`
 }
 
 // ualAccessContext is AppAccessContext.
@@ -146,8 +158,11 @@ func (imp m365UAL) Import(ctx context.Context, r io.Reader, src timeline.Source,
 		return imp.importCSV(ctx, br, src, out)
 	}
 	var envelopes []string
-	if firstKeyIs(head, "events") {
+	switch {
+	case firstKeyIs(head, "events"):
 		envelopes = []string{"events"}
+	case firstKeyIs(head, "value") || firstKeyIs(head, "@odata.context"):
+		envelopes = []string{"value"}
 	}
 	return streamJSON(ctx, br, envelopes, imp.Name(), src, out, func(rec []byte, off int64) error {
 		var e timeline.Event
@@ -182,6 +197,22 @@ func decodeUAL[S ~string](e *timeline.Event, rec []byte) error {
 			return err
 		}
 		e.Shape = "elastic"
+	} else if inner := u.AuditData.Bytes(); isJSONObject(inner) {
+		var a ualRecordOf[S]
+		if err := json.Unmarshal(inner, &a); err != nil {
+			return err
+		}
+		a.Operation = S(firstNonEmpty(string(a.Operation), string(u.Operation), string(u.Operations)))
+		a.UserID = S(firstNonEmpty(string(a.UserID), string(u.UserID), string(u.UserIDs)))
+		a.ID = S(firstNonEmpty(string(a.ID), string(u.ID)))
+		e.Shape = "powershell"
+		if u.CreatedDateTime != "" {
+			e.Shape = "graph"
+			if a.CreationTime == "" {
+				a.CreationTime = u.CreatedDateTime
+			}
+		}
+		u = a
 	} else if u.OfficeWorkload != "" || u.OfficeID != "" || strings.EqualFold(string(u.Type), "OfficeActivity") {
 		e.Shape = "sentinel"
 	}

@@ -15,6 +15,8 @@ func TestM365UALShapes(t *testing.T) {
 		"sentinel.json":       {events: 2, shapes: []string{"sentinel"}},
 		"elastic.json":        {events: 2, rejects: 1, shapes: []string{"elastic"}},
 		"numbers.json":        {events: 1, shapes: []string{"management-api"}},
+		"powershell.json":     {events: 2, shapes: []string{"powershell"}},
+		"graph-auditlog.json": {events: 1, shapes: []string{"graph"}},
 	})
 }
 
@@ -90,6 +92,11 @@ func TestM365UALFields(t *testing.T) {
 		{"numbers.json", 0, map[string]string{
 			"outcome": "success", "session_id": "12345", "message": "alice@contoso.com read 5 items from 45.1.2.3 (Bind)",
 		}},
+		// Search-UnifiedAuditLog objects through ConvertTo-Json: AuditData is
+		// a string; CreationDate (/Date(…)/) is not used.
+		{"powershell.json", 0, map[string]string{"time": "2023-06-15T09:02:11Z", "category": "mail", "target": "alice@contoso.com"}},
+		{"powershell.json", 1, map[string]string{"category": "mail", "message": "admin@contoso.com removed forwarding of bob"}},
+		{"graph-auditlog.json", 0, map[string]string{"time": "2023-06-15T09:05:00Z", "actor": "bob@contoso.com", "src_ip": "45.1.2.4"}},
 		{"elastic.json", 0, map[string]string{"token_id": tok, "target": "alice@contoso.com"}},
 		{"elastic.json", 1, map[string]string{"category": "mail", "message": "bob@contoso.com SoftDelete (2 items) from 192.0.2.11"}},
 	})
