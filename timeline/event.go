@@ -22,7 +22,7 @@ type Event struct {
 	// ID is the provider's record id, else FallbackID of the file and offset.
 	ID string `parquet:"id" json:"id"`
 	// Time is when it happened (event time, never ingestion time), in UTC.
-	Time time.Time `parquet:"time,timestamp(microsecond:utc)" json:"time"`
+	Time time.Time `parquet:"-" json:"time"` // stored as µs: see row
 	// Source is the importer name, e.g. "aws.cloudtrail".
 	Source string `parquet:"source,dict" json:"source"`
 	// Shape is the export variant detected, e.g. "s3", "graph", "sentinel".

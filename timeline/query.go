@@ -59,7 +59,7 @@ type Page struct {
 
 // schemas for reading: with and without the raw column.
 var (
-	fullSchema  = parquet.SchemaOf(Event{})
+	fullSchema  = parquet.SchemaOf(row{})
 	noRawSchema = func() *parquet.Schema {
 		g := parquet.Group{}
 		for _, f := range fullSchema.Fields() {
@@ -484,9 +484,9 @@ func (c *Case) fetch(ms []match, raw bool) ([]Event, error) {
 		if err != nil {
 			return nil, err
 		}
-		r := parquet.NewGenericReader[Event](pf, schema)
+		r := parquet.NewGenericReader[row](pf, schema)
 		slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(ms[a].row, ms[b].row) })
-		buf := make([]Event, 1)
+		buf := make([]row, 1)
 		for _, i := range idx {
 			if err := r.SeekToRow(ms[i].row); err != nil {
 				r.Close()
@@ -498,8 +498,7 @@ func (c *Case) fetch(ms []match, raw bool) ([]Event, error) {
 				file.Close()
 				return nil, fmt.Errorf("%s row %d: %v", c.m.Parts[pi].Path, ms[i].row, err)
 			}
-			out[i] = buf[0]
-			out[i].Time = out[i].Time.UTC()
+			fromRow(&buf[0], &out[i])
 		}
 		r.Close()
 		file.Close()
@@ -519,7 +518,7 @@ func (c *Case) Scan(ctx context.Context, q Query, fn func(*Event) error) error {
 	if q.Raw {
 		schema = fullSchema
 	}
-	buf := make([]Event, 512)
+	buf := make([]row, 512)
 	for _, pi := range c.selectParts(&q) {
 		pf, file, err := c.openPart(c.m.Parts[pi])
 		if err != nil {
@@ -531,7 +530,7 @@ func (c *Case) Scan(ctx context.Context, q Query, fn func(*Event) error) error {
 			file.Close()
 			return err
 		}
-		r := parquet.NewGenericReader[Event](pf, schema)
+		r := parquet.NewGenericReader[row](pf, schema)
 		err = readRows(r, rows, buf, fn)
 		r.Close()
 		file.Close()
@@ -544,7 +543,7 @@ func (c *Case) Scan(ctx context.Context, q Query, fn func(*Event) error) error {
 
 // readRows reads the given ascending rows, reading runs of consecutive rows
 // in batches.
-func readRows(r *parquet.GenericReader[Event], rows []int64, buf []Event, fn func(*Event) error) error {
+func readRows(r *parquet.GenericReader[row], rows []int64, buf []row, fn func(*Event) error) error {
 	for len(rows) > 0 {
 		run := 1
 		for run < len(rows) && run < len(buf) && rows[run] == rows[0]+int64(run) {
@@ -558,8 +557,8 @@ func readRows(r *parquet.GenericReader[Event], rows []int64, buf []Event, fn fun
 			return fmt.Errorf("read rows at %d: got %d of %d: %v", rows[0], n, run, err)
 		}
 		for i := range run {
-			e := buf[i]
-			e.Time = e.Time.UTC()
+			var e Event
+			fromRow(&buf[i], &e)
 			if err := fn(&e); err != nil {
 				return err
 			}

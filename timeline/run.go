@@ -259,16 +259,20 @@ func writeParquet(path string, events []Event, rowGroupRows int64) error {
 	if err != nil {
 		return err
 	}
-	w := parquet.NewGenericWriter[Event](f,
+	w := parquet.NewGenericWriter[row](f,
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
 		parquet.PageBufferSize(64<<10),
 		parquet.SortingWriterConfig(parquet.SortingColumns(parquet.Ascending("time"))),
 		parquet.KeyValueMetadata("causeway.schema_version", fmt.Sprint(SchemaVersion)),
 	)
+	rows := make([]row, min(len(events), 4096))
 	for len(events) > 0 {
-		n := min(len(events), 4096)
-		if _, err := w.Write(events[:n]); err != nil {
+		n := min(len(events), len(rows))
+		for i := range n {
+			toRow(&events[i], &rows[i])
+		}
+		if _, err := w.Write(rows[:n]); err != nil {
 			f.Close()
 			return err
 		}

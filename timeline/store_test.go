@@ -249,3 +249,24 @@ func treeOf(t *testing.T, dir string) map[string]int64 {
 	})
 	return out
 }
+
+func TestStoreExtremeTimes(t *testing.T) {
+	t.Parallel()
+	c := newCase(t)
+	a, b := testEvent(1, "s"), testEvent(2, "s")
+	a.Time = time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC)
+	b.Time = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
+	importEvents(t, c, []Event{a, b}, RunOptions{})
+	c, _ = Open(c.Dir())
+	p, err := c.Events(t.Context(), Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Events) != 2 || !p.Events[0].Time.Equal(a.Time) || !p.Events[1].Time.Equal(b.Time) {
+		t.Fatalf("events = %v", p.Events)
+	}
+	p, _ = c.Events(t.Context(), Query{Since: time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if p.Total != 1 {
+		t.Fatalf("window at year 9000: %d", p.Total)
+	}
+}
