@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -137,11 +138,15 @@ func Generate(ctx context.Context, opts Options) (Stats, error) {
 	if sc == nil {
 		return Stats{}, fmt.Errorf("samples: %w %q", ErrUnknownScenario, opts.Scenario)
 	}
+	return generate(ctx, sc, opts, &output{root: opts.Out})
+}
+
+// generate runs a scenario into o (tests pass an output that discards).
+func generate(ctx context.Context, sc *scenario, opts Options, o *output) (Stats, error) {
 	p, err := sc.plan(opts.Seed, opts.Scale)
 	if err != nil {
 		return Stats{}, fmt.Errorf("samples: %s: %w", sc.Name, err)
 	}
-	o := &output{root: opts.Out}
 	if err := runJobs(ctx, o, opts.Seed, p.jobs); err != nil {
 		return o.stats(), err
 	}
@@ -192,7 +197,12 @@ func jobRand(seed int64, name string) *rand.Rand {
 
 // output is the directory being written and its running totals.
 type output struct {
-	root   string
+	root    string
+	discard bool // count, but write nothing (benchmarks of the generator alone)
+	// Buffers and compressors are reused across files: fresh large
+	// allocations per file cost more than the writing.
+	bufs sync.Pool // *bufio.Writer
+	gzs  sync.Pool // *gzip.Writer
 	mu     sync.Mutex
 	files  int
 	events int64
@@ -213,24 +223,43 @@ type fileWriter struct {
 	f      *os.File
 	bw     *bufio.Writer
 	gz     *gzip.Writer
-	buf    []byte // the caller's scratch: build a record here, then put it
+	cw     *countWriter // instead of f when discarding
 	events int64
 }
 
 // create opens rel (slash-separated, under the output root) for writing,
 // gzipped when rel ends in ".gz".
 func (o *output) create(rel string) (*fileWriter, error) {
-	path := filepath.Join(o.root, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("samples: %w", err)
+	w := &fileWriter{o: o, rel: rel}
+	var dst io.Writer
+	if o.discard {
+		w.cw = &countWriter{}
+		dst = w.cw
+	} else {
+		path := filepath.Join(o.root, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("samples: %w", err)
+		}
+		f, err := os.Create(path)
+		if err != nil {
+			return nil, fmt.Errorf("samples: %w", err)
+		}
+		w.f, dst = f, f
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("samples: %w", err)
+	if bw, ok := o.bufs.Get().(*bufio.Writer); ok {
+		bw.Reset(dst)
+		w.bw = bw
+	} else {
+		w.bw = bufio.NewWriterSize(dst, 256<<10)
 	}
-	w := &fileWriter{o: o, rel: rel, f: f, bw: bufio.NewWriterSize(f, 256<<10), buf: make([]byte, 0, 8<<10)}
 	if filepath.Ext(rel) == ".gz" {
-		w.gz, _ = gzip.NewWriterLevel(w.bw, gzip.DefaultCompression) // no name, no mtime: reproducible
+		// No name and no mtime in the header: reproducible bytes.
+		if gz, ok := o.gzs.Get().(*gzip.Writer); ok {
+			gz.Reset(w.bw)
+			w.gz = gz
+		} else {
+			w.gz, _ = gzip.NewWriterLevel(w.bw, gzip.BestSpeed)
+		}
 	}
 	return w, nil
 }
@@ -266,18 +295,44 @@ func (w *fileWriter) close() error {
 		errs = append(errs, w.gz.Close())
 	}
 	errs = append(errs, w.bw.Flush())
-	st, err := w.f.Stat()
-	errs = append(errs, err, w.f.Close())
+	var size int64
+	if w.cw != nil {
+		size = w.cw.n
+	} else {
+		st, err := w.f.Stat()
+		if err == nil {
+			size = st.Size()
+		}
+		errs = append(errs, err, w.f.Close())
+	}
+	if w.gz != nil {
+		w.o.gzs.Put(w.gz)
+		w.gz = nil
+	}
+	w.bw.Reset(nil)
+	w.o.bufs.Put(w.bw)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("samples: %s: %w", w.rel, err)
 	}
 	w.o.mu.Lock()
 	w.o.files++
 	w.o.events += w.events
-	w.o.bytes += st.Size()
+	w.o.bytes += size
 	w.o.mu.Unlock()
 	return nil
 }
 
 // abort closes the file after an error, keeping what was written.
-func (w *fileWriter) abort() { w.f.Close() }
+func (w *fileWriter) abort() {
+	if w.f != nil {
+		w.f.Close()
+	}
+}
+
+// countWriter counts and drops bytes.
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return len(p), nil
+}

@@ -514,7 +514,7 @@ func (dp *dayPlan) reset() {
 // user per day to work.
 func (st *storm) planDay(r *rand.Rand, t *msTenant, day time.Time, dp *dayPlan) {
 	weekend := day.Weekday() == time.Saturday || day.Weekday() == time.Sunday
-	pWork := 0.12
+	pWork := 0.09
 	if weekend {
 		pWork = 0.03
 	}

@@ -56,6 +56,9 @@ func (o *output) writeTruth(t Truth) error {
 		return fmt.Errorf("samples: truth.json: %w", err)
 	}
 	b = append(b, '\n')
+	if o.discard {
+		return nil
+	}
 	path := filepath.Join(o.root, "truth.json")
 	if err := os.MkdirAll(o.root, 0o755); err != nil {
 		return fmt.Errorf("samples: %w", err)

@@ -1,0 +1,96 @@
+package samples
+
+import (
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestUTI checks uniqueTokenIdentifier against the example of formats.md
+// §1a: sign-in id da1ddc45-4554-42e1-818a-7ee252f37c00 has
+// uniqueTokenIdentifier Rdwd2lRF4UKBin7iUvN8AA.
+func TestUTI(t *testing.T) {
+	t.Parallel()
+	// The bytes of Guid.ToByteArray for that id.
+	g := guid{0x45, 0xdc, 0x1d, 0xda, 0x54, 0x45, 0xe1, 0x42, 0x81, 0x8a, 0x7e, 0xe2, 0x52, 0xf3, 0x7c, 0x00}
+	if got, want := g.String(), "da1ddc45-4554-42e1-818a-7ee252f37c00"; got != want {
+		t.Errorf("String() = %s, want %s", got, want)
+	}
+	if got, want := g.UTI(), "Rdwd2lRF4UKBin7iUvN8AA"; got != want {
+		t.Errorf("UTI() = %s, want %s", got, want)
+	}
+}
+
+// TestPSIndent checks the PowerShell 5.1 layout against the corpus shape.
+func TestPSIndent(t *testing.T) {
+	t.Parallel()
+	got := string(psIndent([]byte("    "), []byte(`{"a":"x,:{","b":[],"status":{"errorCode":0,"x":null},"t":["m"]}`), 4))
+	want := "    {\n" +
+		"        \"a\":  \"x,:{\",\n" +
+		"        \"b\":  [\n\n              ],\n" +
+		"        \"status\":  {\n" +
+		"                       \"errorCode\":  0,\n" +
+		"                       \"x\":  null\n" +
+		"                   },\n" +
+		"        \"t\":  [\n" +
+		"                  \"m\"\n" +
+		"              ]\n" +
+		"    }"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestTimeSpellings checks the culture dates of the CSV exports.
+func TestTimeSpellings(t *testing.T) {
+	t.Parallel()
+	tm := time.Date(2023, 6, 5, 16, 4, 3, 120000000, time.UTC)
+	for _, c := range []struct{ name, got, want string }{
+		{"US", string(appendUS(nil, tm)), "6/5/2023 4:04:03 PM"},
+		{"GB", string(appendGB(nil, tm)), "05/06/2023 16:04:03"},
+		{"ISO7", string(appendISO(nil, tm, 7, "Z")), "2023-06-05T16:04:03.1200000Z"},
+		{"UAL", string(appendISO(nil, tm, 0, "")), "2023-06-05T16:04:03"},
+		{"local", string(appendLocal(nil, tm, -4)), "2023-06-05T12:04:03.1200000-04:00"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
+		}
+	}
+}
+
+// BenchmarkGenerateDiscard measures the generator alone at scale 20:
+// records are built and compressed but not written to disk, whose speed
+// is the machine's, not ours.
+func BenchmarkGenerateDiscard(b *testing.B) {
+	for _, sc := range scenarios() {
+		b.Run(sc.Name, func(b *testing.B) {
+			var events, bytes int64
+			var elapsed time.Duration
+			cpu0 := cpuTime()
+			for b.Loop() {
+				start := time.Now()
+				st, err := generate(b.Context(), &sc, Options{Scenario: sc.Name, Seed: DefaultSeed, Scale: 20}, &output{discard: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				elapsed += time.Since(start)
+				events += st.Events
+				bytes += st.Bytes
+			}
+			b.ReportMetric(float64(events)/elapsed.Seconds(), "events/s")
+			b.ReportMetric(float64(bytes)/elapsed.Seconds()/1e6, "MB/s")
+			// On a shared machine wall time says little; CPU time per
+			// event does: events/cpu-s × cores is the unloaded rate.
+			b.ReportMetric(float64(events)/(cpuTime()-cpu0).Seconds(), "events/cpu-s")
+		})
+	}
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
