@@ -201,8 +201,8 @@ type output struct {
 	discard bool // count, but write nothing (benchmarks of the generator alone)
 	// Buffers and compressors are reused across files: fresh large
 	// allocations per file cost more than the writing.
-	bufs sync.Pool // *bufio.Writer
-	gzs  sync.Pool // *gzip.Writer
+	bufs   sync.Pool // *bufio.Writer
+	gzs    sync.Pool // *gzip.Writer
 	mu     sync.Mutex
 	files  int
 	events int64
