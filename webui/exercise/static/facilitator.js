@@ -34,7 +34,7 @@ function renderStages(st) {
       g.note ? el('div', { class: 'stage-note', text: g.note }) : null));
   }
   $('step').disabled = !st.next;
-  $('step').textContent = st.next ? `Next stage: ${st.next.name} ⏭` : 'No further stage';
+  $('step').textContent = st.next ? `Next stage: ${st.next.name} →` : 'No further stage';
 }
 
 function renderInjects(st) {
