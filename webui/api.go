@@ -117,11 +117,7 @@ func (s *Server) handleEvents(c echo.Context) error {
 		return err
 	}
 	q.Raw = c.QueryParam("raw") == "1"
-	page, err := cs.Events(c.Request().Context(), q)
-	if err != nil {
-		return queryError(err)
-	}
-	return c.JSON(http.StatusOK, page)
+	return s.answer(c, cs, func(ctx context.Context) (any, error) { return cs.Events(ctx, q) })
 }
 
 // queryError maps a query failure to a status: bad cursors and columns are
@@ -159,12 +155,18 @@ func (s *Server) handleEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	evs, err := cs.EventByID(c.Request().Context(), id, c.QueryParam("source"))
+	source := c.QueryParam("source")
+	return s.answer(c, cs, func(ctx context.Context) (any, error) { return eventByID(ctx, cs, id, source) })
+}
+
+// eventByID finds an event and its provenance.
+func eventByID(ctx context.Context, cs *timeline.Case, id, source string) (*eventDetail, error) {
+	evs, err := cs.EventByID(ctx, id, source)
 	if err != nil {
-		return queryError(err)
+		return nil, err
 	}
 	if len(evs) == 0 {
-		return echo.NewHTTPError(http.StatusNotFound, "no event with id "+strconv.Quote(id)+" in this case")
+		return nil, echo.NewHTTPError(http.StatusNotFound, "no event with id "+strconv.Quote(id)+" in this case")
 	}
 	slices.SortFunc(evs, func(a, b timeline.Event) int { return a.Time.Compare(b.Time) })
 	e := evs[0]
@@ -176,7 +178,7 @@ func (s *Server) handleEvent(c echo.Context) error {
 			d.Provenance.FileRecord = f
 		}
 	}
-	return c.JSON(http.StatusOK, d)
+	return &d, nil
 }
 
 type errString string
@@ -220,11 +222,7 @@ func (s *Server) handleHistogram(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h, err := buildHistogram(c.Request().Context(), cs, q, n)
-	if err != nil {
-		return queryError(err)
-	}
-	return c.JSON(http.StatusOK, h)
+	return s.answer(c, cs, func(ctx context.Context) (any, error) { return buildHistogram(ctx, cs, q, n) })
 }
 
 func buildHistogram(ctx context.Context, cs *timeline.Case, q timeline.Query, n int) (histogram, error) {
@@ -298,10 +296,15 @@ func (s *Server) handleLanes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
+	return s.answer(c, cs, func(ctx context.Context) (any, error) { return buildLanes(ctx, cs, q, n, group, col, top) })
+}
+
+// buildLanes computes the histogram of the window and the top lanes of
+// the grouping column.
+func buildLanes(ctx context.Context, cs *timeline.Case, q timeline.Query, n int, group, col string, top int) (*lanes, error) {
 	h, err := buildHistogram(ctx, cs, q, n)
 	if err != nil {
-		return queryError(err)
+		return nil, err
 	}
 	q.Since, q.Until = h.Since, h.Until
 	w := time.Duration(h.WidthMS) * time.Millisecond
@@ -325,12 +328,12 @@ func (s *Server) handleLanes(c echo.Context) error {
 		}
 		sortLanes(out.Lanes)
 		out.Values = len(out.Lanes)
-		return c.JSON(http.StatusOK, out)
+		return &out, nil
 	}
 
 	facets, err := cs.Facets(ctx, q, []string{col}, top+1)
 	if err != nil {
-		return queryError(err)
+		return nil, err
 	}
 	values := facets[col]
 	more := len(values) > top
@@ -363,7 +366,7 @@ func (s *Server) handleLanes(c echo.Context) error {
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return queryError(err)
+			return nil, err
 		}
 	}
 	out.Values = len(out.Lanes)
@@ -388,7 +391,7 @@ func (s *Server) handleLanes(c echo.Context) error {
 		slices.SortFunc(other.Buckets, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
 		out.Lanes = append(out.Lanes, other)
 	}
-	return c.JSON(http.StatusOK, out)
+	return &out, nil
 }
 
 func sortLanes(ls []lane) {
@@ -429,9 +432,33 @@ func (s *Server) handleFacets(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, err := cs.Facets(c.Request().Context(), q, cols, top)
-	if err != nil {
-		return queryError(err)
+	return s.answer(c, cs, func(ctx context.Context) (any, error) { return buildFacets(ctx, cs, q, cols, top) })
+}
+
+// buildFacets counts each column in its own goroutine (one pass each).
+func buildFacets(ctx context.Context, cs *timeline.Case, q timeline.Query, cols []string, top int) (any, error) {
+	out := make(map[string][]timeline.FacetValue, len(cols))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var first error
+	sem := make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+	for _, col := range cols {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			f, err := cs.Facets(ctx, q, []string{col}, top)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				first = cmp.Or(first, err)
+				return
+			}
+			out[col] = f[col]
+		})
 	}
-	return c.JSON(http.StatusOK, map[string]any{"facets": f})
+	wg.Wait()
+	if first != nil {
+		return nil, first
+	}
+	return map[string]any{"facets": out}, nil
 }

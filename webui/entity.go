@@ -3,7 +3,6 @@ package webui
 import (
 	"cmp"
 	"context"
-	"net/http"
 	"slices"
 	"time"
 
@@ -74,14 +73,18 @@ func (s *Server) handleEntity(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
+	return s.answer(c, cs, func(ctx context.Context) (any, error) { return buildEntity(ctx, cs, ent) })
+}
+
+// buildEntity gathers an entity's appearances and related values.
+func buildEntity(ctx context.Context, cs *timeline.Case, ent timeline.Entity) (*entityDetail, error) {
 	d := entityDetail{Entity: ent.String(), Kind: ent.Kind, Value: ent.Value, Roles: []entityRole{}, Related: map[string][]timeline.FacetValue{}}
 	merged := map[string]map[string]int64{}
 	for _, conds := range entityColumns(ent) {
 		q := timeline.Query{Where: conds, Limit: 1}
 		page, err := cs.Events(ctx, q)
 		if err != nil {
-			return queryError(err)
+			return nil, err
 		}
 		role := entityRole{Events: page.Total}
 		for _, w := range conds {
@@ -91,7 +94,7 @@ func (s *Server) handleEntity(c echo.Context) error {
 			first := page.Events[0].Time
 			last, err := lastTime(ctx, cs, q)
 			if err != nil {
-				return queryError(err)
+				return nil, err
 			}
 			role.First, role.Last = &first, &last
 			if d.First == nil || first.Before(*d.First) {
@@ -102,7 +105,7 @@ func (s *Server) handleEntity(c echo.Context) error {
 			}
 			f, err := cs.Facets(ctx, q, relatedColumns, 8)
 			if err != nil {
-				return queryError(err)
+				return nil, err
 			}
 			for col, vals := range f {
 				if merged[col] == nil {
@@ -126,7 +129,7 @@ func (s *Server) handleEntity(c echo.Context) error {
 		})
 		d.Related[col] = vals[:min(len(vals), 8)]
 	}
-	return c.JSON(http.StatusOK, d)
+	return &d, nil
 }
 
 // lastTime finds the time of the last matching event without reading them

@@ -57,6 +57,8 @@ type Server struct {
 	stamp   manifestStamp
 	derived *derived // graph and findings of the current snapshot
 
+	cache *answerCache
+
 	renderMu sync.Mutex
 	render   *render.Renderer // Graphviz, started on first use
 }
@@ -87,6 +89,7 @@ func New(opts Options) (*Server, error) {
 		ttl = 12 * time.Hour
 	}
 	s.auth = newAuthenticator(opts.OwnerToken, ttl, s.now)
+	s.cache = newAnswerCache(64 << 20)
 	s.stamp, _ = statManifest(opts.Case.Dir())
 	if opts.AssetsDir != "" {
 		s.assets = os.DirFS(opts.AssetsDir)
@@ -322,6 +325,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsCert, tlsKey str
 	if tlsCert != "" {
 		hs.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
+	go s.warm()
 	done := make(chan error, 1)
 	go func() {
 		if tlsCert != "" {

@@ -86,10 +86,14 @@ function busy(d) {
   $('progress').hidden = inflight <= 0;
 }
 
+// filterParams are the query's parameters. A view that holds the whole
+// case sends no time bounds, so that its answers are the ones the server
+// prepared (and cached) at start.
 function filterParams(extra) {
   const p = new URLSearchParams();
-  if (state.since) p.set('since', new Date(state.since).toISOString());
-  if (state.until) p.set('until', new Date(state.until).toISOString());
+  const whole = caseInfo && caseInfo.first && state.since <= Date.parse(caseInfo.first) && state.until > Date.parse(caseInfo.last);
+  if (state.since && !whole) p.set('since', new Date(state.since).toISOString());
+  if (state.until && !whole) p.set('until', new Date(state.until).toISOString());
   if (state.q) p.set('q', state.q);
   for (const [k, v] of Object.entries(extra || {})) p.set(k, v);
   return p;
@@ -171,8 +175,7 @@ async function refresh() {
   if (controller) controller.abort();
   controller = new AbortController();
   const signal = controller.signal;
-  const W = $('hist-wrap').clientWidth || 800;
-  const buckets = Math.max(20, Math.min(600, Math.floor(W / 4)));
+  const buckets = 300; // fixed, so that answers are shared and cached
   try {
     const [lanes, page] = await Promise.all([
       api('lanes', filterParams({ group: state.group, buckets: String(buckets) }), signal),
