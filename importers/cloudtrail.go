@@ -182,21 +182,23 @@ type ctIdentity struct {
 	} `json:"onBehalfOf"`
 }
 
-// ctParams holds the requestParameters that name a target. Values are
-// flexString: services reuse names with other types (DynamoDB's "key" is
-// an object).
+// ctParams holds the requestParameters that name a target. They are plain
+// strings on the fast path; a service that reuses a name with another type
+// (DynamoDB's "key" is an object) sends its record down decodeCT's lenient
+// path, where this struct is decoded on its own and a mismatched member
+// stays empty.
 type ctParams struct {
-	BucketName   flexString `json:"bucketName"`
-	Key          flexString `json:"key"`
-	RoleARN      flexString `json:"roleArn"`
-	UserName     flexString `json:"userName"`
-	RoleName     flexString `json:"roleName"`
-	GroupName    flexString `json:"groupName"`
-	PolicyARN    flexString `json:"policyArn"`
-	FunctionName flexString `json:"functionName"`
-	SecretID     flexString `json:"secretId"`
-	KeyID        flexString `json:"keyId"`
-	InstanceID   flexString `json:"instanceId"`
+	BucketName   string `json:"bucketName"`
+	Key          string `json:"key"`
+	RoleARN      string `json:"roleArn"`
+	UserName     string `json:"userName"`
+	RoleName     string `json:"roleName"`
+	GroupName    string `json:"groupName"`
+	PolicyARN    string `json:"policyArn"`
+	FunctionName string `json:"functionName"`
+	SecretID     string `json:"secretId"`
+	KeyID        string `json:"keyId"`
+	InstanceID   string `json:"instanceId"`
 }
 
 type ctResponse struct {
@@ -235,7 +237,7 @@ type ctResource struct {
 // JSON strings, or Athena's lower-case column names.
 func decodeCT(b []byte, r *ctRecord) (lake bool, err error) {
 	*r = ctRecord{}
-	if err := json.Unmarshal(b, r); err == nil {
+	if err := json.UnmarshalNoEscape(b, r); err == nil {
 		return false, nil
 	}
 	*r = ctRecord{}
@@ -277,7 +279,7 @@ func decodeCT(b []byte, r *ctRecord) (lake bool, err error) {
 		case "useridentity":
 			_ = v.Decode(&r.UserIdentity)
 		case "requestparameters":
-			_ = v.Decode(&r.RequestParameters)
+			ctDecodeParams(v, &r.RequestParameters)
 		case "responseelements":
 			_ = v.Decode(&r.ResponseElements)
 		case "additionaleventdata":
@@ -307,6 +309,25 @@ func decodeCT(b []byte, r *ctRecord) (lake bool, err error) {
 		}
 	}
 	return lake, nil
+}
+
+// ctDecodeParams decodes requestParameters member by member, so that one
+// member of an unexpected type (DynamoDB's "key" object) loses only itself.
+func ctDecodeParams(v flexJSON, p *ctParams) {
+	var m map[string]flexJSON
+	if v.Decode(&m) != nil {
+		return
+	}
+	str := func(k string) string {
+		var s string
+		if b, ok := m[k]; ok && json.Unmarshal(b, &s) == nil {
+			return s
+		}
+		return ""
+	}
+	*p = ctParams{BucketName: str("bucketName"), Key: str("key"), RoleARN: str("roleArn"), UserName: str("userName"),
+		RoleName: str("roleName"), GroupName: str("groupName"), PolicyARN: str("policyArn"), FunctionName: str("functionName"),
+		SecretID: str("secretId"), KeyID: str("keyId"), InstanceID: str("instanceId")}
 }
 
 // record normalizes one record of the stream.
@@ -531,22 +552,22 @@ func ctTarget(e *timeline.Event, r *ctRecord) {
 		return true
 	}
 	switch {
-	case set(string(p.RoleARN), timeline.KindIdentity):
+	case set(p.RoleARN, timeline.KindIdentity):
 	case p.BucketName != "":
-		arn := ctPartition(r.AWSRegion) + ":s3:::" + string(p.BucketName)
-		if k := string(p.Key); k != "" && !strings.HasPrefix(k, "{") {
+		arn := ctPartition(r.AWSRegion) + ":s3:::" + p.BucketName
+		if k := p.Key; k != "" {
 			arn += "/" + k
 		}
 		set(arn, timeline.KindResource)
-	case set(string(p.UserName), timeline.KindIdentity):
+	case set(p.UserName, timeline.KindIdentity):
 	case set(r.ResponseElements.AccessKey.UserName, timeline.KindIdentity):
-	case set(string(p.RoleName), timeline.KindIdentity):
-	case set(string(p.PolicyARN), timeline.KindResource):
-	case set(string(p.GroupName), timeline.KindResource):
-	case set(string(p.FunctionName), timeline.KindResource):
-	case set(string(p.SecretID), timeline.KindResource):
-	case set(string(p.KeyID), timeline.KindResource):
-	case set(string(p.InstanceID), timeline.KindResource):
+	case set(p.RoleName, timeline.KindIdentity):
+	case set(p.PolicyARN, timeline.KindResource):
+	case set(p.GroupName, timeline.KindResource):
+	case set(p.FunctionName, timeline.KindResource):
+	case set(p.SecretID, timeline.KindResource):
+	case set(p.KeyID, timeline.KindResource):
+	case set(p.InstanceID, timeline.KindResource):
 	}
 }
 

@@ -150,28 +150,70 @@ func (s *jsonScanner) skipValue(limit bool) error {
 			return errTruncated
 		}
 		if depth > 0 {
-			// Inside a container only quotes and brackets matter: skip
-			// the rest in a tight loop over the buffered bytes.
+			// Inside a container only strings and brackets matter: walk
+			// the buffered bytes in a tight loop, strings included, and
+			// leave to the general code below only a string or a value
+			// cut by the end of the buffer.
 			buf, i := s.buf, s.pos
-			for i+8 <= len(buf) {
-				x := binary.LittleEndian.Uint64(buf[i:])
-				y := x | 0x2020202020202020 // '[' → '{', ']' → '}'
-				if hasByte(x, '"')|hasByte(y, '{')|hasByte(y, '}') != 0 {
-					break
-				}
-				i += 8
+			end := len(buf)
+			if limit && s.mark >= 0 && s.mark+maxRecord+1 < end {
+				end = s.mark + maxRecord + 1
 			}
-			for i < len(buf) {
-				if c := buf[i]; c == '"' || c == '{' || c == '[' || c == '}' || c == ']' {
+		scan:
+			for i < end {
+				for i+8 <= end {
+					x := binary.LittleEndian.Uint64(buf[i:])
+					y := x | 0x2020202020202020 // '[' → '{', ']' → '}'
+					if hasByte(x, '"')|hasByte(y, '{')|hasByte(y, '}') != 0 {
+						break
+					}
+					i += 8
+				}
+				if i >= end {
 					break
 				}
-				i++
+				switch buf[i] {
+				case '"':
+					j := i + 1
+					for {
+						for j+8 <= end {
+							x := binary.LittleEndian.Uint64(buf[j:])
+							if hasByte(x, '"')|hasByte(x, '\\') != 0 {
+								break
+							}
+							j += 8
+						}
+						if j >= end {
+							break scan // the string goes on past the buffer
+						}
+						if buf[j] == '"' {
+							break
+						}
+						if buf[j] == '\\' {
+							j++
+						}
+						j++
+					}
+					i = j + 1
+				case '{', '[':
+					depth++
+					i++
+				case '}', ']':
+					depth--
+					i++
+					if depth == 0 {
+						s.pos = i
+						return nil
+					}
+				default:
+					i++
+				}
 			}
 			s.pos = i
 			if limit && s.mark >= 0 && s.pos-s.mark > maxRecord {
 				return errTooLarge
 			}
-			if i == len(buf) {
+			if i >= len(buf) {
 				continue
 			}
 		}
