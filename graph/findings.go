@@ -214,17 +214,15 @@ func (g *Graph) tokenWithoutSignin(opts FindingOptions) []Finding {
 	return fs
 }
 
+// newAppForMailbox: mailboxes read by a client app (AppId/ClientAppId
+// pair) that no mailbox of the tenant was read by during the tenant's
+// baseline (the rule that caught Storm-0558: "the AppID did not typically
+// access mailbox items"). A tenant's baseline starts at its first logged
+// mailbox read; an app first seen before the baseline has passed is not new.
 func (g *Graph) newAppForMailbox(opts FindingOptions) []Finding {
 	baseline := int64(7 * dayMicros)
 	if opts.Baseline > 0 {
 		baseline = opts.Baseline.Microseconds()
-	}
-	// Each mailbox's first access by anything.
-	firstMail := map[NodeID]int64{}
-	for k, v := range g.facts.mbApp {
-		if old, ok := firstMail[k.mailbox]; !ok || v.first < old {
-			firstMail[k.mailbox] = v.first
-		}
 	}
 	type pairKey struct {
 		tenant NodeID
@@ -235,29 +233,26 @@ func (g *Graph) newAppForMailbox(opts FindingOptions) []Finding {
 		mailbox NodeID
 		fact    mbAppFact
 	}
-	groups := map[pairKey][]hit{}
-	pairFirst := map[pairKey]int64{} // first use of the pair anywhere in the tenant
+	tenantFirst := map[NodeID]int64{}
+	pairs := map[pairKey][]hit{}
 	for k, v := range g.facts.mbApp {
+		if old, ok := tenantFirst[v.tenant]; !ok || v.first < old {
+			tenantFirst[v.tenant] = v.first
+		}
 		pk := pairKey{v.tenant, k.app, k.resApp}
-		if old, ok := pairFirst[pk]; !ok || v.first < old {
-			pairFirst[pk] = v.first
-		}
-		if k.app < 0 && k.resApp < 0 {
-			continue
-		}
-		if v.first-firstMail[k.mailbox] >= baseline {
-			groups[pk] = append(groups[pk], hit{k.mailbox, v})
-		}
+		pairs[pk] = append(pairs[pk], hit{k.mailbox, v})
 	}
 	var fs []Finding
-	for pk, hits := range groups {
+	for pk, hits := range pairs {
+		if pk.tenant < 0 || pk.app < 0 && pk.resApp < 0 {
+			continue
+		}
 		slices.SortFunc(hits, func(a, b hit) int {
 			return cmp.Or(cmp.Compare(a.fact.first, b.fact.first), strings.Compare(g.entity(a.mailbox), g.entity(b.mailbox)))
 		})
 		first := hits[0].fact.first
-		sev := SeverityMedium
-		if pairFirst[pk] >= first {
-			sev = SeverityHigh // no mailbox of the tenant saw this app before
+		if first-tenantFirst[pk.tenant] < baseline {
+			continue // seen while the tenant's baseline was being learnt
 		}
 		var ents, evs, boxes []string
 		app := "no client app id"
@@ -268,9 +263,7 @@ func (g *Graph) newAppForMailbox(opts FindingOptions) []Finding {
 		if pk.resApp >= 0 {
 			app += " calling " + g.facts.resApps[pk.resApp]
 		}
-		if pk.tenant >= 0 {
-			ents = append(ents, g.entity(pk.tenant))
-		}
+		ents = append(ents, g.entity(pk.tenant))
 		for _, h := range hits {
 			ents = append(ents, g.entity(h.mailbox))
 			boxes = append(boxes, g.nodes[h.mailbox].value)
@@ -282,12 +275,20 @@ func (g *Graph) newAppForMailbox(opts FindingOptions) []Finding {
 		if len(boxes) > 1 {
 			what = fmt.Sprintf("%d mailboxes (%s, …)", len(boxes), boxes[0])
 		}
-		fs = append(fs, Finding{Rule: RuleNewAppForMailbox, Severity: sev, Time: fromMicro(first),
-			Summary: fmt.Sprintf("%s in %s was read by %s, never seen reading it before, from %s",
-				what, g.tenantName(pk.tenant), app, fmtTime(first)),
+		fs = append(fs, Finding{Rule: RuleNewAppForMailbox, Severity: SeverityHigh, Time: fromMicro(first),
+			Summary: fmt.Sprintf("%s in %s read by %s from %s; no mailbox of the tenant was read by it in the %s before",
+				what, g.tenantName(pk.tenant), app, fmtTime(first), fmtSpan(first-tenantFirst[pk.tenant])),
 			Entities: ents, Events: evs})
 	}
 	return fs
+}
+
+// fmtSpan writes a duration in days (or hours when under two days).
+func fmtSpan(d int64) string {
+	if d < 2*dayMicros {
+		return plural(int(d/(3600*1_000_000)), "hour")
+	}
+	return plural(int(d/dayMicros), "day")
 }
 
 func (g *Graph) consumerTokens(opts FindingOptions) []Finding {
@@ -490,6 +491,11 @@ func (g *Graph) coverageGaps() []Finding {
 	// ends only at a day that has it.
 	gap := func(tenant NodeID, active []int32, present map[int32]bool, what string, sev string) {
 		for _, run := range runs(active, present) {
+			// Where the activity is logged at all, a quiet day or two is
+			// normal (a small tenant, a weekend); a gap is three days on.
+			if len(present) > 0 && run[1]-run[0] < 2 {
+				continue
+			}
 			span := "between " + fmtDay(run[0]) + " and " + fmtDay(run[1])
 			if run[0] == run[1] {
 				span = "on " + fmtDay(run[0])
@@ -514,7 +520,8 @@ func (g *Graph) coverageGaps() []Finding {
 		if has(td, srcPrefix+"aws.cloudtrail") != nil && has(td, actS3Data) == nil {
 			gap(tenant, active, nil, "S3 object access (CloudTrail data events)", SeverityLow)
 		}
-		// A source that stops and starts again for a tenant.
+		// A source that stops and starts again for a tenant: only a source
+		// logged on nearly every day of its span, silent for days running.
 		for act, days := range td.acts {
 			name, ok := strings.CutPrefix(g.facts.acts[act], srcPrefix)
 			if !ok {
@@ -525,6 +532,9 @@ func (g *Graph) coverageGaps() []Finding {
 				lo, hi = min(lo, d), max(hi, d)
 			}
 			inner := slices.DeleteFunc(slices.Clone(active), func(d int32) bool { return d < lo || d > hi })
+			if len(days)*10 < len(inner)*9 {
+				continue // a sparse source: quiet days are normal for it
+			}
 			gap(tenant, inner, days, "Activity from source "+name, SeverityLow)
 		}
 	}
