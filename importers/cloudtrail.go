@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -55,6 +56,8 @@ func (cloudTrail) Match(_ string, head []byte) bool {
 		return true // every JSON shape: the record (or its escaped copy) is in the head
 	case headHasKey(head, "CloudTrailEvent") && headHasAny(head, "EventId", "EventName"):
 		return true // LookupEvents whose first CloudTrailEvent is past the head
+	case headHasKey(head, "QueryResultRows") && headHasAny(head, "eventID", "eventName", "eventSource", "eventTime"):
+		return true // CloudTrail Lake GetQueryResults
 	case headHasKey(head, "eventversion") && headHasAll(head, "eventsource", "eventname"):
 		return true // Athena lower-cases column names
 	}
@@ -94,7 +97,157 @@ func (c cloudTrail) Import(ctx context.Context, r io.Reader, src timeline.Source
 		fileShape = "s3"
 	}
 	d := ctDecoder{name: c.Name(), src: src, out: out, fileShape: fileShape}
+	if headHasKey(head, "QueryResultRows") {
+		return d.lakeRows(ctx, br)
+	}
 	return streamJSON(ctx, br, []string{"Records", "Events"}, c.Name(), src, out, d.record)
+}
+
+// lakeRows reads a CloudTrail Lake GetQueryResults document:
+// {"QueryStatus":…,"QueryResultRows":[[{"eventID":"…"},{"eventTime":"…"},…],…]}.
+// Each row is a list of one-column objects; they are merged into one
+// record (a dotted column name such as "userIdentity.arn" becomes a nested
+// member) and normalized like any Lake row. Raw keeps the row's own bytes.
+func (d *ctDecoder) lakeRows(ctx context.Context, r io.Reader) error {
+	d.fileShape = "lake"
+	kr := &keepReader{r: r}
+	dec := stdjson.NewDecoder(kr)
+	// Walk to the QueryResultRows array.
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: lake results: %w", d.src.File, err)
+		}
+		switch tok {
+		case stdjson.Delim('{'), stdjson.Delim('['):
+			depth++
+			continue
+		case stdjson.Delim('}'), stdjson.Delim(']'):
+			depth--
+			continue
+		}
+		if key, ok := tok.(string); ok && depth == 1 && key == "QueryResultRows" {
+			if t, err := dec.Token(); err != nil || t != stdjson.Delim('[') {
+				return fmt.Errorf("%s: lake results: QueryResultRows is not an array", d.src.File)
+			}
+			break
+		}
+	}
+	for n := 0; dec.More(); n++ {
+		if n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		start := dec.InputOffset()
+		var row []map[string]stdjson.RawMessage
+		err := dec.Decode(&row)
+		end := dec.InputOffset()
+		raw := bytes.TrimLeft(kr.cut(start, end), ", \t\r\n")
+		off := end - int64(len(raw))
+		if err != nil {
+			// The stream is no longer in step: report what is left as
+			// one bad record and stop.
+			rest, _ := io.ReadAll(io.LimitReader(kr, 4096))
+			return d.out.Reject(parseError(d.name, d.src, start, fmt.Errorf("lake results: %w", err), append(raw, rest...)))
+		}
+		rec, err := ctMergeLakeRow(row)
+		if err == nil {
+			err = d.recordAs(rec, raw, off)
+		}
+		if err != nil {
+			re, ok := errors.AsType[*recordError](err)
+			if !ok {
+				return err
+			}
+			if err := d.out.Reject(parseError(d.name, d.src, off, re.err, raw)); err != nil {
+				return err
+			}
+		}
+		kr.forget(end)
+	}
+	return nil
+}
+
+// ctMergeLakeRow merges a Lake result row's one-column objects into one
+// JSON record. Struct columns rendered in Trino's map notation
+// ("{type=IAMUser, principalid=AIDA…}") become JSON objects of their flat
+// members.
+func ctMergeLakeRow(row []map[string]stdjson.RawMessage) ([]byte, error) {
+	rec := map[string]any{}
+	for _, cell := range row {
+		for k, v := range cell {
+			var val any = v
+			var s string
+			if stdjson.Unmarshal(v, &s) == nil {
+				if m, ok := ctTrinoMap(s); ok {
+					val = m
+				}
+			}
+			parts := strings.Split(k, ".")
+			m := rec
+			for _, p := range parts[:len(parts)-1] {
+				sub, ok := m[p].(map[string]any)
+				if !ok {
+					sub = map[string]any{}
+					m[p] = sub
+				}
+				m = sub
+			}
+			m[parts[len(parts)-1]] = val
+		}
+	}
+	b, err := stdjson.Marshal(rec)
+	if err != nil {
+		return nil, rejectf("lake row: %v", err)
+	}
+	return b, nil
+}
+
+// ctTrinoMap parses "{k=v, k2=v2}" (Trino's rendering of a row or map)
+// into its flat members; nested values are kept as their text.
+func ctTrinoMap(s string) (map[string]any, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' || !strings.Contains(s, "=") || strings.HasPrefix(s, `{"`) {
+		return nil, false
+	}
+	out := map[string]any{}
+	body := s[1 : len(s)-1]
+	level, startKey := 0, 0
+	flush := func(part string) {
+		k, v, ok := strings.Cut(part, "=")
+		if !ok {
+			return
+		}
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if v == "null" || v == "" {
+			return
+		}
+		if m, ok := ctTrinoMap(v); ok {
+			out[k] = m
+			return
+		}
+		out[k] = v
+	}
+	for i := 0; i < len(body); i++ {
+		switch body[i] {
+		case '{', '[':
+			level++
+		case '}', ']':
+			level--
+		case ',':
+			if level == 0 {
+				flush(body[startKey:i])
+				startKey = i + 1
+			}
+		}
+	}
+	flush(body[startKey:])
+	return out, len(out) > 0
 }
 
 // peekHead buffers r and returns its first headSize bytes without
@@ -331,9 +484,13 @@ func ctDecodeParams(v flexJSON, p *ctParams) {
 }
 
 // record normalizes one record of the stream.
-func (d *ctDecoder) record(raw []byte, off int64) error {
+func (d *ctDecoder) record(raw []byte, off int64) error { return d.recordAs(raw, raw, off) }
+
+// recordAs normalizes the record text, keeping raw (the bytes as they
+// were in the file) as the event's Raw.
+func (d *ctDecoder) recordAs(text, raw []byte, off int64) error {
 	w := &d.rec
-	lake, err := decodeCT(raw, w)
+	lake, err := decodeCT(text, w)
 	if err != nil {
 		return rejectf("not a CloudTrail record: %v", err)
 	}

@@ -150,6 +150,7 @@ func TestCloudTrailShapes(t *testing.T) {
 		{"cloudtrail_shapes.jsonl", []string{"eventbridge", "ndjson", "ndjson", "ndjson", "ndjson", "ndjson", "ndjson", "lake", "ndjson"}, 0},
 		{"cloudtrail_lookup_envelope.json", []string{"lookup-events"}, 0},
 		{"cloudtrail_digest.json", nil, 1},
+		{"cloudtrail_lake_results.json", []string{"lake", "lake"}, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
@@ -314,7 +315,7 @@ not json
 }
 
 func FuzzImportCloudTrail(f *testing.F) {
-	for _, name := range []string{"cloudtrail_shapes.jsonl", "cloudtrail_lookup_envelope.json", "cloudtrail_digest.json"} {
+	for _, name := range []string{"cloudtrail_shapes.jsonl", "cloudtrail_lookup_envelope.json", "cloudtrail_digest.json", "cloudtrail_lake_results.json"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)
@@ -597,5 +598,24 @@ func reportRates(b *testing.B, perOp int, cpu0 time.Duration) {
 	b.ReportMetric(float64(perOp)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	if cpu := cpuTime() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(perOp)*float64(b.N)/cpu.Seconds(), "events/cpu-s")
+	}
+}
+
+// TestCloudTrailLakeRaw: a Lake result row keeps its own bytes as Raw.
+func TestCloudTrailLakeRaw(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join("testdata", "cloudtrail_lake_results.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := runImporter(t, cloudTrail{}, path)
+	if len(rec.events) != 2 {
+		t.Fatalf("got %d events", len(rec.events))
+	}
+	for _, e := range rec.events {
+		if !strings.HasPrefix(e.Raw, "[") || !strings.HasSuffix(e.Raw, "]") || string(data[e.Offset:e.Offset+int64(len(e.Raw))]) != e.Raw {
+			t.Errorf("raw %q is not the row at offset %d", e.Raw, e.Offset)
+		}
 	}
 }
