@@ -88,7 +88,7 @@ type Report struct {
 
 	names   map[string]string // tenant id → display name
 	layout  *gvLayout         // Graphviz's layout of the diagram
-	diagPNG []byte    // the diagram drawn by graph/render, sized for the PNG page
+	diagPNG []byte            // the diagram drawn by graph/render, sized for the PNG page
 	// Timings of Build's steps, for benchmarks and the CLI's -v.
 	Timings Timings `json:"-"`
 }
@@ -381,6 +381,7 @@ type evt struct {
 	issuedKind       string
 	appName, message string
 	category         timeline.Category
+	keyID            string
 	items            int  // items read, when the record counts them
 	counted          bool // whether it does
 	credential       string
@@ -389,7 +390,7 @@ type evt struct {
 func keep(e *timeline.Event, cred string) evt {
 	return evt{t: e.Time, id: e.ID, source: e.Source, action: e.Action, actor: e.Actor, tenant: e.Tenant,
 		target: e.Target, tkind: e.TargetKind, issuedKind: e.IssuedKind, appName: e.AppName,
-		message: e.Message, category: e.Category, credential: cred}
+		message: e.Message, category: e.Category, credential: cred, keyID: e.KeyID}
 }
 
 // scanned is what one pass over the events finds.
@@ -716,8 +717,10 @@ func (r *Report) figures() {
 	if n.CountedRecords > 0 {
 		items = Figure{Value: fmtInt(n.Items), Label: "items read",
 			Detail: "summed from " + plural(n.CountedRecords, "MailItemsAccessed record")}
-		if n.UncountedRecords > 0 {
-			items.Detail += ", at least: " + strconv.Itoa(n.UncountedRecords) + " more give no count"
+		if n.UncountedRecords == 1 {
+			items.Detail += ", at least: 1 more record gives no count"
+		} else if n.UncountedRecords > 1 {
+			items.Detail += ", at least: " + fmtInt(int64(n.UncountedRecords)) + " more records give no count"
 		}
 	} else if n.UncountedRecords == 0 {
 		items.Detail = "no MailItemsAccessed record of the attack in the case"
@@ -770,6 +773,8 @@ func (e *evt) text() string {
 		default:
 			what = "read items in " + mailbox
 		}
+	case e.category == timeline.CategoryToken && e.keyID != "" && strings.HasPrefix(e.credential, "token:"):
+		what = "presented a token signed with key " + e.keyID
 	case e.issuedKind == timeline.IssuedToken:
 		what = "obtained a new token (" + e.action + ")"
 	case e.issuedKind == timeline.IssuedKey:
@@ -860,7 +865,8 @@ var (
 
 // caveats writes what the numbers cannot show.
 func (r *Report) caveats(fs []graph.Finding) {
-	r.Caveats = append(r.Caveats, r.coverage(fs)...)
+	major, minor := r.coverage(fs)
+	r.Caveats = append(r.Caveats, major...)
 	if r.DetectionBasis != "" {
 		if r.Detection.IsZero() {
 			r.Caveats = append(r.Caveats, "Time to detect is unknown: "+r.DetectionBasis+".")
@@ -868,6 +874,8 @@ func (r *Report) caveats(fs []graph.Finding) {
 			r.Caveats = append(r.Caveats, "Time to detect runs from the first malicious activity to "+r.DetectionBasis+".")
 		}
 	}
+	r.Caveats = append(r.Caveats, r.RootReason)
+	r.Caveats = append(r.Caveats, minor...)
 	if n := r.Numbers; n.UncountedRecords > 0 {
 		r.Caveats = append(r.Caveats, fmt.Sprintf("Items read sums the %s that give a count; %s (Sync, or no count) read items the log does not count.",
 			plural(n.CountedRecords, "MailItemsAccessed record"), plural(n.UncountedRecords, "more record")))
@@ -876,15 +884,15 @@ func (r *Report) caveats(fs []graph.Finding) {
 		r.Caveats = append(r.Caveats, fmt.Sprintf("The diagram leaves out %s to stay readable; the numbers count them.",
 			plural(r.Diagram.Omitted, "entity")))
 	}
-	r.Caveats = append(r.Caveats, r.RootReason)
 }
 
 // coverage turns coverage-gap findings into sentences about the attack's
 // days: per kind of log, for how many of the case's tenants it is missing
 // for the whole attack, and for how many on some days. Gaps of low
 // severity (a source that stops and starts) count only for affected
-// tenants.
-func (r *Report) coverage(fs []graph.Finding) []string {
+// tenants. It returns the gaps of medium or high severity first, the
+// others second.
+func (r *Report) coverage(fs []graph.Finding) (major, minor []string) {
 	from, to := "0000-01-01", "9999-12-31"
 	if !r.FirstActivity.IsZero() {
 		from, to = r.FirstActivity.Format(time.DateOnly), r.LastActivity.Format(time.DateOnly)
@@ -942,7 +950,6 @@ func (r *Report) coverage(fs []graph.Finding) []string {
 			strings.Compare(a, b))
 	})
 	total := r.Numbers.TenantsInCase
-	var out []string
 	for _, w := range whats {
 		g := gaps[w]
 		var parts []string
@@ -971,12 +978,16 @@ func (r *Report) coverage(fs []graph.Finding) []string {
 		if affected > 0 {
 			sentence += fmt.Sprintf("; %d of them among the %s affected", affected, plural(r.Numbers.Tenants, "tenant"))
 		}
-		out = append(out, sentence+". Not logged is not the same as did not happen.")
-		if len(out) == 3 {
-			break
+		if len(major)+len(minor) == 0 {
+			sentence += ". Not logged is not the same as did not happen"
+		}
+		if g.order <= severityRank(graph.SeverityMedium) {
+			major = append(major, sentence+".")
+		} else if len(minor) < 2 {
+			minor = append(minor, sentence+".")
 		}
 	}
-	return out
+	return major, minor
 }
 
 // tenantList names up to three tenants.
@@ -1008,7 +1019,8 @@ func (r *Report) nameOf(tenant string) string {
 	return tenant
 }
 
-// annotations collects the starred targets and the notes.
+// annotations collects the starred targets (with their notes) and the
+// notes on targets not starred.
 func (r *Report) annotations(as []timeline.Annotation, s *scanned) {
 	r.Starred, r.Notes = []Starred{}, []Note{}
 	for _, a := range as {
@@ -1026,7 +1038,7 @@ func (r *Report) annotations(as []timeline.Annotation, s *scanned) {
 			}
 			r.Starred = append(r.Starred, st)
 		}
-		if note := strings.TrimSpace(a.Note); note != "" {
+		if note := strings.TrimSpace(a.Note); note != "" && !a.Star {
 			r.Notes = append(r.Notes, Note{Target: a.Target, Author: a.Author, Text: note, Updated: a.Updated})
 		}
 	}

@@ -187,7 +187,16 @@ func (l *gvLayout) fit(b box) transform {
 // nodes over them, then the graph's label.
 func (l *gvLayout) walk(v vector, t transform) {
 	st := drawState{}
-	reset := func() { st = drawState{pen: "#000000", fill: "#000000", width: 1, size: 14} }
+	// Graphviz as built into go-graphviz marks an edge's body "b" (a filled
+	// curve) and a rounded, filled node's outline "B" (unfilled) after
+	// setting its fill colour (graph/render's painter reads it the same
+	// way): an edge body is never filled, a closed curve after a fill
+	// colour is.
+	edge, filling := false, false
+	reset := func() {
+		st = drawState{pen: "#000000", fill: "#000000", width: 1, size: 14}
+		filling = false
+	}
 	reset()
 	ops := func(ops []xdotOp) {
 		for _, op := range ops {
@@ -196,6 +205,7 @@ func (l *gvLayout) walk(v vector, t transform) {
 				st.pen = opColor(op)
 			case "C":
 				st.fill = opColor(op)
+				filling = true
 			case "S":
 				switch s := op.Style; {
 				case s == "solid":
@@ -227,8 +237,17 @@ func (l *gvLayout) walk(v vector, t transform) {
 					}
 					s.dash = d
 				}
-				closed := op.Op == "p" || op.Op == "P" || op.Op == "b"
-				v.path(pts, closed, op.Op == "b" || op.Op == "B", s, op.Op == "P" || op.Op == "b")
+				switch op.Op {
+				case "p", "P":
+					v.path(pts, true, false, s, op.Op == "P")
+				case "L":
+					v.path(pts, false, false, s, false)
+				default:
+					n := len(op.Points)
+					closed := n > 1 && op.Points[0] == op.Points[n-1]
+					fill := !edge && (op.Op == "b" || filling && closed)
+					v.path(pts, fill, true, s, fill)
+				}
 			case "e", "E":
 				s := st
 				s.width *= t.scale
@@ -248,10 +267,13 @@ func (l *gvLayout) walk(v vector, t transform) {
 			}
 		}
 	}
-	ops(l.Draw)
+	// The graph's own drawing (l.Draw) is its background: the page has one.
 	for _, e := range l.Edges {
 		reset()
-		for _, o := range [][]xdotOp{e.Draw, e.HDraw, e.TDraw, e.LDraw, e.HLDraw, e.TLDraw} {
+		edge = true
+		ops(e.Draw)
+		edge = false
+		for _, o := range [][]xdotOp{e.HDraw, e.TDraw, e.LDraw, e.HLDraw, e.TLDraw} {
 			ops(o)
 		}
 	}

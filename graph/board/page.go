@@ -24,7 +24,7 @@ const (
 type box struct{ x, y, w, h float64 }
 
 // slideDiagramBox is where the diagram goes.
-var slideDiagramBox = box{margin, 400, 1090, 440}
+var slideDiagramBox = box{margin, 400, 1090, 400}
 
 // Colours of the page (ux.md: calm; WCAG AA contrast on white).
 const (
@@ -228,17 +228,22 @@ func (r *Report) slide(f *fonts) []item {
 	cy := ly + 38
 	text(margin, cy, "What the logs cannot show", 22, true, ink, 0)
 	cy += 28
+	shownCaveats := 0
 	for _, c := range r.Caveats {
-		lines := f.wrap(c, 17, false, db.w-22, 3)
-		if cy+22*float64(len(lines)-1) > slideH-36 {
+		lines := f.wrap(c, 16, false, db.w-22, 2)
+		if cy+20*float64(len(lines)-1) > slideH-36 {
 			break
 		}
-		text(margin, cy, "•", 17, true, muted, 0)
+		text(margin, cy, "•", 16, true, muted, 0)
 		for _, l := range lines {
-			text(margin+20, cy, l, 17, false, muted, 0)
-			cy += 22
+			text(margin+20, cy, l, 16, false, muted, 0)
+			cy += 20
 		}
-		cy += 4
+		cy += 3
+		shownCaveats++
+	}
+	if shownCaveats < len(r.Caveats) && cy <= slideH-36 {
+		text(margin+20, cy, fmt.Sprintf("%d more in the HTML report", len(r.Caveats)-shownCaveats), 16, false, muted, 0)
 	}
 
 	// Right: key events, then the analyst's stars and notes.

@@ -21,8 +21,9 @@ func (r *Report) WritePDF(w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// fpdf takes the size as portrait and turns it for "L".
 	pdf := fpdf.NewCustom(&fpdf.InitType{OrientationStr: "L", UnitStr: "pt",
-		Size: fpdf.SizeType{Wd: slideW * pdfScale, Ht: slideH * pdfScale}})
+		Size: fpdf.SizeType{Wd: slideH * pdfScale, Ht: slideW * pdfScale}})
 	pdf.SetMargins(0, 0, 0)
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.SetCreationDate(r.Generated)
