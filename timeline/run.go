@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -65,8 +66,24 @@ type Run struct {
 	rejects  *os.File
 	rejectsW *bufio.Writer
 	rejected int64
-	written  []string // files written by this run, removed on Abort
 	done     bool
+	interned map[string]string
+
+	// One goroutine writes Parquet files while Add goes on filling the
+	// next buffer, so that parsing and writing use both cores.
+	jobs       chan flushJob
+	writerDone sync.WaitGroup
+	closed     bool
+	mu         sync.Mutex // guards written, newParts and werr
+	written    []string   // files written by this run, removed on Abort
+	werr       error      // the writer's first error
+}
+
+// flushJob is one partition's events on their way to a Parquet file.
+type flushJob struct {
+	k      partKey
+	seq    int
+	events []Event
 }
 
 type partKey struct{ source, date string }
@@ -84,7 +101,7 @@ func (c *Case) BeginRun(opts RunOptions) (*Run, error) {
 		opts.Now = time.Now
 	}
 	if opts.MaxBuffered <= 0 {
-		opts.MaxBuffered = 64 << 20
+		opts.MaxBuffered = 32 << 20
 	}
 	if opts.RowGroupRows <= 0 {
 		opts.RowGroupRows = 128 << 10
@@ -110,9 +127,13 @@ func (c *Case) BeginRun(opts RunOptions) (*Run, error) {
 		unlock(lock)
 		return nil, err
 	}
+	r.jobs = make(chan flushJob)
+	r.writerDone.Add(1)
+	go r.writer()
 	r.idx = newDedupeIndex(1 << 16)
 	if m.Index != "" {
 		if err := r.idx.load(filepath.Join(c.dir, filepath.FromSlash(m.Index))); err != nil {
+			r.stopWriter()
 			unlock(lock)
 			return nil, fmt.Errorf("load dedupe index: %w", err)
 		}
@@ -141,6 +162,7 @@ func (r *Run) Add(e *Event) (AddResult, error) {
 		return Duplicate, nil
 	}
 	ev := *e
+	r.detach(&ev)
 	if res == Collision {
 		ev.ID = fmt.Sprintf("%s~%08x", e.ID, detailHash(e.Time, e.Action))
 	}
@@ -162,10 +184,40 @@ func (r *Run) Add(e *Event) (AddResult, error) {
 	return res, nil
 }
 
+// detach gives the stored event strings of its own: decoders may hand out
+// strings that share memory with the whole record they came from, which
+// would keep every record's buffer alive while events wait in memory.
+// Low-cardinality columns are interned, the rest copied.
+func (r *Run) detach(e *Event) {
+	if r.interned == nil || len(r.interned) > 1<<16 {
+		r.interned = make(map[string]string, 1024)
+	}
+	in := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		if v, ok := r.interned[s]; ok {
+			return v
+		}
+		v := strings.Clone(s)
+		r.interned[v] = v
+		return v
+	}
+	e.Source, e.Shape, e.Category, e.Action = in(e.Source), in(e.Shape), Category(in(string(e.Category))), in(e.Action)
+	e.Outcome, e.Reason, e.ActorKind = Outcome(in(string(e.Outcome))), in(e.Reason), ActorKind(in(string(e.ActorKind)))
+	e.Actor, e.Tenant, e.ActorTenant = in(e.Actor), in(e.Tenant), in(e.ActorTenant)
+	e.AppID, e.AppName, e.ResourceApp = in(e.AppID), in(e.AppName), in(e.ResourceApp)
+	e.KeyID, e.IssuedKind, e.SrcIP, e.UserAgent, e.Country = in(e.KeyID), in(e.IssuedKind), in(e.SrcIP), in(e.UserAgent), in(e.Country)
+	e.TargetKind, e.File, e.FileSHA256 = in(e.TargetKind), in(e.File), in(e.FileSHA256)
+	c := strings.Clone
+	e.ID, e.SessionID, e.TokenID, e.IssuedID = c(e.ID), c(e.SessionID), c(e.TokenID), c(e.IssuedID)
+	e.Target, e.CorrelationID, e.Message, e.Raw = c(e.Target), c(e.CorrelationID), c(e.Message), c(e.Raw)
+}
+
 // eventSize estimates the memory an event holds.
 func eventSize(e *Event) int64 {
-	return int64(len(e.Raw)+len(e.Message)+len(e.ID)+len(e.Actor)+len(e.Target)+len(e.UserAgent)+
-		len(e.File)+len(e.TokenID)+len(e.SessionID)+len(e.CorrelationID)+len(e.Reason)) + 512
+	return int64(len(e.Raw)+len(e.Message)+len(e.ID)+len(e.Target)+len(e.TokenID)+len(e.SessionID)+
+		len(e.CorrelationID)+len(e.IssuedID)) + 640
 }
 
 // Reject records a record that could not be normalized, with its raw bytes.
@@ -179,7 +231,9 @@ func (r *Run) Reject(pe *ParseError) error {
 		if err != nil {
 			return fmt.Errorf("rejects: %w", err)
 		}
+		r.mu.Lock()
 		r.written = append(r.written, name)
+		r.mu.Unlock()
 		r.rejects, r.rejectsW = f, bufio.NewWriterSize(f, 256<<10)
 	}
 	rec := struct {
@@ -225,8 +279,9 @@ func (r *Run) flushLargest() error {
 	return r.flush(best)
 }
 
-// flush writes one partition's buffered events as a Parquet file sorted by
-// time, under a name no manifest names yet.
+// flush hands one partition's buffered events to the writer, which sorts
+// them by time and writes them as a Parquet file under a name no manifest
+// names yet. It blocks while the writer is busy with the previous file.
 func (r *Run) flush(k partKey) error {
 	p := r.parts[k]
 	delete(r.parts, k)
@@ -234,22 +289,65 @@ func (r *Run) flush(k partKey) error {
 		return nil
 	}
 	r.buffered -= p.bytes
-	slices.SortStableFunc(p.events, func(a, b Event) int { return a.Time.Compare(b.Time) })
-	r.seq++
-	rel := path.Join(eventsDir, "source="+k.source, "date="+k.date, fmt.Sprintf("part-%s-%04d.parquet", r.id, r.seq))
-	full := r.staged(rel)
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+	r.mu.Lock()
+	err := r.werr
+	r.mu.Unlock()
+	if err != nil {
 		return err
 	}
-	if err := writeParquet(full, p.events, r.opts.RowGroupRows); err != nil {
-		return fmt.Errorf("write %s: %w", rel, err)
-	}
-	r.written = append(r.written, full)
-	r.newParts = append(r.newParts, PartRecord{
-		Path: rel, Source: k.source, Date: k.date, Run: r.id, Rows: int64(len(p.events)),
-		MinTime: p.events[0].Time, MaxTime: p.events[len(p.events)-1].Time,
-	})
+	r.seq++
+	r.jobs <- flushJob{k: k, seq: r.seq, events: p.events}
 	return nil
+}
+
+// writer writes the flushed partitions, one at a time, in order.
+func (r *Run) writer() {
+	defer r.writerDone.Done()
+	for job := range r.jobs {
+		r.mu.Lock()
+		failed := r.werr != nil
+		r.mu.Unlock()
+		if failed {
+			continue
+		}
+		part, full, err := r.writePart(job)
+		r.mu.Lock()
+		if full != "" {
+			r.written = append(r.written, full)
+		}
+		if err != nil {
+			r.werr = err
+		} else {
+			r.newParts = append(r.newParts, part)
+		}
+		r.mu.Unlock()
+	}
+}
+
+// stopWriter ends the writer goroutine and waits for it.
+func (r *Run) stopWriter() {
+	if !r.closed {
+		r.closed = true
+		close(r.jobs)
+	}
+	r.writerDone.Wait()
+}
+
+func (r *Run) writePart(job flushJob) (PartRecord, string, error) {
+	events := job.events
+	slices.SortStableFunc(events, func(a, b Event) int { return a.Time.Compare(b.Time) })
+	rel := path.Join(eventsDir, "source="+job.k.source, "date="+job.k.date, fmt.Sprintf("part-%s-%04d.parquet", r.id, job.seq))
+	full := r.staged(rel)
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		return PartRecord{}, "", err
+	}
+	if err := writeParquet(full, events, r.opts.RowGroupRows); err != nil {
+		return PartRecord{}, full, fmt.Errorf("write %s: %w", rel, err)
+	}
+	return PartRecord{
+		Path: rel, Source: job.k.source, Date: job.k.date, Run: r.id, Rows: int64(len(events)),
+		MinTime: events[0].Time, MaxTime: events[len(events)-1].Time,
+	}, full, nil
 }
 
 // writeParquet writes sorted events to path with zstd, bounded row groups,
@@ -308,6 +406,14 @@ func (r *Run) Commit() (RunRecord, error) {
 			return RunRecord{}, err
 		}
 	}
+	r.stopWriter()
+	if r.werr != nil {
+		err := r.werr
+		r.Abort()
+		return RunRecord{}, err
+	}
+	// The writer finished files in flush order; keep the manifest's part
+	// list in that order too.
 	rec := RunRecord{ID: r.id, Started: r.started, Files: len(r.files)}
 	for _, f := range r.files {
 		rec.Imported += f.Imported
@@ -409,6 +515,7 @@ func (r *Run) Abort() error {
 		return nil
 	}
 	r.done = true
+	r.stopWriter()
 	if r.rejects != nil {
 		r.rejects.Close()
 	}

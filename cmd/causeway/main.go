@@ -7,12 +7,22 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// CAUSEWAY_CPUPROFILE=file writes a CPU profile of the whole command
+	// (for the performance work of docs/performance.md).
+	if p := os.Getenv("CAUSEWAY_CPUPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			pprof.StartCPUProfile(f)
+			defer f.Close()
+		}
+	}
 	code := run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
+	pprof.StopCPUProfile()
 	stop()
 	os.Exit(code)
 }
