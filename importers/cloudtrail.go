@@ -27,8 +27,12 @@ import (
 //     CloudTrailEvent and EventTime in the client's local time;
 //   - "eventbridge": {"detail-type":"AWS API Call via CloudTrail","detail":{…}};
 //   - "logstash": records whose eventTime a pipeline replaced by @timestamp;
-//   - "lake": CloudTrail Lake and Athena result rows: nested columns as JSON
-//     strings, lower-case column names (Athena), eventTime with a space.
+//   - "lake": CloudTrail Lake and Athena results: row objects whose nested
+//     columns are JSON strings, lower-case column names (Athena), eventTime
+//     with a space; Lake GetQueryResults ("QueryResultRows", one-column
+//     cells); Athena GetQueryResults ("ResultSet.Rows", header row first).
+//     Struct columns in Trino's "{k=v, …}" text are read as flat members;
+//     a value that itself holds ", " or "=" cannot be told apart there.
 //
 // CloudTrail-Digest files are recognized and skipped with a note. The
 // OTRF honey-bucket alert table (a CSV derived from CloudTrail, with Python
@@ -58,6 +62,9 @@ func (cloudTrail) Match(_ string, head []byte) bool {
 		return true // LookupEvents whose first CloudTrailEvent is past the head
 	case headHasKey(head, "QueryResultRows") && headHasAny(head, "eventID", "eventName", "eventSource", "eventTime"):
 		return true // CloudTrail Lake GetQueryResults
+	case headHasAll(head, "ResultSet", "Rows", "VarCharValue") && bytes.Contains(head, []byte(`"eventname"`)) &&
+		bytes.Contains(head, []byte(`"eventsource"`)):
+		return true // Athena GetQueryResults over a CloudTrail table
 	case headHasKey(head, "eventversion") && headHasAll(head, "eventsource", "eventname"):
 		return true // Athena lower-cases column names
 	}
@@ -97,7 +104,7 @@ func (c cloudTrail) Import(ctx context.Context, r io.Reader, src timeline.Source
 		fileShape = "s3"
 	}
 	d := ctDecoder{name: c.Name(), src: src, out: out, fileShape: fileShape}
-	if headHasKey(head, "QueryResultRows") {
+	if headHasKey(head, "QueryResultRows") || headHasAll(head, "ResultSet", "Rows", "VarCharValue") {
 		return d.lakeRows(ctx, br)
 	}
 	return streamJSON(ctx, br, []string{"Records", "Events"}, c.Name(), src, out, d.record)
@@ -112,8 +119,11 @@ func (d *ctDecoder) lakeRows(ctx context.Context, r io.Reader) error {
 	d.fileShape = "lake"
 	kr := &keepReader{r: r}
 	dec := stdjson.NewDecoder(kr)
-	// Walk to the QueryResultRows array.
-	depth := 0
+	// Walk to the QueryResultRows array (Lake), or ResultSet.Rows (Athena
+	// GetQueryResults, whose first row holds the column names and whose
+	// cells are {"VarCharValue":"…"}, {} for null).
+	depth, athena := 0, false
+	var header []string
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -130,10 +140,12 @@ func (d *ctDecoder) lakeRows(ctx context.Context, r io.Reader) error {
 			depth--
 			continue
 		}
-		if key, ok := tok.(string); ok && depth == 1 && key == "QueryResultRows" {
+		key, ok := tok.(string)
+		if ok && (depth == 1 && key == "QueryResultRows" || depth == 2 && key == "Rows") {
 			if t, err := dec.Token(); err != nil || t != stdjson.Delim('[') {
-				return fmt.Errorf("%s: lake results: QueryResultRows is not an array", d.src.File)
+				return fmt.Errorf("%s: lake results: %s is not an array", d.src.File, key)
 			}
+			athena = key == "Rows"
 			break
 		}
 	}
@@ -145,7 +157,35 @@ func (d *ctDecoder) lakeRows(ctx context.Context, r io.Reader) error {
 		}
 		start := dec.InputOffset()
 		var row []map[string]stdjson.RawMessage
-		err := dec.Decode(&row)
+		var err error
+		if athena {
+			var ar struct {
+				Data []struct {
+					VarCharValue *string
+				}
+			}
+			err = dec.Decode(&ar)
+			if err == nil && header == nil {
+				for _, c := range ar.Data {
+					h := ""
+					if c.VarCharValue != nil {
+						h = *c.VarCharValue
+					}
+					header = append(header, h)
+				}
+				kr.forget(dec.InputOffset())
+				continue
+			}
+			for i, c := range ar.Data {
+				if c.VarCharValue == nil || i >= len(header) || header[i] == "" {
+					continue
+				}
+				v, _ := stdjson.Marshal(*c.VarCharValue)
+				row = append(row, map[string]stdjson.RawMessage{header[i]: v})
+			}
+		} else {
+			err = dec.Decode(&row)
+		}
 		end := dec.InputOffset()
 		raw := bytes.TrimLeft(kr.cut(start, end), ", \t\r\n")
 		off := end - int64(len(raw))
