@@ -94,3 +94,47 @@ func FuzzImportGWorkspace(f *testing.F) {
 	f.Add([]byte(`{"kind":"admin#reports#activity","id":{"time":"2024-01-01T00:00:00Z"},"events":{"name":"x","parameters":[{"name":"login_timestamp","intValue":"99999999999999999999"}]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) { extFuzz(t, gworkspace{}, data) })
 }
+
+// TestNonMicrosoftDetection: through the registry's order, each file of
+// the non-Microsoft corpus goes to its importer, and none of these
+// importers claims a file of the Microsoft corpus.
+func TestNonMicrosoftDetection(t *testing.T) {
+	t.Parallel()
+	root := corpusDir(t, "")
+	mine := map[string]string{"aws-cloudtrail": "aws.cloudtrail", "gcp-audit": "gcp.audit", "okta": "okta.system", "gworkspace": "gworkspace.reports"}
+	ours := []timeline.Importer{cloudTrail{}, gcpAudit{}, okta{}, gworkspace{}, jwtCapture{}}
+	dirs, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		files, _ := os.ReadDir(filepath.Join(root, d.Name()))
+		for _, f := range files {
+			head := readHeadForTest(t, filepath.Join(root, d.Name(), f.Name()))
+			if head == nil {
+				continue
+			}
+			if want, ok := mine[d.Name()]; ok {
+				got := ""
+				for _, imp := range All() {
+					if imp.Match(f.Name(), head) {
+						got = imp.Name()
+						break
+					}
+				}
+				if got != want {
+					t.Errorf("%s/%s detected as %q, want %q", d.Name(), f.Name(), got, want)
+				}
+				continue
+			}
+			for _, imp := range ours {
+				if imp.Match(f.Name(), head) {
+					t.Errorf("%s claims %s/%s", imp.Name(), d.Name(), f.Name())
+				}
+			}
+		}
+	}
+}
