@@ -50,8 +50,9 @@ func synthEvent(i, n int, hostile bool) timeline.Event {
 		e.Source, e.Shape, e.Category, e.Action = "entra.signin", "graph", timeline.CategorySignin, "Sign-in"
 		e.IssuedKind, e.IssuedID = timeline.IssuedToken, fmt.Sprintf("tok%d", i)
 		e.SessionID = fmt.Sprintf("sess-%d", i%97)
-		if i%17 == 0 {
+		if i%17 == 0 && i%10 != 0 { // failed sign-ins issue nothing
 			e.Outcome, e.Reason = timeline.OutcomeFailure, "50126"
+			e.IssuedKind, e.IssuedID = "", ""
 		}
 		e.Message = fmt.Sprintf("%s signed in to %s from %s", user, app, ip)
 	case 3, 4, 5, 6, 7:

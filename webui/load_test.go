@@ -90,4 +90,6 @@ func TestLoadFirstPaint(t *testing.T) {
 	b.waitFor(ready)
 	warm := b.eval(mark)
 	t.Logf("first meaningful paint on %d events: cold %s ms, cached %s ms", n, cold, warm)
+	t.Logf("resources of the cached load: %s", b.eval(`performance.getEntriesByType("resource").map(r => r.name.replace(location.origin, "") + " " + Math.round(r.startTime) + "+" + Math.round(r.duration)).join("; ")`))
+	t.Logf("dom content loaded at %s ms", b.eval(`String(Math.round(performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd))`))
 }

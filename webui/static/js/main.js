@@ -14,6 +14,7 @@ class AuthError extends Error {}
 const state = {
   view: 'timeline', since: 0, until: 0, q: '', group: 'source',
   ev: '', src: '', ent: '', from: '', dir: 'forward',
+  cw: null, // compromise window [since, until] in ms
 };
 
 let caseInfo = null;
@@ -36,6 +37,7 @@ function readURL() {
   state.view = ['timeline', 'findings', 'graph'].includes(p.get('view')) ? p.get('view') : 'timeline';
   state.since = p.get('since') ? Date.parse(p.get('since')) || 0 : 0;
   state.until = p.get('until') ? Date.parse(p.get('until')) || 0 : 0;
+  if (!state.since || !state.until || state.until <= state.since) { state.since = 0; state.until = 0; }
   state.q = p.get('q') || '';
   state.group = p.get('group') || 'source';
   state.ev = p.get('ev') || '';
@@ -43,6 +45,8 @@ function readURL() {
   state.ent = p.get('ent') || '';
   state.from = p.get('from') || '';
   state.dir = p.get('dir') === 'backward' ? 'backward' : 'forward';
+  const cw = (p.get('cw') || '').split('/').map((x) => Date.parse(x));
+  state.cw = cw.length === 2 && cw[0] < cw[1] ? cw : null;
 }
 
 function writeURL() {
@@ -56,6 +60,7 @@ function writeURL() {
   if (state.ent) p.set('ent', state.ent);
   if (state.from) p.set('from', state.from);
   if (state.dir !== 'forward') p.set('dir', state.dir);
+  if (state.cw) p.set('cw', state.cw.map((t) => new Date(t).toISOString()).join('/'));
   const url = '?' + p.toString();
   if (url !== location.search) history.replaceState(null, '', url || '/');
 }
@@ -91,7 +96,7 @@ function busy(d) {
 // prepared (and cached) at start.
 function filterParams(extra) {
   const p = new URLSearchParams();
-  const whole = caseInfo && caseInfo.first && state.since <= Date.parse(caseInfo.first) && state.until > Date.parse(caseInfo.last);
+  const whole = !state.since || (caseInfo && caseInfo.first && state.since <= Date.parse(caseInfo.first) && state.until > Date.parse(caseInfo.last));
   if (state.since && !whole) p.set('since', new Date(state.since).toISOString());
   if (state.until && !whole) p.set('until', new Date(state.until).toISOString());
   if (state.q) p.set('q', state.q);
@@ -130,7 +135,6 @@ async function loadCase() {
   }
   meta.append(el('div', { text: `${fmtCount(caseInfo.events)} events · ${caseInfo.sources.length} sources · ${caseInfo.files.length} files` }));
   timeline.setSources(caseInfo.sources.map((s) => s.name));
-  if (!state.since || !state.until || state.until <= state.since) fullWindow();
 }
 
 function fullWindow() {
@@ -154,11 +158,24 @@ const timeline = new Timeline({
   windowChanged(since, until) { state.since = since; state.until = until; renderRange(); scheduleRefresh(); },
   selectEvent(e) { const i = rows.findIndex((r) => r.id === e.id && r.source === e.source); if (i >= 0) select(i, false); openEvent(e.id, e.source); },
   laneClick(group, column, value) { addTerm(column, value); },
+  compromise(cw) { setCompromise(cw); },
 });
+
+function setCompromise(cw) {
+  state.cw = cw;
+  $('cw').hidden = !cw;
+  if (cw) {
+    $('cw-label').textContent = `compromise ${fmtTime(cw[0]).slice(0, 16)} → ${fmtTime(cw[1]).slice(0, 16)}`;
+    $('cw').title = `Compromise window (UTC)\n${localTitle(cw[0])}\n${localTitle(cw[1])}`;
+  }
+  timeline.setCompromise(cw);
+  writeURL();
+}
 
 function renderRange() {
   const r = $('range-label');
-  r.textContent = `${fmtTime(state.since).slice(0, 19)} → ${fmtTime(state.until).slice(0, 19)} UTC`;
+  const n = state.until - state.since > 2 * 86400e3 ? 16 : 19; // minutes for long spans, else seconds
+  r.textContent = `${fmtTime(state.since).slice(0, n)} → ${fmtTime(state.until).slice(0, n)} UTC`;
   r.title = `${fmtSpan(state.until - state.since)}\n${localTitle(state.since)}\n${localTitle(state.until)}`;
   timeline.setWindow(state.since, state.until);
 }
@@ -182,6 +199,15 @@ async function refresh() {
       api('events', filterParams({ limit: String(PAGE) }), signal),
     ]);
     clearError();
+    if (!state.since) {
+      // The first load of the whole case starts before the case's span is
+      // known: take it from the answer.
+      const a = Date.parse(lanes.since), b = Date.parse(lanes.until);
+      const pad = Math.max(1000, (b - a) * 0.02);
+      state.since = Math.floor(a - pad); state.until = Math.ceil(b + pad);
+      renderRange();
+      writeURL();
+    }
     timeline.setData(lanes);
     rows = page.events; next = page.next; sel = -1;
     renderTable(page.total, false);
@@ -546,6 +572,7 @@ async function renderGraph() {
   }
   const p = new URLSearchParams({ from: state.from });
   if (state.dir === 'backward') p.set('direction', 'backward');
+  else if (state.cw) p.set('since', new Date(state.cw[0]).toISOString()); // forward from the compromise
   try {
     const ch = await api('chain', p);
     const img = el('img', { alt: `Chain diagram from ${state.from}` });
@@ -588,6 +615,11 @@ function applyTheme(t) {
 
 function toggleHelp(show) { $('help').hidden = !(show ?? $('help').hidden); }
 
+// follow shows the selected event in the drawer when an event is open.
+function follow() {
+  if (!$('drawer').hidden && state.ev && rows[sel]) openEvent(rows[sel].id, rows[sel].source);
+}
+
 function onKey(ev) {
   const inField = ev.target instanceof HTMLInputElement || ev.target instanceof HTMLSelectElement || ev.target instanceof HTMLTextAreaElement;
   if (ev.key === 'Escape') {
@@ -600,8 +632,8 @@ function onKey(ev) {
   switch (ev.key) {
     case '/': ev.preventDefault(); $('search').focus(); $('search').select(); break;
     case '?': toggleHelp(); break;
-    case 'j': if (rows.length) { select(Math.min(rows.length - 1, sel + 1), true); if (sel >= rows.length - 20) loadMore(); } break;
-    case 'k': if (rows.length) select(Math.max(0, sel - 1), true); break;
+    case 'j': if (rows.length) { select(Math.min(rows.length - 1, sel + 1), true); if (sel >= rows.length - 20) loadMore(); follow(); } break;
+    case 'k': if (rows.length) { select(Math.max(0, sel - 1), true); follow(); } break;
     case 'Enter': if (sel >= 0 && rows[sel]) openEvent(rows[sel].id, rows[sel].source); break;
     case '+': case '=': timeline.zoom(0.5); break;
     case '-': case '_': timeline.zoom(2); break;
@@ -633,6 +665,7 @@ function wire() {
   $('help-btn').addEventListener('click', () => toggleHelp());
   $('help').addEventListener('click', (ev) => { if (ev.target === $('help')) toggleHelp(false); });
   $('drawer-close').addEventListener('click', closeDrawer);
+  $('cw-clear').addEventListener('click', () => setCompromise(null));
   for (const a of document.querySelectorAll('.view-link')) a.addEventListener('click', (ev) => { ev.preventDefault(); setView(a.dataset.view); });
   $('graph-form').addEventListener('submit', (ev) => { ev.preventDefault(); state.from = $('graph-from').value.trim(); state.dir = $('graph-dir').value; writeURL(); renderGraph(); });
   $('table-wrap').addEventListener('scroll', () => { const w = $('table-wrap'); if (w.scrollTop + w.clientHeight > w.scrollHeight - 300) loadMore(); });
@@ -649,16 +682,22 @@ async function start() {
   $('group').value = state.group;
   $('graph-from').value = state.from;
   $('graph-dir').value = state.dir;
+  setCompromise(state.cw);
+  // The whole case (no bounds in the URL) loads its lanes and first page
+  // alongside the case description, from answers the server prepared.
+  const early = !state.since || !state.until;
+  if (early) { state.since = 0; state.until = 0; refresh(); }
   try {
     await loadCase();
   } catch (e) {
     showError(e);
     return;
   }
+  if (!state.since) fullWindow();
   renderRange();
   setView(state.view);
   writeURL();
-  refresh();
+  if (!early) refresh();
   refreshFacets();
   loadFindings();
   if (state.ev) openEvent(state.ev, state.src);

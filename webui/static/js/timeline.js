@@ -13,6 +13,8 @@ export const CATEGORY_COLORS = {
 };
 
 const SOURCE_PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#edc948', '#e15759', '#9c755f', '#ff9da7', '#bab0ac'];
+// The importers of design.md §3 keep one colour each, in every case.
+const KNOWN_SOURCES = ['m365.ual', 'entra.signin', 'aws.cloudtrail', 'entra.audit', 'gcp.audit', 'okta.system', 'azure.activity', 'jwt.capture', 'gworkspace.reports'];
 
 const TICKS = [
   1e3, 2e3, 5e3, 10e3, 15e3, 30e3, 60e3, 120e3, 300e3, 600e3, 900e3, 1800e3, 3600e3, 7200e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3,
@@ -64,13 +66,18 @@ export class Timeline {
     this.findings = [];
     this.flagged = new Set();
     this.selected = null;
+    this.cw = null;          // compromise window [since, until], shaded
     this.sourceColors = new Map();
     this.bind();
     new ResizeObserver(() => this.draw()).observe(this.histWrap);
   }
 
   sourceColor(src) {
-    if (!this.sourceColors.has(src)) this.sourceColors.set(src, SOURCE_PALETTE[this.sourceColors.size % SOURCE_PALETTE.length]);
+    if (!this.sourceColors.has(src)) {
+      let i = KNOWN_SOURCES.indexOf(src);
+      if (i < 0) { i = 9; for (const ch of src) i = (i * 31 + ch.charCodeAt(0)) % 997; }
+      this.sourceColors.set(src, SOURCE_PALETTE[i % SOURCE_PALETTE.length]);
+    }
     return this.sourceColors.get(src);
   }
 
@@ -89,6 +96,18 @@ export class Timeline {
   }
 
   setSelected(ev) { this.selected = ev; this.draw(); }
+
+  setCompromise(cw) { this.cw = cw; this.draw(); }
+
+  shade(g, W, H) {
+    if (!this.cw) return;
+    const a = Math.max(0, this.x(this.cw[0], W)), b = Math.min(W, this.x(this.cw[1], W));
+    if (b <= a) return;
+    g.fillStyle = css('--danger');
+    g.globalAlpha = 0.08;
+    g.fillRect(a, 0, b - a, H);
+    g.globalAlpha = 1;
+  }
 
   x(t, w) { return ((t - this.since) / (this.until - this.since)) * w; }
   t(x, w) { return this.since + (x / w) * (this.until - this.since); }
@@ -173,6 +192,7 @@ export class Timeline {
     const g = this.sizeCanvas(this.hist, W, H);
     const plotH = H - AXIS_H - 6;
     const text = css('--muted'), line = css('--line');
+    this.shade(g, W, plotH + 4);
     const { step, ticks: ts } = ticks(this.since, this.until, Math.max(2, Math.floor(W / 110)));
     g.font = '11px ' + css('--mono');
     g.textBaseline = 'top';
@@ -228,6 +248,7 @@ export class Timeline {
     if (!W) return;
     const g = this.sizeCanvas(this.lanesCanvas, W, H);
     const line = css('--line');
+    this.shade(g, W, H);
     const { ticks: ts } = ticks(this.since, this.until, Math.max(2, Math.floor(W / 110)));
     g.strokeStyle = line;
     for (const t of ts) {
@@ -339,11 +360,12 @@ export class Timeline {
 
   bind() {
     // Histogram: drag to brush a range and zoom into it, double-click to zoom out.
-    let brushX = null;
+    let brushX = null, brushShift = false;
     const rect = () => this.histWrap.getBoundingClientRect();
     this.histWrap.addEventListener('mousedown', (ev) => {
       if (ev.button !== 0) return;
       brushX = ev.clientX - rect().left;
+      brushShift = ev.shiftKey;
       ev.preventDefault();
     });
     window.addEventListener('mousemove', (ev) => {
@@ -362,6 +384,7 @@ export class Timeline {
       this.brush.hidden = true;
       if (b - a < 4) return;
       const s = Math.round(this.t(a, W)), u = Math.round(this.t(b, W));
+      if (brushShift || ev.shiftKey) { this.cb.compromise([s, u]); return; }
       this.since = s; this.until = Math.max(u, s + MIN_SPAN);
       this.draw();
       this.cb.windowChanged(this.since, this.until);
