@@ -69,6 +69,7 @@ func commands() []command {
 		{"chain", "reconstruct the causal chain from (or back to) an entity", cmdChain},
 		{"findings", "run the detection rules and coverage checks", cmdFindings},
 		{"assert", "record an analyst's or an advisory's edge in the case", cmdAssert},
+		{"report", "write the one-page board report (HTML, PDF, PNG, SVG)", cmdReport},
 		{"samples", "list and generate sample incidents as provider-native logs", cmdSamples},
 		{"serve", "serve a case's web app (timeline, graph, findings)", cmdServe},
 		{"demo", "import the embedded Storm-0558 sample and serve it", cmdDemo},

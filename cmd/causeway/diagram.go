@@ -7,15 +7,20 @@ import (
 	"os"
 
 	"github.com/causeway-ir/causeway/graph"
+	"github.com/causeway-ir/causeway/graph/render"
 )
 
 // writeDiagram writes a diagram as DOT, SVG or PNG.
 func writeDiagram(ctx context.Context, w io.Writer, d *graph.Diagram, format string) error {
-	switch format {
-	case "dot":
+	if format == "dot" {
 		return d.WriteDOT(w)
 	}
-	return fmt.Errorf("%s diagrams are not available yet", format)
+	r, err := render.New(ctx, render.Options{})
+	if err != nil {
+		return fmt.Errorf("start the diagram renderer: %w", err)
+	}
+	defer r.Close()
+	return r.Render(ctx, w, d, render.Format(format))
 }
 
 // withOutput runs write against the named file (atomically: written to a
