@@ -173,8 +173,11 @@ func findJWTs(b []byte, decode bool) []jwtToken {
 			break
 		}
 		start := i + j
-		if start > 0 && isB64URL(b[start-1]) {
-			i = start + 3 // inside a longer base64 run: not a token start
+		if decode && start > 0 && isB64URL(b[start-1]) {
+			// Inside a longer base64 run: not a token start. (Redaction
+			// does not ask: a JSON escape such as "\neyJ…" puts a letter
+			// before a real token.)
+			i = start + 3
 			continue
 		}
 		var dots [4]int

@@ -140,7 +140,7 @@ func TestJWTRedactEscaped(t *testing.T) {
 	sig := tok[strings.LastIndexByte(tok, '.')+1:]
 	escaped := strings.Replace(tok, "eyJ", `\u0065yJ`, 1) // the header's first byte escaped
 	in := `{"time":"2024-01-01T00:00:00Z","authorization":"Bearer ` + tok + `","copy":"` + escaped + `"}` + "\n" +
-		`{"broken": "` + tok + "\n"
+		`{"broken": "x\n` + tok + "\n"
 	rec := &recorder{}
 	if err := (jwtCapture{}).Import(t.Context(), strings.NewReader(in), timeline.Source{File: "x"}, rec); err != nil {
 		t.Fatal(err)
@@ -278,6 +278,8 @@ func TestFindJWTs(t *testing.T) {
 		{"jws", h + "." + c + ".c2ln", true, 1},
 		{"unsigned", h + "." + c + ".", true, 1},
 		{"inside base64 run", "AAA" + h + "." + c + ".c2ln", true, 0},
+		{"inside base64 run, redaction", "AAA" + h + "." + c + ".c2ln", false, 1},
+		{"after a JSON escape, redaction", `\n` + h + "." + c + ".c2ln", false, 1},
 		{"jwe redacts", h + ".a.b.c.d", false, 1},
 		{"jwe not decoded", h + ".a.b.c.d", true, 0},
 		{"two", h + "." + c + ".s1 and " + h + "." + c + ".s2", true, 2},
