@@ -130,27 +130,33 @@ func (g guid) String() string { return string(appendGUID(make([]byte, 0, 36), g)
 func (g guid) UTI() string { return base64.RawURLEncoding.EncodeToString(g[:]) }
 
 // randHex returns n random lower-case hex digits.
-func randHex(r *rand.Rand, n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = hexDigits[r.IntN(16)]
-	}
-	return string(b)
+func randHex(r *rand.Rand, n int) string { return string(appendRand(nil, r, hexDigits, n)) }
+
+// randFrom returns n random characters of alphabet (at most 64 long).
+func randFrom(r *rand.Rand, alphabet string, n int) string {
+	return string(appendRand(make([]byte, 0, n), r, alphabet, n))
 }
 
-// randFrom returns n random characters of alphabet.
-func randFrom(r *rand.Rand, alphabet string, n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = alphabet[r.IntN(len(alphabet))]
+// appendRand appends n random characters of alphabet (at most 64 long),
+// ten from each 64-bit draw. The small modulo bias does not matter here.
+func appendRand(b []byte, r *rand.Rand, alphabet string, n int) []byte {
+	m := uint64(len(alphabet))
+	for n > 0 {
+		x := r.Uint64()
+		for k := 0; k < 10 && n > 0; k++ {
+			b = append(b, alphabet[(x&63)%m])
+			x >>= 6
+			n--
+		}
 	}
-	return string(b)
+	return b
 }
 
 const (
 	upperDigits = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 	alnum       = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 	b64url      = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	b64std      = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 )
 
 // Time spellings, appended.

@@ -294,7 +294,7 @@ func (a *awsScenario) assumedRole(acct, role, session, key string, created time.
 func (a *awsScenario) assumeRole(r *rand.Rand, add func(ctEvent), t time.Time, caller *ctIdentity, callerAcct, roleAcct, role, session, key, ip, ua string, dur int) {
 	aroa := a.roles[role]
 	req := `{"roleArn":"arn:aws:iam::` + roleAcct + ":role/" + role + `","roleSessionName":"` + session + `","durationSeconds":` + strconv.Itoa(dur) + `}`
-	resp := `{"credentials":{"accessKeyId":"` + key + `","sessionToken":"IQoJb3JpZ2luX2VjE` + randFrom(r, alnum+"+/", 600) + `","expiration":"` +
+	resp := `{"credentials":{"accessKeyId":"` + key + `","sessionToken":"IQoJb3JpZ2luX2VjE` + randFrom(r, b64std, 600) + `","expiration":"` +
 		stsDate(t.Add(time.Duration(dur)*time.Second)) + `"},"assumedRoleUser":{"assumedRoleId":"` + aroa + ":" + session +
 		`","arn":"arn:aws:sts::` + roleAcct + ":assumed-role/" + role + "/" + session + `"}}`
 	res := `[{"accountId":"` + roleAcct + `","type":"AWS::IAM::Role","ARN":"arn:aws:iam::` + roleAcct + ":role/" + role + `"}]`

@@ -15,6 +15,7 @@ import (
 func (a *awsScenario) writeAccount(ctx context.Context, o *output, r *rand.Rand, ac *awsAccount) error {
 	var day []ctEvent
 	var buf []byte
+	var idx []int
 	for d := range awsDays {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -34,11 +35,11 @@ func (a *awsScenario) writeAccount(ctx context.Context, o *output, r *rand.Rand,
 				day = append(day, e)
 			}
 		}
-		slices.SortStableFunc(day, func(x, y ctEvent) int { return x.t.Compare(y.t) })
+		idx = byTime(idx, len(day), func(i int) time.Time { return day[i].t })
 		// One object per region and hour, as the trail delivers them.
 		regions := map[string][]int{}
 		var order []string
-		for i := range day {
+		for _, i := range idx {
 			rg := day[i].region
 			if _, ok := regions[rg]; !ok {
 				order = append(order, rg)
@@ -121,7 +122,7 @@ func (a *awsScenario) encode(b []byte, r *rand.Rand, e *ctEvent) []byte {
 	}
 	b = append(b, `,"requestID":"`...)
 	if e.source == "s3.amazonaws.com" {
-		b = append(b, randFrom(r, "0123456789ABCDEF", 16)...)
+		b = appendRand(b, r, "0123456789ABCDEF", 16)
 	} else {
 		b = appendGUID(b, newGUID(r))
 	}
@@ -211,10 +212,10 @@ func (a *awsScenario) background(r *rand.Rand, ac *awsAccount, day time.Time, ou
 				add(ctEvent{t: t, ident: &ctIdentity{json: `{"type":"AWSService","invokedBy":"ec2.amazonaws.com"}`}, source: "sts.amazonaws.com", name: "AssumeRole", region: "us-east-1",
 					ip: "ec2.amazonaws.com", ua: "ec2.amazonaws.com", service: true, readOnly: true, account: ac.id, shared: newGUID(r).String(),
 					req:  `{"roleArn":"arn:aws:iam::` + ac.id + `:role/app-server","roleSessionName":"` + sess + `"}`,
-					resp: `{"credentials":{"accessKeyId":"` + key + `","sessionToken":"IQoJb3JpZ2luX2VjE` + randFrom(r, alnum+"+/", 600) + `","expiration":"` + stsDate(t.Add(6*time.Hour)) + `"}}`,
+					resp: `{"credentials":{"accessKeyId":"` + key + `","sessionToken":"IQoJb3JpZ2luX2VjE` + randFrom(r, b64std, 600) + `","expiration":"` + stsDate(t.Add(6*time.Hour)) + `"}}`,
 					res:  `[{"accountId":"` + ac.id + `","type":"AWS::IAM::Role","ARN":"arn:aws:iam::` + ac.id + `:role/app-server"}]`})
 				ident := a.assumedRole(ac.id, "app-server", sess, key, t)
-				ip := fmt.Sprintf("10.40.%d.%d", r.IntN(16), 4+r.IntN(250))
+				ip := "10.40." + strconv.Itoa(r.IntN(16)) + "." + strconv.Itoa(4+r.IntN(250))
 				for k := 1 + r.IntN(3); k > 0; k-- {
 					t = t.Add(time.Duration(1+r.IntN(50)) * time.Minute)
 					switch r.IntN(3) {

@@ -58,7 +58,7 @@ func TestTimeSpellings(t *testing.T) {
 	}
 }
 
-// BenchmarkGenerateDiscard measures the generator alone at scale 20:
+// BenchmarkGenerateDiscard measures the generator alone at scale 100:
 // records are built and compressed but not written to disk, whose speed
 // is the machine's, not ours.
 func BenchmarkGenerateDiscard(b *testing.B) {
@@ -69,7 +69,7 @@ func BenchmarkGenerateDiscard(b *testing.B) {
 			cpu0 := cpuTime()
 			for b.Loop() {
 				start := time.Now()
-				st, err := generate(b.Context(), &sc, Options{Scenario: sc.Name, Seed: DefaultSeed, Scale: 20}, &output{discard: true})
+				st, err := generate(b.Context(), &sc, Options{Scenario: sc.Name, Seed: DefaultSeed, Scale: 100}, &output{discard: true})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -2,11 +2,11 @@ package samples
 
 import (
 	"bufio"
-	"compress/gzip"
 	"context"
 	"embed"
 	"errors"
 	"fmt"
+	"github.com/klauspost/compress/gzip"
 	"hash/fnv"
 	"io"
 	"io/fs"

@@ -131,8 +131,8 @@ func walk(t *testing.T, root string) []string {
 // span is the time range each scenario's events lie in.
 var span = map[string][2]time.Time{
 	"storm-0558":     {time.Date(2023, 5, 7, 0, 0, 0, 0, time.UTC), time.Date(2023, 6, 19, 0, 0, 0, 0, time.UTC)},
-	"aws-leaked-key": {time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 18, 0, 0, 0, 0, time.UTC)},
-	"gcp-sa-key":     {time.Date(2024, 4, 8, 0, 0, 0, 0, time.UTC), time.Date(2024, 4, 22, 0, 0, 0, 0, time.UTC)},
+	"aws-leaked-key": {time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 19, 0, 0, 0, 0, time.UTC)},
+	"gcp-sa-key":     {time.Date(2024, 4, 8, 0, 0, 0, 0, time.UTC), time.Date(2024, 4, 23, 0, 0, 0, 0, time.UTC)},
 }
 
 // TestImportGenerated generates every scenario and imports every file with

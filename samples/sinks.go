@@ -41,11 +41,23 @@ type hourlySink struct {
 	pathFor func(hour time.Time) string
 	hour    time.Time
 	w       *fileWriter
+	done    map[time.Time]bool // hours already closed
 }
 
 func (s *hourlySink) add(t time.Time, rec []byte) error {
 	h := t.UTC().Truncate(time.Hour)
 	if s.w == nil || !h.Equal(s.hour) {
+		if s.done == nil {
+			s.done = map[time.Time]bool{}
+		}
+		if s.done[h] {
+			// A generator bug: records must come in hour order, or a blob
+			// would be written twice.
+			return fmt.Errorf("samples: %s: hour written twice", s.pathFor(h))
+		}
+		if s.w != nil {
+			s.done[s.hour] = true
+		}
 		if s.w != nil {
 			if err := s.w.close(); err != nil {
 				return err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -122,6 +123,8 @@ type msTenant struct {
 	alertUser  int
 	alertID    guid
 	alertPolID guid
+	// Scratch buffers of the one job that writes this tenant.
+	scratch [3][]byte
 }
 
 // forgedSession is one use of one forged token.
@@ -307,7 +310,16 @@ func folderID(r *rand.Rand) string {
 }
 
 func messageID(r *rand.Rand, server string) string {
-	return "<" + server + strings.ToUpper(randHex(r, 30)) + "@" + server + strings.ToUpper(randHex(r, 4)) + ".namprd09.prod.outlook.com>"
+	const upperHex = "0123456789ABCDEF"
+	b := make([]byte, 0, 2*len(server)+64)
+	b = append(b, '<')
+	b = append(b, server...)
+	b = appendRand(b, r, upperHex, 30)
+	b = append(b, '@')
+	b = append(b, server...)
+	b = appendRand(b, r, upperHex, 4)
+	b = append(b, ".namprd09.prod.outlook.com>"...)
+	return string(b)
 }
 
 // randomAccess is one MailItemsAccessed record's worth of reading: Bind
@@ -370,13 +382,12 @@ func (st *storm) forgedJWT(r *rand.Rand, t *msTenant, u *msUser, fs *forgedSessi
 
 // legitJWT is an access token Entra issued at a sign-in: same uti as the
 // sign-in's uniqueTokenIdentifier, signed by the tenant-wide Entra key.
-func (st *storm) legitJWT(r *rand.Rand, t *msTenant, u *msUser, s *signIn) string {
+func (st *storm) legitJWT(r *rand.Rand, t *msTenant, u *msUser, s *signIn, c []byte) (string, []byte) {
 	kid := st.entraKids[0]
 	if !s.t.Before(entraKeyRoll) {
 		kid = st.entraKids[1]
 	}
-	var c []byte
-	c = append(c, `{"aud":"https://outlook.office.com","iss":"https://sts.windows.net/`...)
+	c = append(c[:0], `{"aud":"https://outlook.office.com","iss":"https://sts.windows.net/`...)
 	c = append(c, t.tid...)
 	c = append(c, `/","iat":`...)
 	c = appendInt(c, s.t.Unix())
@@ -405,22 +416,22 @@ func (st *storm) legitJWT(r *rand.Rand, t *msTenant, u *msUser, s *signIn) strin
 	c = append(c, `,"uti":`...)
 	c = appendStr(c, s.id.UTI())
 	c = append(c, `,"ver":"1.0"}`...)
-	return makeJWT(r, kid, c)
+	return makeJWT(r, kid, c), c
 }
 
 func makeJWT(r *rand.Rand, kid string, claims []byte) string {
-	var h []byte
+	h := make([]byte, 0, 128)
 	h = append(h, `{"typ":"JWT","alg":"RS256","x5t":"`...)
 	h = append(h, kid...)
 	h = append(h, `","kid":"`...)
 	h = append(h, kid...)
 	h = append(h, `"}`...)
-	var b []byte
+	b := make([]byte, 0, (len(h)+len(claims))*4/3+350)
 	b = jwtSegment(b, h)
 	b = append(b, '.')
 	b = jwtSegment(b, claims)
 	b = append(b, '.')
-	b = append(b, randFrom(r, b64url, 342)...)
+	b = appendRand(b, r, b64url, 342)
 	return string(b)
 }
 
@@ -502,6 +513,8 @@ type dayPlan struct {
 	audit           []auditRec
 	ual             []ualRec
 	tel             []telRec
+	tokens          []signIn // scratch of planSession
+	jwt             []byte   // scratch of the JWT builders
 }
 
 func (dp *dayPlan) reset() {
@@ -569,7 +582,8 @@ func (st *storm) planSession(r *rand.Rand, t *msTenant, u *msUser, start time.Ti
 		in.id, in.req, in.errCode, in.mfa = newGUID(r), newGUID(r), 0, true
 	}
 	dp.inter = append(dp.inter, in)
-	tokens := []signIn{in}
+	tokens := append(dp.tokens[:0], in)
+	defer func() { dp.tokens = tokens }()
 	at := in.t
 	for n := r.IntN(2); n > 0; n-- {
 		at = at.Add(time.Duration(50+r.IntN(70)) * time.Minute)
@@ -581,25 +595,27 @@ func (st *storm) planSession(r *rand.Rand, t *msTenant, u *msUser, start time.Ti
 	for i := range tokens {
 		tk := &tokens[i]
 		if tk.app == appOWA && tk.interactive {
-			dp.tel = append(dp.tel, telRec{t: tk.t.Add(time.Duration(2+r.IntN(20)) * time.Second), ip: tk.ip, ua: tk.ua, jwt: st.legitJWT(r, t, u, tk), status: 200})
+			var jwt string
+			jwt, dp.jwt = st.legitJWT(r, t, u, tk, dp.jwt)
+			dp.tel = append(dp.tel, telRec{t: tk.t.Add(time.Duration(2+r.IntN(20)) * time.Second), ip: tk.ip, ua: tk.ua, jwt: jwt, status: 200})
 		}
 		if !tk.app.mail {
 			continue
 		}
 		port := ""
 		if tk.app != appOutlook && r.IntN(3) == 0 {
-			port = fmt.Sprintf(":%d", 1024+r.IntN(64000))
+			port = ":" + strconv.Itoa(1024+r.IntN(64000))
 		}
 		if t.def.mia && r.IntN(5) != 0 {
 			a := randomAccess(r, u, tk.t.Add(time.Duration(30+r.IntN(1500))*time.Second), t.def.serverPrefix)
 			dp.ual = append(dp.ual, ualRec{kind: ualMIA, t: a.t, id: newGUID(r), u: u, ip: tk.ip + port, clientApp: tk.app.id, info: tk.app.infoString,
-				session: tk.session.String(), uti: tk.id.UTI(), iat: tk.t, access: a, server: t.def.serverPrefix + fmt.Sprint(1000+r.IntN(9000))})
+				session: tk.session.String(), uti: tk.id.UTI(), iat: tk.t, access: a, server: t.def.serverPrefix + strconv.Itoa(1000+r.IntN(9000))})
 		}
 		if r.IntN(4) == 0 {
 			dp.ual = append(dp.ual, ualRec{kind: ualSend, t: tk.t.Add(time.Duration(60+r.IntN(2400)) * time.Second), id: newGUID(r), u: u, ip: tk.ip + port,
 				clientApp: tk.app.id, info: tk.app.infoString, session: tk.session.String(), uti: tk.id.UTI(), iat: tk.t,
 				subject: subjects[r.IntN(len(subjects))], imid: messageID(r, t.def.serverPrefix), size: 3000 + r.IntN(90000),
-				server: t.def.serverPrefix + fmt.Sprint(1000+r.IntN(9000))})
+				server: t.def.serverPrefix + strconv.Itoa(1000+r.IntN(9000))})
 		}
 	}
 }

@@ -9,17 +9,18 @@ import (
 // telemetry.
 
 // encUALRow appends one UAL record in the tenant's export shape. i is the
-// record's index in w.ualDay (Export-Csv numbers each day's search).
+// record's index in the day (Export-Csv numbers each day's search).
 func (st *storm) encUALRow(b []byte, t *msTenant, u *ualRec, w *tenantSinks, i int) []byte {
 	switch t.def.ual {
 	case shSentinel:
 		return st.officeActivity(b, t, u)
 	case shPurview:
-		var ad []byte
-		ad = st.auditData(ad, t, u)
+		ad := st.auditData(t.scratch[1][:0], t, u)
+		t.scratch[1] = ad
 		b = appendGUID(b, u.id)
 		b = append(b, ',')
-		b = appendCSVField(b, appendUS(nil, u.t), false)
+		t.scratch[2] = appendUS(t.scratch[2][:0], u.t)
+		b = appendCSVField(b, t.scratch[2], false)
 		b = append(b, ',')
 		b = strconv.AppendInt(b, int64(recordType(u.kind)), 10)
 		b = append(b, ',')
@@ -30,8 +31,8 @@ func (st *storm) encUALRow(b []byte, t *msTenant, u *ualRec, w *tenantSinks, i i
 		b = appendCSVField(b, ad, true)
 		return append(b, ",,"...)
 	case shExportCsv:
-		var ad []byte
-		ad = st.auditData(ad, t, u)
+		ad := st.auditData(t.scratch[1][:0], t, u)
+		t.scratch[1] = ad
 		b = append(b, '"')
 		b = appendGUID(b, w.runspace)
 		b = append(b, `","`...)
@@ -47,7 +48,7 @@ func (st *storm) encUALRow(b []byte, t *msTenant, u *ualRec, w *tenantSinks, i i
 		b = append(b, `,"`...)
 		b = strconv.AppendInt(b, int64(i+1), 10)
 		b = append(b, `","`...)
-		b = strconv.AppendInt(b, int64(len(w.ualDay)), 10)
+		b = strconv.AppendInt(b, int64(w.ualDay), 10)
 		b = append(b, `","`...)
 		b = appendGUID(b, u.id)
 		return append(b, `","True","Unchanged"`...)
@@ -275,7 +276,8 @@ func (st *storm) officeActivity(b []byte, t *msTenant, u *ualRec) []byte {
 	b = appendStr(b, u.ip)
 	if u.kind == ualMIA {
 		b = append(b, `,"Folders":`...)
-		b = appendJSONInString(b, appendFolders(nil, &u.access))
+		t.scratch[2] = appendFolders(t.scratch[2][:0], &u.access)
+		b = appendJSONInString(b, t.scratch[2])
 		b = append(b, `,"OperationProperties":`...)
 		if u.access.bind {
 			b = append(b, `"[{\"Name\":\"MailAccessType\",\"Value\":\"Bind\"},{\"Name\":\"IsThrottled\",\"Value\":\"False\"}]"`...)
@@ -289,7 +291,8 @@ func (st *storm) officeActivity(b []byte, t *msTenant, u *ualRec) []byte {
 		b = append(b, '"')
 	}
 	b = append(b, `,"AppAccessContext":`...)
-	b = appendJSONInString(b, st.appAccessContext(nil, u))
+	t.scratch[2] = st.appAccessContext(t.scratch[2][:0], u)
+	b = appendJSONInString(b, t.scratch[2])
 	b = append(b, `,"SourceSystem":"OfficeActivityManager","OfficeId":"`...)
 	b = appendGUID(b, u.id)
 	b = append(b, `","SourceRecordId":"`...)

@@ -20,6 +20,7 @@ func (st *storm) writeTenant(ctx context.Context, o *output, r *rand.Rand, t *ms
 	defer w.abort()
 	var dp dayPlan
 	var b []byte
+	var idx []int
 	for d := range stormDays {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -28,44 +29,44 @@ func (st *storm) writeTenant(ctx context.Context, o *output, r *rand.Rand, t *ms
 		dp.reset()
 		st.planDay(r, t, day, &dp)
 		st.addCampaign(t, day, &dp)
-		byTime := func(x, y time.Time) int { return x.Compare(y) }
-		slices.SortStableFunc(dp.inter, func(a, b signIn) int { return byTime(a.t, b.t) })
-		slices.SortStableFunc(dp.nonInter, func(a, b signIn) int { return byTime(a.t, b.t) })
-		slices.SortStableFunc(dp.audit, func(a, b auditRec) int { return byTime(a.t, b.t) })
-		slices.SortStableFunc(dp.ual, func(a, b ualRec) int { return byTime(a.t, b.t) })
-		slices.SortStableFunc(dp.tel, func(a, b telRec) int { return byTime(a.t, b.t) })
 		if t.def.signin == shGraph {
 			// One paged query returns both kinds, merged by time.
-			all := append(dp.inter, dp.nonInter...)
-			slices.SortStableFunc(all, func(a, b signIn) int { return byTime(a.t, b.t) })
-			dp.inter, dp.nonInter = all, dp.nonInter[:0]
+			dp.inter = append(dp.inter, dp.nonInter...)
+			dp.nonInter = dp.nonInter[:0]
 		}
-		for i := range dp.inter {
+		// Records are put in time order through index slices: moving the
+		// records themselves costs more than building them.
+		idx = byTime(idx, len(dp.inter), func(i int) time.Time { return dp.inter[i].t })
+		for _, i := range idx {
 			b = st.encSignIn(b[:0], r, t, &dp.inter[i])
 			if err := w.inter.add(dp.inter[i].t, b); err != nil {
 				return err
 			}
 		}
-		for i := range dp.nonInter {
+		idx = byTime(idx, len(dp.nonInter), func(i int) time.Time { return dp.nonInter[i].t })
+		for _, i := range idx {
 			b = st.encSignIn(b[:0], r, t, &dp.nonInter[i])
 			if err := w.nonInter.add(dp.nonInter[i].t, b); err != nil {
 				return err
 			}
 		}
-		for i := range dp.audit {
+		idx = byTime(idx, len(dp.audit), func(i int) time.Time { return dp.audit[i].t })
+		for _, i := range idx {
 			b = st.encAudit(b[:0], r, t, &dp.audit[i])
 			if err := w.audit.add(dp.audit[i].t, b); err != nil {
 				return err
 			}
 		}
-		w.ualDay = dp.ual
-		for i := range dp.ual {
-			b = st.encUALRow(b[:0], t, &dp.ual[i], w, i)
+		idx = byTime(idx, len(dp.ual), func(i int) time.Time { return dp.ual[i].t })
+		w.ualDay = len(dp.ual)
+		for k, i := range idx {
+			b = st.encUALRow(b[:0], t, &dp.ual[i], w, k)
 			if err := w.ual.add(dp.ual[i].t, b); err != nil {
 				return err
 			}
 		}
-		for i := range dp.tel {
+		idx = byTime(idx, len(dp.tel), func(i int) time.Time { return dp.tel[i].t })
+		for _, i := range idx {
 			b = encTel(b[:0], &dp.tel[i])
 			if err := w.tel.add(dp.tel[i].t, b); err != nil {
 				return err
@@ -103,10 +104,20 @@ func (st *storm) addCampaign(t *msTenant, day time.Time, dp *dayPlan) {
 	}
 }
 
+// byTime returns the indexes 0..n-1 ordered by at, stably.
+func byTime(idx []int, n int, at func(int) time.Time) []int {
+	idx = idx[:0]
+	for i := range n {
+		idx = append(idx, i)
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return at(a).Compare(at(b)) })
+	return idx
+}
+
 // tenantSinks are the open outputs of one tenant.
 type tenantSinks struct {
 	inter, nonInter, audit, ual, tel sink
-	ualDay                           []ualRec // the day's records, for Export-Csv's ResultCount
+	ualDay                           int // the day's record count, for Export-Csv's ResultCount
 	runspace                         guid
 	all                              []sink
 }
@@ -438,7 +449,8 @@ func (st *storm) signInSentinel(b []byte, r *rand.Rand, t *msTenant, s *signIn) 
 	b = append(b, `,"ConditionalAccessStatus":"success","CreatedDateTime":"`...)
 	b = appendISO(b, s.t, 7, "Z")
 	b = append(b, `","DeviceDetail":`...)
-	var dyn []byte
+	dyn := t.scratch[0][:0]
+	defer func() { t.scratch[0] = dyn }()
 	dyn = append(dyn, `{"operatingSystem":`...)
 	dyn = appendStr(dyn, s.os)
 	dyn = append(dyn, `,"browser":`...)
@@ -643,7 +655,8 @@ func auditSentinel(b []byte, r *rand.Rand, t *msTenant, a *auditRec) []byte {
 	b = append(b, `","ResultSignature":"None","CorrelationId":"`...)
 	b = appendGUID(b, a.corr)
 	b = append(b, `","Resource":"Microsoft.aadiam","ResourceGroup":"Microsoft.aadiam","Level":"4","AdditionalDetails":`...)
-	var j []byte
+	j := t.scratch[0][:0]
+	defer func() { t.scratch[0] = j }()
 	j = append(j, `[{"key":"User-Agent","value":`...)
 	j = appendStr(j, a.ua)
 	j = append(j, `}]`...)
