@@ -483,11 +483,11 @@ func TestChainAndFindingsMatchGraph(t *testing.T) {
 	t.Parallel()
 	c := sharedCase(t)
 	s := newTestServer(t, c)
-	g, err := graph.Build(t.Context(), caseEvents(t.Context(), c), graph.Options{})
+	g, err := buildGraph(t.Context(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantF, _ := json.Marshal(g.Findings(graph.FindingOptions{}))
+	wantF, _ := json.MarshalIndent(g.Findings(graph.FindingOptions{}), "", "  ")
 	w := get(t, s, "/api/findings", false)
 	if w.Code != http.StatusOK {
 		t.Fatalf("findings: %d %s", w.Code, w.Body.String())
@@ -499,7 +499,7 @@ func TestChainAndFindingsMatchGraph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantC, _ := json.Marshal(ch)
+	wantC, _ := json.MarshalIndent(ch, "", "  ")
 	w = get(t, s, "/api/chain?from=key:AKIAEXAMPLE00003", false)
 	if got := strings.TrimSpace(w.Body.String()); w.Code != http.StatusOK || got != string(wantC) {
 		t.Errorf("chain: status %d\n got %.300s\nwant %.300s", w.Code, got, wantC)

@@ -1,9 +1,10 @@
 package webui
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
-	"iter"
 	"net/http"
 	"sync"
 
@@ -25,20 +26,38 @@ type derived struct {
 
 func newDerived() *derived { return &derived{done: make(chan struct{})} }
 
-// caseEvents adapts Case.Scan to the sequence graph.Build reads.
-func caseEvents(ctx context.Context, cs *timeline.Case) iter.Seq2[timeline.Event, error] {
-	return func(yield func(timeline.Event, error) bool) {
-		errStop := errors.New("stop")
-		err := cs.Scan(ctx, timeline.Query{}, func(e *timeline.Event) error {
-			if !yield(*e, nil) {
-				return errStop
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, errStop) {
-			yield(timeline.Event{}, err)
-		}
+// buildGraph builds a snapshot's graph as `causeway chain` and `causeway
+// findings` do: every event, then the assertions of case.db.
+func buildGraph(ctx context.Context, cs *timeline.Case) (*graph.Graph, error) {
+	g, err := graph.Build(ctx, cs.All(ctx, timeline.Query{}), graph.Options{})
+	if err != nil {
+		return nil, err
 	}
+	db, err := cs.OpenDB()
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	as, err := db.Assertions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.AddAssertions(as); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// writeIndentedJSON writes v as the CLI does (two-space indent, newline),
+// so that the API answers byte for byte what `--format json` prints.
+func writeIndentedJSON(c echo.Context, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	return c.JSONBlob(http.StatusOK, buf.Bytes())
 }
 
 // graphOf returns the graph and findings of a snapshot, building them the
@@ -49,7 +68,7 @@ func (s *Server) graphOf(ctx context.Context, cs *timeline.Case, d *derived) (*g
 	d.once.Do(func() {
 		go func() {
 			defer close(d.done)
-			g, err := graph.Build(context.Background(), caseEvents(context.Background(), cs), graph.Options{})
+			g, err := buildGraph(context.Background(), cs)
 			if err != nil {
 				d.err = err
 				s.log.Error("build graph", "case", cs.Dir(), "err", err)
@@ -108,7 +127,7 @@ func (s *Server) handleChain(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, ch)
+	return writeIndentedJSON(c, ch)
 }
 
 // handleFindings answers the findings of the case: the same JSON as
@@ -125,5 +144,5 @@ func (s *Server) handleFindings(c echo.Context) error {
 	if fs == nil {
 		fs = []graph.Finding{}
 	}
-	return c.JSON(http.StatusOK, fs)
+	return writeIndentedJSON(c, fs)
 }
