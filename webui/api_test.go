@@ -366,6 +366,7 @@ func TestHistogramAutoWidth(t *testing.T) {
 		{"", 6 * time.Hour, 2000},            // 30 days in 120 buckets
 		{"buckets=30", 24 * time.Hour, 2000}, // 30 days in 30
 		{"since=2023-05-15T00:00:00Z&until=2023-05-15T00:10:00Z", 5 * time.Second, 1}, // 10 minutes
+		{"since=2023-05-15T00:00:00Z&until=2023-05-15T00:00:01Z", 10 * time.Millisecond, 1},
 		{"since=2023-05-15T00:00:00Z&until=2023-05-15T06:00:00Z&source=m365.ual&buckets=6", time.Hour, 9},
 	} {
 		h := decode[histogram](t, get(t, s, "/api/histogram?"+tc.query, false))

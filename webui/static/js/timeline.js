@@ -17,7 +17,7 @@ const SOURCE_PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '
 const KNOWN_SOURCES = ['m365.ual', 'entra.signin', 'aws.cloudtrail', 'entra.audit', 'gcp.audit', 'okta.system', 'azure.activity', 'jwt.capture', 'gworkspace.reports'];
 
 const TICKS = [
-  1e3, 2e3, 5e3, 10e3, 15e3, 30e3, 60e3, 120e3, 300e3, 600e3, 900e3, 1800e3, 3600e3, 7200e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3,
+  10, 50, 100, 200, 500, 1e3, 2e3, 5e3, 10e3, 15e3, 30e3, 60e3, 120e3, 300e3, 600e3, 900e3, 1800e3, 3600e3, 7200e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3,
   86400e3, 2 * 86400e3, 7 * 86400e3, 14 * 86400e3, 30 * 86400e3, 91 * 86400e3, 365 * 86400e3, 2 * 365 * 86400e3, 5 * 365 * 86400e3, 10 * 365 * 86400e3,
 ];
 
@@ -54,7 +54,8 @@ function tickLabel(t, step) {
   if (step >= 30 * 86400e3) return iso.slice(0, 7);
   if (step >= 86400e3) return iso.slice(0, 10);
   if (step >= 60e3) return iso.slice(5, 10) + ' ' + iso.slice(11, 16);
-  return iso.slice(11, 19);
+  if (step >= 1e3) return iso.slice(11, 19);
+  return iso.slice(11, 23);
 }
 
 export class Timeline {
