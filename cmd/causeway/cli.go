@@ -71,6 +71,7 @@ func commands() []command {
 		{"assert", "record an analyst's or an advisory's edge in the case", cmdAssert},
 		{"report", "write the one-page board report (HTML, PDF, PNG, SVG)", cmdReport},
 		{"samples", "list and generate sample incidents as provider-native logs", cmdSamples},
+		{"users", "add and list the people who may use a case's web app", cmdUsers},
 		{"serve", "serve a case's web app (timeline, graph, findings)", cmdServe},
 		{"demo", "import the embedded Storm-0558 sample and serve it", cmdDemo},
 	}
