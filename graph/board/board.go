@@ -86,9 +86,10 @@ type Report struct {
 	// Diagram is the chain condensed for the page.
 	Diagram *graph.Diagram `json:"-"`
 
-	names   map[string]string // tenant id → display name
-	layout  *gvLayout         // Graphviz's layout of the diagram
-	diagPNG []byte            // the diagram drawn by graph/render, sized for the PNG page
+	names    map[string]string // tenant id → display name
+	affected map[string]bool   // the tenants counted affected, "tenant:<id>"
+	layout   *gvLayout         // Graphviz's layout of the diagram
+	diagPNG  []byte            // the diagram drawn by graph/render, sized for the PNG page
 	// Timings of Build's steps, for benchmarks and the CLI's -v.
 	Timings Timings `json:"-"`
 }
@@ -561,15 +562,33 @@ func (s *scanned) tenantName(id string) string {
 // count fills the numbers from the chain and the scan.
 func (r *Report) count(s *scanned) {
 	n := &r.Numbers
+	// What the chain reached through a causal edge (a mailbox that is
+	// itself the root was not accessed by anything of the chain), and the
+	// tenants of those and of the chain's credentials.
+	reached := map[string]bool{}
+	for _, e := range r.Chain.Edges {
+		if e.Causal {
+			reached[e.To] = true
+		}
+	}
+	credential := func(id string) bool {
+		return strings.HasPrefix(id, "key:") || strings.HasPrefix(id, "token:") || strings.HasPrefix(id, "session:")
+	}
+	tenants := map[string]bool{}
+	for _, e := range r.Chain.Edges {
+		if e.Relation == graph.RelIn && (reached[e.From] || credential(e.From)) {
+			tenants[e.To] = true
+		}
+	}
+	n.Tenants = len(tenants)
+	r.affected = tenants
 	for _, c := range r.Chain.Nodes {
-		switch c.Kind {
-		case "tenant":
-			n.Tenants++
-		case "mailbox":
+		switch {
+		case c.Kind == "mailbox" && reached[c.ID]:
 			n.Mailboxes++
-		case "resource":
+		case c.Kind == "resource" && reached[c.ID]:
 			n.Resources++
-		case "key", "token", "session":
+		case credential(c.ID):
 			n.Credentials++
 		}
 	}
@@ -689,7 +708,7 @@ func (r *Report) headline(forged bool, s *scanned) {
 	case n.Resources > 0:
 		fmt.Fprintf(&b, " reached %s in %s", plural(n.Resources, "resource"), plural(n.Tenants, "tenant"))
 	default:
-		fmt.Fprintf(&b, " reached %s", plural(len(r.Chain.Nodes)-1, "entity"))
+		b.WriteString(" reached no mailbox or resource")
 	}
 	if s.first == nil {
 		b.WriteString(", with no successful activity in the case")
@@ -716,11 +735,11 @@ func (r *Report) figures() {
 		Detail: "no MailItemsAccessed record of the attack gives a count"}
 	if n.CountedRecords > 0 {
 		items = Figure{Value: fmtInt(n.Items), Label: "items read",
-			Detail: "summed from " + plural(n.CountedRecords, "MailItemsAccessed record")}
+			Detail: "from " + plural(n.CountedRecords, "MailItemsAccessed record")}
 		if n.UncountedRecords == 1 {
-			items.Detail += ", at least: 1 more record gives no count"
+			items.Detail = "at least: " + items.Detail + "; 1 more gives no count"
 		} else if n.UncountedRecords > 1 {
-			items.Detail += ", at least: " + fmtInt(int64(n.UncountedRecords)) + " more records give no count"
+			items.Detail = "at least: " + items.Detail + "; " + fmtInt(int64(n.UncountedRecords)) + " more give none"
 		}
 	} else if n.UncountedRecords == 0 {
 		items.Detail = "no MailItemsAccessed record of the attack in the case"
@@ -923,7 +942,7 @@ func (r *Report) coverage(fs []graph.Finding) (major, minor []string) {
 		if !ok {
 			continue
 		}
-		if f.Severity == graph.SeverityLow && !r.chainHas("tenant:"+tenant) {
+		if f.Severity == graph.SeverityLow && !r.affected["tenant:"+tenant] {
 			continue
 		}
 		g := gaps[m[1]]
@@ -965,12 +984,12 @@ func (r *Report) coverage(fs []graph.Finding) (major, minor []string) {
 		}
 		affected := 0
 		for t := range g.whole {
-			if r.chainHas("tenant:" + t) {
+			if r.affected["tenant:"+t] {
 				affected++
 			}
 		}
 		for t := range g.some {
-			if r.chainHas("tenant:" + t) {
+			if r.affected["tenant:"+t] {
 				affected++
 			}
 		}
@@ -1001,15 +1020,6 @@ func (r *Report) tenantList(set map[string]bool) string {
 		return strings.Join(names[:3], ", ") + fmt.Sprintf(" and %d more", len(names)-3)
 	}
 	return strings.Join(names, ", ")
-}
-
-func (r *Report) chainHas(id string) bool {
-	for _, n := range r.Chain.Nodes {
-		if n.ID == id {
-			return true
-		}
-	}
-	return false
 }
 
 func (r *Report) nameOf(tenant string) string {

@@ -239,6 +239,31 @@ func TestBuildNumbers(t *testing.T) {
 	}
 }
 
+// TestNoActivity: a chain that reaches nothing still makes a board, in
+// every format, that says so.
+func TestNoActivity(t *testing.T) {
+	t.Parallel()
+	c, g := testCase(t)
+	r, err := Build(t.Context(), Input{Case: c, Graph: g, Now: now, ChainFrom: "mailbox:alice@contoso.com", Renderer: newRenderer(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "The chain from mailbox:alice@contoso.com reached no mailbox or resource, with no successful activity in the case"; r.Headline != want {
+		t.Errorf("headline = %q, want %q", r.Headline, want)
+	}
+	if len(r.KeyEvents) != 0 || !r.FirstActivity.IsZero() || r.Numbers.Events != 0 {
+		t.Errorf("key events %v, first %v, events %d", r.KeyEvents, r.FirstActivity, r.Numbers.Events)
+	}
+	for name, write := range map[string]func(io.Writer) error{
+		"html": r.WriteHTML, "svg": r.WriteSVG, "png": r.WritePNG, "pdf": r.WritePDF, "diagram": r.WriteDiagramSVG,
+	} {
+		var b bytes.Buffer
+		if err := write(&b); err != nil || b.Len() == 0 {
+			t.Errorf("%s: %d bytes, %v", name, b.Len(), err)
+		}
+	}
+}
+
 func TestBuildNoRoot(t *testing.T) {
 	t.Parallel()
 	c, g := testCase(t)

@@ -37,7 +37,7 @@ html { background: #e5e7eb; }
 body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #111827;
   font-variant-numeric: tabular-nums; }
 .page { width: 100%; max-width: 1600px; aspect-ratio: 16 / 9; margin: 16px auto; background: #fff; padding: 22px 30px;
-  display: grid; grid-template-columns: 60% 1fr; grid-template-rows: auto auto auto 1fr auto; column-gap: 26px;
+  display: grid; grid-template-columns: 60% 1fr; grid-template-rows: auto auto minmax(0, 1fr) auto; column-gap: 26px;
   box-shadow: 0 1px 4px rgba(0,0,0,.15); overflow: hidden; }
 header, .figures, footer { grid-column: 1 / -1; }
 .kicker { display: flex; justify-content: space-between; font-size: 14px; color: #4b5563; }
@@ -49,7 +49,7 @@ h1 { font-size: 30px; line-height: 1.2; margin: 6px 0 14px; }
 .fig .l { font-size: 17px; font-weight: 700; }
 .fig .d { font-size: 12px; color: #4b5563; }
 h2 { font-size: 17px; margin: 0 0 6px; }
-.chain { min-height: 0; display: flex; flex-direction: column; }
+.chain { min-height: 0; overflow: hidden; display: flex; flex-direction: column; }
 .chain .svg { flex: 1; min-height: 0; border: 1px solid #d1d5db; border-radius: 6px; padding: 6px; display: flex; }
 .chain svg { width: 100%; height: 100%; max-height: 100%; }
 .legend { font-size: 12px; margin: 6px 0; display: flex; flex-wrap: wrap; gap: 12px; }
@@ -66,7 +66,14 @@ ul.notes { margin: 0 0 8px; padding-left: 18px; font-size: 13px; }
 footer { font-size: 11px; color: #4b5563; text-align: right; margin-top: 6px; }
 @media print {
   html { background: #fff; }
-  .page { margin: 0; box-shadow: none; width: 12.833in; height: 7in; max-width: none; aspect-ratio: auto; break-after: avoid; }
+  .page { margin: 0; padding: 0; box-shadow: none; width: 12.833in; height: 7in; max-width: none; aspect-ratio: auto;
+    break-after: avoid; break-inside: avoid; }
+  h1 { font-size: 24px; margin: 4px 0 10px; }
+  .fig .v { font-size: 30px; } .fig .l { font-size: 14px; } .fig .d { font-size: 10px; }
+  .figures { margin-bottom: 10px; }
+  h2 { font-size: 14px; }
+  ol.events li { font-size: 11.5px; margin-bottom: 5px; } ol.events .impact { font-size: 10.5px; }
+  ul.caveats { font-size: 10px; } ul.notes { font-size: 11px; } .legend { font-size: 10px; } footer { font-size: 9px; }
 }
 </style>
 </head>

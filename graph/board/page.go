@@ -252,7 +252,7 @@ func (r *Report) slide(f *fonts) []item {
 	ry := db.y - 14
 	text(rx, ry, "Key events", 24, true, ink, 0)
 	ry += 40
-	bottom := slideH - 30.0
+	bottom := slideH - 44.0
 	notes := r.noteLines()
 	if len(notes) > 0 {
 		bottom -= 34 + 24*float64(min(len(notes), 4))
@@ -283,7 +283,7 @@ func (r *Report) slide(f *fonts) []item {
 		text(rx, ry, "No malicious activity in the case.", 19, false, muted, 0)
 	}
 	if len(notes) > 0 {
-		ny := slideH - 30 - 24*float64(min(len(notes), 4))
+		ny := slideH - 44 - 24*float64(min(len(notes), 4))
 		text(rx, ny-10, "Analyst's notes", 22, true, ink, 0)
 		ny += 20
 		for _, l := range notes[:min(len(notes), 4)] {
@@ -308,9 +308,10 @@ func (r *Report) slide(f *fonts) []item {
 func (r *Report) noteLines() []string {
 	var out []string
 	for _, s := range r.Starred {
-		l := "★ " + s.Text
+		// "Starred", not a star glyph: the Go fonts have none.
+		l := "Starred: " + s.Text
 		if !s.Time.IsZero() {
-			l = "★ " + s.Time.Format("2 Jan 15:04") + "  " + s.Text
+			l = "Starred " + s.Time.Format("2 Jan 15:04") + ": " + s.Text
 		}
 		out = append(out, l)
 	}

@@ -112,8 +112,18 @@ func fontFaces() string {
 		base64.StdEncoding.EncodeToString(gobold.TTF) + ") format('truetype')}\n"
 }
 
-// writeDiagramSVG writes the diagram as a standalone <svg> element that
-// scales to its container (for the HTML report).
+// WriteDiagramSVG writes the chain diagram alone as an <svg> element that
+// scales to its container, drawn as vectors with every label escaped (the
+// web app's Board view can inline it). Its text uses the font family
+// GoBoard, falling back to Helvetica.
+func (r *Report) WriteDiagramSVG(w io.Writer) error {
+	f, err := newFonts()
+	if err != nil {
+		return err
+	}
+	return r.writeDiagramSVG(w, f)
+}
+
 func (r *Report) writeDiagramSVG(w io.Writer, f *fonts) error {
 	bw := bufio.NewWriter(w)
 	if r.layout == nil {
