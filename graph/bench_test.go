@@ -231,12 +231,14 @@ func BenchmarkChain(b *testing.B) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			var c *graph.Chain
+			c0 := cpuTime()
 			for b.Loop() {
 				var err error
 				if c, err = g.Chain(tc.root, tc.opts); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64((cpuTime()-c0)/time.Duration(b.N))/1e6, "cpu-ms/op")
 			b.ReportMetric(float64(len(c.Nodes)), "nodes")
 		})
 	}
@@ -246,8 +248,10 @@ func BenchmarkChain(b *testing.B) {
 func BenchmarkFindings(b *testing.B) {
 	g := chainGraph(b)
 	var fs []graph.Finding
+	c0 := cpuTime()
 	for b.Loop() {
 		fs = g.Findings(graph.FindingOptions{})
 	}
+	b.ReportMetric(float64((cpuTime()-c0)/time.Duration(b.N))/1e6, "cpu-ms/op")
 	b.ReportMetric(float64(len(fs)), "findings")
 }

@@ -3,6 +3,7 @@ package graph_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -289,5 +290,84 @@ func TestBuildStopsOnError(t *testing.T) {
 	}
 	if _, err := graph.Build(t.Context(), seq, graph.Options{}); !errors.Is(err, boom) {
 		t.Errorf("Build error %v, want %v", err, boom)
+	}
+}
+
+// TestInferredRefresh: a token no event issued, presented in a session
+// whose sign-in issued another token, was refreshed in that session: the
+// edge session → token is inferred, and a backward chain from the mailbox
+// follows it.
+func TestInferredRefresh(t *testing.T) {
+	t.Parallel()
+	es := []timeline.Event{
+		ev("si", "2023-06-01T08:00:00Z", "entra.signin", timeline.CategorySignin, "Sign-in activity").tenant(tenantA).
+			actor("dave@contoso.com").session("s1").issues(timeline.IssuedToken, "t-first").build(),
+		ev("use-1", "2023-06-01T09:30:00Z", "m365.ual", timeline.CategoryMail, "MailItemsAccessed").tenant(tenantA).
+			actor("dave@contoso.com").session("s1").token("t-refreshed").target("mailbox", "dave@contoso.com").build(),
+		// A token presented in a session that never signed in: nothing inferred.
+		ev("use-2", "2023-06-01T09:40:00Z", "m365.ual", timeline.CategoryMail, "MailItemsAccessed").tenant(tenantA).
+			actor("dave@contoso.com").session("s-unknown").token("t-orphan").target("mailbox", "dave@contoso.com").build(),
+	}
+	g := build(t, es)
+	c, err := g.Chain("mailbox:dave@contoso.com", graph.ChainOptions{Backward: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range c.Edges {
+		if e.Causal {
+			got = append(got, e.From+" -"+e.Relation+"/"+e.Evidence+"-> "+e.To+" "+strings.Join(e.Events, ","))
+		}
+	}
+	slices.Sort(got)
+	want := []string{
+		"session:s1 -issued/inferred-> token:t-refreshed use-1",
+		"token:t-orphan -accessed/observed-> mailbox:dave@contoso.com use-2",
+		"token:t-refreshed -accessed/observed-> mailbox:dave@contoso.com use-1",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("backward chain (-want +got):\n%s", diff)
+	}
+}
+
+// TestEdgeEventIDsUnordered: the kept ids are the earliest and the latest
+// whatever order events arrive in.
+func TestEdgeEventIDsUnordered(t *testing.T) {
+	t.Parallel()
+	base := at("2023-01-01T00:00:00Z")
+	order := []int{50, 3, 99, 0, 42, 7, 98, 1, 97, 2, 60, 96, 10, 20, 30, 40, 70, 80, 90, 95, 5, 6, 8, 9}
+	for i := range 100 {
+		if !slices.Contains(order, i) {
+			order = append(order, i)
+		}
+	}
+	var es []timeline.Event
+	for _, i := range order {
+		es = append(es, ev(fmt.Sprintf("e%02d", i), base.Add(time.Duration(i)*time.Minute).Format(time.RFC3339),
+			"m365.ual", timeline.CategoryMail, "MailItemsAccessed").token("t").target("mailbox", "m@x.com").build())
+	}
+	g, err := graph.Build(t.Context(), graph.Events(es), graph.Options{EventIDs: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := g.Lookup("token:t")
+	for _, e := range g.Edges(id, true) {
+		if e.Relation != graph.RelAccessed {
+			continue
+		}
+		want := []string{"e00", "e01", "e02", "e03", "e96", "e97", "e98", "e99"}
+		if diff := cmp.Diff(want, e.Events); diff != "" || e.Count != 100 {
+			t.Errorf("count %d, ids (-want +got):\n%s", e.Count, diff)
+		}
+	}
+	// Chains binary-search every time, in order, whatever the input order.
+	c, err := g.Chain("token:t", graph.ChainOptions{Since: base.Add(44*time.Minute + time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range c.Edges {
+		if e.Relation == graph.RelAccessed && !e.Time.Equal(base.Add(45*time.Minute)) {
+			t.Errorf("chain crossed at %v, want %v", e.Time, base.Add(45*time.Minute))
+		}
 	}
 }

@@ -109,6 +109,9 @@ func hostileChain(t *testing.T) *graph.Chain {
 // an identifier, an edge operator or punctuation.
 var dotToken = regexp.MustCompile(`^(?:"(?:[^"\\]|\\.)*"|[A-Za-z_][A-Za-z0-9_]*|[0-9.]+|->|[\[\]{}=,;])`)
 
+// bareToken matches the unquoted tokens WriteDOT writes besides keywords.
+var bareToken = regexp.MustCompile(`^(n[0-9]+|[0-9.]+|->|[\[\]{}=,;])$`)
+
 var dotAttrs = map[string]bool{
 	"digraph": true, "causeway": true, "graph": true, "node": true, "edge": true, "rankdir": true, "LR": true,
 	"bgcolor": true, "fontname": true, "fontsize": true, "nodesep": true, "ranksep": true, "pad": true,
@@ -131,7 +134,7 @@ func TestDOTEscaping(t *testing.T) {
 		if tok == "" {
 			t.Fatalf("unexpected DOT text at %q", rest[:min(40, len(rest))])
 		}
-		if tok[0] != '"' && !dotAttrs[tok] && !regexp.MustCompile(`^(n[0-9]+|[0-9.]+|->|[\[\]{}=,;])$`).MatchString(tok) {
+		if tok[0] != '"' && !dotAttrs[tok] && !bareToken.MatchString(tok) {
 			t.Errorf("unexpected bare DOT token %q", tok)
 		}
 		if tok[0] == '"' {
@@ -199,4 +202,32 @@ func TestDiagramCondenses(t *testing.T) {
 	if len(d.Nodes) != 5 || d.Omitted == 0 || !strings.Contains(string(dot), "more entities not shown") {
 		t.Errorf("cap 5: %d nodes, %d omitted", len(d.Nodes), d.Omitted)
 	}
+}
+
+// FuzzDOTQuote: whatever text a log holds, it stays inside its DOT strings.
+func FuzzDOTQuote(f *testing.F) {
+	for _, h := range hostile {
+		f.Add(h)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d := &graph.Diagram{Root: "mailbox:" + s, Title: s}
+		d.Nodes = []graph.DiagramNode{{ID: "mailbox:" + s, Kind: "mailbox", Label: s, Count: 1, Root: true},
+			{ID: "tenant:" + s, Kind: s, Label: s, Count: 2}}
+		d.Edges = []graph.DiagramEdge{{From: "mailbox:" + s, To: "tenant:" + s, Relation: s, Evidence: s, Count: 3}}
+		var b bytes.Buffer
+		if err := d.WriteDOT(&b); err != nil {
+			t.Fatal(err)
+		}
+		rest := b.String()
+		for rest = strings.TrimLeft(rest, " \t\n"); rest != ""; rest = strings.TrimLeft(rest, " \t\n") {
+			tok := dotToken.FindString(rest)
+			if tok == "" {
+				t.Fatalf("unexpected DOT text at %q", rest[:min(40, len(rest))])
+			}
+			if tok[0] != '"' && !dotAttrs[tok] && !bareToken.MatchString(tok) {
+				t.Fatalf("input %q leaked bare DOT token %q", s, tok)
+			}
+			rest = rest[len(tok):]
+		}
+	})
 }

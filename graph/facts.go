@@ -80,6 +80,10 @@ type tokenFact struct {
 	issueT     int64
 	issueIP    NodeID
 	ips        []ipSeen
+	// The first session the token was presented in.
+	session   NodeID
+	sessionT  int64
+	sessionEv string
 }
 
 type keyFact struct {
@@ -158,7 +162,8 @@ func (f *facts) token(g *Graph, id NodeID) *tokenFact {
 	n := &g.nodes[id]
 	if n.aux < 0 {
 		n.aux = int32(len(f.tokens))
-		f.tokens = append(f.tokens, tokenFact{firstUse: maxTime, useTenant: -1, actor: -1, issueT: maxTime, issueIP: -1})
+		f.tokens = append(f.tokens, tokenFact{firstUse: maxTime, useTenant: -1, actor: -1, issueT: maxTime, issueIP: -1,
+			session: -1})
 	}
 	return &f.tokens[n.aux]
 }

@@ -285,6 +285,7 @@ func Build(ctx context.Context, events iter.Seq2[timeline.Event, error], opts Op
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("graph: %w", err)
 	}
+	g.inferInSession()
 	g.finish()
 	return g, nil
 }
@@ -634,8 +635,43 @@ func (g *Graph) add(e *timeline.Event) error {
 		g.link(tail, tenant, relIn, Observed, t, id)
 	}
 
+	if tailKind == kToken && e.SessionID != "" {
+		// The session a token was presented in, for inferInSession.
+		tf := g.facts.token(g, tail)
+		if s := g.intern(kSession, e.SessionID, t); tf.session < 0 || t < tf.sessionT {
+			tf.session, tf.sessionT, tf.sessionEv = s, t, strings.Clone(id)
+		}
+	}
 	g.facts.observe(g, e, t, tail, tailKind, issued, issuedKind, target, targetKind, tenant, actor, ip, app)
 	return nil
+}
+
+// inferInSession adds the inferred edge session → token for a token that
+// no event in the case issued but that was presented in a session whose
+// sign-ins issued other tokens: it was most likely refreshed in that session
+// by a sign-in the logs do not hold (design.md §4, evidence "inferred").
+func (g *Graph) inferInSession() {
+	for i := range g.nodes {
+		n := &g.nodes[i]
+		if n.kind != kToken || n.aux < 0 {
+			continue
+		}
+		tf := &g.facts.tokens[n.aux]
+		if tf.issued || tf.session < 0 || !g.issuesTokens(tf.session) {
+			continue
+		}
+		g.link(tf.session, NodeID(i), relIssued, Inferred, tf.sessionT, tf.sessionEv)
+	}
+}
+
+// issuesTokens reports whether credential id issued a token (observed).
+func (g *Graph) issuesTokens(id NodeID) bool {
+	for _, ei := range g.out[id] {
+		if e := g.edges.at(ei); e.rel == relIssued && e.ev == Observed && g.nodes[e.to].kind == kToken {
+			return true
+		}
+	}
+	return false
 }
 
 // finish sorts the time lists so chains can binary-search them.

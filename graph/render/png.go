@@ -150,7 +150,10 @@ func (p *painter) paint(w io.Writer, layout []byte, scale float64) error {
 	}
 	c.reset()
 	c.ops(l.LDraw)
-	if err := png.Encode(w, dc.Image()); err != nil {
+	// Default compression spends most of the time here for little gain on
+	// a flat diagram.
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(w, dc.Image()); err != nil {
 		return fmt.Errorf("render: encoding png: %w", err)
 	}
 	return nil
