@@ -98,6 +98,7 @@ type ualRecordOf[S ~string] struct {
 	OfficeID           S `json:"OfficeId"`
 	OfficeTenantID     S `json:"OfficeTenantId"`
 	OfficeWorkload     S `json:"OfficeWorkload"`
+	OfficeObjectID     S `json:"OfficeObjectId"`
 	ClientIPAddressCol S `json:"Client_IPAddress"`
 	TimeGenerated      S `json:"TimeGenerated"`
 	Type               S `json:"Type"`
@@ -322,6 +323,9 @@ func mapUAL[S ~string](e *timeline.Event, u *ualRecordOf[S], shape, fallbackTime
 		return rejectErr(err)
 	}
 	e.Time = t
+	if u.ObjectID == "" {
+		u.ObjectID = u.OfficeObjectID // OfficeActivity's name for ObjectId
+	}
 	op := strings.TrimSpace(string(u.Operation))
 	e.Action = op
 	e.ID = lower(firstNonEmpty(string(u.ID), string(u.OfficeID)))

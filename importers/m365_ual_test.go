@@ -12,7 +12,7 @@ func TestM365UALShapes(t *testing.T) {
 		"management-api.json": {events: 10, rejects: 1, shapes: []string{"management-api"}},
 		"export-csv.csv":      {events: 2, rejects: 1, shapes: []string{"export-csv"}},
 		"purview.csv":         {events: 3, rejects: 1, shapes: []string{"purview-csv"}},
-		"sentinel.json":       {events: 2, shapes: []string{"sentinel"}},
+		"sentinel.json":       {events: 3, shapes: []string{"sentinel"}},
 		"elastic.json":        {events: 2, rejects: 1, shapes: []string{"elastic"}},
 		"numbers.json":        {events: 1, shapes: []string{"management-api"}},
 		"powershell.json":     {events: 2, shapes: []string{"powershell"}},
@@ -97,6 +97,10 @@ func TestM365UALFields(t *testing.T) {
 		{"powershell.json", 0, map[string]string{"time": "2023-06-15T09:02:11Z", "category": "mail", "target": "alice@contoso.com"}},
 		{"powershell.json", 1, map[string]string{"category": "mail", "message": "admin@contoso.com removed forwarding of bob"}},
 		{"graph-auditlog.json", 0, map[string]string{"time": "2023-06-15T09:05:00Z", "actor": "bob@contoso.com", "src_ip": "45.1.2.4"}},
+		{"sentinel.json", 2, map[string]string{
+			"category": "file", "target": "https://simulandlabs.sharepoint.com/sites/hr/Shared Documents/salaries.xlsx",
+			"user_agent": "python-requests/2.31", "actor_kind": "user",
+		}},
 		{"elastic.json", 0, map[string]string{"token_id": tok, "target": "alice@contoso.com"}},
 		{"elastic.json", 1, map[string]string{"category": "mail", "message": "bob@contoso.com SoftDelete (2 items) from 192.0.2.11"}},
 	})
