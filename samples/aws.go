@@ -151,6 +151,7 @@ func planAWS(seed int64, scale int) (*plan, error) {
 		req: `{"userName":"ci-deployer"}`, readOnly: true, account: ciAcct.id})
 	add(ctEvent{t: step(5, 20), ident: ciIdent, source: "iam.amazonaws.com", name: "GetPolicyVersion", region: "us-east-1", ip: ip0, ua: cli + "iam.get-policy-version",
 		req: `{"policyArn":"arn:aws:iam::` + ciAcct.id + `:policy/ci-deploy-assume","versionId":"v3"}`, readOnly: true, account: ciAcct.id})
+	resources.add("resource:arn:aws:iam::" + ciAcct.id + ":policy/ci-deploy-assume")
 	// 3. AssumeRole into production with the leaked key.
 	asia1 := awsKey(r, "ASIA")
 	sess1 := "ci-deploy-" + strconv.FormatInt(at.Unix()+97, 10)

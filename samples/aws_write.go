@@ -205,7 +205,7 @@ func (a *awsScenario) background(r *rand.Rand, ac *awsAccount, day time.Time, ou
 	case "prod", "data":
 		// Instance-profile credentials, AWS Config, and the nightly export.
 		for range a.scale {
-			for n := 3 + r.IntN(4); n > 0; n-- {
+			for n := 8 + r.IntN(8); n > 0; n-- {
 				t := at(0, 24)
 				key := awsKey(r, "ASIA")
 				sess := "i-0" + randHex(r, 16)

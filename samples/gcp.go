@@ -245,7 +245,7 @@ func (g *gcpScenario) background(r *rand.Rand, day time.Time, out []gcpEvent) []
 			}
 			ip := g.devIPs[i]
 			ua := fmt.Sprintf(gcloudUA, "storage.cp", newGUID(r).String(), "MACOSX", "23.4.0")
-			for n := 1 + r.IntN(3); n > 0; n-- {
+			for n := 2 + r.IntN(6); n > 0; n-- {
 				t := at(14, 23)
 				switch r.IntN(3) {
 				case 0:
@@ -267,7 +267,7 @@ func (g *gcpScenario) background(r *rand.Rand, day time.Time, out []gcpEvent) []
 		}
 		// CI deploys through workload identity federation: it impersonates
 		// deploy-admin without any key.
-		for n := 1 + r.IntN(4); n > 0; n-- {
+		for n := 2 + r.IntN(6); n > 0; n-- {
 			t := at(13, 23)
 			out = append(out, gcpEvent{t: t, log: "data_access", project: gcpProd, service: "iamcredentials.googleapis.com", method: "GenerateAccessToken",
 				resName: "projects/-/serviceAccounts/108734529916405233714", perm: "iam.serviceAccounts.getAccessToken", subject: gcpWIF,
