@@ -19,14 +19,14 @@ var ErrNotFound = errors.New("graph: no such entity")
 // several kinds.
 var ErrAmbiguous = errors.New("graph: entity is ambiguous")
 
-// Lookup finds an entity by "kind:value". Values match exactly or else
-// case-insensitively, so GUIDs, UPNs, emails and hex thumbprints are found
-// in any case. Without a known kind prefix, every kind is searched and the
+// Lookup finds an entity by "kind:value" (the kind in any case). Values
+// match exactly or else case-insensitively, so GUIDs, UPNs, emails and hex
+// thumbprints are found in any case. Without a known kind prefix, every kind is searched and the
 // match must be unique.
 func (g *Graph) Lookup(s string) (NodeID, error) {
 	s = strings.TrimSpace(s)
 	if k, v, ok := strings.Cut(s, ":"); ok {
-		if ki := kindIndex(k); ki != kNone && v != "" {
+		if ki := kindIndex(strings.ToLower(k)); ki != kNone && v != "" {
 			if id, ok := g.byKind[ki][v]; ok {
 				return id, nil
 			}
@@ -300,7 +300,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 		}
 	}
 
-	c := &Chain{Root: g.entity(r)}
+	c := &Chain{Root: g.entity(r), Nodes: []ChainNode{}, Edges: []ChainEdge{}}
 	seen := map[NodeID]int{}
 	addNode := func(id NodeID, t int64) {
 		if i, ok := seen[id]; ok {

@@ -184,7 +184,8 @@ func TestLookup(t *testing.T) {
 		err  error
 	}{
 		{in: "key:d4b4cccda9228624656bff33d8110955779632aa", want: "key:" + msaKey},
-		{in: "MAILBOX:Alice@Contoso.com", err: graph.ErrNotFound}, // the kind is not folded
+		{in: "MAILBOX:Alice@Contoso.com", want: "mailbox:alice@contoso.com"},
+		{in: "key:nothex", err: graph.ErrNotFound},
 		{in: "mailbox:Alice@Contoso.COM", want: "mailbox:alice@contoso.com"},
 		{in: "tenant:" + strings.ToUpper(tenantA), want: "tenant:" + tenantA},
 		{in: "forged-1", want: "token:forged-1"},

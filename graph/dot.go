@@ -160,6 +160,10 @@ func (d *Diagram) group(key func(n DiagramNode, parent string) string) {
 			members[k] = append(members[k], i)
 		}
 	}
+	labels := map[string]string{}
+	for _, n := range d.Nodes {
+		labels[n.ID] = n.Label
+	}
 	into := map[string]string{}
 	var groups []DiagramNode
 	for k, ms := range members {
@@ -175,7 +179,7 @@ func (d *Diagram) group(key func(n DiagramNode, parent string) string) {
 				g.FirstSeen = n.FirstSeen
 			}
 		}
-		g.Label = fmt.Sprintf("%d %ss", g.Count, k.kind)
+		g.Label = prep(k.kind, k.parent) + " " + labels[k.parent]
 		groups = append(groups, g)
 	}
 	if len(groups) == 0 {
@@ -184,6 +188,17 @@ func (d *Diagram) group(key func(n DiagramNode, parent string) string) {
 	d.Nodes = slices.DeleteFunc(d.Nodes, func(n DiagramNode) bool { return into[n.ID] != "" })
 	d.Nodes = append(d.Nodes, groups...)
 	d.remap(into)
+}
+
+// prep says how a group relates to the node it is grouped under.
+func prep(kind, parent string) string {
+	switch {
+	case strings.HasPrefix(parent, "tenant:"):
+		return "in"
+	case kind == "token":
+		return "from"
+	}
+	return "via"
 }
 
 // remap points edges at group nodes and merges the edges that now coincide.

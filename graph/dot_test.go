@@ -193,7 +193,7 @@ func TestDiagramCondenses(t *testing.T) {
 		if len(d.Nodes) != tc.want || d.Omitted != 0 {
 			t.Errorf("%s: %d nodes, %d omitted; want %d, 0", tc.name, len(d.Nodes), d.Omitted, tc.want)
 		}
-		if tc.max < 2000 && !strings.Contains(string(dot), `label="token ×400\n400 tokens"`) {
+		if tc.max < 2000 && !strings.Contains(string(dot), `label="token ×400\nfrom k"`) {
 			t.Errorf("%s: tokens not grouped:\n%s", tc.name, dot)
 		}
 	}
