@@ -70,6 +70,7 @@ func commands() []command {
 		{"findings", "run the detection rules and coverage checks", cmdFindings},
 		{"assert", "record an analyst's or an advisory's edge in the case", cmdAssert},
 		{"report", "write the one-page board report (HTML, PDF, PNG, SVG)", cmdReport},
+		{"bench", "measure import, query, graph, render and API speed on generated data", cmdBench},
 		{"samples", "list and generate sample incidents as provider-native logs", cmdSamples},
 		{"users", "add and list the people who may use a case's web app", cmdUsers},
 		{"serve", "serve a case's web app (timeline, graph, findings)", cmdServe},

@@ -1,0 +1,329 @@
+package main
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/causeway-ir/causeway/graph"
+	"github.com/causeway-ir/causeway/graph/render"
+	"github.com/causeway-ir/causeway/samples"
+	"github.com/causeway-ir/causeway/timeline"
+	"github.com/causeway-ir/causeway/webui"
+)
+
+// benchResult is one measured figure.
+type benchResult struct {
+	Name   string  `json:"name"`
+	Value  float64 `json:"value"`
+	Unit   string  `json:"unit"`
+	Target string  `json:"target,omitempty"`
+	Note   string  `json:"note,omitempty"`
+}
+
+// cmdBench builds a large case from the sample generators and measures
+// what docs/performance.md reports: import rates and peak RSS, query,
+// facet and histogram latency, graph build, chain, diagram render, and
+// API latency under concurrent clients on loopback.
+func cmdBench(ctx context.Context, args []string, e env) error {
+	fs := newFlags("bench", "--dir DIR [--scale N] [--clients 50] [--duration 30s] [--format text|json]", e)
+	dir := fs.String("dir", "", "working directory (generated logs and the case)")
+	scale := fs.Int("scale", 10, "sample scale for both scenarios")
+	clients := fs.Int("clients", 50, "concurrent API clients")
+	duration := fs.Duration("duration", 30*time.Second, "how long the API load runs")
+	format := fs.String("format", "text", "text or json")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return usagef("--dir is required")
+	}
+	if *clients < 1 || *clients > 500 || *duration <= 0 || *duration > 10*time.Minute {
+		return usagef("--clients must be 1..500 and --duration at most 10m")
+	}
+	var results []benchResult
+	add := func(r benchResult) {
+		results = append(results, r)
+		if *format == "text" {
+			fmt.Fprintf(e.stdout, "%-44s %12.1f %-9s %s\n", r.Name, r.Value, r.Unit, strings.TrimSpace(r.Target+"  "+r.Note))
+		}
+	}
+	logsAWS, logsStorm := filepath.Join(*dir, "aws"), filepath.Join(*dir, "storm")
+	ndjson := filepath.Join(*dir, "cloudtrail.ndjson")
+	caseDir := filepath.Join(*dir, "case")
+	os.RemoveAll(caseDir)
+
+	t := time.Now()
+	stA, err := samples.Generate(ctx, samples.Options{Scenario: "aws-leaked-key", Out: logsAWS, Scale: *scale})
+	if err != nil {
+		return err
+	}
+	stS, err := samples.Generate(ctx, samples.Options{Scenario: "storm-0558", Out: logsStorm, Scale: *scale})
+	if err != nil {
+		return err
+	}
+	el := time.Since(t)
+	add(benchResult{Name: "generate samples", Value: float64(stA.Events+stS.Events) / el.Seconds(), Unit: "events/s",
+		Note: fmt.Sprintf("%d events, %d files", stA.Events+stS.Events, stA.Files+stS.Files)})
+	nNDJSON, err := s3TreeToNDJSON(logsAWS, ndjson)
+	if err != nil {
+		return err
+	}
+
+	// Imports run as child processes, so that their peak RSS is theirs.
+	for _, imp := range []struct{ name, path string }{
+		{"import CloudTrail S3 .json.gz tree", logsAWS},
+		{"import CloudTrail NDJSON", ndjson},
+		{"import Storm-0558 (Entra, UAL, telemetry)", logsStorm},
+	} {
+		n, wall, rss, err := benchImport(ctx, caseDir+"-"+filepath.Base(imp.path), imp.path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", imp.name, err)
+		}
+		add(benchResult{Name: imp.name, Value: float64(n) / wall.Seconds(), Unit: "events/s", Note: fmt.Sprintf("%d events in %v", n, wall.Round(time.Millisecond))})
+		add(benchResult{Name: "  peak RSS", Value: float64(rss) / (1 << 20), Unit: "MB", Target: "< 500 MB"})
+	}
+	_ = nNDJSON
+	// One case holding everything, for the query figures.
+	if _, _, _, err := benchImport(ctx, caseDir, logsAWS, logsStorm); err != nil {
+		return err
+	}
+	c, err := timeline.Open(caseDir)
+	if err != nil {
+		return err
+	}
+	var first, last time.Time
+	var total int64
+	for _, p := range c.Manifest().Parts {
+		total += p.Rows
+		if first.IsZero() || p.MinTime.Before(first) {
+			first = p.MinTime
+		}
+		if p.MaxTime.After(last) {
+			last = p.MaxTime
+		}
+	}
+	// The window is the busiest hour of the case.
+	hours, err := c.Histogram(ctx, timeline.Query{}, time.Hour)
+	if err != nil {
+		return err
+	}
+	busiest := slices.MaxFunc(hours, func(a, b timeline.Bucket) int { return int(a.Total - b.Total) })
+	window := timeline.Query{Since: busiest.Start, Until: busiest.Start.Add(time.Hour), Limit: 100}
+	add(benchResult{Name: "case size", Value: float64(total), Unit: "events", Note: fmt.Sprintf("%d Parquet files, %s to %s", len(c.Manifest().Parts), first.Format(time.DateOnly), last.Format(time.DateOnly))})
+	add(benchResult{Name: "  busiest hour", Value: float64(busiest.Total), Unit: "events", Note: busiest.Start.Format(time.RFC3339)})
+	add(timeIt("window query (1 hour, first page + total)", "< 50 ms", 20, func() error { _, err := c.Events(ctx, window); return err }))
+	add(timeIt("facets (source, category, tenant, action)", "< 500 ms", 5, func() error {
+		_, err := c.Facets(ctx, timeline.Query{}, []string{"source", "category", "tenant", "action"}, 10)
+		return err
+	}))
+	add(timeIt("histogram (whole case, daily)", "", 5, func() error { _, err := c.Histogram(ctx, timeline.Query{}, 24*time.Hour); return err }))
+	var g *graph.Graph
+	add(timeIt("graph build", "< 10 s", 1, func() error { g, err = loadGraph(ctx, c); return err }))
+	truth, err := readTruth(filepath.Join(logsStorm, "truth.json"))
+	if err != nil {
+		return err
+	}
+	var ch *graph.Chain
+	add(timeIt("chain query (Storm-0558 root)", "< 100 ms", 10, func() error {
+		ch, err = g.Chain(truth.Root, graph.ChainOptions{})
+		return err
+	}))
+	r, err := render.New(ctx, render.Options{})
+	if err != nil {
+		return err
+	}
+	add(timeIt("board diagram render (≤ 60 nodes, SVG)", "< 1 s", 3, func() error {
+		return r.Render(ctx, io.Discard, graph.NewDiagram(ch, graph.DiagramOptions{MaxNodes: 60}), render.SVG)
+	}))
+	r.Close()
+	for _, res := range benchAPI(ctx, c, window, *clients, *duration) {
+		add(res)
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"machine": fmt.Sprintf("%s/%s, %d cores", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()), "scale": *scale, "results": results})
+	}
+	return nil
+}
+
+func readTruth(path string) (samples.Truth, error) {
+	var t samples.Truth
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return t, err
+	}
+	return t, json.Unmarshal(b, &t)
+}
+
+// timeIt runs fn n times and reports the median.
+func timeIt(name, target string, n int, fn func() error) benchResult {
+	var ds []time.Duration
+	for range n {
+		t := time.Now()
+		if err := fn(); err != nil {
+			return benchResult{Name: name, Note: "error: " + err.Error()}
+		}
+		ds = append(ds, time.Since(t))
+	}
+	slices.Sort(ds)
+	return benchResult{Name: name, Value: float64(ds[len(ds)/2].Microseconds()) / 1000, Unit: "ms", Target: target, Note: fmt.Sprintf("median of %d", n)}
+}
+
+// benchImport imports paths into dir in a child process and returns the
+// events imported, the wall time and the child's peak RSS in bytes.
+func benchImport(ctx context.Context, dir string, paths ...string) (int64, time.Duration, int64, error) {
+	os.RemoveAll(dir)
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	cmd := exec.CommandContext(ctx, exe, append([]string{"import", "--case", dir, "--format", "json"}, paths...)...)
+	cmd.Env = append(os.Environ(), "CAUSEWAY_MAIN=1") // lets a test binary act as the command
+	var out strings.Builder
+	cmd.Stdout = &out
+	t := time.Now()
+	err = cmd.Run()
+	wall := time.Since(t)
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		return 0, 0, 0, err
+	}
+	var sum importSummary
+	if jerr := json.Unmarshal([]byte(out.String()), &sum); jerr != nil {
+		return 0, 0, 0, fmt.Errorf("import output: %v (%v)", jerr, err)
+	}
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss * 1024
+	}
+	return sum.Imported, wall, rss, nil
+}
+
+// s3TreeToNDJSON rewrites the records of a CloudTrail S3 tree as one
+// NDJSON file (the shape CloudWatch and most SIEM exports give).
+func s3TreeToNDJSON(tree, out string) (int, error) {
+	f, err := os.Create(out)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	w := bufio.NewWriterSize(f, 1<<20)
+	n := 0
+	err = filepath.WalkDir(tree, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json.gz") {
+			return err
+		}
+		in, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		zr, err := gzip.NewReader(in)
+		if err != nil {
+			return err
+		}
+		var doc struct {
+			Records []json.RawMessage `json:"Records"`
+		}
+		if err := json.NewDecoder(zr).Decode(&doc); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		for _, r := range doc.Records {
+			w.Write(r)
+			w.WriteByte('\n')
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return n, err
+	}
+	return n, w.Flush()
+}
+
+// benchAPI runs clients concurrent loops against the events API on
+// loopback for d and reports p50, p95 and p99 and the error count.
+func benchAPI(ctx context.Context, c *timeline.Case, q timeline.Query, clients int, d time.Duration) []benchResult {
+	token := timeline.NewSecret()
+	srv, err := webui.New(webui.Options{Case: c, OwnerToken: token})
+	if err != nil {
+		return []benchResult{{Name: "API", Note: "error: " + err.Error()}}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return []benchResult{{Name: "API", Note: "error: " + err.Error()}}
+	}
+	hs := &http.Server{Handler: srv.Handler()}
+	go hs.Serve(ln)
+	defer hs.Close()
+	sources := []string{"m365.ual", "entra.signin", "aws.cloudtrail", ""}
+	base := "http://" + ln.Addr().String()
+	var mu sync.Mutex
+	var lat []time.Duration
+	var errs int
+	stop := time.Now().Add(d)
+	var wg sync.WaitGroup
+	tr := &http.Transport{MaxIdleConnsPerHost: clients}
+	for i := range clients {
+		wg.Go(func() {
+			cl := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+			for j := 0; time.Now().Before(stop) && ctx.Err() == nil; j++ {
+				v := url.Values{}
+				v.Set("since", q.Since.Format(time.RFC3339))
+				v.Set("until", q.Until.Format(time.RFC3339))
+				v.Set("limit", "100")
+				if s := sources[(i+j)%len(sources)]; s != "" {
+					v.Set("source", s)
+				}
+				req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/events?"+v.Encode(), nil)
+				req.Header.Set("Authorization", "Bearer "+token)
+				t := time.Now()
+				resp, err := cl.Do(req)
+				el := time.Since(t)
+				ok := err == nil && resp.StatusCode == 200
+				if resp != nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				mu.Lock()
+				if ok {
+					lat = append(lat, el)
+				} else {
+					errs++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(lat) == 0 {
+		return []benchResult{{Name: "API", Note: fmt.Sprintf("no successful request, %d errors", errs)}}
+	}
+	slices.Sort(lat)
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+	note := fmt.Sprintf("%d requests, %d errors, %d clients for %v", len(lat), errs, clients, d)
+	return []benchResult{
+		{Name: "API /api/events filtered page p50", Value: pct(0.50), Unit: "ms", Note: note},
+		{Name: "API /api/events filtered page p95", Value: pct(0.95), Unit: "ms", Target: "< 100 ms"},
+		{Name: "API /api/events filtered page p99", Value: pct(0.99), Unit: "ms"},
+	}
+}
