@@ -598,3 +598,22 @@ func TestChainDiagramEscapesLogText(t *testing.T) {
 		t.Errorf("chain.png: %d", w.Code)
 	}
 }
+
+func TestEmptyCase(t *testing.T) {
+	t.Parallel()
+	c, err := timeline.Create(t.TempDir()+"/case", "empty", caseStart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newTestServer(t, c)
+	for _, path := range []string{"/api/case", "/api/events", "/api/histogram", "/api/lanes?group=tenant", "/api/facets", "/api/entity?id=ip:192.0.2.1", "/api/findings"} {
+		w := get(t, s, path, false)
+		if w.Code != http.StatusOK {
+			t.Errorf("%s on an empty case: %d %s", path, w.Code, w.Body.String())
+		}
+	}
+	p := decode[timeline.Page](t, get(t, s, "/api/events", false))
+	if p.Total != 0 || p.Events == nil || p.Next != "" {
+		t.Errorf("empty page = %+v, want no events as [] and no cursor", p)
+	}
+}

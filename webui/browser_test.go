@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/causeway-ir/causeway/timeline"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -353,5 +354,21 @@ func TestBrowserHostileStrings(t *testing.T) {
 	}
 	b.screenshot("07-hostile-strings")
 	time.Sleep(300 * time.Millisecond) // an onerror would have fired by now
+	b.noDialogs()
+}
+
+func TestBrowserEmptyCase(t *testing.T) {
+	chromiumPath(t)
+	c, err := timeline.Create(t.TempDir()+"/case", "empty", caseStart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, newTestServer(t, c))
+	b.login("")
+	b.waitFor(`!document.getElementById("events-empty").hidden`)
+	if got := b.eval(`document.getElementById("events-empty").textContent`); !strings.Contains(got, "causeway import") {
+		t.Errorf("empty state = %q, want how to import", got)
+	}
+	b.screenshot("10-empty-case")
 	b.noDialogs()
 }

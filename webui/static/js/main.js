@@ -493,7 +493,7 @@ async function loadFindings() {
   const high = findings.filter((f) => f.rule !== 'coverage-gap').length;
   $('findings-count').textContent = high ? String(high) : '';
   showFindings(timeline.marks.length ? timeline.marks : rows);
-  if (rows.length) renderTable(undefined, false);
+  if (rows.length) { const keep = sel; renderTable(undefined, false); sel = -1; if (keep >= 0) select(keep, false); }
   if (state.view === 'findings') renderFindings();
 }
 
