@@ -1,6 +1,7 @@
 package samples
 
 import (
+	"bytes"
 	"encoding/base64"
 	"math/rand/v2"
 	"strconv"
@@ -20,12 +21,24 @@ func appendStr(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// escTable marks the bytes appendEsc must escape: control characters,
+// quote, backslash, and <, >, & (which .NET writes as \u00XX).
+var escTable = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	for _, c := range `"\<>&` {
+		t[c] = true
+	}
+	return t
+}()
+
 // appendEsc appends the JSON escaping of s, without quotes.
 func appendEsc(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+		if !escTable[c] {
 			continue
 		}
 		b = append(b, s[start:i]...)
@@ -52,45 +65,36 @@ func appendEsc(b []byte, s string) []byte {
 // "JSON inside a string" of Sentinel columns and CSV exports).
 func appendJSONInString(b []byte, j []byte) []byte {
 	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(j); i++ {
-		c := j[i]
-		if c != '"' && c != '\\' {
-			continue
+	for len(j) > 0 {
+		i := bytes.IndexAny(j, `"\`)
+		if i < 0 {
+			b = append(b, j...)
+			break
 		}
-		b = append(b, j[start:i]...)
-		b = append(b, '\\', c)
-		start = i + 1
+		b = append(b, j[:i]...)
+		b = append(b, '\\', j[i])
+		j = j[i+1:]
 	}
-	b = append(b, j[start:]...)
 	return append(b, '"')
 }
 
 // appendCSVField appends s as a CSV field, quoted when it must be (or when
 // always is set: Export-Csv quotes every field).
 func appendCSVField(b []byte, s []byte, always bool) []byte {
-	need := always
-	if !need {
-		for _, c := range s {
-			if c == ',' || c == '"' || c == '\n' || c == '\r' {
-				need = true
-				break
-			}
-		}
-	}
-	if !need {
+	if !always && bytes.IndexAny(s, ",\"\n\r") < 0 {
 		return append(b, s...)
 	}
 	b = append(b, '"')
-	start := 0
-	for i, c := range s {
-		if c == '"' {
-			b = append(b, s[start:i+1]...)
-			b = append(b, '"')
-			start = i + 1
+	for len(s) > 0 {
+		i := bytes.IndexByte(s, '"')
+		if i < 0 {
+			b = append(b, s...)
+			break
 		}
+		b = append(b, s[:i+1]...)
+		b = append(b, '"')
+		s = s[i+1:]
 	}
-	b = append(b, s[start:]...)
 	return append(b, '"')
 }
 
@@ -112,14 +116,28 @@ func newGUID(r *rand.Rand) guid {
 
 // appendGUID appends the canonical lower-case text of g.
 func appendGUID(b []byte, g guid) []byte {
-	order := [16]int{3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15}
-	for i, j := range order {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			b = append(b, '-')
-		}
-		b = append(b, hexDigits[g[j]>>4], hexDigits[g[j]&0xf])
+	var t [36]byte
+	hx := func(i int, c byte) {
+		t[i], t[i+1] = hexDigits[c>>4], hexDigits[c&0xf]
 	}
-	return b
+	hx(0, g[3])
+	hx(2, g[2])
+	hx(4, g[1])
+	hx(6, g[0])
+	t[8] = '-'
+	hx(9, g[5])
+	hx(11, g[4])
+	t[13] = '-'
+	hx(14, g[7])
+	hx(16, g[6])
+	t[18] = '-'
+	hx(19, g[8])
+	hx(21, g[9])
+	t[23] = '-'
+	for k := range 6 {
+		hx(24+2*k, g[10+k])
+	}
+	return append(b, t[:]...)
 }
 
 // String returns the canonical text of g.
@@ -276,13 +294,7 @@ func psIndent(dst, src []byte, col int) []byte {
 		c := src[i]
 		switch c {
 		case '"':
-			j := i + 1
-			for j < len(src) && src[j] != '"' {
-				if src[j] == '\\' {
-					j++
-				}
-				j++
-			}
+			j := stringEnd(src, i)
 			dst = append(dst, src[i:j+1]...)
 			i = j
 		case '{', '[':
@@ -317,6 +329,28 @@ func psIndent(dst, src []byte, col int) []byte {
 	return dst
 }
 
+// stringEnd returns the index of the quote closing the JSON string that
+// opens at src[i] (len(src)-1 if it is cut off).
+func stringEnd(src []byte, i int) int {
+	j := i + 1
+	for {
+		k := bytes.IndexByte(src[j:], '"')
+		if k < 0 {
+			return len(src) - 1
+		}
+		j += k
+		// An escaped quote has an odd run of backslashes before it.
+		n := 0
+		for p := j - 1; p > i && src[p] == '\\'; p-- {
+			n++
+		}
+		if n%2 == 0 {
+			return j
+		}
+		j++
+	}
+}
+
 // jwtSegment appends base64url (no padding) of the JSON text j.
 func jwtSegment(b []byte, j []byte) []byte {
 	n := base64.RawURLEncoding.EncodedLen(len(j))
@@ -340,13 +374,7 @@ func prettyJSON(dst, src []byte, depth int) []byte {
 		c := src[i]
 		switch c {
 		case '"':
-			j := i + 1
-			for j < len(src) && src[j] != '"' {
-				if src[j] == '\\' {
-					j++
-				}
-				j++
-			}
+			j := stringEnd(src, i)
 			dst = append(dst, src[i:j+1]...)
 			i = j
 		case '{', '[':
