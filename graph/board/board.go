@@ -39,8 +39,15 @@ type Input struct {
 	// Annotations are the analysts' annotations (timeline.DB.Annotations);
 	// starred ones and notes go on the board.
 	Annotations []timeline.Annotation
-	// Detection is when the incident was detected; zero means the time of
-	// the earliest finding other than a coverage gap.
+	// Since is when the compromise began (the start of the compromise
+	// window): the chain is followed from then on, so that the legitimate
+	// use of a credential before it was stolen is not counted. Zero means
+	// from the root's first appearance, or, for a root chosen from the most
+	// severe finding, from that finding's time.
+	Since time.Time
+	// Detection is when the incident was detected; zero means an event an
+	// analyst tagged DetectionTag, else the first provider alert after the
+	// activity began, else the earliest finding other than a coverage gap.
 	Detection time.Time
 	// Title names the case on the page (default: the case's name).
 	Title string
@@ -87,6 +94,7 @@ type Report struct {
 	Diagram *graph.Diagram `json:"-"`
 
 	names    map[string]string // tenant id → display name
+	detShort string            // what the detection time is, in a few words
 	affected map[string]bool   // the tenants counted affected, "tenant:<id>"
 	layout   *gvLayout         // Graphviz's layout of the diagram
 	diagPNG  []byte            // the diagram drawn by graph/render, sized for the PNG page
@@ -192,6 +200,9 @@ func Build(ctx context.Context, in Input) (*Report, error) {
 		return nil, err
 	}
 	r.Timings.Chain = time.Since(t0)
+	if !in.Since.IsZero() {
+		r.RootReason += " It is followed from " + fmtTime(in.Since) + ", the start of the compromise window given; earlier use of its credentials is not counted."
+	}
 
 	t0 = time.Now()
 	s, err := scan(ctx, in, r.Chain)
@@ -219,7 +230,7 @@ func Build(ctx context.Context, in Input) (*Report, error) {
 func (r *Report) chooseChain(in Input) (bool, error) {
 	g := in.Graph
 	if in.ChainFrom != "" {
-		c, err := g.Chain(in.ChainFrom, graph.ChainOptions{})
+		c, err := g.Chain(in.ChainFrom, graph.ChainOptions{Since: in.Since})
 		if err != nil {
 			return false, fmt.Errorf("board: chain from %s: %w", in.ChainFrom, err)
 		}
@@ -253,7 +264,7 @@ func (r *Report) chooseChain(in Input) (bool, error) {
 				best, n = k, c
 			}
 		}
-		c, err := g.Chain(best, graph.ChainOptions{})
+		c, err := g.Chain(best, graph.ChainOptions{Since: in.Since})
 		if err != nil {
 			return false, fmt.Errorf("board: chain from %s: %w", best, err)
 		}
@@ -271,7 +282,7 @@ func (r *Report) chooseChain(in Input) (bool, error) {
 		}
 		var chains []*graph.Chain
 		for _, t := range tokens {
-			c, err := g.Chain(t, graph.ChainOptions{})
+			c, err := g.Chain(t, graph.ChainOptions{Since: in.Since})
 			if err != nil {
 				return false, fmt.Errorf("board: chain from %s: %w", t, err)
 			}
@@ -308,13 +319,19 @@ func (r *Report) chooseChain(in Input) (bool, error) {
 			break
 		}
 	}
-	c, err := g.Chain(root, graph.ChainOptions{})
+	since, from := in.Since, ""
+	if since.IsZero() {
+		// Before the finding, the credential may well have been in
+		// legitimate use.
+		since, from = best.Time, ", from the finding's time on"
+	}
+	c, err := g.Chain(root, graph.ChainOptions{Since: since})
 	if err != nil {
 		return false, fmt.Errorf("board: chain from %s: %w", root, err)
 	}
 	r.Chain, r.Root = c, c.Root
-	r.RootReason = fmt.Sprintf("The chain starts from %s, named by the most severe finding (%s, %s, at %s).",
-		root, best.Rule, best.Severity, best.Time.UTC().Format(time.RFC3339))
+	r.RootReason = fmt.Sprintf("The chain starts from %s%s, named by the most severe finding (%s, %s, at %s); give the root and the compromise window's start if you know them.",
+		root, from, best.Rule, best.Severity, fmtTime(best.Time))
 	return false, nil
 }
 
@@ -641,13 +658,16 @@ func (r *Report) detection(fs []graph.Finding, as []timeline.Annotation, given t
 	case !given.IsZero():
 		r.Detection = given.UTC()
 		r.DetectionBasis = "the detection time supplied (" + fmtTime(r.Detection) + ")"
+		r.detShort = "the detection time given"
 	case tagged != nil:
 		r.Detection = tagged.t
 		r.DetectionBasis = fmt.Sprintf("the event an analyst tagged %q (%s at %s)", DetectionTag, tagged.action, fmtTime(tagged.t))
+		r.detShort = "the event tagged " + DetectionTag
 	case alert != nil && !r.FirstActivity.IsZero():
 		r.Detection = alert.t
 		r.DetectionBasis = fmt.Sprintf("the first provider alert after the activity began (%s in %s at %s)",
 			alert.action, r.nameOf(alert.tenant), fmtTime(alert.t))
+		r.detShort = "the first provider alert"
 	default:
 		var first *graph.Finding
 		for i := range fs {
@@ -664,6 +684,7 @@ func (r *Report) detection(fs []graph.Finding, as []timeline.Annotation, given t
 			return
 		}
 		r.Detection = first.Time.UTC()
+		r.detShort = "the earliest finding"
 		r.DetectionBasis = fmt.Sprintf("the earliest finding (%s at %s): Causeway's rules run after the fact, so this is when the activity could first have been caught; tag the real detection event %q or supply its time",
 			first.Rule, fmtTime(r.Detection), DetectionTag)
 	}
@@ -748,6 +769,11 @@ func (r *Report) figures() {
 	if n.Mailboxes == 0 && n.Resources > 0 {
 		what = Figure{Value: fmtInt(int64(n.Resources)), Label: "resources accessed", Detail: "resources the chain touched"}
 	}
+	if n.Mailboxes == 0 && n.CountedRecords+n.UncountedRecords == 0 {
+		// No mail: count what the attacker did instead of items read.
+		items = Figure{Value: fmtInt(int64(n.Events)), Label: "attacker actions",
+			Detail: "successful events that used the chain's credentials"}
+	}
 	r.Figures = []Figure{
 		{Value: fmtInt(int64(n.Tenants)), Label: "tenants affected",
 			Detail: fmt.Sprintf("tenants the chain reached, of %d in the case", n.TenantsInCase)},
@@ -763,7 +789,7 @@ func (r *Report) figures() {
 			if n.TimeToDetect < 0 {
 				v = "before"
 			}
-			r.Figures[4] = Figure{Value: v, Label: "time to detect", Detail: "first malicious activity to detection"}
+			r.Figures[4] = Figure{Value: v, Label: "time to detect", Detail: "first malicious activity to " + r.detShort}
 		}
 	}
 }
@@ -773,9 +799,10 @@ func (r *Report) figures() {
 func (e *evt) text() string {
 	who := "The attacker"
 	if e.actor != "" {
-		who += ", posing as " + e.actor + ","
+		who += ", posing as " + graph.Label(timeline.KindIdentity, e.actor) + ","
 	}
-	mailbox := "mailbox " + e.target
+	target := graph.Label(timeline.EntityKind(e.tkind), e.target)
+	mailbox := "mailbox " + target
 	if e.target != "" && e.target == e.actor {
 		mailbox = "that mailbox"
 	}
@@ -799,7 +826,7 @@ func (e *evt) text() string {
 	case e.issuedKind == timeline.IssuedKey:
 		what = "created a new credential (" + e.action + ")"
 	case e.target != "":
-		what = "ran " + e.action + " on " + e.target
+		what = "ran " + e.action + " on " + target
 	default:
 		what = "ran " + e.action
 	}

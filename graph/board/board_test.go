@@ -151,7 +151,7 @@ func TestBuildNumbers(t *testing.T) {
 	}
 	severityFindings := []graph.Finding{
 		{Rule: graph.RuleNewAppForMailbox, Severity: graph.SeverityMedium, Time: t0, Entities: []string{"token:tokA"}},
-		{Rule: graph.RuleTokenReplayNewIP, Severity: graph.SeverityHigh, Time: t0.Add(5 * day), Entities: []string{"ip:203.0.113.5", "token:tokB"}},
+		{Rule: graph.RuleTokenReplayNewIP, Severity: graph.SeverityHigh, Time: t0.Add(3 * day), Entities: []string{"ip:203.0.113.5", "token:tokB"}},
 		{Rule: graph.RuleCoverageGap, Severity: graph.SeverityMedium, Time: t0, Entities: []string{"tenant:" + fabrik},
 			Summary: "MailItemsAccessed was not logged for " + fabrik + " (fabrikam.com) between 2024-03-05 and 2024-03-09"},
 	}

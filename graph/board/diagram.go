@@ -85,6 +85,10 @@ const maxCondense = 6
 // reads from the back of a room.
 const minDiagramFont = 15.0
 
+// legibleDiagramFont is the smallest label size accepted to show every
+// entity rather than leave some out.
+const legibleDiagramFont = 10.0
+
 // boardFontSize is the node label size boardDOT sets, in points.
 const boardFontSize = 16.0
 
@@ -92,8 +96,8 @@ const boardFontSize = 16.0
 // enough), lays it out and draws its PNG for the slide.
 func (r *Report) draw(ctx context.Context, rend *render.Renderer) error {
 	opts := render.Options{MaxNodes: 2 * graph.BoardNodes}
-	var err error
 	if rend == nil {
+		var err error
 		rend, err = render.New(ctx, opts)
 		if err != nil {
 			return fmt.Errorf("board: %w", err)
@@ -101,7 +105,18 @@ func (r *Report) draw(ctx context.Context, rend *render.Renderer) error {
 		defer rend.Close()
 	}
 	t0 := time.Now()
-	var dot []byte
+	// Each round condenses one level more (one node fewer than the last
+	// round had makes NewDiagram group again, and in the end trim). Take
+	// the first that reads from the back of a room without leaving
+	// entities out; else the most readable complete one if it is still
+	// legible; else the first readable one.
+	type candidate struct {
+		d      *graph.Diagram
+		dot    []byte
+		layout *gvLayout
+		font   float64
+	}
+	var cands []candidate
 	limit := graph.BoardNodes
 	for range maxCondense {
 		d := r.diagram(limit)
@@ -109,22 +124,40 @@ func (r *Report) draw(ctx context.Context, rend *render.Renderer) error {
 			r.layout = nil
 			return nil
 		}
-		if dot, err = boardDOT(d); err != nil {
+		dot, err := boardDOT(d)
+		if err != nil {
 			return err
 		}
 		js, err := rend.Layout(ctx, dot)
 		if err != nil {
 			return fmt.Errorf("board: laying out the diagram: %w", err)
 		}
-		if r.layout, err = parseLayout(js); err != nil {
+		l, err := parseLayout(js)
+		if err != nil {
 			return err
 		}
-		if r.layout.fit(slideDiagramBox).scale*boardFontSize >= minDiagramFont || len(d.Nodes) <= 8 {
+		c := candidate{d, dot, l, l.fit(slideDiagramBox).scale * boardFontSize}
+		cands = append(cands, c)
+		if c.font >= minDiagramFont || len(d.Nodes) <= 8 {
 			break
 		}
-		// One node fewer than now makes NewDiagram condense one level more.
 		limit = len(d.Nodes) - 1
 	}
+	pick := cands[len(cands)-1]
+	best := -1
+	for i, c := range cands {
+		if c.d.Omitted == 0 && (best < 0 || c.font > cands[best].font) {
+			best = i
+		}
+	}
+	switch {
+	case best >= 0 && cands[best].font >= minDiagramFont:
+		pick = cands[best]
+	case pick.d.Omitted > 0 && best >= 0 && cands[best].font >= legibleDiagramFont:
+		pick = cands[best]
+	}
+	r.Diagram, r.layout = pick.d, pick.layout
+	dot := pick.dot
 	r.Timings.Layout = time.Since(t0)
 
 	// graph/render draws PNGs at a fixed scale per Renderer: draw with one
