@@ -641,3 +641,49 @@ func TestCloudTrailLakeRaw(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCloudTrailParts splits the NDJSON import into its stages, to
+// show where the time goes: "scan" is the shared record splitter alone,
+// "decode" the typed goccy decode of one record, "record" decode plus
+// normalization of one record.
+func BenchmarkCloudTrailParts(b *testing.B) {
+	const n = 20_000
+	var buf bytes.Buffer
+	for i := range n {
+		buf.WriteString(ctBenchRecord(i))
+		buf.WriteByte('\n')
+	}
+	data := buf.Bytes()
+	rec := []byte(ctBenchRecord(1))
+	b.Run("scan", func(b *testing.B) {
+		cpu0 := cpuTime()
+		for b.Loop() {
+			err := streamJSON(b.Context(), bytes.NewReader(data), []string{"Records", "Events"}, "x", timeline.Source{}, &extCountEmitter{},
+				func([]byte, int64) error { return nil })
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportRates(b, n, cpu0)
+	})
+	b.Run("decode", func(b *testing.B) {
+		var r ctRecord
+		cpu0 := cpuTime()
+		for b.Loop() {
+			if _, err := decodeCT(rec, &r); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportRates(b, 1, cpu0)
+	})
+	b.Run("record", func(b *testing.B) {
+		d := ctDecoder{name: "aws.cloudtrail", out: &extCountEmitter{}, fileShape: "ndjson"}
+		cpu0 := cpuTime()
+		for b.Loop() {
+			if err := d.record(rec, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportRates(b, 1, cpu0)
+	})
+}

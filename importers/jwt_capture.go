@@ -29,7 +29,8 @@ import (
 //   - "lines": one token a line ("Bearer " and "Authorization:" prefixes
 //     and a leading timestamp allowed);
 //   - "json": JSON or NDJSON records with a JWT in any string field, at
-//     any depth ("Bearer " prefix allowed, also inside URLs);
+//     any depth ("Bearer " prefix allowed, also inside URLs), bare or in a
+//     {"records":[…]} or {"value":[…]} envelope;
 //   - "jwks": a JSON Web Key Set {"keys":[…]}, one event per key (category
 //     credential): kid, x5t, and from the x5c certificate its validity and
 //     issuer.
@@ -112,7 +113,7 @@ func jwtLinesHead(head []byte) bool {
 // decodable JWT that is their main content: a quarter of the record's
 // bytes or more, or in a field named for a token.
 func jwtJSONHead(head []byte) bool {
-	s := newJSONScanner(bytes.NewReader(head), nil)
+	s := newJSONScanner(bytes.NewReader(head), []string{"records", "value"})
 	n := 0
 	for n < 3 {
 		rec, err := s.next()
@@ -278,7 +279,9 @@ func (j jwtCapture) Import(ctx context.Context, r io.Reader, src timeline.Source
 // importJSON reads JSON or NDJSON records.
 func (j jwtCapture) importJSON(ctx context.Context, r io.Reader, src timeline.Source, out timeline.Emitter) error {
 	var e timeline.Event
-	return streamJSON(ctx, r, nil, j.Name(), src, out, func(raw []byte, off int64) error {
+	// Diagnostic-settings ({"records":[…]}: WAF and gateway logs) and
+	// REST page ({"value":[…]}) envelopes hold one record per element.
+	return streamJSON(ctx, r, []string{"records", "value"}, j.Name(), src, out, func(raw []byte, off int64) error {
 		var rec map[string]any
 		if err := json.Unmarshal(raw, &rec); err != nil {
 			return rejectf("not a JSON object: %v", err)

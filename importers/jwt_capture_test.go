@@ -321,3 +321,28 @@ func FuzzImportJWTCapture(f *testing.F) {
 		}
 	})
 }
+
+// TestJWTEnvelope: records in a diagnostic-settings envelope are records.
+func TestJWTEnvelope(t *testing.T) {
+	t.Parallel()
+	lines, err := os.ReadFile(filepath.Join("testdata", "jwt_lines.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := string(bytes.SplitN(lines, []byte("\n"), 2)[0])
+	in := `{"records":[{"time":"2024-01-01T00:00:00Z","clientIp":"192.0.2.1","requestHeaders":{"Authorization":"Bearer ` + tok + `"}},` +
+		`{"time":"2024-01-01T00:00:01Z","clientIp":"192.0.2.2","requestHeaders":{"Authorization":"Bearer ` + tok + `"}}]}`
+	if !(jwtCapture{}).Match("x", []byte(in)) {
+		t.Fatal("envelope not matched")
+	}
+	rec := &recorder{}
+	if err := (jwtCapture{}).Import(t.Context(), strings.NewReader(in), timeline.Source{File: "x"}, rec); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.events) != 2 || len(rec.rejects) != 0 {
+		t.Fatalf("got %d events, %d rejects; want 2, 0", len(rec.events), len(rec.rejects))
+	}
+	if rec.events[1].SrcIP != "192.0.2.2" || !strings.HasPrefix(rec.events[1].Raw, `{"time":"2024-01-01T00:00:01Z"`) {
+		t.Errorf("second record: ip %q raw %.40q", rec.events[1].SrcIP, rec.events[1].Raw)
+	}
+}
