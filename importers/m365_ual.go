@@ -135,8 +135,8 @@ type nameValue struct {
 
 // ualFolder is one of MailItemsAccessed's Folders.
 type ualFolder struct {
-	Path        flexString        `json:"Path"`
-	FolderItems []json.RawMessage `json:"FolderItems"`
+	Path        flexString `json:"Path"`
+	FolderItems []struct{} `json:"FolderItems"` // counted, not kept
 }
 
 // ualItem is an ExchangeItem's Item.
@@ -165,14 +165,15 @@ func (imp m365UAL) Import(ctx context.Context, r io.Reader, src timeline.Source,
 	case firstKeyIs(head, "value") || firstKeyIs(head, "@odata.context"):
 		envelopes = []string{"value"}
 	}
+	var fast ualRecordOf[string] // reused: records are decoded one at a time
 	return streamJSON(ctx, br, envelopes, imp.Name(), src, out, func(rec []byte, off int64) error {
 		var e timeline.Event
 		err := decodeLenient(func() error {
 			e = newEvent(imp.Name(), "management-api", src, off, rec)
-			return decodeUAL[string](&e, rec)
+			return decodeUAL(&e, rec, &fast)
 		}, func() error {
 			e = newEvent(imp.Name(), "management-api", src, off, rec)
-			return decodeUAL[flexString](&e, rec)
+			return decodeUAL(&e, rec, new(ualRecordOf[flexString]))
 		})
 		if err != nil {
 			return err
@@ -187,14 +188,14 @@ func (imp m365UAL) Import(ctx context.Context, r io.Reader, src timeline.Source,
 // decodeUAL decodes one JSON audit record (AuditData, an OfficeActivity
 // row or an Elastic document) into e. A decoding error comes back as it
 // is, a record that cannot be normalized as a recordError.
-func decodeUAL[S ~string](e *timeline.Event, rec []byte) error {
-	var u ualRecordOf[S]
-	if err := json.Unmarshal(rec, &u); err != nil {
+func decodeUAL[S ~string](e *timeline.Event, rec []byte, u *ualRecordOf[S]) error {
+	*u = ualRecordOf[S]{}
+	if err := json.Unmarshal(rec, u); err != nil {
 		return err
 	}
 	if orig, ok := elasticOriginal(u.Event); ok {
-		u = ualRecordOf[S]{}
-		if err := json.Unmarshal(orig, &u); err != nil {
+		*u = ualRecordOf[S]{}
+		if err := json.Unmarshal(orig, u); err != nil {
 			return err
 		}
 		e.Shape = "elastic"
@@ -213,11 +214,11 @@ func decodeUAL[S ~string](e *timeline.Event, rec []byte) error {
 				a.CreationTime = u.CreatedDateTime
 			}
 		}
-		u = a
+		*u = a
 	} else if u.OfficeWorkload != "" || u.OfficeID != "" || strings.EqualFold(string(u.Type), "OfficeActivity") {
 		e.Shape = "sentinel"
 	}
-	return mapUAL(e, &u, e.Shape, "")
+	return mapUAL(e, u, e.Shape, "")
 }
 
 // elasticOriginal returns the record text an Elastic document keeps in
