@@ -176,6 +176,15 @@ func TestBuildNumbers(t *testing.T) {
 			detection: t0.Add(10 * day), first: t0, last: t0.Add(12 * day),
 		},
 		{
+			name:     "from the start of the compromise window given",
+			in:       Input{ChainFrom: "key:kidX", Since: t0.Add(3 * day)},
+			root:     "key:kidX",
+			headline: "One key read 3 mailboxes in 2 tenants over 9 days, and went on for 2 days after detection",
+			numbers: Numbers{Tenants: 2, TenantsInCase: 3, Mailboxes: 3, Items: 5, CountedRecords: 2, UncountedRecords: 1,
+				Events: 5, Credentials: 3, Dwell: 9 * day, TimeToDetect: 7 * day},
+			detection: t0.Add(10 * day), first: t0.Add(3 * day), last: t0.Add(12 * day),
+		},
+		{
 			name:     "the key behind the forged-token findings",
 			in:       Input{Findings: keyFindings},
 			root:     "key:kidX",
