@@ -199,14 +199,15 @@ func (imp entraSignin) Import(ctx context.Context, r io.Reader, src timeline.Sou
 		return imp.importCSV(ctx, br, src, out)
 	}
 	fileShape := jsonFileShape(head)
+	var fast signIn // reused: records are decoded one at a time
 	return streamJSON(ctx, br, []string{"value", "records"}, imp.Name(), src, out, func(rec []byte, off int64) error {
 		var e timeline.Event
 		err := decodeLenient(func() error {
 			e = newEvent(imp.Name(), fileShape, src, off, rec)
-			return decodeSignin[string](&e, rec)
+			return decodeSignin(&e, rec, &fast)
 		}, func() error {
 			e = newEvent(imp.Name(), fileShape, src, off, rec)
-			return decodeSignin[flexString](&e, rec)
+			return decodeSignin(&e, rec, new(signInOf[flexString]))
 		})
 		if err != nil {
 			return err
@@ -237,12 +238,12 @@ func decodeLenient(fast, lenient func() error) error {
 // decodeSignin decodes one JSON sign-in record into e (whose Shape holds
 // the file's shape). A decoding error comes back as it is, a record that
 // cannot be normalized as a recordError.
-func decodeSignin[S ~string](e *timeline.Event, rec []byte) error {
-	var s signInOf[S]
-	if err := json.Unmarshal(rec, &s); err != nil {
+func decodeSignin[S ~string](e *timeline.Event, rec []byte, s *signInOf[S]) error {
+	*s = signInOf[S]{}
+	if err := json.Unmarshal(rec, s); err != nil {
 		return err
 	}
-	env, in := &s, &s
+	env, in := s, s
 	switch {
 	case isJSONObject(s.Properties.Bytes()):
 		var p signInOf[S]
