@@ -59,16 +59,7 @@ type Page struct {
 
 // schemas for reading: with and without the raw column.
 var (
-	fullSchema  = parquet.SchemaOf(row{})
-	noRawSchema = func() *parquet.Schema {
-		g := parquet.Group{}
-		for _, f := range fullSchema.Fields() {
-			if f.Name() != "raw" {
-				g[f.Name()] = f
-			}
-		}
-		return parquet.NewSchema("Event", g)
-	}()
+	fullSchema = parquet.SchemaOf(row{})
 )
 
 // match is one matching row.
@@ -475,33 +466,26 @@ func (c *Case) fetch(ms []match, raw bool) ([]Event, error) {
 	for i, m := range ms {
 		byPart[m.part] = append(byPart[m.part], i)
 	}
-	schema := noRawSchema
-	if raw {
-		schema = fullSchema
-	}
 	for pi, idx := range byPart {
 		pf, file, err := c.openPart(c.m.Parts[pi])
 		if err != nil {
 			return nil, err
 		}
-		r := parquet.NewGenericReader[row](pf, schema)
 		slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(ms[a].row, ms[b].row) })
-		buf := make([]row, 1)
-		for _, i := range idx {
-			if err := r.SeekToRow(ms[i].row); err != nil {
-				r.Close()
-				file.Close()
-				return nil, err
-			}
-			if n, err := r.Read(buf); n != 1 {
-				r.Close()
-				file.Close()
-				return nil, fmt.Errorf("%s row %d: %v", c.m.Parts[pi].Path, ms[i].row, err)
-			}
-			fromRow(&buf[0], &out[i])
+		rows := make([]int64, len(idx))
+		for k, i := range idx {
+			rows[k] = ms[i].row
 		}
-		r.Close()
+		k := 0
+		err = readEvents(pf, raw, rows, func(e *Event) error {
+			out[idx[k]] = *e
+			k++
+			return nil
+		})
 		file.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.m.Parts[pi].Path, err)
+		}
 	}
 	return out, nil
 }
@@ -514,11 +498,6 @@ func (c *Case) Scan(ctx context.Context, q Query, fn func(*Event) error) error {
 	if err != nil {
 		return err
 	}
-	schema := noRawSchema
-	if q.Raw {
-		schema = fullSchema
-	}
-	buf := make([]row, 512)
 	for _, pi := range c.selectParts(&q) {
 		pf, file, err := c.openPart(c.m.Parts[pi])
 		if err != nil {
@@ -526,13 +505,9 @@ func (c *Case) Scan(ctx context.Context, q Query, fn func(*Event) error) error {
 		}
 		var rows []int64
 		err = scanPart(ctx, pf, f, func(row, _ int64) bool { rows = append(rows, row); return true })
-		if err != nil {
-			file.Close()
-			return err
+		if err == nil {
+			err = readEvents(pf, q.Raw, rows, fn)
 		}
-		r := parquet.NewGenericReader[row](pf, schema)
-		err = readRows(r, rows, buf, fn)
-		r.Close()
 		file.Close()
 		if err != nil {
 			return err
@@ -541,9 +516,22 @@ func (c *Case) Scan(ctx context.Context, q Query, fn func(*Event) error) error {
 	return nil
 }
 
-// readRows reads the given ascending rows, reading runs of consecutive rows
-// in batches.
-func readRows(r *parquet.GenericReader[row], rows []int64, buf []row, fn func(*Event) error) error {
+// readEvents reads the given ascending rows of a part as events, with or
+// without the raw column. Each row type is a struct, which parquet-go
+// reads on its fast path (a schema built by hand goes through a generic
+// one that looks up struct tags for every value).
+func readEvents(pf *parquet.File, raw bool, rows []int64, fn func(*Event) error) error {
+	if raw {
+		return readRows(parquet.NewGenericReader[row](pf), rows, fromRow, fn)
+	}
+	return readRows(parquet.NewGenericReader[rowMeta](pf), rows, fromRowMeta, fn)
+}
+
+// readRows reads the given ascending rows, runs of consecutive rows in
+// batches, converting each to an Event.
+func readRows[T any](r *parquet.GenericReader[T], rows []int64, conv func(*T, *Event), fn func(*Event) error) error {
+	defer r.Close()
+	buf := make([]T, min(len(rows), 512))
 	for len(rows) > 0 {
 		run := 1
 		for run < len(rows) && run < len(buf) && rows[run] == rows[0]+int64(run) {
@@ -558,7 +546,7 @@ func readRows(r *parquet.GenericReader[row], rows []int64, buf []row, fn func(*E
 		}
 		for i := range run {
 			var e Event
-			fromRow(&buf[i], &e)
+			conv(&buf[i], &e)
 			if err := fn(&e); err != nil {
 				return err
 			}
