@@ -739,3 +739,40 @@ func BenchmarkBoard(b *testing.B) {
 		})
 	}
 }
+
+// TestHostileText: control characters, invalid UTF-8, bidi overrides,
+// markup and very long words from logs never break a writer or the SVG.
+func TestHostileText(t *testing.T) {
+	t.Parallel()
+	r := goldenReport(t)
+	hostile := "a\x00b\x1b[31m\xff\xfe\u202eevil\u202c ]]></text><script>x</script> " + strings.Repeat("W", 400) + " 😀 中文"
+	r.Headline = hostile
+	r.KeyEvents[0].Text = hostile
+	r.Caveats = append([]string{hostile}, r.Caveats...)
+	r.Notes = append(r.Notes, Note{Target: "key:kidX", Author: hostile, Text: hostile})
+	for name, write := range map[string]func(io.Writer) error{
+		"html": r.WriteHTML, "svg": r.WriteSVG, "png": r.WritePNG, "pdf": r.WritePDF,
+	} {
+		var b bytes.Buffer
+		if err := write(&b); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if name == "svg" {
+			dec := xml.NewDecoder(&b)
+			for {
+				_, err := dec.Token()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Errorf("svg is not well-formed: %v", err)
+					break
+				}
+			}
+		}
+		if name == "html" && strings.Contains(b.String(), "<script>") {
+			t.Error("html holds <script>")
+		}
+	}
+}

@@ -11,6 +11,24 @@
 // WriteSVG (the page as one SVG), WritePNG (a 1920×1080 slide) and WritePDF
 // (real text and a vector diagram).
 //
+// Use:
+//
+//	g, _ := graph.Build(ctx, c.All(ctx, timeline.Query{}), graph.Options{})
+//	_ = g.AddAssertions(assertions)
+//	r, err := board.Build(ctx, board.Input{Case: c, Graph: g,
+//		Findings: g.Findings(graph.FindingOptions{}), ChainFrom: "key:…",
+//		Annotations: annotations})
+//	err = r.WritePDF(w) // or WriteHTML, WriteSVG, WritePNG
+//
+// The chain root is ChainFrom when given; else the signing key that the
+// forged-token findings (token-without-signin,
+// consumer-token-for-enterprise-tenant) name most; else the union of the
+// chains from the tokens they flag; else the credential of the most severe
+// finding, followed from that finding's time. The detection time is
+// Input.Detection, else an event an analyst tagged "detection", else the
+// first provider alert (UAL AlertTriggered) after the activity began, else
+// the earliest finding. The report's caveats say which was used.
+//
 // Package board imports timeline, graph and graph/render only, never
 // importers, webui or cmd.
 package board

@@ -34,7 +34,7 @@ var htmlPage = template.Must(template.New("board").Funcs(template.FuncMap{
 @page { size: 13.333in 7.5in; margin: 0.25in; }
 * { box-sizing: border-box; }
 html { background: #e5e7eb; }
-body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #111827;
+body { margin: 0; overflow-wrap: anywhere; font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #111827;
   font-variant-numeric: tabular-nums; }
 .page { width: 100%; max-width: 1600px; aspect-ratio: 16 / 9; margin: 16px auto; background: #fff; padding: 22px 30px;
   display: grid; grid-template-columns: 60% 1fr; grid-template-rows: auto auto minmax(0, 1fr) auto; column-gap: 26px;
