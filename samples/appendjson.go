@@ -147,6 +147,13 @@ func (g guid) String() string { return string(appendGUID(make([]byte, 0, 36), g)
 // base64url of the 16 little-endian bytes (formats.md §1a).
 func (g guid) UTI() string { return base64.RawURLEncoding.EncodeToString(g[:]) }
 
+// appendUTI appends g.UTI() without allocating.
+func appendUTI(b []byte, g guid) []byte {
+	var t [22]byte
+	base64.RawURLEncoding.Encode(t[:], g[:])
+	return append(b, t[:]...)
+}
+
 // randHex returns n random lower-case hex digits.
 func randHex(r *rand.Rand, n int) string { return string(appendRand(nil, r, hexDigits, n)) }
 

@@ -470,21 +470,23 @@ const (
 
 // ualRec is one Unified Audit Log record.
 type ualRec struct {
-	kind      ualKind
-	t         time.Time
-	id        guid
-	u         *msUser
-	ip        string // ClientIPAddress as Exchange logs it (sometimes with a port)
-	clientApp string
-	info      string
-	session   string // AADSessionId / SessionId; empty for a forged token
-	uti       string
-	iat       time.Time
-	access    mailAccess
-	subject   string
-	imid      string
-	size      int
-	server    string
+	kind       ualKind
+	t          time.Time
+	id         guid
+	u          *msUser
+	ip         string // ClientIPAddress as Exchange logs it (sometimes with a port)
+	clientApp  string
+	info       string
+	session    guid // AADSessionId / SessionId, when hasSession (never for a forged token)
+	hasSession bool
+	token      guid   // the sign-in that issued the token (its uti), or
+	uti        string // the forged token's uti
+	iat        time.Time
+	access     mailAccess
+	subject    string
+	imid       string
+	size       int
+	server     string
 }
 
 // telRec is one provider-side GetAccessTokenForResource telemetry line.
@@ -609,11 +611,11 @@ func (st *storm) planSession(r *rand.Rand, t *msTenant, u *msUser, start time.Ti
 		if t.def.mia && r.IntN(5) != 0 {
 			a := randomAccess(r, u, tk.t.Add(time.Duration(30+r.IntN(1500))*time.Second), t.def.serverPrefix)
 			dp.ual = append(dp.ual, ualRec{kind: ualMIA, t: a.t, id: newGUID(r), u: u, ip: tk.ip + port, clientApp: tk.app.id, info: tk.app.infoString,
-				session: tk.session.String(), uti: tk.id.UTI(), iat: tk.t, access: a, server: t.def.serverPrefix + strconv.Itoa(1000+r.IntN(9000))})
+				session: tk.session, hasSession: true, token: tk.id, iat: tk.t, access: a, server: t.def.serverPrefix + strconv.Itoa(1000+r.IntN(9000))})
 		}
 		if r.IntN(4) == 0 {
 			dp.ual = append(dp.ual, ualRec{kind: ualSend, t: tk.t.Add(time.Duration(60+r.IntN(2400)) * time.Second), id: newGUID(r), u: u, ip: tk.ip + port,
-				clientApp: tk.app.id, info: tk.app.infoString, session: tk.session.String(), uti: tk.id.UTI(), iat: tk.t,
+				clientApp: tk.app.id, info: tk.app.infoString, session: tk.session, hasSession: true, token: tk.id, iat: tk.t,
 				subject: subjects[r.IntN(len(subjects))], imid: messageID(r, t.def.serverPrefix), size: 3000 + r.IntN(90000),
 				server: t.def.serverPrefix + strconv.Itoa(1000+r.IntN(9000))})
 		}

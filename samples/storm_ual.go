@@ -164,9 +164,9 @@ func (st *storm) auditData(b []byte, t *msTenant, u *ualRec) []byte {
 	b = append(b, t.orgName...)
 	b = append(b, `","OriginatingServer":`...)
 	b = appendStr(b, u.server+exoBuild)
-	if u.session != "" {
+	if u.hasSession {
 		b = append(b, `,"SessionId":"`...)
-		b = append(b, u.session...)
+		b = appendGUID(b, u.session)
 		b = append(b, '"')
 	}
 	b = append(b, `,"TokenTenantId":"`...)
@@ -195,9 +195,9 @@ func (st *storm) auditData(b []byte, t *msTenant, u *ualRec) []byte {
 
 func (st *storm) appAccessContext(b []byte, u *ualRec) []byte {
 	b = append(b, '{')
-	if u.session != "" {
+	if u.hasSession {
 		b = append(b, `"AADSessionId":"`...)
-		b = append(b, u.session...)
+		b = appendGUID(b, u.session)
 		b = append(b, `",`...)
 	}
 	b = append(b, `"ClientAppId":"`...)
@@ -205,7 +205,11 @@ func (st *storm) appAccessContext(b []byte, u *ualRec) []byte {
 	b = append(b, `","IssuedAtTime":"`...)
 	b = appendISO(b, u.iat, 0, "")
 	b = append(b, `","UniqueTokenId":"`...)
-	b = append(b, u.uti...)
+	if u.uti != "" {
+		b = append(b, u.uti...)
+	} else {
+		b = appendUTI(b, u.token)
+	}
 	return append(b, `"}`...)
 }
 
@@ -285,9 +289,9 @@ func (st *storm) officeActivity(b []byte, t *msTenant, u *ualRec) []byte {
 			b = append(b, `"[{\"Name\":\"MailAccessType\",\"Value\":\"Sync\"},{\"Name\":\"IsThrottled\",\"Value\":\"False\"}]"`...)
 		}
 	}
-	if u.session != "" {
+	if u.hasSession {
 		b = append(b, `,"SessionId":"`...)
-		b = append(b, u.session...)
+		b = appendGUID(b, u.session)
 		b = append(b, '"')
 	}
 	b = append(b, `,"AppAccessContext":`...)
