@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -268,5 +269,59 @@ func TestStoreExtremeTimes(t *testing.T) {
 	p, _ = c.Events(t.Context(), Query{Since: time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)})
 	if p.Total != 1 {
 		t.Fatalf("window at year 9000: %d", p.Total)
+	}
+}
+
+// TestReadersDuringImports queries a case while runs commit into it: every
+// reader sees a whole snapshot (a multiple of the batch size), never a torn
+// one, and reopening picks up the newest.
+func TestReadersDuringImports(t *testing.T) {
+	t.Parallel()
+	c := newCase(t)
+	const batch, runs = 200, 8
+	done := make(chan struct{})
+	errs := make(chan error, 100)
+	var readers sync.WaitGroup
+	for range 3 {
+		readers.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				snap, err := Open(c.Dir())
+				if err != nil {
+					errs <- err
+					return
+				}
+				p, err := snap.Events(t.Context(), Query{Limit: 5})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if p.Total%batch != 0 {
+					errs <- fmt.Errorf("torn snapshot: %d events", p.Total)
+					return
+				}
+			}
+		})
+	}
+	for r := range runs {
+		var evs []Event
+		for i := range batch {
+			evs = append(evs, testEvent(r*batch+i, "s"))
+		}
+		importEvents(t, c, evs, RunOptions{MaxBuffered: 16 << 10})
+	}
+	close(done)
+	readers.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	snap, _ := Open(c.Dir())
+	if p, _ := snap.Events(t.Context(), Query{}); p.Total != batch*runs {
+		t.Fatalf("final total %d", p.Total)
 	}
 }
