@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -347,11 +348,7 @@ func jwtHasSignature(v any) bool {
 			}
 		}
 	case []any:
-		for _, c := range x {
-			if jwtHasSignature(c) {
-				return true
-			}
-		}
+		return slices.ContainsFunc(x, jwtHasSignature)
 	}
 	return false
 }
@@ -416,7 +413,7 @@ func (f *jwtRecordFields) walk(v any, depth int, toks *[]jwtToken) {
 		for k := range x {
 			keys = append(keys, k)
 		}
-		sortStrings(keys)
+		slices.Sort(keys)
 		for _, k := range keys {
 			c := x[k]
 			if cls := jwtFieldClass(k, depth); cls >= 0 && (f.depth[cls] == 0 || f.depth[cls] > depth+1) {
@@ -449,15 +446,6 @@ func (f *jwtRecordFields) walk(v any, depth int, toks *[]jwtToken) {
 		for _, t := range findJWTs(b, true) {
 			f.sigHashes = append(f.sigHashes, jwtMarker(b[t.sigStart:t.end]))
 			*toks = append(*toks, t)
-		}
-	}
-}
-
-// sortStrings sorts s in place (insertion sort: records have few keys).
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
 		}
 	}
 }
@@ -538,7 +526,7 @@ func jwtIsGUID(s string) bool {
 // jwtIssuerTenant returns the tenant GUID an Entra or MSA issuer URL names
 // ("https://login.microsoftonline.com/<guid>/v2.0", "https://sts.windows.net/<guid>/").
 func jwtIssuerTenant(iss string) string {
-	for _, seg := range strings.Split(iss, "/") {
+	for seg := range strings.SplitSeq(iss, "/") {
 		if jwtIsGUID(seg) {
 			return lower(seg)
 		}

@@ -79,11 +79,11 @@ func (o okta) Import(ctx context.Context, r io.Reader, src timeline.Source, out 
 // oktaHookOrg returns the org host named by an event hook's "source"
 // ("https://acme.okta.com/api/v1/eventHooks/…"), or "".
 func oktaHookOrg(head []byte) string {
-	i := bytes.Index(head, []byte(`"source"`))
-	if i < 0 {
+	_, after, ok := bytes.Cut(head, []byte(`"source"`))
+	if !ok {
 		return ""
 	}
-	rest := bytes.TrimLeft(head[i+len(`"source"`):], " \t\r\n")
+	rest := bytes.TrimLeft(after, " \t\r\n")
 	if len(rest) == 0 || rest[0] != ':' {
 		return ""
 	}
