@@ -175,7 +175,8 @@ function setCompromise(cw) {
 function renderRange() {
   const r = $('range-label');
   const n = state.until - state.since > 2 * 86400e3 ? 16 : 19; // minutes for long spans, else seconds
-  r.textContent = `${fmtTime(state.since).slice(0, n)} → ${fmtTime(state.until).slice(0, n)} UTC`;
+  r.textContent = caseInfo && caseInfo.events === 0 ? 'no events yet'
+    : `${fmtTime(state.since).slice(0, n)} → ${fmtTime(state.until).slice(0, n)} UTC`;
   r.title = `${fmtSpan(state.until - state.since)}\n${localTitle(state.since)}\n${localTitle(state.until)}`;
   timeline.setWindow(state.since, state.until);
 }
@@ -694,6 +695,7 @@ async function start() {
     return;
   }
   if (!state.since) fullWindow();
+  if (!rows.length && ready) renderTable(undefined, false); // the empty state may need the case
   renderRange();
   setView(state.view);
   writeURL();
