@@ -740,9 +740,17 @@ func (j jwtCapture) line(e *timeline.Event, text []byte, off int64, src timeline
 	var f jwtRecordFields
 	// A leading timestamp ("2024-03-01T10:00:00Z Bearer eyJ…") is the
 	// record's time.
-	if first, _, ok := bytes.Cut(bytes.TrimSpace(stripBOM(text[:toks[0].start])), []byte(" ")); ok || len(first) > 0 {
-		if _, err := jwtTime(string(first)); err == nil {
-			f.time = string(first)
+	// ("2024-03-01 10:00:00.123 …": a date and a time field count as one.)
+	if fields := strings.Fields(string(stripBOM(text[:toks[0].start]))); len(fields) > 0 {
+		cands := []string{fields[0]}
+		if len(fields) > 1 {
+			cands = []string{fields[0] + " " + fields[1], fields[0]}
+		}
+		for _, c := range cands {
+			if _, err := jwtTime(c); err == nil {
+				f.time = c
+				break
+			}
 		}
 	}
 	for _, t := range toks {

@@ -346,3 +346,32 @@ func TestJWTEnvelope(t *testing.T) {
 		t.Errorf("second record: ip %q raw %.40q", rec.events[1].SrcIP, rec.events[1].Raw)
 	}
 }
+
+// TestJWTLineTime: a leading timestamp, in one field or two, is the line's
+// time; without one the token's iat is.
+func TestJWTLineTime(t *testing.T) {
+	t.Parallel()
+	lines, err := os.ReadFile(filepath.Join("testdata", "jwt_lines.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := string(bytes.SplitN(lines, []byte("\n"), 2)[0])
+	tests := []struct{ line, want string }{
+		{"2024-03-01 10:00:00.123 Bearer " + tok, "2024-03-01T10:00:00.123Z"},
+		{"2024-03-01T10:00:00Z " + tok, "2024-03-01T10:00:00Z"},
+		{"1709287200 " + tok, "2024-03-01T10:00:00Z"},
+		{"GET /x Bearer " + tok, "2023-06-15T10:00:00Z"},
+	}
+	for _, tc := range tests {
+		rec := &recorder{}
+		if err := (jwtCapture{}).Import(t.Context(), strings.NewReader(tc.line+"\n"), timeline.Source{File: "x"}, rec); err != nil {
+			t.Fatal(err)
+		}
+		if len(rec.events) != 1 {
+			t.Fatalf("%q: %d events", tc.line[:20], len(rec.events))
+		}
+		if got := rec.events[0].Field("time"); got != tc.want {
+			t.Errorf("%q: time %s, want %s", tc.line[:20], got, tc.want)
+		}
+	}
+}
