@@ -29,6 +29,10 @@ import (
 // update rewrites the committed copies: go test ./samples -run TestCommitted -update
 var update = flag.Bool("update", false, "regenerate the committed samples under data/")
 
+// importScale is the scale TestImportGenerated generates at: go test
+// ./samples -run TestImportGenerated -import-scale 30 checks larger outputs.
+var importScale = flag.Int("import-scale", 1, "scale for TestImportGenerated")
+
 // counter is a timeline.Emitter that keeps what the checks need.
 type counter struct {
 	events  int64
@@ -131,7 +135,7 @@ func walk(t *testing.T, root string) []string {
 
 // span is the time range each scenario's events lie in.
 var span = map[string][2]time.Time{
-	"storm-0558":     {time.Date(2023, 5, 7, 0, 0, 0, 0, time.UTC), time.Date(2023, 6, 19, 0, 0, 0, 0, time.UTC)},
+	"storm-0558":     {time.Date(2023, 5, 7, 0, 0, 0, 0, time.UTC), time.Date(2023, 6, 20, 0, 0, 0, 0, time.UTC)},
 	"aws-leaked-key": {time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 19, 0, 0, 0, 0, time.UTC)},
 	"gcp-sa-key":     {time.Date(2024, 4, 8, 0, 0, 0, 0, time.UTC), time.Date(2024, 4, 23, 0, 0, 0, 0, time.UTC)},
 }
@@ -146,7 +150,7 @@ func TestImportGenerated(t *testing.T) {
 		t.Run(sc.Name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			st, err := samples.Generate(t.Context(), samples.Options{Scenario: sc.Name, Out: dir})
+			st, err := samples.Generate(t.Context(), samples.Options{Scenario: sc.Name, Out: dir, Scale: *importScale})
 			if err != nil {
 				t.Fatal(err)
 			}
