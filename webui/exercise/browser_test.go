@@ -194,7 +194,7 @@ func TestBrowserFacilitatorAndParticipant(t *testing.T) {
 
 	// Step 1: the alert. The participant sees the inject within a second.
 	f.do(chromedp.Click(chromedp.CSS("#step")))
-	d := p.within(time.Second, `document.getElementById('inject-title').textContent === 'The alert fires'`)
+	d := p.within(followTimeout, `document.getElementById('inject-title').textContent === 'The alert fires'`)
 	t.Logf("participant showed the alert %v after the click", d)
 	if got := evalIn[string](p, `document.getElementById('inject-text').textContent`); got != "An alert: "+evil {
 		t.Errorf("inject text = %q", got)
@@ -207,7 +207,7 @@ func TestBrowserFacilitatorAndParticipant(t *testing.T) {
 	// Step 2: six hours later, other tenants revealed. New events appear
 	// within a second, and none after the clock.
 	f.do(chromedp.Click(chromedp.CSS("#step")))
-	d = p.within(time.Second, `document.getElementById('inject-title').textContent === 'Other customers call' &&
+	d = p.within(followTimeout, `document.getElementById('inject-title').textContent === 'Other customers call' &&
 		document.getElementById('clock').textContent === '2023-06-15 18:00:00 UTC' &&
 		[...document.querySelectorAll('#events li')].some((li) => li.dataset.time > '2023-06-15T12:00:00Z')`)
 	t.Logf("participant showed the new stage and its events %v after the click", d)
@@ -218,7 +218,7 @@ func TestBrowserFacilitatorAndParticipant(t *testing.T) {
 
 	// The participant answers; the facilitator sees it within a second.
 	p.do(chromedp.SendKeys(chromedp.CSS("#a-0"), "tenant B too "+evil), chromedp.Click(chromedp.CSS("#answers button")))
-	d = f.within(time.Second, `[...document.querySelectorAll('#answers-feed .answer .text')].some((e) => e.textContent === 'tenant B too `+evil+`')`)
+	d = f.within(followTimeout, `[...document.querySelectorAll('#answers-feed .answer .text')].some((e) => e.textContent === 'tenant B too `+evil+`')`)
 	t.Logf("facilitator saw the answer %v after it was sent", d)
 	if n := evalIn[int](f, `document.querySelectorAll('img').length`); n != 0 {
 		t.Errorf("facilitator: %d img elements: an answer became markup", n)
@@ -226,7 +226,7 @@ func TestBrowserFacilitatorAndParticipant(t *testing.T) {
 
 	// Advance with a button: the clock and the timeline follow.
 	f.do(chromedp.Click(chromedp.CSS(`[data-by="6h"]`)))
-	p.within(time.Second, `document.getElementById('clock').textContent === '2023-06-16 00:00:00 UTC'`)
+	p.within(followTimeout, `document.getElementById('clock').textContent === '2023-06-16 00:00:00 UTC'`)
 	time.Sleep(300 * time.Millisecond)
 	domMatchesAPI(t, h, p, "after +6h")
 	f.shot("facilitator-2-answers")

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -16,26 +17,26 @@ import (
 
 // stormTruth reads the committed storm-0558 sample's truth.json, skipping
 // when the sample is absent.
-func stormTruth(t *testing.T) (start, detection time.Time, tenants []string) {
+func stormTruth(t *testing.T) (tr truth) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "samples", "data", "storm-0558", "truth.json"))
 	if err != nil {
 		t.Skipf("no committed storm-0558 sample: %v", err)
 	}
-	var truth struct {
-		CompromiseWindow struct{ Start, End string } `json:"compromise_window"`
-		DetectionTime    string                      `json:"detection_time"`
-		ImpactedTenants  []string                    `json:"impacted_tenants"`
-	}
-	if err := json.Unmarshal(b, &truth); err != nil {
+	if err := json.Unmarshal(b, &tr); err != nil {
 		t.Fatal(err)
 	}
-	start, _ = time.Parse(time.RFC3339, truth.CompromiseWindow.Start)
-	detection, _ = time.Parse(time.RFC3339, truth.DetectionTime)
-	for _, tn := range truth.ImpactedTenants {
-		tenants = append(tenants, strings.TrimPrefix(tn, "tenant:"))
-	}
-	return start, detection, tenants
+	return tr
+}
+
+// truth is the part of truth.json (notes/truth-format.md) the exercise
+// depends on.
+type truth struct {
+	Root              string                         `json:"root"`
+	CompromiseWindow  struct{ Start, End time.Time } `json:"compromise_window"`
+	DetectionTime     time.Time                      `json:"detection_time"`
+	ImpactedTenants   []string                       `json:"impacted_tenants"`
+	ImpactedMailboxes []string                       `json:"impacted_mailboxes"`
 }
 
 func TestBuiltinStormMatchesSample(t *testing.T) {
@@ -57,22 +58,63 @@ func TestBuiltinStormMatchesSample(t *testing.T) {
 	if err := f.Validate(nil).Err(); err != nil {
 		t.Fatal(err)
 	}
-	first, detection, impacted := stormTruth(t)
-	if !f.anchor.Equal(first) {
-		t.Errorf("anchor %s, want the compromise window start %s", f.anchor, first)
+	tr := stormTruth(t)
+	if !f.anchor.Equal(tr.CompromiseWindow.Start) {
+		t.Errorf("anchor %s, want the compromise window start %s", f.anchor, tr.CompromiseWindow.Start)
 	}
-	if !f.start.Equal(detection) || !f.Stages[0].at.Equal(detection) {
-		t.Errorf("start %s and first stage %s, want the detection time %s", f.start, f.Stages[0].at, detection)
+	if !f.start.Equal(tr.DetectionTime) || !f.Stages[0].at.Equal(tr.DetectionTime) {
+		t.Errorf("start %s and first stage %s, want the detection time %s", f.start, f.Stages[0].at, tr.DetectionTime)
+	}
+	// The second stage's note says the campaign is over by then.
+	if !f.Stages[1].at.After(tr.CompromiseWindow.End) {
+		t.Errorf("stage %q at %s is not after the compromise window end %s", f.Stages[1].Name, f.Stages[1].at, tr.CompromiseWindow.End)
 	}
 	// The participants' tenant is one of the impacted tenants: the alert
 	// fires there.
-	if len(f.Visible.Tenants) != 1 || !slices.Contains(impacted, f.Visible.Tenants[0]) {
-		t.Errorf("visible tenants %v, want one of %v", f.Visible.Tenants, impacted)
+	if len(f.Visible.Tenants) != 1 || !slices.Contains(tr.ImpactedTenants, "tenant:"+f.Visible.Tenants[0]) {
+		t.Errorf("visible tenants %v, want one of %v", f.Visible.Tenants, tr.ImpactedTenants)
 	}
 	if slices.Contains(f.Visible.Sources, "jwt.capture") {
 		t.Error("provider telemetry is visible from the start")
 	}
+	// The telemetry inject releases the tokens signed by the stolen key.
+	tel := f.inject("telemetry")
+	if tel == nil || len(tel.Reveals.Events) != 1 || "key:"+tel.Reveals.Events[0]["key_id"] != tr.Root {
+		t.Errorf("telemetry inject reveals %+v, want the tokens of %s", tel, tr.Root)
+	}
+	// Every mailbox an expected answer names was read, and the alerting
+	// tenant's expected answer names all of its read mailboxes.
+	named := map[string]bool{}
+	for _, q := range f.inject("alert").Questions {
+		for _, e := range q.Expect {
+			for _, m := range mailRE.FindAllString(e, -1) {
+				named["mailbox:"+strings.ToLower(m)] = true
+			}
+		}
+	}
+	for m := range named {
+		if !slices.Contains(tr.ImpactedMailboxes, m) {
+			t.Errorf("expected answer names %s, which truth.json does not list as read", m)
+		}
+	}
+	for _, m := range tr.ImpactedMailboxes {
+		if strings.HasSuffix(m, "@aldmere-mfa.gov") && !named[m] {
+			t.Errorf("expected answers miss %s", m)
+		}
+	}
+	if len(named) == 0 {
+		t.Error("no mailbox named in the alert's expected answers")
+	}
+	// The other tenants whose mail was read are named as such.
+	other := f.inject("other-tenants").Questions[0].Expect[0]
+	for _, m := range tr.ImpactedMailboxes {
+		if _, domain, _ := strings.Cut(m, "@"); domain != "aldmere-mfa.gov" && !strings.Contains(other, domain) {
+			t.Errorf("expected answer %q misses %s", other, domain)
+		}
+	}
 }
+
+var mailRE = regexp.MustCompile(`[a-z0-9._-]+@[a-z0-9.-]+\.[a-z]+`)
 
 // TestBuiltinStormOnCase runs the storm exercise on a case that holds the
 // imported storm-0558 sample (CAUSEWAY_STORM_CASE=DIR; this package cannot

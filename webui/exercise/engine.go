@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
-
-	"github.com/causeway-ir/causeway/timeline"
 )
 
 // savedState is a session's state as exercise.db keeps it. While Running,
@@ -504,16 +502,18 @@ func (s *Session) Facilitator(ctx context.Context) (FacilitatorState, error) {
 	return f, nil
 }
 
-// Visible returns the latest visible events (at most limit) for a
-// participant, and whether older ones exist.
-func (s *Session) Visible(ctx context.Context, c *timeline.Case, limit int) ([]timeline.Event, bool, Visibility, error) {
-	v := s.Visibility()
-	floor := s.file.start.AddDate(-1, 0, 0)
-	for i, p := range c.Manifest().Parts {
-		if i == 0 || p.MinTime.Before(floor) {
-			floor = p.MinTime
-		}
-	}
-	es, more, err := v.Latest(ctx, c, floor, limit)
-	return es, more, v, err
+// visibility returns what participants may see now and a key that
+// changes whenever that does.
+func (s *Session) visibility() (Visibility, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clock := s.clockLocked()
+	return s.file.Visibility(clock, s.s.Released), clock.Format(time.RFC3339Nano) + "|" + strings.Join(s.s.Released, ",")
+}
+
+// running reports whether the clock runs.
+func (s *Session) running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.s.Running
 }

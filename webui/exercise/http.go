@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/causeway-ir/causeway/timeline"
@@ -80,6 +81,10 @@ type Server struct {
 	store  *store
 	assets fs.FS
 	mux    *http.ServeMux
+
+	cacheMu   sync.Mutex
+	cacheKey  string // visibility key and limit of cacheBody
+	cacheBody []byte // the last events page
 }
 
 // Open opens exercise.db in the case directory, restores (or starts) the
@@ -385,10 +390,9 @@ type EventView struct {
 // EventsPage is the answer of /api/exercise/events: the latest visible
 // events, oldest first.
 type EventsPage struct {
-	Clock   time.Time   `json:"clock"`
-	Events  []EventView `json:"events"`
-	Older   bool        `json:"older"` // more visible events exist before these
-	Version int64       `json:"version"`
+	Clock  time.Time   `json:"clock"`
+	Events []EventView `json:"events"`
+	Older  bool        `json:"older"` // more visible events exist before these
 }
 
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request, who Principal) {
@@ -401,13 +405,25 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request, who Princi
 		}
 		limit = n
 	}
-	version := s.sess.Participant().Version
-	es, older, v, err := s.sess.Visible(r.Context(), s.c, limit)
+	v, key := s.sess.visibility()
+	key += "|" + strconv.Itoa(limit)
+	// Every participant sees the same thing: answer from the last page
+	// while the clock and the releases have not changed.
+	s.cacheMu.Lock()
+	if s.cacheKey == key {
+		b := s.cacheBody
+		s.cacheMu.Unlock()
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write(b)
+		return
+	}
+	s.cacheMu.Unlock()
+	es, older, err := v.Latest(r.Context(), s.c, s.floor(), limit)
 	if err != nil {
 		s.actionError(w, err)
 		return
 	}
-	page := EventsPage{Clock: v.Clock, Older: older, Version: version, Events: make([]EventView, 0, len(es))}
+	page := EventsPage{Clock: v.Clock, Older: older, Events: make([]EventView, 0, len(es))}
 	for i := range es {
 		e := &es[i]
 		if !v.Allows(e) { // Latest filtered already; never trust one place alone
@@ -417,7 +433,28 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request, who Princi
 			Outcome: string(e.Outcome), Actor: e.Actor, Tenant: e.Tenant, App: firstNonEmpty(e.AppName, e.AppID), Target: e.Target,
 			SrcIP: e.SrcIP, Message: e.Message})
 	}
-	writeJSON(w, http.StatusOK, page)
+	b, err := json.Marshal(page)
+	if err != nil {
+		s.actionError(w, err)
+		return
+	}
+	b = append(b, '\n')
+	s.cacheMu.Lock()
+	s.cacheKey, s.cacheBody = key, b
+	s.cacheMu.Unlock()
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write(b)
+}
+
+// floor is the earliest event time of the case: Latest reads no further.
+func (s *Server) floor() time.Time {
+	var lo time.Time
+	for _, p := range s.c.Manifest().Parts {
+		if lo.IsZero() || p.MinTime.Before(lo) {
+			lo = p.MinTime
+		}
+	}
+	return lo
 }
 
 func firstNonEmpty(a, b string) string {
@@ -488,6 +525,11 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request, who Princi
 				return
 			}
 		case <-tick.C:
+			// The state changes by itself only while the clock runs;
+			// otherwise this only keeps the connection alive.
+			if !s.sess.running() && time.Since(lastWrite) < 15*time.Second {
+				continue
+			}
 			if !send(false) {
 				return
 			}
