@@ -103,13 +103,15 @@ func (r *Report) figures() {
 		{Value: "unknown", Label: "time to detect", Detail: "no detection time"},
 	}
 	if !r.FirstActivity.IsZero() {
-		r.Figures[3] = Figure{Value: fmtDuration(n.Dwell), Label: "dwell time", Detail: "first to last malicious activity"}
+		r.Figures[3] = Figure{Value: fmtDuration(n.Dwell), Label: "dwell time",
+			Detail: "first to last malicious activity: " + fmtDay(r.FirstActivity) + " to " + fmtDay(r.LastActivity)}
 		if !r.Detection.IsZero() {
 			v := fmtDuration(n.TimeToDetect)
 			if n.TimeToDetect < 0 {
 				v = "before"
 			}
-			r.Figures[4] = Figure{Value: v, Label: "time to detect", Detail: "first malicious activity to " + r.detShort}
+			r.Figures[4] = Figure{Value: v, Label: "time to detect",
+				Detail: "first malicious activity to " + r.detShort + " (" + fmtDay(r.Detection) + ")"}
 		}
 	}
 }
@@ -453,5 +455,7 @@ func fmtDuration(d time.Duration) string {
 	}
 	return "under 2 minutes"
 }
+
+func fmtDay(t time.Time) string { return t.UTC().Format("2 Jan 2006") }
 
 func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
