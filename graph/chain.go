@@ -250,7 +250,8 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 	heap.Push(h, reach{start, r})
 	if !opts.Backward && !isCredential(g.nodes[r].kind) && !g.hasCausalOut(r) {
 		// Identities, IPs and apps are context: begin with their credentials.
-		for _, ei := range g.out[r] {
+		for _, a := range g.out[r] {
+		ei := a.ei
 			e := g.edges.at(ei)
 			if g.relCausal[e.rel] || !isCredential(g.nodes[e.to].kind) || e.last < since || e.first > until {
 				continue
@@ -268,7 +269,8 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 			continue // superseded
 		}
 		if !opts.Backward {
-			for _, ei := range g.out[cur.node] {
+			for _, a := range g.out[cur.node] {
+		ei := a.ei
 				e := g.edges.at(ei)
 				if !g.relCausal[e.rel] || e.last < cur.t {
 					continue
@@ -284,7 +286,8 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 			}
 			continue
 		}
-		for _, ei := range g.in[cur.node] {
+		for _, a := range g.in[cur.node] {
+		ei := a.ei
 			e := g.edges.at(ei)
 			if !g.relCausal[e.rel] || (e.first > cur.t && e.first != minTime) {
 				continue
@@ -345,7 +348,8 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 	// the identities, IPs and apps seen with reached credentials.
 	for id, t := range at {
 		k := g.nodes[id].kind
-		for _, ei := range g.out[id] {
+		for _, a := range g.out[id] {
+		ei := a.ei
 			e := g.edges.at(ei)
 			if e.rel != relIn || (k != kMailbox && k != kResource && k != kToken) {
 				continue
@@ -363,7 +367,8 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 		if !opts.Context || !isCredential(k) {
 			continue
 		}
-		for _, ei := range g.in[id] {
+		for _, a := range g.in[id] {
+		ei := a.ei
 			e := g.edges.at(ei)
 			if e.rel != relUses && e.rel != relOrigin && e.rel != relClientOf {
 				continue
@@ -390,7 +395,8 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 }
 
 func (g *Graph) hasCausalOut(id NodeID) bool {
-	for _, ei := range g.out[id] {
+	for _, a := range g.out[id] {
+		ei := a.ei
 		if g.relCausal[(*g.edges.at(ei)).rel] {
 			return true
 		}

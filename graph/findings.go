@@ -141,8 +141,8 @@ func (g *Graph) causalEvents(id NodeID, out bool, n int) []string {
 		adj = g.out[id]
 	}
 	var refs []idRef
-	for _, ei := range adj {
-		e := g.edges.at(ei)
+	for _, a := range adj {
+		e := g.edges.at(a.ei)
 		if !g.relCausal[e.rel] || e.ev != Observed {
 			continue
 		}
@@ -170,7 +170,8 @@ func (g *Graph) causalEvents(id NodeID, out bool, n int) []string {
 // signers returns the keys seen signing token id.
 func (g *Graph) signers(id NodeID) []string {
 	var ks []string
-	for _, ei := range g.in[id] {
+	for _, a := range g.in[id] {
+		ei := a.ei
 		e := g.edges.at(ei)
 		if e.rel == relSigned {
 			ks = append(ks, g.entity(e.from))
@@ -356,7 +357,8 @@ func (g *Graph) tokenReplay(opts FindingOptions) []Finding {
 				who = " of " + g.nodes[tf.actor].value
 			}
 			evs := []string{s.id}
-			for _, ei := range g.in[id] {
+			for _, a := range g.in[id] {
+		ei := a.ei
 				if e := g.edges.at(ei); e.rel == relOrigin && e.from == s.ip {
 					evs = append(evs, g.eventIDs(ei, s.first, maxTime, opts.EventIDs)...)
 				}
@@ -404,7 +406,8 @@ func (g *Graph) keyFromNewIP(opts FindingOptions) []Finding {
 				ents = append(ents, g.entity(kf.actor))
 			}
 			evs := []string{s.id}
-			for _, ei := range g.in[id] {
+			for _, a := range g.in[id] {
+		ei := a.ei
 				if e := g.edges.at(ei); e.rel == relOrigin && e.from == s.ip {
 					evs = append(evs, g.eventIDs(ei, s.first, maxTime, opts.EventIDs)...)
 				}
@@ -425,7 +428,8 @@ func (g *Graph) roleChains(opts FindingOptions) []Finding {
 		depth, cur := 1, r.from
 		for range 16 {
 			prev := NodeID(-1)
-			for _, ei := range g.in[cur] {
+			for _, a := range g.in[cur] {
+		ei := a.ei
 				if e := g.edges.at(ei); e.rel == relIssued && g.nodes[e.from].kind == kToken {
 					prev = e.from
 					break

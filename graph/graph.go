@@ -142,8 +142,8 @@ type Graph struct {
 	edges  chunked[edge]
 	ext    chunked[edgeExt]
 	edgeOf map[uint64]int32 // edges whose endpoints both have more than hubDegree edges
-	out    [][]int32
-	in     [][]int32
+	out    [][]adjEntry     // per node, its edges out
+	in     [][]adjEntry     // per node, its edges in
 
 	relNames  []string
 	relCausal []bool
@@ -176,6 +176,15 @@ type edge struct {
 	first, last int64
 	id0         string // the first event's id, until ext holds the sample
 	ext         int32  // index into Graph.ext, -1 while count <= 1
+}
+
+// adjEntry is an edge in an adjacency list, with what identifies it from
+// that end, so that finding an edge scans one short array.
+type adjEntry struct {
+	other NodeID // the other end
+	ei    int32
+	rel   uint16
+	ev    Evidence
 }
 
 type idRef struct {
@@ -351,9 +360,13 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id strin
 		adj = g.in[to]
 	}
 	if len(adj) <= hubDegree {
-		for _, x := range adj {
-			if e := g.edges.at(x); e.from == from && e.to == to && e.rel == rel && e.ev == ev {
-				ei, ok = x, true
+		other := to // scanning out[from]
+		if len(g.in[to]) < len(g.out[from]) {
+			other = from
+		}
+		for _, a := range adj {
+			if a.other == other && a.rel == rel && a.ev == ev {
+				ei, ok = a.ei, true
 				break
 			}
 		}
@@ -363,8 +376,8 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id strin
 	if !ok {
 		ei = g.edges.add(edge{from: from, to: to, rel: rel, ev: ev, count: 1, first: t, last: t,
 			id0: strings.Clone(id), ext: -1})
-		g.out[from] = append(g.out[from], ei)
-		g.in[to] = append(g.in[to], ei)
+		g.out[from] = append(g.out[from], adjEntry{other: to, rel: rel, ev: ev, ei: ei})
+		g.in[to] = append(g.in[to], adjEntry{other: from, rel: rel, ev: ev, ei: ei})
 		nOut, nIn := len(g.out[from]), len(g.in[to])
 		switch {
 		case nOut == hubDegree+1:
@@ -379,7 +392,14 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id strin
 		}
 		return ei
 	}
+	g.touch(ei, t, id)
+	return ei
+}
+
+// touch adds one event's support to existing edge ei.
+func (g *Graph) touch(ei int32, t int64, id string) {
 	e := g.edges.at(ei)
+	rel := e.rel
 	causal := g.relCausal[rel]
 	if e.ext < 0 {
 		head := make([]idRef, 1, 4)
@@ -411,7 +431,6 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id strin
 	}
 	// Context edges keep their earliest ids only: chains cite causal edges.
 	x.keep(idRef{t, id}, max(1, half), causal)
-	return ei
 }
 
 // hubDegree is the adjacency length above which a node is a hub: edges
@@ -421,15 +440,15 @@ const hubDegree = 16
 
 // becameHub indexes the edges of a node that just became a hub (adj is its
 // out list when out, else its in list) whose other end is a hub too.
-func (g *Graph) becameHub(adj []int32, out bool) {
-	for _, ei := range adj {
-		e := g.edges.at(ei)
-		other := len(g.in[e.to])
+func (g *Graph) becameHub(adj []adjEntry, out bool) {
+	for _, a := range adj {
+		e := g.edges.at(a.ei)
+		other := len(g.in[a.other])
 		if !out {
-			other = len(g.out[e.from])
+			other = len(g.out[a.other])
 		}
 		if other > hubDegree {
-			g.edgeOf[edgeKey(e.from, e.to, e.rel, e.ev)] = ei
+			g.edgeOf[edgeKey(e.from, e.to, e.rel, e.ev)] = a.ei
 		}
 	}
 }
@@ -666,7 +685,8 @@ func (g *Graph) inferInSession() {
 
 // issuesTokens reports whether credential id issued a token (observed).
 func (g *Graph) issuesTokens(id NodeID) bool {
-	for _, ei := range g.out[id] {
+	for _, a := range g.out[id] {
+		ei := a.ei
 		if e := g.edges.at(ei); e.rel == relIssued && e.ev == Observed && g.nodes[e.to].kind == kToken {
 			return true
 		}
@@ -759,8 +779,8 @@ func (g *Graph) Edges(id NodeID, out bool) []Edge {
 		adj = g.out[id]
 	}
 	es := make([]Edge, 0, len(adj))
-	for _, ei := range adj {
-		es = append(es, g.edge(ei))
+	for _, a := range adj {
+		es = append(es, g.edge(a.ei))
 	}
 	return es
 }
