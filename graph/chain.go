@@ -251,7 +251,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 	if !opts.Backward && !isCredential(g.nodes[r].kind) && !g.hasCausalOut(r) {
 		// Identities, IPs and apps are context: begin with their credentials.
 		for _, a := range g.out[r] {
-		ei := a.ei
+			ei := a.ei
 			e := g.edges.at(ei)
 			if g.relCausal[e.rel] || !isCredential(g.nodes[e.to].kind) || e.last < since || e.first > until {
 				continue
@@ -270,7 +270,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 		}
 		if !opts.Backward {
 			for _, a := range g.out[cur.node] {
-		ei := a.ei
+				ei := a.ei
 				e := g.edges.at(ei)
 				if !g.relCausal[e.rel] || e.last < cur.t {
 					continue
@@ -287,7 +287,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 			continue
 		}
 		for _, a := range g.in[cur.node] {
-		ei := a.ei
+			ei := a.ei
 			e := g.edges.at(ei)
 			if !g.relCausal[e.rel] || (e.first > cur.t && e.first != minTime) {
 				continue
@@ -349,7 +349,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 	for id, t := range at {
 		k := g.nodes[id].kind
 		for _, a := range g.out[id] {
-		ei := a.ei
+			ei := a.ei
 			e := g.edges.at(ei)
 			if e.rel != relIn || (k != kMailbox && k != kResource && k != kToken) {
 				continue
@@ -368,7 +368,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 			continue
 		}
 		for _, a := range g.in[id] {
-		ei := a.ei
+			ei := a.ei
 			e := g.edges.at(ei)
 			if e.rel != relUses && e.rel != relOrigin && e.rel != relClientOf {
 				continue

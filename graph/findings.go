@@ -358,7 +358,7 @@ func (g *Graph) tokenReplay(opts FindingOptions) []Finding {
 			}
 			evs := []string{s.id}
 			for _, a := range g.in[id] {
-		ei := a.ei
+				ei := a.ei
 				if e := g.edges.at(ei); e.rel == relOrigin && e.from == s.ip {
 					evs = append(evs, g.eventIDs(ei, s.first, maxTime, opts.EventIDs)...)
 				}
@@ -407,7 +407,7 @@ func (g *Graph) keyFromNewIP(opts FindingOptions) []Finding {
 			}
 			evs := []string{s.id}
 			for _, a := range g.in[id] {
-		ei := a.ei
+				ei := a.ei
 				if e := g.edges.at(ei); e.rel == relOrigin && e.from == s.ip {
 					evs = append(evs, g.eventIDs(ei, s.first, maxTime, opts.EventIDs)...)
 				}
@@ -429,7 +429,7 @@ func (g *Graph) roleChains(opts FindingOptions) []Finding {
 		for range 16 {
 			prev := NodeID(-1)
 			for _, a := range g.in[cur] {
-		ei := a.ei
+				ei := a.ei
 				if e := g.edges.at(ei); e.rel == relIssued && g.nodes[e.from].kind == kToken {
 					prev = e.from
 					break
