@@ -16,6 +16,7 @@ func (a *awsScenario) writeAccount(ctx context.Context, o *output, r *rand.Rand,
 	var day []ctEvent
 	var buf []byte
 	var idx []int
+	digests := map[time.Time][]digestEntry{}
 	for d := range awsDays {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -59,7 +60,7 @@ func (a *awsScenario) writeAccount(ctx context.Context, o *output, r *rand.Rand,
 				stamp := lastT.Add(5 * time.Minute).Truncate(5 * time.Minute)
 				rel := fmt.Sprintf("AWSLogs/%s/%s/CloudTrail/%s/%s/%s_CloudTrail_%s_%s_%s.json.gz",
 					awsOrgID, ac.id, rg, lastT.Format("2006/01/02"), ac.id, rg, stamp.Format("20060102T1504Z"), randFrom(r, alnum, 16))
-				w, err := o.create(rel)
+				w, err := o.createHashed(rel)
 				if err != nil {
 					return err
 				}
@@ -75,9 +76,107 @@ func (a *awsScenario) writeAccount(ctx context.Context, o *output, r *rand.Rand,
 				if err := w.close(); err != nil {
 					return err
 				}
+				// The digest of the hour the file was delivered in: us-east-1,
+				// for the incident's days (Saturday to Monday), which is what
+				// a responder validating log integrity would pull.
+				if dh := stamp.Add(-time.Nanosecond).Truncate(time.Hour); rg == "us-east-1" &&
+					!dh.Before(awsAttack.Truncate(24*time.Hour)) && dh.Before(awsDetection.Truncate(24*time.Hour).AddDate(0, 0, 1)) {
+					digests[dh] = append(digests[dh], digestEntry{rel, w.sum(), day[idx[0]].t, lastT})
+				}
 				idx = idx[n:]
 			}
 		}
+	}
+	return a.writeDigests(o, r, ac, digests)
+}
+
+// digestEntry is one log file as a CloudTrail digest lists it.
+type digestEntry struct {
+	object, sha256 string
+	oldest, newest time.Time
+}
+
+const awsTrailBucket = "acme-org-cloudtrail-logs"
+
+// writeDigests writes the hourly CloudTrail-Digest files collected by
+// writeAccount: each lists the hour's files with
+// their SHA-256 and chains to the previous digest. The signatures (kept in
+// S3 object metadata, not here) are not modelled; previousDigestSignature
+// is random hex.
+func (a *awsScenario) writeDigests(o *output, r *rand.Rand, ac *awsAccount, digests map[time.Time][]digestEntry) error {
+	hours := make([]time.Time, 0, len(digests))
+	for h := range digests {
+		hours = append(hours, h)
+	}
+	slices.SortFunc(hours, func(x, y time.Time) int { return x.Compare(y) })
+	fingerprint := randHex(r, 32)
+	var prevObject, prevHash string
+	var b []byte
+	for _, h := range hours {
+		end := h.Add(time.Hour)
+		rel := fmt.Sprintf("AWSLogs/%s/%s/CloudTrail-Digest/us-east-1/%s/%s_CloudTrail-Digest_us-east-1_org-trail_us-east-1_%s.json.gz",
+			awsOrgID, ac.id, h.Format("2006/01/02"), ac.id, end.Format("20060102T150405Z"))
+		files := digests[h]
+		oldest, newest := files[0].oldest, files[0].newest
+		for _, f := range files {
+			if f.oldest.Before(oldest) {
+				oldest = f.oldest
+			}
+			if f.newest.After(newest) {
+				newest = f.newest
+			}
+		}
+		b = append(b[:0], `{"awsAccountId":"`...)
+		b = append(b, ac.id...)
+		b = append(b, `","digestStartTime":"`...)
+		b = appendISO(b, h, 0, "Z")
+		b = append(b, `","digestEndTime":"`...)
+		b = appendISO(b, end, 0, "Z")
+		b = append(b, `","digestS3Bucket":"`+awsTrailBucket+`","digestS3Object":"`...)
+		b = append(b, rel...)
+		b = append(b, `","digestPublicKeyFingerprint":"`...)
+		b = append(b, fingerprint...)
+		b = append(b, `","digestSignatureAlgorithm":"SHA256withRSA","newestEventTime":"`...)
+		b = appendISO(b, newest, 0, "Z")
+		b = append(b, `","oldestEventTime":"`...)
+		b = appendISO(b, oldest, 0, "Z")
+		b = append(b, `","previousDigestS3Bucket":`...)
+		if prevObject == "" {
+			b = append(b, `null,"previousDigestS3Object":null,"previousDigestHashValue":null,"previousDigestHashAlgorithm":null,"previousDigestSignature":null`...)
+		} else {
+			b = append(b, `"`+awsTrailBucket+`","previousDigestS3Object":"`...)
+			b = append(b, prevObject...)
+			b = append(b, `","previousDigestHashValue":"`...)
+			b = append(b, prevHash...)
+			b = append(b, `","previousDigestHashAlgorithm":"SHA-256","previousDigestSignature":"`...)
+			b = appendRand(b, r, hexDigits, 512)
+			b = append(b, '"')
+		}
+		b = append(b, `,"logFiles":[`...)
+		for i, f := range files {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"s3Bucket":"`+awsTrailBucket+`","s3Object":"`...)
+			b = append(b, f.object...)
+			b = append(b, `","hashValue":"`...)
+			b = append(b, f.sha256...)
+			b = append(b, `","hashAlgorithm":"SHA-256","newestEventTime":"`...)
+			b = appendISO(b, f.newest, 0, "Z")
+			b = append(b, `","oldestEventTime":"`...)
+			b = appendISO(b, f.oldest, 0, "Z")
+			b = append(b, `"}`...)
+		}
+		b = append(b, "]}"...)
+		w, err := o.createHashed(rel)
+		if err != nil {
+			return err
+		}
+		w.write(b) // a digest holds no events
+		if err := w.close(); err != nil {
+			return err
+		}
+		prevObject, prevHash = rel, w.sum()
 	}
 	return nil
 }

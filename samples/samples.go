@@ -3,10 +3,13 @@ package samples
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"github.com/klauspost/compress/gzip"
+	"hash"
 	"hash/fnv"
 	"io"
 	"io/fs"
@@ -224,12 +227,19 @@ type fileWriter struct {
 	bw     *bufio.Writer
 	gz     *gzip.Writer
 	cw     *countWriter // instead of f when discarding
+	hash   hash.Hash    // of the stored bytes, when created hashed
 	events int64
 }
 
 // create opens rel (slash-separated, under the output root) for writing,
 // gzipped when rel ends in ".gz".
-func (o *output) create(rel string) (*fileWriter, error) {
+func (o *output) create(rel string) (*fileWriter, error) { return o.createFile(rel, false) }
+
+// createHashed is create, keeping the SHA-256 of the bytes as stored
+// (fileWriter.sum), for CloudTrail digest files.
+func (o *output) createHashed(rel string) (*fileWriter, error) { return o.createFile(rel, true) }
+
+func (o *output) createFile(rel string, hashed bool) (*fileWriter, error) {
 	w := &fileWriter{o: o, rel: rel}
 	var dst io.Writer
 	if o.discard {
@@ -245,6 +255,10 @@ func (o *output) create(rel string) (*fileWriter, error) {
 			return nil, fmt.Errorf("samples: %w", err)
 		}
 		w.f, dst = f, f
+	}
+	if hashed {
+		w.hash = sha256.New()
+		dst = io.MultiWriter(dst, w.hash)
 	}
 	if bw, ok := o.bufs.Get().(*bufio.Writer); ok {
 		bw.Reset(dst)
@@ -321,6 +335,9 @@ func (w *fileWriter) close() error {
 	w.o.mu.Unlock()
 	return nil
 }
+
+// sum returns the hex SHA-256 of the stored bytes of a closed hashed file.
+func (w *fileWriter) sum() string { return hex.EncodeToString(w.hash.Sum(nil)) }
 
 // abort closes the file after an error, keeping what was written.
 func (w *fileWriter) abort() {
