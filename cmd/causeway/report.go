@@ -13,12 +13,13 @@ import (
 )
 
 func cmdReport(ctx context.Context, args []string, e env) error {
-	fs := newFlags("report", "--case DIR --format html|pdf|png|svg -o FILE [--chain-from KIND:VALUE] [--detected T] [--title TEXT]", e)
+	fs := newFlags("report", "--case DIR --format html|pdf|png|svg -o FILE [--chain-from KIND:VALUE] [--since T] [--detected T] [--title TEXT]", e)
 	caseDir := fs.String("case", "", "case directory")
 	format := fs.String("format", "", "html, pdf, png or svg (default: from the -o file's extension)")
 	out := fs.String("o", "", "output file ('-' for standard output)")
 	chainFrom := fs.String("chain-from", "", "root of the chain shown (default: chosen from the findings)")
-	detected := fs.String("detected", "", "when the incident was detected, RFC 3339 (default: the earliest finding)")
+	detected := fs.String("detected", "", "when the incident was detected, RFC 3339 (default: a 'detection' tag, else the first provider alert, else the earliest finding)")
+	since := fs.String("since", "", "start of the compromise window, RFC 3339 (default: from the chain)")
 	title := fs.String("title", "", "title on the page (default: the case's name)")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -43,6 +44,10 @@ func cmdReport(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	from, err := parseTimeFlag("since", *since)
+	if err != nil {
+		return err
+	}
 	c, err := timeline.Open(*caseDir)
 	if err != nil {
 		return err
@@ -62,7 +67,7 @@ func cmdReport(ctx context.Context, args []string, e env) error {
 	}
 	rep, err := board.Build(ctx, board.Input{
 		Case: c, Graph: g, Findings: g.Findings(graph.FindingOptions{}), ChainFrom: *chainFrom,
-		Annotations: notes, Detection: det, Title: *title, Now: e.clock,
+		Annotations: notes, Detection: det, Since: from, Title: *title, Now: e.clock,
 	})
 	if err != nil {
 		return err
