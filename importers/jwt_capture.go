@@ -256,7 +256,7 @@ func redactJWTs(b []byte) []byte {
 type redactingEmitter struct{ timeline.Emitter }
 
 func (r redactingEmitter) Reject(err *timeline.ParseError) error {
-	err.Raw = redactJWTs(err.Raw)
+	err.Raw = redactText(err.Raw)
 	return r.Emitter.Reject(err)
 }
 
@@ -311,24 +311,95 @@ func (j jwtCapture) importJSON(ctx context.Context, r io.Reader, src timeline.So
 	})
 }
 
-// jwtSafeRaw returns the record's text with every signature replaced, and
-// checks the result by decoding it: a token hidden from the byte search
-// by JSON escapes is then caught, and the record re-encoded.
+// jwtSafeRaw returns the record's text with every secret replaced (JWT
+// signatures, opaque bearer tokens, the values of secret-named fields such
+// as refresh_token or cookie), and checks the result by decoding it: a
+// secret hidden from the byte search by JSON escapes is then caught, and
+// the record re-encoded with its secrets replaced.
 func jwtSafeRaw(raw []byte, rec map[string]any) (string, error) {
-	red := redactJWTs(raw)
+	red := redactText(raw)
+	for _, v := range jwtSecretValues(rec, nil) {
+		red = bytes.ReplaceAll(red, []byte(v), []byte(jwtValueMarker(v)))
+	}
 	var back any
 	if err := json.Unmarshal(red, &back); err != nil {
 		return "", err
 	}
-	if !jwtHasSignature(back) {
+	if !jwtHasSecret(back, "") {
 		return string(red), nil
 	}
-	clean := jwtRedactValue(rec)
-	b, err := json.Marshal(clean)
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(jwtRedactValue(rec, "")); err != nil {
 		return "", err
 	}
-	return string(b), nil
+	return string(bytes.TrimRight(b.Bytes(), "\n")), nil
+}
+
+// jwtSecretKey reports whether a member name says its value is a bearer
+// credential (or holds one: cookies carry session tokens).
+func jwtSecretKey(name string) bool {
+	switch strings.ToLower(name) {
+	case "access_token", "accesstoken", "refresh_token", "refreshtoken", "id_token", "idtoken", "token", "bearer",
+		"bearer_token", "client_secret", "clientsecret", "client_assertion", "assertion", "password", "authorization",
+		"proxy-authorization", "http_authorization", "cookie", "set-cookie", "http_cookie", "x-ms-refresh-token", "session_token",
+		"sessiontoken", "x-amz-security-token", "api_key", "apikey", "x-api-key":
+		return true
+	}
+	return false
+}
+
+// jwtValueMarker replaces the whole value of a secret-named field.
+func jwtValueMarker(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return "<value removed sha256:" + hex.EncodeToString(sum[:]) + ">"
+}
+
+// jwtSecretValues collects the values of secret-named fields that the
+// text redaction leaves as they are (an opaque refresh token, a cookie).
+func jwtSecretValues(v any, out []string) []string {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, c := range x {
+			if s, ok := c.(string); ok && jwtSecretKey(k) && len(s) >= 8 && string(redactText([]byte(s))) == s {
+				out = append(out, s)
+				continue
+			}
+			out = jwtSecretValues(c, out)
+		}
+	case []any:
+		for _, c := range x {
+			out = jwtSecretValues(c, out)
+		}
+	}
+	return out
+}
+
+// jwtHasSecret reports whether a decoded value still holds a secret: a
+// token with its signature, an opaque bearer token, or a secret-named
+// field whose value carries no marker.
+func jwtHasSecret(v any, key string) bool {
+	switch x := v.(type) {
+	case string:
+		if jwtSecretKey(key) && len(x) >= 8 && !strings.Contains(x, " removed sha256:") {
+			return true
+		}
+		return string(redactText([]byte(x))) != x
+	case map[string]any:
+		for k, c := range x {
+			if jwtHasSecret(c, k) {
+				return true
+			}
+		}
+	case []any:
+		for _, c := range x {
+			if jwtHasSecret(c, key) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // jwtHasSignature reports whether a decoded value still holds a token
@@ -353,25 +424,78 @@ func jwtHasSignature(v any) bool {
 	return false
 }
 
-// jwtRedactValue returns a copy of v with every string redacted.
-func jwtRedactValue(v any) any {
+// jwtRedactValue returns a copy of v with every secret replaced.
+func jwtRedactValue(v any, key string) any {
 	switch x := v.(type) {
 	case string:
-		return string(redactJWTs([]byte(x)))
+		r := string(redactText([]byte(x)))
+		if r == x && jwtSecretKey(key) && len(x) >= 8 {
+			return jwtValueMarker(x)
+		}
+		return r
 	case map[string]any:
 		m := make(map[string]any, len(x))
 		for k, c := range x {
-			m[k] = jwtRedactValue(c)
+			m[k] = jwtRedactValue(c, k)
 		}
 		return m
 	case []any:
 		s := make([]any, len(x))
 		for i, c := range x {
-			s[i] = jwtRedactValue(c)
+			s[i] = jwtRedactValue(c, key)
 		}
 		return s
 	}
 	return v
+}
+
+// redactText replaces JWT signatures and opaque bearer tokens in b.
+func redactText(b []byte) []byte { return redactBearer(redactJWTs(b)) }
+
+// isTokenByte reports whether c may be part of an opaque bearer token
+// (RFC 6750 b64token, plus the '.' of JWTs and '%' of URL encoding).
+func isTokenByte(c byte) bool {
+	return isB64URL(c) || c == '.' || c == '~' || c == '+' || c == '/' || c == '=' || c == '%'
+}
+
+// redactBearer replaces the opaque token after "Bearer " (any case) with
+// a marker of its SHA-256. JWTs (starting "eyJ") are left to redactJWTs,
+// which keeps their readable header and claims.
+func redactBearer(b []byte) []byte {
+	var out []byte
+	prev := 0
+	for i := 0; i+7 < len(b); i++ {
+		if b[i]|0x20 != 'b' || !bytes.EqualFold(b[i:i+6], []byte("bearer")) {
+			continue
+		}
+		j := i + 6
+		k := j
+		for k < len(b) && (b[k] == ' ' || b[k] == '+' && k == j) {
+			k++
+		}
+		if k < len(b)-2 && b[k] == '%' && b[k+1] == '2' && b[k+2] == '0' {
+			k += 3
+		}
+		if k == j {
+			continue
+		}
+		e := k
+		for e < len(b) && isTokenByte(b[e]) {
+			e++
+		}
+		if e-k < 16 || bytes.HasPrefix(b[k:e], []byte("eyJ")) {
+			continue
+		}
+		out = append(out, b[prev:k]...)
+		sum := sha256.Sum256(b[k:e])
+		out = append(out, "<token removed sha256:"+hex.EncodeToString(sum[:])+">"...)
+		prev = e
+		i = e - 1
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[prev:]...)
 }
 
 // jwtRecordFields holds the record's own context for its tokens: the
@@ -733,7 +857,7 @@ func (j jwtCapture) line(e *timeline.Event, text []byte, off int64, src timeline
 	var rb bytes.Buffer
 	enc := json.NewEncoder(&rb)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(string(redactJWTs(text))); err != nil {
+	if err := enc.Encode(string(redactText(text))); err != nil {
 		return rejectErr(err)
 	}
 	raw := string(bytes.TrimRight(rb.Bytes(), "\n"))

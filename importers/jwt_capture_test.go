@@ -375,3 +375,45 @@ func TestJWTLineTime(t *testing.T) {
 		}
 	}
 }
+
+// TestJWTRedactOpaque: opaque bearer tokens, refresh tokens and cookies
+// are replayable too; they leave neither events nor rejects.
+func TestJWTRedactOpaque(t *testing.T) {
+	t.Parallel()
+	lines, err := os.ReadFile(filepath.Join("testdata", "jwt_lines.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := string(bytes.SplitN(lines, []byte("\n"), 2)[0])
+	const opaque = "EwB4A8l6BAAUkj1ZnOpaqueMsaToken0123456789abcdef"
+	const refresh = "0.AXEAopaque-refresh-token-value_0123456789"
+	const cookie = "ESTSAUTH=1.AbCdEfGh0123456789; ESTSAUTHPERSISTENT=1.XyZ"
+	in := `{"time":"2024-01-01T00:00:00Z","authorization":"Bearer ` + tok + `","refresh_token":"` + refresh +
+		`","headers":{"Cookie":"` + cookie + `","X-Upstream":"bearer ` + opaque + `"}}` + "\n" +
+		`{"broken":"Authorization: Bearer ` + opaque + "\n"
+	rec := &recorder{}
+	if err := (jwtCapture{}).Import(t.Context(), strings.NewReader(in), timeline.Source{File: "x"}, rec); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.events) != 1 || len(rec.rejects) != 1 {
+		t.Fatalf("got %d events, %d rejects; want 1, 1", len(rec.events), len(rec.rejects))
+	}
+	var all []byte
+	for _, e := range rec.events {
+		b, _ := json.Marshal(e)
+		all = append(all, b...)
+	}
+	all = append(all, rec.rejects[0].Raw...)
+	for _, secret := range []string{opaque, refresh, "1.AbCdEfGh0123456789", tok[strings.LastIndexByte(tok, '.')+1:]} {
+		if bytes.Contains(all, []byte(secret)) {
+			t.Errorf("secret %.12q… kept", secret)
+		}
+	}
+	var v any
+	if err := json.Unmarshal([]byte(rec.events[0].Raw), &v); err != nil {
+		t.Fatalf("raw is not JSON: %v", err)
+	}
+	if !strings.Contains(rec.events[0].Raw, `"time":"2024-01-01T00:00:00Z"`) {
+		t.Errorf("raw lost the record's other fields: %s", rec.events[0].Raw)
+	}
+}
