@@ -49,11 +49,14 @@ import (
 //
 // A case must never hold a replayable token. Raw keeps the record with the
 // signature of each JWT replaced by "<signature removed sha256:HEX>", HEX
-// being the SHA-256 of the signature segment as it appeared; the same
-// redaction applies to rejected records. A token written with JSON escapes
-// (which a byte search cannot see) is caught by re-reading the redacted
-// record; Raw then holds the record re-encoded, with the signature
-// replaced.
+// being the SHA-256 of the signature segment as it appeared (the header
+// and claims stay readable). Other bearer secrets are replaced whole: the
+// opaque token after "Bearer " ("<token removed sha256:HEX>") and the
+// value of a secret-named field such as refresh_token, client_secret or
+// cookie ("<value removed sha256:HEX>"). The same redaction applies to
+// rejected records. A secret written with JSON escapes (which a byte
+// search cannot see) is caught by re-reading the redacted record; Raw then
+// holds the record re-encoded, with the secrets replaced.
 type jwtCapture struct{}
 
 var _ timeline.Importer = jwtCapture{}
