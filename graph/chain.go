@@ -1,10 +1,12 @@
 package graph
 
 import (
+	"bufio"
 	"cmp"
 	"container/heap"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -435,4 +437,32 @@ func Label(kind timeline.EntityKind, value string) string {
 		return "…" + string(r[len(r)-maxLen+1:])
 	}
 	return string(r[:maxLen-1]) + "…"
+}
+
+// WriteText writes the chain for a terminal: one line per edge in time
+// order, "time  from —relation→ to  [evidence] n events: ids". Control
+// characters from logs are written escaped, never raw.
+func (c *Chain) WriteText(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "chain from %s: %d entities, %d links\n", printable(c.Root), len(c.Nodes), len(c.Edges))
+	for _, e := range c.Edges {
+		ids := strings.Join(e.Events, ", ")
+		if len(e.Events) > 3 {
+			ids = strings.Join(e.Events[:3], ", ") + ", …"
+		}
+		fmt.Fprintf(bw, "%s  %s —%s→ %s  [%s] %s: %s\n", e.Time.UTC().Format(time.RFC3339), printable(e.From),
+			printable(e.Relation), printable(e.To), e.Evidence, plural(max(e.Count, len(e.Events)), "event"), printable(ids))
+	}
+	return bw.Flush()
+}
+
+// printable quotes s when it holds control characters or invalid UTF-8
+// (a terminal escape in a log must not reach the terminal).
+func printable(s string) string {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\uFFFD' {
+			return fmt.Sprintf("%q", s)
+		}
+	}
+	return s
 }

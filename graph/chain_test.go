@@ -372,3 +372,28 @@ func TestEdgeEventIDsUnordered(t *testing.T) {
 		}
 	}
 }
+
+func TestChainText(t *testing.T) {
+	t.Parallel()
+	es := append(timeTravel(), ev("esc", "2023-06-01T13:00:00Z", "m365.ual", timeline.CategoryMail, "MailItemsAccessed").
+		tenant(tenantA).token("t1").target("mailbox", "evil\x1b[2J@contoso.com").build())
+	c, err := build(t, es).Chain("key:k1", graph.ChainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := c.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := `chain from key:k1: 5 entities, 6 links
+2023-06-01T11:00:00Z  key:k1 —signed→ token:t1  [observed] 1 event: cap-1
+2023-06-01T11:00:00Z  token:t1 —in→ tenant:aaaaaaaa-0000-4000-8000-00000000000a  [observed] 3 events: late, esc
+2023-06-01T12:00:00Z  mailbox:late@contoso.com —in→ tenant:aaaaaaaa-0000-4000-8000-00000000000a  [observed] 1 event: late
+2023-06-01T12:00:00Z  token:t1 —accessed→ mailbox:late@contoso.com  [observed] 1 event: late
+2023-06-01T13:00:00Z  "mailbox:evil\x1b[2J@contoso.com" —in→ tenant:aaaaaaaa-0000-4000-8000-00000000000a  [observed] 1 event: esc
+2023-06-01T13:00:00Z  token:t1 —accessed→ "mailbox:evil\x1b[2J@contoso.com"  [observed] 1 event: esc
+`
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("text (-want +got):\n%s", diff)
+	}
+}
