@@ -367,6 +367,7 @@ func TestCommitted(t *testing.T) {
 			}); err != nil {
 				t.Fatalf("no committed copy (run with -update): %v", err)
 			}
+			slices.Sort(committed)
 			generated := walk(t, dir)
 			if diff := cmp.Diff(committed, generated); diff != "" {
 				t.Fatalf("file lists differ (-committed +generated); run with -update:\n%s", diff)
