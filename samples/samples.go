@@ -72,7 +72,7 @@ func scenarios() []scenario {
 	return []scenario{
 		{Scenario{"storm-0558", "Storm-0558 (2023): a stolen MSA consumer signing key forges tokens that read Exchange Online mailboxes in several tenants; 12 tenants, every Microsoft export shape"}, planStorm},
 		{Scenario{"aws-leaked-key", "A leaked CI access key: AccessDenied recon, AssumeRole and role chaining across 3 accounts, S3 reads, IAM persistence; CloudTrail S3 delivery (.json.gz)"}, planAWS},
-		{Scenario{"gcp-sa-key", "A GCP service-account key leaked in a public repo mints a key for a privileged account that reads Cloud Storage, widens IAM and starts a miner; Cloud Audit Logs sink"}, planGCP},
+		{Scenario{"gcp-sa-key", "A GCP service-account key leaked in a public repo mints a key for a privileged account that reads Cloud Storage, widens IAM and starts a miner; gcloud logging read exports"}, planGCP},
 	}
 }
 
