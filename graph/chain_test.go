@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -395,5 +396,29 @@ func TestChainText(t *testing.T) {
 `
 	if diff := cmp.Diff(want, b.String()); diff != "" {
 		t.Errorf("text (-want +got):\n%s", diff)
+	}
+}
+
+// TestBuildCancelled: a cancelled build stops reading events and says why.
+func TestBuildCancelled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	read := 0
+	src := newSynthCase(1_000_000).events()
+	seq := func(yield func(timeline.Event, error) bool) {
+		for e, err := range src {
+			read++
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+	_, err := graph.Build(ctx, seq, graph.Options{})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Build error %v, want context.Canceled", err)
+	}
+	if read > 200_000 {
+		t.Errorf("read %d events after cancellation", read)
 	}
 }

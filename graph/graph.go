@@ -277,19 +277,69 @@ func newGraph(opts Options) *Graph {
 // sequence stops the build and is returned wrapped; so is ctx's error.
 func Build(ctx context.Context, events iter.Seq2[timeline.Event, error], opts Options) (*Graph, error) {
 	g := newGraph(opts)
-	n := 0
-	for e, err := range events {
-		if err != nil {
-			return nil, fmt.Errorf("graph: reading events: %w", err)
+	// Reading the events (decoding Parquet, in a case) runs on its own
+	// goroutine, handing batches over, so that it overlaps building.
+	const batchLen, buffers = 512, 6
+	full := make(chan []timeline.Event, buffers-2)
+	free := make(chan []timeline.Event, buffers)
+	for range buffers {
+		free <- make([]timeline.Event, 0, batchLen)
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	var readErr error
+	go func() {
+		defer close(done)
+		defer close(full)
+		buf := <-free
+		for e, err := range events {
+			if err != nil {
+				readErr = err
+				return
+			}
+			buf = append(buf, e)
+			if len(buf) < batchLen {
+				continue
+			}
+			select {
+			case full <- buf:
+			case <-stop:
+				return
+			}
+			buf = <-free // never blocks: the consumer returns every batch
 		}
-		if n++; n&0xffff == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("graph: %w", err)
+		if len(buf) > 0 {
+			select {
+			case full <- buf:
+			case <-stop:
 			}
 		}
-		if err := g.add(&e); err != nil {
-			return nil, err
+	}()
+	var err error
+	n, stopped := 0, false
+	for b := range full {
+		for i := 0; i < len(b) && err == nil; i++ {
+			if n++; n&0xffff == 0 {
+				if cerr := ctx.Err(); cerr != nil {
+					err = fmt.Errorf("graph: %w", cerr)
+					break
+				}
+			}
+			err = g.add(&b[i])
 		}
+		clear(b) // let go of the events' strings
+		free <- b[:0]
+		if err != nil && !stopped {
+			close(stop) // the reader stops; drain what it already sent
+			stopped = true
+		}
+	}
+	<-done
+	switch {
+	case err != nil:
+		return nil, err
+	case readErr != nil:
+		return nil, fmt.Errorf("graph: reading events: %w", readErr)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("graph: %w", err)
