@@ -283,8 +283,8 @@ function targetKind(e) {
 }
 
 function row(e, i) {
-  const flagged = findings.some((f) => f.events && f.events.includes(e.id));
-  const tr = el('tr', { class: flagged ? 'flagged' : '', dataset: { i: String(i) } },
+  const hits = findings.filter((f) => f.events && f.events.includes(e.id));
+  const tr = el('tr', { class: hits.length ? 'flagged' : '', title: hits.length ? 'findings: ' + hits.map((f) => f.rule).join(', ') : undefined, dataset: { i: String(i) } },
     el('td', { class: 'time', text: fmtTime(e.time), title: localTitle(e.time) }),
     el('td', { text: e.source, title: `${e.source} (${e.shape})` }),
     el('td', { text: e.action, title: e.message || e.action }),
