@@ -16,6 +16,11 @@
 // in tenant) describe but never carry a chain: identities are context, not
 // conduits.
 //
+// Outputs: Chain (JSON as `causeway chain --format json`, WriteText for
+// terminals), Finding (JSON as `causeway findings`), and Diagram, a chain
+// condensed under a node cap (BoardNodes, InteractiveNodes) whose WriteDOT
+// writes deterministic, escaped DOT.
+//
 // Package graph imports timeline only, never importers, webui or cmd, and
 // stays cheap to import: rendering with Graphviz lives in graph/render.
 package graph

@@ -260,29 +260,33 @@ func (d *Diagram) sort() {
 	})
 }
 
-// kindStyle is each entity kind's fill and border colour (../shared/ux.md:
-// key amber, token violet, session blue, identity teal, app indigo, tenant
-// grey, IP orange, mailbox green, resource slate). Fills are light so dark
-// text keeps WCAG AA contrast; the kind name is always in the label too.
-var kindStyle = map[string][2]string{
-	"key":      {"#fde68a", "#b45309"},
-	"token":    {"#ddd6fe", "#6d28d9"},
-	"session":  {"#bfdbfe", "#1d4ed8"},
-	"identity": {"#99f6e4", "#0f766e"},
-	"app":      {"#c7d2fe", "#4338ca"},
-	"tenant":   {"#e5e7eb", "#4b5563"},
-	"ip":       {"#fed7aa", "#c2410c"},
-	"mailbox":  {"#bbf7d0", "#15803d"},
-	"resource": {"#cbd5e1", "#334155"},
-}
-
-// KindColors returns the fill and border colour of an entity kind.
+// KindColors returns the fill and border colour of an entity kind
+// (../shared/ux.md: key amber, token violet, session blue, identity teal,
+// app indigo, tenant grey, IP orange, mailbox green, resource slate). Fills
+// are light so dark text keeps WCAG AA contrast; the kind name is always in
+// the label too, so colour is never the only cue.
 func KindColors(kind string) (fill, border string) {
-	s, ok := kindStyle[kind]
-	if !ok {
-		return "#ffffff", "#111827"
+	switch kind {
+	case "key":
+		return "#fde68a", "#b45309"
+	case "token":
+		return "#ddd6fe", "#6d28d9"
+	case "session":
+		return "#bfdbfe", "#1d4ed8"
+	case "identity":
+		return "#99f6e4", "#0f766e"
+	case "app":
+		return "#c7d2fe", "#4338ca"
+	case "tenant":
+		return "#e5e7eb", "#4b5563"
+	case "ip":
+		return "#fed7aa", "#c2410c"
+	case "mailbox":
+		return "#bbf7d0", "#15803d"
+	case "resource":
+		return "#cbd5e1", "#334155"
 	}
-	return s[0], s[1]
+	return "#ffffff", "#111827"
 }
 
 // edgeStyle draws evidence as line style.
