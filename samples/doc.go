@@ -24,7 +24,8 @@
 //     impersonation, by contrast, leaves no token identifier in Cloud Audit
 //     Logs, so no log could link the stolen credential to what it touched;
 //     the scenario still shows legitimate GenerateAccessToken impersonation
-//     by a CI workload in the background.
+//     by a CI workload in the background, and Google Workspace sign-ins
+//     that show nothing of the attack.
 //
 // Generation is deterministic for a seed (math/rand/v2 PCG, fixed base
 // dates, never the wall clock) and fast: records are built with appends

@@ -173,6 +173,7 @@ func planGCP(seed int64, scale int) (*plan, error) {
 	truth.AttackerIPs = []string{"ip:" + attackerIPs[0], "ip:" + attackerIPs[1]}
 
 	p := &plan{truth: truth}
+	p.jobs = append(p.jobs, job{name: "gcp/workspace", run: g.workspace})
 	for _, log := range []string{"activity", "data_access"} {
 		for _, project := range []string{gcpProd, gcpCI} {
 			p.jobs = append(p.jobs, job{name: "gcp/" + project + "/" + log, run: func(ctx context.Context, o *output, r *rand.Rand) error {
@@ -384,4 +385,128 @@ func (g *gcpScenario) encode(b []byte, r *rand.Rand, e *gcpEvent) []byte {
 	b = append(b, `","timestamp":"`...)
 	b = appendISO(b, e.t, 9, "Z")
 	return append(b, `"}`...)
+}
+
+// wsActivity is one Google Workspace Reports API activity with one event.
+type wsActivity struct {
+	t          time.Time
+	app        string // "login" or "token"
+	actor, ip  string
+	profile    string
+	typ, name  string
+	params     string // the parameters array, JSON
+	uniqueQual int64
+}
+
+// workspace writes the Workspace Reports API activities the engineers'
+// Google accounts leave: sign-ins to Google (login) and OAuth grants to the
+// Cloud SDK (token). None involves the leaked key, which is the point: a
+// service-account key needs no sign-in, so nothing here shows the attack.
+// Files are what a script saving every page of activities.list writes:
+// {"kind":"admin#reports#activities","etag","items":[…],"nextPageToken"},
+// newest first.
+func (g *gcpScenario) workspace(ctx context.Context, o *output, r *rand.Rand) error {
+	profiles := map[string]string{}
+	for _, d := range g.devs {
+		profiles[d] = "10" + strconv.FormatInt(1e18+r.Int64N(8e18), 10)
+	}
+	var acts []wsActivity
+	for d := range gcpDays {
+		day := gcpStart.AddDate(0, 0, d)
+		if day.Weekday() == time.Saturday || day.Weekday() == time.Sunday {
+			continue
+		}
+		for range g.scale {
+			for i, dev := range g.devs {
+				if r.IntN(5) == 0 {
+					continue
+				}
+				t := day.Add(time.Duration(13*3600+r.IntN(3*3600))*time.Second + time.Duration(r.IntN(1000))*time.Millisecond)
+				if r.IntN(25) == 0 {
+					acts = append(acts, wsActivity{t: t.Add(-40 * time.Second), app: "login", actor: dev, ip: g.devIPs[i], typ: "login", name: "login_failure",
+						params: `[{"name":"login_type","value":"google_password"},{"name":"login_challenge_method","multiValue":["password"]},{"name":"login_failure_type","value":"login_failure_invalid_password"},{"name":"is_suspicious","boolValue":false}]`})
+				}
+				acts = append(acts, wsActivity{t: t, app: "login", actor: dev, ip: g.devIPs[i], typ: "login", name: "login_success",
+					params: `[{"name":"login_type","value":"google_password"},{"name":"login_challenge_method","multiValue":["password","google_prompt"]},{"name":"is_suspicious","boolValue":false},{"name":"is_second_factor","boolValue":true}]`})
+				if r.IntN(6) == 0 {
+					acts = append(acts, wsActivity{t: t.Add(time.Duration(60+r.IntN(3600)) * time.Second), app: "token", actor: dev, ip: g.devIPs[i], typ: "auth", name: "authorize",
+						params: `[{"name":"client_id","value":"32555940559.apps.googleusercontent.com"},{"name":"app_name","value":"Google Cloud SDK"},{"name":"client_type","value":"NATIVE_DESKTOP"},{"name":"scope","multiValue":["https://www.googleapis.com/auth/cloud-platform","https://www.googleapis.com/auth/appengine.admin","https://www.googleapis.com/auth/sqlservice.login","https://www.googleapis.com/auth/compute","https://www.googleapis.com/auth/accounts.reauth","openid","https://www.googleapis.com/auth/userinfo.email"]}]`})
+				}
+			}
+		}
+	}
+	// The owner signs in to respond.
+	acts = append(acts, wsActivity{t: gcpDetection.Add(-3 * time.Minute), app: "login", actor: g.devs[0], ip: g.devIPs[0], typ: "login", name: "login_success",
+		params: `[{"name":"login_type","value":"google_password"},{"name":"login_challenge_method","multiValue":["password","security_key"]},{"name":"is_suspicious","boolValue":false},{"name":"is_second_factor","boolValue":true}]`})
+	for i := range acts {
+		acts[i].profile = profiles[acts[i].actor]
+		acts[i].uniqueQual = -r.Int64N(1 << 62)
+	}
+	for _, app := range []string{"login", "token"} {
+		var mine []wsActivity
+		for _, a := range acts {
+			if a.app == app {
+				mine = append(mine, a)
+			}
+		}
+		slices.SortStableFunc(mine, func(a, b wsActivity) int { return b.t.Compare(a.t) }) // newest first
+		const pageSize = 1000
+		var b []byte
+		for page := 0; page*pageSize < len(mine); page++ {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			items := mine[page*pageSize : min(len(mine), (page+1)*pageSize)]
+			w, err := o.create(fmt.Sprintf("workspace-reports/%s/page-%03d.json", app, page+1))
+			if err != nil {
+				return err
+			}
+			w.writeString(`{"kind":"admin#reports#activities","etag":"\"`)
+			w.writeString(randFrom(r, alnum+"-_", 27))
+			w.writeString(`/`)
+			w.writeString(randFrom(r, alnum+"-_", 27))
+			w.writeString(`\"","items":[`)
+			for k := range items {
+				a := &items[k]
+				if k > 0 {
+					w.writeString(",")
+				}
+				b = append(b[:0], `{"kind":"admin#reports#activity","id":{"time":"`...)
+				b = appendISO(b, a.t, 3, "Z")
+				b = append(b, `","uniqueQualifier":"`...)
+				b = strconv.AppendInt(b, a.uniqueQual, 10)
+				b = append(b, `","applicationName":"`...)
+				b = append(b, a.app...)
+				b = append(b, `","customerId":"C03az79cb"},"etag":"\"`...)
+				b = appendRand(b, r, alnum+"-_", 27)
+				b = append(b, `/`...)
+				b = appendRand(b, r, alnum+"-_", 27)
+				b = append(b, `\"","actor":{"email":`...)
+				b = appendStr(b, a.actor)
+				b = append(b, `,"profileId":"`...)
+				b = append(b, a.profile...)
+				b = append(b, `"},"ipAddress":`...)
+				b = appendStr(b, a.ip)
+				b = append(b, `,"events":[{"type":"`...)
+				b = append(b, a.typ...)
+				b = append(b, `","name":"`...)
+				b = append(b, a.name...)
+				b = append(b, `","parameters":`...)
+				b = append(b, a.params...)
+				b = append(b, `}]}`...)
+				w.record(b)
+			}
+			w.writeString("]")
+			if (page+1)*pageSize < len(mine) {
+				w.writeString(`,"nextPageToken":"`)
+				w.writeString(randFrom(r, alnum, 40))
+				w.writeString(`"`)
+			}
+			w.writeString("}\n")
+			if err := w.close(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

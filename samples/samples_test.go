@@ -73,6 +73,8 @@ func expectedSource(rel string) string {
 		return "aws.cloudtrail"
 	case strings.HasPrefix(rel, "gcloud-logging-read/"):
 		return "gcp.audit"
+	case strings.HasPrefix(rel, "workspace-reports/"):
+		return "gworkspace.reports"
 	case strings.Contains(rel, "/sentinel/OfficeActivity"), strings.Contains(rel, "/purview/"), strings.Contains(rel, "/ual/"), strings.Contains(rel, "/management-api/"):
 		return "m365.ual"
 	case strings.Contains(rel, "AuditLogs"), strings.Contains(rel, "directoryAudits"), strings.Contains(rel, "insights-logs-auditlogs"), strings.Contains(rel, "Auditlogs"):
