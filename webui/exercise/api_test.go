@@ -354,3 +354,38 @@ func TestStreamFollows(t *testing.T) {
 		}
 	}
 }
+
+// TestNarrowNeverWidens checks that a participant's source and text
+// filters only narrow what the visibility rule allows.
+func TestNarrowNeverWidens(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, testYAML, nil)
+	ids := func(query string) []string {
+		var page EventsPage
+		decodeJSON(t, h.must(t, "GET", "/api/exercise/events?limit=2000&"+query, alice, ""), &page)
+		out := []string{}
+		for _, e := range page.Events {
+			out = append(out, e.ID)
+		}
+		return out
+	}
+	if got := ids("source=jwt.capture"); len(got) != 0 {
+		t.Errorf("unreleased telemetry through a source filter: %v", got)
+	}
+	h.must(t, "POST", "/api/exercise/advance", facil, `{"by":"6h"}`)
+	clock := t0.Add(6 * time.Hour)
+	if diff := cmp.Diff(h.expectIDs(clock, func(e *timeline.Event) bool { return e.Tenant == tenantA && e.Source == "m365.ual" }),
+		ids("source=m365.ual,jwt.capture")); diff != "" {
+		t.Errorf("source filter (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(h.expectIDs(clock, func(e *timeline.Event) bool {
+		return e.Tenant == tenantA && e.Source != "jwt.capture" && strings.Contains(e.Message, "<img")
+	}), ids("q=%3Cimg")); diff != "" {
+		t.Errorf("text filter (-want +got):\n%s", diff)
+	}
+	h.must(t, "POST", "/api/exercise/release", facil, `{"inject":"provider"}`)
+	if diff := cmp.Diff(h.expectIDs(clock, func(e *timeline.Event) bool { return e.Tenant == tenantB && e.Source == "jwt.capture" }),
+		ids("source=jwt.capture")); diff != "" {
+		t.Errorf("released telemetry (-want +got):\n%s", diff)
+	}
+}

@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/causeway-ir/causeway/timeline"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/google/go-cmp/cmp"
 )
 
 // chromium returns Debian's Chromium, or skips (fails under
@@ -172,8 +175,8 @@ func domMatchesAPI(t *testing.T, h *harness, p *tab, when string) {
 		}
 	}
 	got := evalIn[[]string](p, `[...document.querySelectorAll('#events li')].map((li) => li.dataset.id)`)
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("%s: the participant shows %d events, the API sends %d", when, len(got), len(want))
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s: the participant shows %d events, the API sends %d (-api +browser):\n%s", when, len(got), len(want), diff)
 	}
 }
 
@@ -244,5 +247,62 @@ func TestBrowserFacilitatorAndParticipant(t *testing.T) {
 			t.Errorf("%s: dialogs opened: %v", b.name, b.dialogs)
 		}
 		b.mu.Unlock()
+	}
+}
+
+// TestBrowserStormExercise plays the shipped storm-0558 exercise on a copy
+// of a case holding the imported sample (CAUSEWAY_STORM_CASE=DIR) and takes
+// screenshots of both views at each stage, for review.
+func TestBrowserStormExercise(t *testing.T) {
+	src := os.Getenv("CAUSEWAY_STORM_CASE")
+	if src == "" {
+		t.Skip("set CAUSEWAY_STORM_CASE to a case holding samples/data/storm-0558")
+	}
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, "exercise.db"))
+	c, err := timeline.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, _ := Builtin("storm-0558")
+	h := openHarness(t, c, nil, string(y), nil)
+	tabs := newTabs(t, h.ts.URL, "facilitator", "participant")
+	f, p := tabs[0], tabs[1]
+	p.do(chromedp.Navigate(h.ts.URL + "/login?as=alice:participant&to=/exercise/participant"))
+	p.within(5*time.Second, `document.querySelectorAll('#events li').length > 0`)
+	evalIn[bool](p, noEventBeyondClock)
+	f.do(chromedp.Navigate(h.ts.URL + "/login?as=fran:facilitator&to=/exercise/"))
+	f.within(5*time.Second, `document.querySelectorAll('#injects .card').length === 5`)
+	for i, want := range []string{"An Audit Premium alert fires", "Other customers compare notes", "The provider shares token telemetry"} {
+		f.do(chromedp.Click(chromedp.CSS("#step")))
+		p.within(followTimeout, `document.getElementById('inject-title').textContent === '`+want+`'`)
+		time.Sleep(500 * time.Millisecond)
+		domMatchesAPI(t, h, p, want)
+		p.shot(fmt.Sprintf("storm-participant-%d", i+1))
+		f.shot(fmt.Sprintf("storm-facilitator-%d", i+1))
+	}
+	// The token telemetry is older than the latest events: the participant
+	// finds it with the source filter.
+	evalIn[bool](p, `(() => { const s = document.getElementById('f-source'); s.value = 'jwt.capture'; s.dispatchEvent(new Event('change')); return true; })()`)
+	const probe = `(() => { const li = [...document.querySelectorAll('#events li')];
+		return JSON.stringify({ n: li.length, sources: [...new Set(li.map((e) => e.dataset.source))],
+			select: document.getElementById('f-source').value, meta: document.getElementById('tl-meta').textContent }); })()`
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := evalIn[string](p, probe)
+		if strings.Contains(got, `"sources":["jwt.capture"]`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the source filter did not show only token telemetry: %s", got)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	p.shot("storm-participant-4-telemetry")
+	if leaks := evalIn[[]string](p, `window.__leaks`); len(leaks) > 0 {
+		t.Errorf("the participant rendered events beyond the clock: %v", leaks)
 	}
 }

@@ -142,7 +142,7 @@ func TestBuiltinStormOnCase(t *testing.T) {
 	}
 	count := func(clock time.Time, released ...string) map[string]int {
 		v := f.Visibility(clock, released)
-		es, _, err := v.Latest(context.Background(), c, time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC), 100000)
+		es, _, err := v.Latest(context.Background(), c, time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC), 100000, Narrow{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,4 +169,29 @@ func TestBuiltinStormOnCase(t *testing.T) {
 		t.Errorf("telemetry inject reveals %d jwt.capture events", tel["jwt.capture"])
 	}
 	t.Logf("day 0: %v\nday 1: %v\ntelemetry: %v", day0, day1, tel)
+}
+
+// BenchmarkStormEvents measures the participants' events page on the
+// storm case (CAUSEWAY_STORM_CASE=DIR), without the page cache.
+func BenchmarkStormEvents(b *testing.B) {
+	dir := os.Getenv("CAUSEWAY_STORM_CASE")
+	if dir == "" {
+		b.Skip("set CAUSEWAY_STORM_CASE to a case holding samples/data/storm-0558")
+	}
+	c, err := timeline.Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	y, _ := Builtin("storm-0558")
+	f, err := Parse(bytes.NewReader(y))
+	if err != nil {
+		b.Fatal(err)
+	}
+	f.Validate(c)
+	v := f.Visibility(f.Stages[2].at, []string{"alert", "other-tenants", "telemetry"})
+	for b.Loop() {
+		if _, _, err := v.Latest(context.Background(), c, time.Date(2023, 5, 1, 0, 0, 0, 0, time.UTC), 300, Narrow{}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -450,7 +451,16 @@ func (s *Session) participantLocked() ParticipantState {
 	if v.Sources == nil {
 		p.Sources = []string{"*"}
 	} else {
-		p.Sources = sortedKeys(v.Sources)
+		// Sources whose events a released filter shows count too.
+		set := maps.Clone(v.Sources)
+		for _, conds := range v.Filters {
+			for _, c := range conds {
+				if c.Column == "source" {
+					set[c.Value] = true
+				}
+			}
+		}
+		p.Sources = sortedKeys(set)
 	}
 	return p
 }
@@ -502,13 +512,12 @@ func (s *Session) Facilitator(ctx context.Context) (FacilitatorState, error) {
 	return f, nil
 }
 
-// visibility returns what participants may see now and a key that
-// changes whenever that does.
+// visibility returns what participants may see now and the released
+// injects as a key (with the clock, they determine what is visible).
 func (s *Session) visibility() (Visibility, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	clock := s.clockLocked()
-	return s.file.Visibility(clock, s.s.Released), clock.Format(time.RFC3339Nano) + "|" + strings.Join(s.s.Released, ",")
+	return s.file.Visibility(s.clockLocked(), s.s.Released), strings.Join(s.s.Released, ",")
 }
 
 // running reports whether the clock runs.

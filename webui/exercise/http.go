@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -82,9 +83,8 @@ type Server struct {
 	assets fs.FS
 	mux    *http.ServeMux
 
-	cacheMu   sync.Mutex
-	cacheKey  string // visibility key and limit of cacheBody
-	cacheBody []byte // the last events page
+	cacheMu sync.Mutex
+	cache   pageCache
 }
 
 // Open opens exercise.db in the case directory, restores (or starts) the
@@ -385,6 +385,11 @@ type EventView struct {
 	Target   string    `json:"target"`
 	SrcIP    string    `json:"src_ip"`
 	Message  string    `json:"message"`
+	// Details for the expanded row.
+	ActorTenant string `json:"actor_tenant,omitempty"`
+	KeyID       string `json:"key_id,omitempty"`
+	TokenID     string `json:"token_id,omitempty"`
+	UserAgent   string `json:"user_agent,omitempty"`
 }
 
 // EventsPage is the answer of /api/exercise/events: the latest visible
@@ -396,8 +401,9 @@ type EventsPage struct {
 }
 
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request, who Principal) {
+	qv := r.URL.Query()
 	limit := 200
-	if v := r.URL.Query().Get("limit"); v != "" {
+	if v := qv.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 2000 {
 			writeError(w, http.StatusBadRequest, "limit must be 1 to 2000")
@@ -405,45 +411,84 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request, who Princi
 		}
 		limit = n
 	}
-	v, key := s.sess.visibility()
-	key += "|" + strconv.Itoa(limit)
-	// Every participant sees the same thing: answer from the last page
-	// while the clock and the releases have not changed.
-	s.cacheMu.Lock()
-	if s.cacheKey == key {
-		b := s.cacheBody
-		s.cacheMu.Unlock()
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_, _ = w.Write(b)
+	var narrow Narrow
+	for _, src := range qv["source"] {
+		for _, x := range strings.Split(src, ",") {
+			if x = strings.TrimSpace(x); x != "" {
+				narrow.Sources = append(narrow.Sources, x)
+			}
+		}
+	}
+	narrow.Text = strings.TrimSpace(qv.Get("q"))
+	if len(narrow.Text) > 200 {
+		writeError(w, http.StatusBadRequest, "q: at most 200 bytes")
 		return
 	}
-	s.cacheMu.Unlock()
-	es, older, err := v.Latest(r.Context(), s.c, s.floor(), limit)
+	v, released := s.sess.visibility()
+	key := released + "|" + strconv.Itoa(limit) + "|" + narrow.key()
+	body, err := s.eventsPage(r.Context(), v, key, limit, narrow)
 	if err != nil {
 		s.actionError(w, err)
 		return
 	}
-	page := EventsPage{Clock: v.Clock, Older: older, Events: make([]EventView, 0, len(es))}
-	for i := range es {
-		e := &es[i]
-		if !v.Allows(e) { // Latest filtered already; never trust one place alone
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write(body)
+}
+
+// pageCache is the last events page. Every participant asks for the same
+// page, so one computes it and the others get the bytes; when only the
+// clock has moved, the next page reads just the time in between.
+type pageCache struct {
+	key    string // releases, limit and narrowing of the page
+	clock  time.Time
+	events []timeline.Event
+	older  bool
+	body   []byte
+}
+
+// eventsPage returns the JSON of the participants' events page.
+func (s *Server) eventsPage(ctx context.Context, v Visibility, key string, limit int, narrow Narrow) ([]byte, error) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	pc := &s.cache
+	if pc.key == key && pc.clock.Equal(v.Clock) {
+		return pc.body, nil
+	}
+	var events []timeline.Event
+	var older bool
+	if pc.key == key && v.Clock.After(pc.clock) {
+		newer, err := v.Since(ctx, s.c, pc.clock, narrow)
+		if err != nil {
+			return nil, err
+		}
+		events = append(slices.Clone(pc.events), newer...)
+		older = pc.older
+		if len(events) > limit {
+			events, older = events[len(events)-limit:], true
+		}
+	} else {
+		var err error
+		if events, older, err = v.Latest(ctx, s.c, s.floor(), limit, narrow); err != nil {
+			return nil, err
+		}
+	}
+	page := EventsPage{Clock: v.Clock, Older: older, Events: make([]EventView, 0, len(events))}
+	for i := range events {
+		e := &events[i]
+		if !v.Allows(e) { // Latest and Since filtered already; never trust one place alone
 			continue
 		}
 		page.Events = append(page.Events, EventView{ID: e.ID, Time: e.Time, Source: e.Source, Category: string(e.Category), Action: e.Action,
 			Outcome: string(e.Outcome), Actor: e.Actor, Tenant: e.Tenant, App: firstNonEmpty(e.AppName, e.AppID), Target: e.Target,
-			SrcIP: e.SrcIP, Message: e.Message})
+			SrcIP: e.SrcIP, Message: e.Message, ActorTenant: e.ActorTenant, KeyID: e.KeyID, TokenID: e.TokenID, UserAgent: e.UserAgent})
 	}
 	b, err := json.Marshal(page)
 	if err != nil {
-		s.actionError(w, err)
-		return
+		return nil, err
 	}
 	b = append(b, '\n')
-	s.cacheMu.Lock()
-	s.cacheKey, s.cacheBody = key, b
-	s.cacheMu.Unlock()
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_, _ = w.Write(b)
+	*pc = pageCache{key: key, clock: v.Clock, events: events, older: older, body: b}
+	return b, nil
 }
 
 // floor is the earliest event time of the case: Latest reads no further.

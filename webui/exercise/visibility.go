@@ -118,21 +118,63 @@ func (v *Visibility) querySources() []string {
 	return sortedKeys(set)
 }
 
-// Latest returns the at most limit latest events that v allows, oldest
-// first, and whether older visible events exist. It reads windows that
-// double backwards from the clock until it has enough or reaches floor.
-func (v *Visibility) Latest(ctx context.Context, c *timeline.Case, floor time.Time, limit int) ([]timeline.Event, bool, error) {
+// Narrow restricts what a participant asks for; it never widens what the
+// Visibility allows.
+type Narrow struct {
+	Sources []string // only these sources (none: every visible source)
+	Text    string   // case-insensitive text in message, actor or target
+}
+
+func (n Narrow) key() string { return strings.Join(n.Sources, ",") + "|" + n.Text }
+
+// query returns the case query that can hold the visible events matching
+// n, or false when none can match.
+func (v *Visibility) query(n Narrow) (timeline.Query, bool) {
+	sources := v.querySources()
+	if v.Sources != nil && len(sources) == 0 {
+		return timeline.Query{}, false
+	}
+	if len(n.Sources) > 0 {
+		if sources == nil {
+			sources = n.Sources
+		} else {
+			sources = slices.DeleteFunc(slices.Clone(sources), func(s string) bool { return !slices.Contains(n.Sources, s) })
+			if len(sources) == 0 {
+				return timeline.Query{}, false
+			}
+		}
+	}
+	return timeline.Query{Source: sources, Text: n.Text}, true
+}
+
+// scan returns the events of q in [lo, hi) that v allows.
+func (v *Visibility) scan(ctx context.Context, c *timeline.Case, q timeline.Query, lo, hi time.Time) ([]timeline.Event, error) {
+	q.Since, q.Until = lo, hi
+	var out []timeline.Event
+	err := c.Scan(ctx, q, func(e *timeline.Event) error {
+		if v.Allows(e) {
+			out = append(out, *e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Latest returns the at most limit latest events that v allows (and n
+// matches), oldest first, and whether older ones exist. It reads windows
+// that double backwards from the clock until it has enough or reaches
+// floor.
+func (v *Visibility) Latest(ctx context.Context, c *timeline.Case, floor time.Time, limit int, n Narrow) ([]timeline.Event, bool, error) {
 	if limit <= 0 {
 		limit = 200
 	}
-	until := v.Clock.Add(time.Microsecond) // Until is exclusive; the clock itself is visible
-	sources := v.querySources()
-	if v.Sources != nil && len(sources) == 0 {
+	q, ok := v.query(n)
+	if !ok {
 		return []timeline.Event{}, false, nil
 	}
 	var found []timeline.Event
 	window := 6 * time.Hour
-	hi := until
+	hi := v.Clock.Add(time.Microsecond) // Until is exclusive; the clock itself is visible
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, false, err
@@ -142,13 +184,7 @@ func (v *Visibility) Latest(ctx context.Context, c *timeline.Case, floor time.Ti
 		if last {
 			lo = floor
 		}
-		var batch []timeline.Event
-		err := c.Scan(ctx, timeline.Query{Since: lo, Until: hi, Source: sources}, func(e *timeline.Event) error {
-			if v.Allows(e) {
-				batch = append(batch, *e)
-			}
-			return nil
-		})
+		batch, err := v.scan(ctx, c, q, lo, hi)
 		if err != nil {
 			return nil, false, err
 		}
@@ -167,6 +203,19 @@ func (v *Visibility) Latest(ctx context.Context, c *timeline.Case, floor time.Ti
 		found = []timeline.Event{}
 	}
 	return found, more, nil
+}
+
+// Since returns the events that v allows (and n matches) after since and
+// at or before the clock, oldest first: what became visible when the clock
+// moved from since to v.Clock.
+func (v *Visibility) Since(ctx context.Context, c *timeline.Case, since time.Time, n Narrow) ([]timeline.Event, error) {
+	q, ok := v.query(n)
+	if !ok || !v.Clock.After(since) {
+		return nil, nil
+	}
+	es, err := v.scan(ctx, c, q, since.Add(time.Microsecond), v.Clock.Add(time.Microsecond))
+	sortEvents(es)
+	return es, err
 }
 
 // sortEvents sorts by time, then source and id, so that pages are stable.

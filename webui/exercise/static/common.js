@@ -86,14 +86,32 @@ export function statusBadge(e) {
   };
 }
 
-// eventLine is one event as a row: time, source, tenant, actor, action,
-// message.
-export function eventRow(ev, fresh) {
-  return el('li', { class: 'ev' + (fresh ? ' fresh' : ''), dataset: { id: ev.id, time: ev.time, source: ev.source } },
+// eventRow is one event as a row: time, source, action, actor, message;
+// a click (or Enter) shows every detail of it. openIds (a Set) keeps
+// which rows are open across re-renders.
+export function eventRow(ev, fresh, openIds) {
+  const more = [
+    ['tenant', ev.tenant], ['actor tenant', ev.actor_tenant], ['app', ev.app], ['target', ev.target], ['ip', ev.src_ip],
+    ['key', ev.key_id], ['token', ev.token_id], ['user agent', ev.user_agent], ['outcome', ev.outcome],
+  ].filter(([, v]) => v);
+  const li = el('li', { class: 'ev' + (fresh ? ' fresh' : ''), tabindex: 0, 'aria-expanded': 'false', dataset: { id: ev.id, time: ev.time, source: ev.source } },
     el('time', { class: 'ev-time', datetime: ev.time, text: fmtTime(ev.time).replace(' UTC', '') }),
     el('span', { class: 'ev-src', text: ev.source }),
     el('span', { class: 'ev-cat cat-' + (ev.category || 'other'), text: ev.action || ev.category }),
     el('span', { class: 'ev-actor', text: ev.actor }),
     el('span', { class: 'ev-msg', text: ev.message || [ev.target, ev.src_ip].filter(Boolean).join(' · ') }),
+    el('dl', { class: 'ev-more' }, more.map(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })])),
   );
+  const toggle = () => {
+    const open = li.classList.toggle('open');
+    li.setAttribute('aria-expanded', String(open));
+    if (openIds) open ? openIds.add(ev.id) : openIds.delete(ev.id);
+  };
+  if (openIds && openIds.has(ev.id)) {
+    li.classList.add('open');
+    li.setAttribute('aria-expanded', 'true');
+  }
+  li.addEventListener('click', toggle);
+  li.addEventListener('keydown', (e) => { if (e.key === 'Enter') toggle(); });
+  return li;
 }

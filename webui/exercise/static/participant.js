@@ -9,15 +9,31 @@ let shownInject = '';
 let fetching = false, again = false;
 let lastClock = '', lastSources = '';
 const seen = new Set();
+const knownSources = new Set();
+const openIds = new Set(); // rows the room has opened
+
+// sourceOptions offers the visible sources (those named by the state, or
+// seen in events when every source is visible) in the source filter.
+function sourceOptions() {
+  const sel = $('f-source');
+  const names = new Set(state && !state.sources.includes('*') ? state.sources : knownSources);
+  const have = new Set([...sel.options].map((o) => o.value));
+  for (const n of [...names].sort()) if (!have.has(n)) sel.appendChild(el('option', { value: n, text: n }));
+}
 
 async function loadEvents() {
   if (fetching) { again = true; return; }
   fetching = true;
   try {
-    const page = await api('events?limit=300');
+    const params = new URLSearchParams({ limit: '300' });
+    const src = $('f-source').value, text = $('f-text').value.trim();
+    if (src) params.set('source', src);
+    if (text) params.set('q', text);
+    const page = await api('events?' + params);
     render(page);
   } catch (err) {
-    $('tl-meta').textContent = 'Could not load events: ' + err.message;
+    $('tl-meta').textContent = 'Could not load events (' + err.message + '): retrying…';
+    setTimeout(loadEvents, 1000);
   } finally {
     fetching = false;
     if (again) { again = false; loadEvents(); }
@@ -31,12 +47,17 @@ function render(page) {
   // Newest at the top, as the clock moves down the page.
   for (let i = page.events.length - 1; i >= 0; i--) {
     const ev = page.events[i];
-    list.appendChild(eventRow(ev, !first && !seen.has(ev.id)));
+    list.appendChild(eventRow(ev, !first && !seen.has(ev.id), openIds));
   }
-  for (const ev of page.events) seen.add(ev.id);
+  for (const ev of page.events) {
+    seen.add(ev.id);
+    knownSources.add(ev.source);
+  }
+  sourceOptions();
   $('events-empty').hidden = page.events.length > 0;
   const n = page.events.length;
-  $('tl-meta').textContent = `${n}${page.older ? '+' : ''} events up to ${fmtTime(page.clock)}`;
+  const filtered = $('f-source').value || $('f-text').value.trim();
+  $('tl-meta').textContent = `${n}${page.older ? '+' : ''} ${filtered ? 'matching ' : ''}events up to ${fmtTime(page.clock)}`;
   density(page.events, page.clock);
 }
 
@@ -103,6 +124,7 @@ function onState(st) {
   $('running').textContent = st.ended ? 'ended' : st.running ? 'playing' : 'paused';
   $('running').className = 'pill ' + (st.running ? 'on' : 'off');
   renderInject(st);
+  sourceOptions();
   // Events change with the clock and with what released injects reveal.
   const sources = st.sources.join(',') + '|' + st.released.map((r) => r.id).join(',');
   if (st.clock !== lastClock || sources !== lastSources) {
@@ -118,6 +140,10 @@ async function main() {
     $('title').textContent = err.message;
     return;
   }
+  $('filter').addEventListener('submit', (ev) => { ev.preventDefault(); loadEvents(); });
+  $('f-source').addEventListener('change', () => loadEvents());
+  let timer = 0;
+  $('f-text').addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(loadEvents, 250); });
   follow('participant', onState, statusBadge($('conn')));
 }
 
