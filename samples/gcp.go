@@ -174,57 +174,58 @@ func planGCP(seed int64, scale int) (*plan, error) {
 
 	p := &plan{truth: truth}
 	p.jobs = append(p.jobs, job{name: "gcp/workspace", run: g.workspace})
-	for _, log := range []string{"activity", "data_access"} {
-		for _, project := range []string{gcpProd, gcpCI} {
-			p.jobs = append(p.jobs, job{name: "gcp/" + project + "/" + log, run: func(ctx context.Context, o *output, r *rand.Rand) error {
-				return g.writeLog(ctx, o, r, project, log)
-			}})
-		}
+	for d := range gcpDays {
+		day := gcpStart.AddDate(0, 0, d)
+		p.jobs = append(p.jobs, job{name: "gcp/" + day.Format("2006-01-02"), run: func(ctx context.Context, o *output, r *rand.Rand) error {
+			return g.writeDay(ctx, o, r, day)
+		}})
 	}
 	return p, nil
 }
 
-// writeLog writes one project's log as `gcloud logging read
-// 'logName="projects/P/logs/cloudaudit.googleapis.com%2FLOG"' --format=json
-// --freshness=…` run once per day: a JSON array, newest entry first,
+// writeDay writes one day of every project's logs, each as `gcloud
+// logging read 'logName="projects/P/logs/cloudaudit.googleapis.com%2FLOG"'
+// --format=json` run for that day: a JSON array, newest entry first,
 // indented two spaces with sorted keys.
-func (g *gcpScenario) writeLog(ctx context.Context, o *output, r *rand.Rand, project, log string) error {
-	var day []gcpEvent
+func (g *gcpScenario) writeDay(ctx context.Context, o *output, r *rand.Rand, start time.Time) error {
+	day := g.background(r, start, nil)
+	for _, e := range g.attack {
+		if !e.t.Before(start) && e.t.Before(start.AddDate(0, 0, 1)) {
+			day = append(day, e)
+		}
+	}
+	slices.SortStableFunc(day, func(a, b gcpEvent) int { return b.t.Compare(a.t) }) // newest first
 	var rec, pretty []byte
-	for d := range gcpDays {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		start := gcpStart.AddDate(0, 0, d)
-		// Activity that spans projects comes from the day's shared stream.
-		pr := rand.New(rand.NewPCG(uint64(g.seed), uint64(start.Unix())))
-		day = g.background(pr, start, day[:0])
-		for _, e := range g.attack {
-			if !e.t.Before(start) && e.t.Before(start.AddDate(0, 0, 1)) {
-				day = append(day, e)
+	for _, project := range []string{gcpProd, gcpCI} {
+		for _, log := range []string{"activity", "data_access"} {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
-		}
-		day = slices.DeleteFunc(day, func(e gcpEvent) bool { return e.project != project || e.log != log })
-		if len(day) == 0 {
-			continue
-		}
-		slices.SortStableFunc(day, func(a, b gcpEvent) int { return b.t.Compare(a.t) }) // newest first
-		w, err := o.create(fmt.Sprintf("gcloud-logging-read/%s/%s/%s.json", project, log, start.Format("2006-01-02")))
-		if err != nil {
-			return err
-		}
-		w.writeString("[\n")
-		for i := range day {
-			if i > 0 {
-				w.writeString(",\n")
+			var w *fileWriter
+			for i := range day {
+				e := &day[i]
+				if e.project != project || e.log != log {
+					continue
+				}
+				if w == nil {
+					var err error
+					if w, err = o.create(fmt.Sprintf("gcloud-logging-read/%s/%s/%s.json", project, log, start.Format("2006-01-02"))); err != nil {
+						return err
+					}
+					w.writeString("[\n")
+				} else {
+					w.writeString(",\n")
+				}
+				rec = g.encode(rec[:0], r, e)
+				pretty = prettyJSON(append(pretty[:0], "  "...), rec, 1)
+				w.record(pretty)
 			}
-			rec = g.encode(rec[:0], r, &day[i])
-			pretty = prettyJSON(append(pretty[:0], "  "...), rec, 1)
-			w.record(pretty)
-		}
-		w.writeString("\n]\n")
-		if err := w.close(); err != nil {
-			return err
+			if w != nil {
+				w.writeString("\n]\n")
+				if err := w.close(); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil
