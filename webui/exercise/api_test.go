@@ -131,6 +131,22 @@ func TestLatestLimit(t *testing.T) {
 	if !page.Older {
 		t.Error("older = false, want true")
 	}
+	// While the clock moves, the next pages are built from the last one
+	// plus the time in between: they must equal a fresh read.
+	for _, by := range []string{"20m", "1h", "5h"} {
+		h.must(t, "POST", "/api/exercise/advance", facil, `{"by":"`+by+`"}`)
+		var page EventsPage
+		decodeJSON(t, h.must(t, "GET", "/api/exercise/events?limit=7", alice, ""), &page)
+		want := h.expectIDs(page.Clock, func(e *timeline.Event) bool { return e.Tenant == tenantA && e.Source != "jwt.capture" })
+		want = want[len(want)-7:]
+		var got []string
+		for _, e := range page.Events {
+			got = append(got, e.ID)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("latest 7 after +%s (-want +got):\n%s", by, diff)
+		}
+	}
 }
 
 func TestParticipantStateHidesTheFuture(t *testing.T) {
