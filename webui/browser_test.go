@@ -372,3 +372,39 @@ func TestBrowserEmptyCase(t *testing.T) {
 	b.screenshot("10-empty-case")
 	b.noDialogs()
 }
+
+// TestBrowserExternal screenshots a running server (for example
+// `causeway demo`) when CAUSEWAY_SHOT_URL holds its login URL; it skips
+// otherwise. Extra views come from CAUSEWAY_SHOT_VIEWS, a space-separated
+// list of query strings (e.g. "?view=findings").
+func TestBrowserExternal(t *testing.T) {
+	login := os.Getenv("CAUSEWAY_SHOT_URL")
+	if login == "" {
+		t.Skip("set CAUSEWAY_SHOT_URL to the login URL of a running server")
+	}
+	exe := chromiumPath(t)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1440, 900),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancelA()
+	defer cancel()
+	base := login[:strings.Index(login, "/login")]
+	b := &browser{t: t, ctx: ctx, base: base, shots: artifactDir(t)}
+	// The first run starts the browser, for the life of ctx: no timeout.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1440, 900)); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Navigate(login))
+	b.waitFor(`document.body.dataset.ready === "1"`)
+	b.screenshot("ext-00")
+	for i, q := range strings.Fields(os.Getenv("CAUSEWAY_SHOT_VIEWS")) {
+		b.do(chromedp.Navigate(base + "/" + q))
+		b.waitFor(`document.body.dataset.ready === "1"`)
+		time.Sleep(1500 * time.Millisecond) // findings, facets and diagrams arrive after the first paint
+		b.screenshot(fmt.Sprintf("ext-%02d", i+1))
+	}
+}

@@ -507,6 +507,8 @@ function showFindings(loaded) {
   timeline.setFindings(findings.filter((f) => f.events && f.events.some((id) => ids.has(id))));
 }
 
+const expanded = new Set(); // rules whose findings are all listed
+
 function renderFindings() {
   const box = clear($('view-findings'));
   const wrap = el('div', { class: 'findings' });
@@ -529,7 +531,8 @@ function renderFindings() {
     const sec = el('section', { class: 'rule' }, el('div', { class: 'rule-head' },
       el('span', { class: `sev sev-${fs[0].severity}`, text: fs[0].severity }), el('span', { class: 'name', text: rule }),
       el('span', { class: 'meta', text: `${fs.length} · first ${fmtTime(fs[0].time).slice(0, 16)} · last ${fmtTime(fs[fs.length - 1].time).slice(0, 16)}${tenants.size ? ` · ${tenants.size} tenants` : ''}` })));
-    for (const f of fs.slice(0, 200)) {
+    const shown = expanded.has(rule) ? 500 : 8;
+    for (const f of fs.slice(0, shown)) {
       const chips = el('div', { class: 'chips' });
       for (const ent of f.entities.slice(0, 8)) {
         const i = ent.indexOf(':');
@@ -538,7 +541,12 @@ function renderFindings() {
       sec.append(el('div', { class: 'finding', onclick: () => openFinding(f) },
         el('span', { class: 't', text: fmtTime(f.time), title: localTitle(f.time) }), el('div', {}, el('div', { text: f.summary }), chips)));
     }
-    if (fs.length > 200) sec.append(el('div', { class: 'finding muted', text: `and ${fs.length - 200} more` }));
+    if (fs.length > shown) {
+      sec.append(el('div', { class: 'more' }, el('button', {
+        type: 'button', text: expanded.has(rule) ? `${fs.length - shown} more (open the timeline to see them all)` : `show ${Math.min(fs.length, 500) - shown} more`,
+        onclick: () => { expanded.add(rule); renderFindings(); },
+      })));
+    }
     wrap.append(sec);
   }
 }
@@ -579,7 +587,13 @@ async function renderGraph() {
     const img = el('img', { alt: `Chain diagram from ${state.from}` });
     img.addEventListener('error', () => { img.replaceWith(el('p', { class: 'muted', text: 'The diagram could not be drawn; the chain is listed below.' })); });
     img.src = '/api/chain.svg?' + p.toString();
-    box.append(img, el('h3', { text: `${ch.nodes.length} entities, ${ch.edges.length} edges` }));
+    const view = el('div', { class: 'diagram', title: 'Scroll to zoom, drag to pan, double-click to reset' }, img);
+    panZoom(view, img);
+    const exports = el('div', { class: 'actions' },
+      el('a', { class: 'copy', href: '/api/chain.svg?' + p.toString(), download: 'chain.svg', text: 'SVG' }),
+      el('a', { class: 'copy', href: '/api/chain.png?' + p.toString(), download: 'chain.png', text: 'PNG' }),
+      el('a', { class: 'copy', href: '/api/chain.dot?' + p.toString(), download: 'chain.dot', text: 'DOT' }));
+    box.append(view, exports, el('h3', { text: `${ch.nodes.length} entities, ${ch.edges.length} edges` }));
     const list = el('div', { class: 'edge-list' });
     const kindOf = (id) => id.slice(0, id.indexOf(':'));
     const valOf = (id) => id.slice(id.indexOf(':') + 1);
@@ -595,6 +609,28 @@ async function renderGraph() {
     if (e instanceof AuthError) return showError(e);
     box.append(el('div', { class: 'empty' }, el('div', { class: 'title', text: 'No chain.' }), el('div', { text: e.message })));
   }
+}
+
+// panZoom lets the diagram zoom with the wheel and pan with a drag (CSS
+// transforms set through the CSSOM, which the CSP allows).
+function panZoom(view, img) {
+  let k = 1, x = 0, y = 0, drag = null;
+  const apply = () => { img.style.transform = `translate(${x}px, ${y}px) scale(${k})`; };
+  const fit = () => { k = Math.min(1, view.clientWidth / (img.naturalWidth || 1), view.clientHeight / (img.naturalHeight || 1)); x = 0; y = 0; apply(); };
+  img.addEventListener('load', fit);
+  view.addEventListener('wheel', (ev) => {
+    ev.preventDefault();
+    const r = view.getBoundingClientRect();
+    const px = ev.clientX - r.left, py = ev.clientY - r.top;
+    const f = Math.exp(-Math.max(-300, Math.min(300, ev.deltaY)) * 0.002);
+    const nk = Math.min(8, Math.max(0.1, k * f));
+    x = px - (px - x) * (nk / k); y = py - (py - y) * (nk / k); k = nk;
+    apply();
+  }, { passive: false });
+  view.addEventListener('mousedown', (ev) => { drag = { sx: ev.clientX - x, sy: ev.clientY - y }; ev.preventDefault(); });
+  window.addEventListener('mousemove', (ev) => { if (drag) { x = ev.clientX - drag.sx; y = ev.clientY - drag.sy; apply(); } });
+  window.addEventListener('mouseup', () => { drag = null; });
+  view.addEventListener('dblclick', fit);
 }
 
 // ---- views and wiring ------------------------------------------------------
