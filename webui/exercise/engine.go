@@ -419,6 +419,7 @@ type FacilitatorState struct {
 	Notes     []Note       `json:"notes"`
 	People    []Person     `json:"people"`
 	Questions int          `json:"questions"`
+	Visible   Scope        `json:"visible"` // what participants see before any reveal
 }
 
 // Participant returns the participants' view of the session.
@@ -480,7 +481,7 @@ func (s *Session) Facilitator(ctx context.Context) (FacilitatorState, error) {
 	defer s.mu.Unlock()
 	clock := s.clockLocked()
 	f := FacilitatorState{ParticipantState: s.participantLocked(), Start: s.file.start, End: s.file.end, Anchor: s.file.anchor,
-		Answers: answers, Notes: notes, Stages: []StageView{}, Injects: []InjectView{}, People: []Person{}}
+		Answers: answers, Notes: notes, Stages: []StageView{}, Injects: []InjectView{}, People: []Person{}, Visible: s.file.Visible}
 	cur := s.stageLocked(clock, &s.s)
 	for i, g := range s.file.Stages {
 		sv := StageView{Name: g.Name, At: g.at, Note: g.Note, Reached: i <= cur}

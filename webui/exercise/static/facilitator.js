@@ -37,16 +37,22 @@ function renderStages(st) {
   $('step').textContent = st.next ? `Next stage: ${st.next.name} →` : 'No further stage';
 }
 
+// revealText describes what an inject releases.
+function revealText(inj) {
+  const out = [];
+  const r = inj.reveals || {};
+  if (r.sources && r.sources.length) out.push('sources ' + r.sources.join(', '));
+  if (r.tenants && r.tenants.length) out.push('tenants ' + r.tenants.map((t) => (t === '*' ? 'all' : t)).join(', '));
+  for (const f of r.events || []) out.push('events where ' + Object.entries(f).map(([k, v]) => `${k}=${v}`).join(' and '));
+  return out;
+}
+
 function renderInjects(st) {
   const box = clear($('injects'));
   const current = st.current && st.current.id;
   for (const inj of st.injects) {
     const cls = ['card', inj.released ? 'released' : '', inj.is_due && !inj.released ? 'due' : '', inj.id === current ? 'current' : ''].join(' ');
-    const reveals = [];
-    const r = inj.reveals || {};
-    if (r.sources && r.sources.length) reveals.push('sources ' + r.sources.join(', '));
-    if (r.tenants && r.tenants.length) reveals.push('tenants ' + r.tenants.join(', '));
-    for (const f of r.events || []) reveals.push('events where ' + Object.entries(f).map(([k, v]) => `${k}=${v}`).join(' and '));
+    const reveals = revealText(inj);
     box.appendChild(el('article', { class: cls, dataset: { inject: inj.id } },
       el('header', {},
         el('strong', { text: inj.title || inj.id }),
@@ -85,8 +91,14 @@ function renderPeople(st) {
       el('span', { class: 'muted', text: ` ${p.role || 'participant'} · ${p.answers} answers${p.connected ? '' : ' · away'}` })));
   }
   if (!st.people.length) ul.appendChild(el('li', { class: 'muted', text: 'Nobody has joined yet.' }));
-  $('sees').textContent = 'Events up to the clock from ' + (st.sources.includes('*') ? 'every source' : st.sources.join(', ')) +
-    (st.released.length ? `; released injects: ${st.released.map((r) => r.title || r.id).join(', ')}` : '') + '.';
+  const vis = st.visible || {};
+  const lines = ['Events up to the clock from ' + ((vis.sources || []).includes('*') ? 'every source' : (vis.sources || []).join(', ')) +
+    (vis.tenants && vis.tenants.length ? ' in tenant ' + vis.tenants.join(', ') : '') + '.'];
+  for (const inj of st.injects) {
+    if (inj.released && revealText(inj).length) lines.push(`${inj.title || inj.id}: + ${revealText(inj).join('; ')}`);
+  }
+  const sees = clear($('sees'));
+  for (const l of lines) sees.appendChild(el('div', { text: l }));
   const notes = clear($('notes'));
   for (let i = st.notes.length - 1; i >= 0; i--) {
     const n = st.notes[i];
