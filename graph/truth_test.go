@@ -45,7 +45,8 @@ func (s *memSink) AddFile(timeline.FileRecord) {}
 // TestSampleTruth rebuilds, for every scenario, the chain from truth.json's
 // root at the compromise window's start and compares it with the truth
 // exactly (notes/truth-format.md): the keys and tokens reached, the
-// mailboxes, the resources, and the tenants of those.
+// mailboxes, the resources, and the tenants of those; and, with context,
+// the attacker's addresses.
 func TestSampleTruth(t *testing.T) {
 	t.Parallel()
 	for _, sc := range samples.Scenarios() {
@@ -126,6 +127,21 @@ func TestSampleTruth(t *testing.T) {
 				if diff := cmp.Diff(cmpSet.want, cmpSet.got); diff != "" {
 					t.Errorf("%s reached from %s since %s (-truth +chain):\n%s", cmpSet.what, truth.Root, start.Format(time.RFC3339), diff)
 				}
+			}
+			// With context, the addresses the reached credentials were used
+			// from are the attacker's.
+			cc, err := g.Chain(truth.Root, graph.ChainOptions{Since: start, Context: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ips []string
+			for _, n := range cc.Nodes {
+				if n.Kind == "ip" {
+					ips = append(ips, n.ID)
+				}
+			}
+			if diff := cmp.Diff(sorted(truth.AttackerIPs), sorted(ips)); diff != "" {
+				t.Errorf("addresses of the reached credentials (-truth +chain):\n%s", diff)
 			}
 			t.Logf("%d events; chain of %d nodes and %d edges", len(sink.events), len(c.Nodes), len(c.Edges))
 		})
