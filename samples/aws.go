@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -66,6 +67,9 @@ type awsScenario struct {
 	people   []*awsPerson
 	roles    map[string]string // role name → AROA id
 	ci       *awsPerson
+
+	mu      sync.Mutex
+	digests map[string]map[time.Time][]digestEntry // account → hour → log files, for the digests
 }
 
 // awsPerson is an IAM user with a long-term key.
@@ -230,10 +234,12 @@ func planAWS(seed int64, scale int) (*plan, error) {
 	truth.ImpactedMailboxes, truth.ImpactedResources = []string{}, resources.sorted()
 	truth.ImpactedTenants, truth.AttackerIPs = tenants.sorted(), ips.sorted()
 
-	p := &plan{truth: truth}
-	for _, ac := range a.accounts {
-		p.jobs = append(p.jobs, job{name: "aws/" + ac.id, run: func(ctx context.Context, o *output, r *rand.Rand) error {
-			return a.writeAccount(ctx, o, r, ac)
+	p := &plan{truth: truth, finish: a.writeDigests}
+	a.digests = map[string]map[time.Time][]digestEntry{}
+	for d := range awsDays {
+		day := awsStart.AddDate(0, 0, d)
+		p.jobs = append(p.jobs, job{name: "aws/" + day.Format("2006-01-02"), run: func(ctx context.Context, o *output, r *rand.Rand) error {
+			return a.writeDay(ctx, o, r, day)
 		}})
 	}
 	return p, nil

@@ -6,30 +6,30 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
-// writeAccount writes one account's CloudTrail S3 delivery objects, day by
-// day: its normal activity at the scenario's scale with the attack merged
-// in by time.
-func (a *awsScenario) writeAccount(ctx context.Context, o *output, r *rand.Rand, ac *awsAccount) error {
+// writeDay writes one day of every account's CloudTrail S3 delivery
+// objects: the day's normal activity at the scenario's scale with the
+// attack merged in by time.
+func (a *awsScenario) writeDay(ctx context.Context, o *output, r *rand.Rand, start time.Time) error {
+	all := a.background(r, a.accounts[0], start, nil)
+	for _, ac := range a.accounts[1:] {
+		all = a.background(r, ac, start, all)
+	}
 	var day []ctEvent
 	var buf []byte
 	var idx []int
-	digests := map[time.Time][]digestEntry{}
-	for d := range awsDays {
+	for _, ac := range a.accounts {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		start := awsStart.AddDate(0, 0, d)
-		// People act across accounts: their day comes from a stream of
-		// its own, shared by every account's job, and each account keeps
-		// its part.
-		pr := rand.New(rand.NewPCG(uint64(a.seed), uint64(start.Unix())))
-		day = a.background(pr, a.accounts[0], start, day[:0])
-		day = slices.DeleteFunc(day, func(e ctEvent) bool { return e.account != ac.id })
-		if ac != a.accounts[0] {
-			day = a.background(r, ac, start, day)
+		day = day[:0]
+		for _, e := range all {
+			if e.account == ac.id {
+				day = append(day, e)
+			}
 		}
 		for _, e := range a.attack[ac.id] {
 			if !e.t.Before(start) && e.t.Before(start.AddDate(0, 0, 1)) {
@@ -81,13 +81,18 @@ func (a *awsScenario) writeAccount(ctx context.Context, o *output, r *rand.Rand,
 				// a responder validating log integrity would pull.
 				if dh := stamp.Add(-time.Nanosecond).Truncate(time.Hour); rg == "us-east-1" &&
 					!dh.Before(awsAttack.Truncate(24*time.Hour)) && dh.Before(awsDetection.Truncate(24*time.Hour).AddDate(0, 0, 1)) {
-					digests[dh] = append(digests[dh], digestEntry{rel, w.sum(), day[idx[0]].t, lastT})
+					a.mu.Lock()
+					if a.digests[ac.id] == nil {
+						a.digests[ac.id] = map[time.Time][]digestEntry{}
+					}
+					a.digests[ac.id][dh] = append(a.digests[ac.id][dh], digestEntry{rel, w.sum(), day[idx[0]].t, lastT})
+					a.mu.Unlock()
 				}
 				idx = idx[n:]
 			}
 		}
 	}
-	return a.writeDigests(o, r, ac, digests)
+	return nil
 }
 
 // digestEntry is one log file as a CloudTrail digest lists it.
@@ -98,18 +103,29 @@ type digestEntry struct {
 
 const awsTrailBucket = "acme-org-cloudtrail-logs"
 
-// writeDigests writes the hourly CloudTrail-Digest files collected by
-// writeAccount: each lists the hour's files with
+// writeDigests writes, after every day's job, the hourly CloudTrail-Digest
+// files collected by writeDay: each lists the hour's files with
 // their SHA-256 and chains to the previous digest. The signatures (kept in
 // S3 object metadata, not here) are not modelled; previousDigestSignature
 // is random hex.
-func (a *awsScenario) writeDigests(o *output, r *rand.Rand, ac *awsAccount, digests map[time.Time][]digestEntry) error {
+func (a *awsScenario) writeDigests(o *output, r *rand.Rand) error {
+	fingerprint := randHex(r, 32)
+	for _, ac := range a.accounts {
+		if err := a.writeAccountDigests(o, r, ac, a.digests[ac.id], fingerprint); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *awsScenario) writeAccountDigests(o *output, r *rand.Rand, ac *awsAccount, digests map[time.Time][]digestEntry, fingerprint string) error {
 	hours := make([]time.Time, 0, len(digests))
 	for h := range digests {
 		hours = append(hours, h)
+		// Files of one hour may come from two days' jobs: a stable order.
+		slices.SortFunc(digests[h], func(x, y digestEntry) int { return strings.Compare(x.object, y.object) })
 	}
 	slices.SortFunc(hours, func(x, y time.Time) int { return x.Compare(y) })
-	fingerprint := randHex(r, 32)
 	var prevObject, prevHash string
 	var b []byte
 	for _, h := range hours {

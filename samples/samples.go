@@ -105,8 +105,11 @@ func Embedded() fs.FS {
 // plan is a scenario's output: files to write (each on its own goroutine,
 // from its own random stream) and the truth.
 type plan struct {
-	jobs  []job
-	truth Truth
+	jobs []job
+	// finish, when set, runs after every job has finished (for files that
+	// summarize what the jobs wrote).
+	finish func(o *output, r *rand.Rand) error
+	truth  Truth
 }
 
 // job writes one or more files. Jobs run concurrently; a job must only read
@@ -152,6 +155,11 @@ func generate(ctx context.Context, sc *scenario, opts Options, o *output) (Stats
 	}
 	if err := runJobs(ctx, o, opts.Seed, p.jobs); err != nil {
 		return o.stats(), err
+	}
+	if p.finish != nil {
+		if err := p.finish(o, jobRand(opts.Seed, "finish")); err != nil {
+			return o.stats(), err
+		}
 	}
 	if err := o.writeTruth(p.truth); err != nil {
 		return o.stats(), err
