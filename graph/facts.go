@@ -184,16 +184,16 @@ func isIPLiteral(s string) bool {
 	return err == nil
 }
 
-func addIP(ips []ipSeen, ip NodeID, t int64, id string) []ipSeen {
+func addIP(g *Graph, ips []ipSeen, ip NodeID, t int64, id string) []ipSeen {
 	for i := range ips {
 		if ips[i].ip == ip {
 			if t < ips[i].first {
-				ips[i].first, ips[i].id = t, strings.Clone(id)
+				ips[i].first, ips[i].id = t, g.keepID(id)
 			}
 			return ips
 		}
 	}
-	return append(ips, ipSeen{ip: ip, first: t, id: strings.Clone(id)})
+	return append(ips, ipSeen{ip: ip, first: t, id: g.keepID(id)})
 }
 
 // isS3Data reports whether a CloudTrail action is an S3 object-level (data)
@@ -264,13 +264,13 @@ func (f *facts) observe(g *Graph, e *timeline.Event, t int64, tail NodeID, tailK
 	if tailKind == kToken && e.Category != timeline.CategoryToken {
 		tf := f.token(g, tail)
 		if t < tf.firstUse {
-			tf.firstUse, tf.firstUseID, tf.useTenant = t, strings.Clone(e.ID), tenant
+			tf.firstUse, tf.firstUseID, tf.useTenant = t, g.keepID(e.ID), tenant
 		}
 		if tf.actor < 0 {
 			tf.actor = actor
 		}
 		if ipOK {
-			tf.ips = addIP(tf.ips, ip, t, e.ID)
+			tf.ips = addIP(g, tf.ips, ip, t, e.ID)
 		}
 	}
 	if tailKind == kKey {
@@ -282,17 +282,17 @@ func (f *facts) observe(g *Graph, e *timeline.Event, t int64, tail NodeID, tailK
 			kf.actor = actor
 		}
 		if ipOK {
-			kf.ips = addIP(kf.ips, ip, t, e.ID)
+			kf.ips = addIP(g, kf.ips, ip, t, e.ID)
 		}
 	}
 	if tailKind == kToken && e.Category != timeline.CategorySignin &&
 		strings.Contains(strings.ToLower(e.ActorTenant), ConsumerTenant) &&
 		tenant >= 0 && !strings.EqualFold(g.nodes[tenant].value, ConsumerTenant) {
-		f.consumer = append(f.consumer, eventRef{t: t, id: strings.Clone(e.ID), token: tail, tenant: tenant,
+		f.consumer = append(f.consumer, eventRef{t: t, id: g.keepID(e.ID), token: tail, tenant: tenant,
 			issuer: strings.Clone(e.ActorTenant)})
 	}
 	if tailKind == kToken && issuedKind == kToken && !failed && isRoleAssumption(e.Action) {
-		f.roles = append(f.roles, roleRef{t: t, id: strings.Clone(e.ID), from: tail, to: issued, target: target,
+		f.roles = append(f.roles, roleRef{t: t, id: g.keepID(e.ID), from: tail, to: issued, target: target,
 			action: strings.Clone(e.Action), tenant: tenant, ip: ip, actor: actor})
 	}
 	if targetKind == kMailbox && !failed && e.Category == timeline.CategoryMail {
@@ -312,7 +312,7 @@ func (f *facts) observe(g *Graph, e *timeline.Event, t int64, tail NodeID, tailK
 		f.lastMbApp, f.lastMbAppT = k, t
 		old, ok := f.mbApp[k]
 		if !ok || t < old.first {
-			old.first, old.id, old.tenant = t, strings.Clone(e.ID), tenant
+			old.first, old.id, old.tenant = t, g.keepID(e.ID), tenant
 		}
 		f.mbApp[k] = old
 		if !ok && tenant >= 0 {

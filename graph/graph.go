@@ -152,6 +152,9 @@ type Graph struct {
 	idCap, ctxIDCap int
 	facts           facts
 
+	// evID is the id of the event being added, evIDc its clone once made.
+	evID, evIDc string
+
 	// lastID and lastVal remember the last entity interned per kind.
 	lastID  [len(kindNames)]NodeID
 	lastVal [len(kindNames)]string
@@ -425,7 +428,7 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id strin
 	}
 	if !ok {
 		ei = g.edges.add(edge{from: from, to: to, rel: rel, ev: ev, count: 1, first: t, last: t,
-			id0: strings.Clone(id), ext: -1})
+			id0: g.keepID(id), ext: -1})
 		g.out[from] = append(g.out[from], adjEntry{other: to, rel: rel, ev: ev, ei: ei})
 		g.in[to] = append(g.in[to], adjEntry{other: from, rel: rel, ev: ev, ei: ei})
 		nOut, nIn := len(g.out[from]), len(g.in[to])
@@ -480,7 +483,7 @@ func (g *Graph) touch(ei int32, t int64, id string) {
 		half = g.ctxIDCap
 	}
 	// Context edges keep their earliest ids only: chains cite causal edges.
-	x.keep(idRef{t, id}, max(1, half), causal)
+	x.keep(g, idRef{t, id}, max(1, half), causal)
 }
 
 // hubDegree is the adjacency length above which a node is a hub: edges
@@ -529,9 +532,9 @@ func (c *chunked[T]) len() int { return c.n }
 // keep files r into the earliest (head) or, when tail is set, the latest
 // (tail) ids, each holding at most half; what neither keeps is only
 // counted.
-func (x *edgeExt) keep(r idRef, half int, tail bool) {
+func (x *edgeExt) keep(g *Graph, r idRef, half int, tail bool) {
 	if len(x.head) < half {
-		r.id = strings.Clone(r.id)
+		r.id = g.keepID(r.id)
 		x.head = append(x.head, r)
 		if r.t >= x.head[x.headMax].t {
 			x.headMax = len(x.head) - 1
@@ -539,7 +542,7 @@ func (x *edgeExt) keep(r idRef, half int, tail bool) {
 		return
 	}
 	if r.t < x.head[x.headMax].t {
-		r.id = strings.Clone(r.id)
+		r.id = g.keepID(r.id)
 		r, x.head[x.headMax] = x.head[x.headMax], r
 		x.headMax = 0
 		for i := range x.head {
@@ -587,6 +590,19 @@ func (x *edgeExt) keep(r idRef, half int, tail bool) {
 	}
 }
 
+// keepID returns id to keep: cloned, since the caller's string may share
+// a large decode buffer, and cloned once per event however many edges and
+// facts keep the current event's id.
+func (g *Graph) keepID(id string) string {
+	if id != g.evID {
+		return strings.Clone(id)
+	}
+	if g.evIDc == "" {
+		g.evIDc = strings.Clone(id)
+	}
+	return g.evIDc
+}
+
 // relation returns the index of a relation name, adding it if new.
 func (g *Graph) relation(name string, causal bool) uint16 {
 	if i, ok := g.relIndex[name]; ok {
@@ -607,6 +623,7 @@ func (g *Graph) add(e *timeline.Event) error {
 	}
 	t := e.Time.UnixMicro()
 	id := e.ID
+	g.evID, g.evIDc = id, ""
 	failed := e.Outcome == timeline.OutcomeFailure
 
 	// The credential presented: token, else key, else session.
@@ -708,7 +725,7 @@ func (g *Graph) add(e *timeline.Event) error {
 		// The session a token was presented in, for inferInSession.
 		tf := g.facts.token(g, tail)
 		if s := g.intern(kSession, e.SessionID, t); tf.session < 0 || t < tf.sessionT {
-			tf.session, tf.sessionT, tf.sessionEv = s, t, strings.Clone(id)
+			tf.session, tf.sessionT, tf.sessionEv = s, t, g.keepID(id)
 		}
 	}
 	g.facts.observe(g, e, t, tail, tailKind, issued, issuedKind, target, targetKind, tenant, actor, ip, app)
@@ -757,6 +774,7 @@ func (g *Graph) finish() {
 		}
 	}
 	g.lastVal = [len(kindNames)]string{}
+	g.evID, g.evIDc = "", ""
 }
 
 // AddAssertions adds each assertion as an asserted causal edge, creating
