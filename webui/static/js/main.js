@@ -616,7 +616,7 @@ async function renderGraph() {
 function panZoom(view, img) {
   let k = 1, x = 0, y = 0, drag = null;
   const apply = () => { img.style.transform = `translate(${x}px, ${y}px) scale(${k})`; };
-  const fit = () => { k = Math.min(1, view.clientWidth / (img.naturalWidth || 1), view.clientHeight / (img.naturalHeight || 1)); x = 0; y = 0; apply(); };
+  const fit = () => { k = Math.min(1, view.clientWidth / (img.naturalWidth || 1)); x = 0; y = 0; apply(); }; // fit the width; drag to see the rest
   img.addEventListener('load', fit);
   view.addEventListener('wheel', (ev) => {
     ev.preventDefault();
