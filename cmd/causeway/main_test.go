@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -291,4 +293,61 @@ func caseTree(t *testing.T, dir string) map[string]string {
 		return nil
 	})
 	return out
+}
+
+// TestKillAtRandomPoints kills twenty imports with SIGKILL at random
+// moments (before, while and after they write and commit). After each, the
+// case must open, hold exactly the events of the runs that completed, and
+// take the next run.
+func TestKillAtRandomPoints(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	tmp := t.TempDir()
+	caseDir := filepath.Join(tmp, "case")
+	var want int64
+	completed := 0
+	rng := rand.New(rand.NewPCG(11, 0))
+	for i := range 20 {
+		input := filepath.Join(tmp, fmt.Sprintf("in%d.json", i))
+		n := 2000 + rng.IntN(4000)
+		os.WriteFile(input, []byte(strings.ReplaceAll(cloudTrailRecords(n), `"eventID":"`, fmt.Sprintf(`"eventID":"r%d-`, i))), 0o644)
+		before := 0
+		if c, err := timeline.Open(caseDir); err == nil {
+			before = len(c.Manifest().Runs)
+		}
+		cmd := exec.Command(os.Args[0], "import", "--case", caseDir, "--buffer-mb", "1", input)
+		cmd.Env = append(os.Environ(), "CAUSEWAY_MAIN=1")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rng.IntN(1500)) * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		c, err := timeline.Open(caseDir)
+		if err != nil {
+			if i == 0 && errors.Is(err, timeline.ErrNoCase) {
+				continue // killed before the case existed
+			}
+			t.Fatalf("kill %d: case does not open: %v", i, err)
+		}
+		if len(c.Manifest().Runs) > before {
+			want += int64(n) // that run completed before the kill
+			completed++
+		}
+		p, err := c.Events(t.Context(), timeline.Query{Limit: 1})
+		if err != nil || p.Total != want {
+			t.Fatalf("kill %d: case holds %d events (%v), want %d", i, p.Total, err, want)
+		}
+	}
+	t.Logf("%d of 20 runs completed before their kill", completed)
+	last := filepath.Join(tmp, "last.json")
+	os.WriteFile(last, []byte(strings.ReplaceAll(cloudTrailRecords(10), `"eventID":"`, `"eventID":"last-`)), 0o644)
+	if code, _, stderr := runCLI(t, "", "import", "--case", caseDir, last); code != 0 {
+		t.Fatalf("rerun: %s", stderr)
+	}
+	c, _ := timeline.Open(caseDir)
+	if p, _ := c.Events(t.Context(), timeline.Query{Limit: 1}); p.Total != want+10 {
+		t.Fatalf("after rerun: %d, want %d", p.Total, want+10)
+	}
 }
