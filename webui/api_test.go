@@ -617,3 +617,20 @@ func TestEmptyCase(t *testing.T) {
 		t.Errorf("empty page = %+v, want no events as [] and no cursor", p)
 	}
 }
+
+func TestStaticETag(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, sharedCase(t))
+	w := get(t, s, "/static/js/main.js", true)
+	etag := w.Header().Get("ETag")
+	if w.Code != http.StatusOK || etag == "" || !strings.Contains(w.Header().Get("Content-Type"), "javascript") {
+		t.Fatalf("main.js: %d etag %q type %q", w.Code, etag, w.Header().Get("Content-Type"))
+	}
+	r := httptest.NewRequest(http.MethodGet, "/static/js/main.js", nil)
+	r.Header.Set("If-None-Match", etag)
+	w = httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, r)
+	if w.Code != http.StatusNotModified {
+		t.Errorf("revalidation: status %d, want 304", w.Code)
+	}
+}

@@ -1,17 +1,22 @@
 package webui
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -269,8 +274,20 @@ func (s *Server) handleStatic(c echo.Context) error {
 	if err != nil || fi.IsDir() {
 		return echo.NewHTTPError(http.StatusNotFound, "not found")
 	}
-	c.Response().Header().Set("Cache-Control", "no-cache")
-	http.ServeFileFS(c.Response(), c.Request(), s.assets, name)
+	b, err := fs.ReadFile(s.assets, name)
+	if err != nil {
+		return echo.NewHTTPError(http.StatusNotFound, "not found")
+	}
+	// Revalidate every time (assets change with the binary), but answer
+	// 304 when unchanged: the ETag is the content's hash.
+	sum := sha256.Sum256(b)
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-cache")
+	h.Set("ETag", `"`+hex.EncodeToString(sum[:12])+`"`)
+	if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
+		h.Set("Content-Type", ct)
+	}
+	http.ServeContent(c.Response(), c.Request(), name, time.Time{}, bytes.NewReader(b))
 	return nil
 }
 
