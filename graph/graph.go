@@ -199,10 +199,11 @@ type idRef struct {
 // earliest and the latest ids (disjoint), and every time of a causal edge.
 type edgeExt struct {
 	head, tail []idRef
-	headMax    int  // index of the latest in head
-	tailMin    int  // index of the earliest in tail
-	tailLast   int  // index of the last stored in tail
-	tailRing   bool // tail is sorted in ring order from tailMin
+	headMax    int   // index of the latest in head
+	headMaxT   int64 // its time
+	tailMin    int   // index of the earliest in tail
+	tailLast   int   // index of the last stored in tail
+	tailRing   bool  // tail is sorted in ring order from tailMin
 	times      []int64
 	sorted     bool
 }
@@ -457,7 +458,7 @@ func (g *Graph) touch(ei int32, t int64, id string) {
 	if e.ext < 0 {
 		head := make([]idRef, 1, 4)
 		head[0] = idRef{e.first, e.id0}
-		x := edgeExt{head: head, sorted: true}
+		x := edgeExt{head: head, headMaxT: e.first, sorted: true}
 		if causal {
 			x.times = []int64{e.first}
 		}
@@ -533,15 +534,19 @@ func (c *chunked[T]) len() int { return c.n }
 // (tail) ids, each holding at most half; what neither keeps is only
 // counted.
 func (x *edgeExt) keep(g *Graph, r idRef, half int, tail bool) {
+	if !tail && len(x.head) >= half && r.t >= x.headMaxT {
+		return // the common case, decided without touching the ids
+	}
 	if len(x.head) < half {
 		r.id = g.keepID(r.id)
 		x.head = append(x.head, r)
 		if r.t >= x.head[x.headMax].t {
 			x.headMax = len(x.head) - 1
 		}
+		x.headMaxT = x.head[x.headMax].t
 		return
 	}
-	if r.t < x.head[x.headMax].t {
+	if r.t < x.headMaxT {
 		r.id = g.keepID(r.id)
 		r, x.head[x.headMax] = x.head[x.headMax], r
 		x.headMax = 0
@@ -550,6 +555,7 @@ func (x *edgeExt) keep(g *Graph, r idRef, half int, tail bool) {
 				x.headMax = i
 			}
 		}
+		x.headMaxT = x.head[x.headMax].t
 	}
 	if !tail {
 		return
