@@ -185,27 +185,33 @@ func findJWTs(b []byte, decode bool) []jwtToken {
 			i = start + 3
 			continue
 		}
-		var dots [4]int
+		var dots [2]int
 		k, seg := start, 0
 		for k < len(b) {
 			c := b[k]
-			if c == '.' && seg < 4 {
-				dots[seg] = k
+			if c == '.' {
+				if seg < 2 {
+					dots[seg] = k
+				}
 				seg++
 			} else if !isB64URL(c) {
 				break
 			}
 			k++
 		}
-		jws := seg == 2 && dots[0] > start && dots[1] > dots[0]+1 && (k == len(b) || b[k] != '.')
-		// A JWE (five segments) is a bearer credential too: redaction
-		// removes its authentication tag. Its claims cannot be read.
-		jwe := !decode && seg == 4 && (k == len(b) || b[k] != '.')
-		if !jws && !jwe {
+		ok := seg >= 2 && dots[0] > start
+		if decode {
+			// A JWS: exactly three segments, header and claims not empty.
+			ok = seg == 2 && dots[0] > start && dots[1] > dots[0]+1
+		}
+		// Redaction takes everything after the second dot: the signature
+		// of a JWS, and also the rest of a JWE (a bearer credential too,
+		// whose claims cannot be read) or of a token with a stray suffix.
+		if !ok {
 			i = start + 3
 			continue
 		}
-		t := jwtToken{start: start, end: k, sigStart: dots[seg-1] + 1}
+		t := jwtToken{start: start, end: k, sigStart: dots[1] + 1}
 		if decode {
 			if !jwtDecodePart(b[start:dots[0]], &t.header) || !jwtDecodePart(b[dots[0]+1:dots[1]], &t.claims) {
 				i = start + 3
@@ -296,7 +302,7 @@ func (j jwtCapture) importJSON(ctx context.Context, r io.Reader, src timeline.So
 		if len(toks) == 0 {
 			return rejectf("no decodable JWT in the record")
 		}
-		safeRaw, err := jwtSafeRaw(raw, rec)
+		safeRaw, err := jwtSafeRaw(raw, rec, f.sigs)
 		if err != nil {
 			return rejectf("cannot redact the record: %v", err)
 		}
@@ -319,8 +325,8 @@ func (j jwtCapture) importJSON(ctx context.Context, r io.Reader, src timeline.So
 // as refresh_token or cookie), and checks the result by decoding it: a
 // secret hidden from the byte search by JSON escapes is then caught, and
 // the record re-encoded with its secrets replaced.
-func jwtSafeRaw(raw []byte, rec map[string]any) (string, error) {
-	red := redactText(raw)
+func jwtSafeRaw(raw []byte, rec map[string]any, sigs [][]byte) (string, error) {
+	red := redactKnown(redactText(raw), sigs)
 	for _, v := range jwtSecretValues(rec, nil) {
 		red = bytes.ReplaceAll(red, []byte(v), []byte(jwtValueMarker(v)))
 	}
@@ -328,7 +334,7 @@ func jwtSafeRaw(raw []byte, rec map[string]any) (string, error) {
 	if err := json.Unmarshal(red, &back); err != nil {
 		return "", err
 	}
-	if !jwtHasSecret(back, "") {
+	if !jwtHasSecret(back, "") && !jwtHasKnown(back, sigs) {
 		return string(red), nil
 	}
 	var b bytes.Buffer
@@ -337,7 +343,32 @@ func jwtSafeRaw(raw []byte, rec map[string]any) (string, error) {
 	if err := enc.Encode(jwtRedactValue(rec, "")); err != nil {
 		return "", err
 	}
-	return string(bytes.TrimRight(b.Bytes(), "\n")), nil
+	return string(redactKnown(bytes.TrimRight(b.Bytes(), "\n"), sigs)), nil
+}
+
+// jwtHasKnown reports whether a decoded value still holds one of sigs.
+func jwtHasKnown(v any, sigs [][]byte) bool {
+	switch x := v.(type) {
+	case string:
+		for _, sig := range sigs {
+			if len(sig) >= 8 && strings.Contains(x, string(sig)) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, c := range x {
+			if jwtHasKnown(c, sigs) {
+				return true
+			}
+		}
+	case []any:
+		for _, c := range x {
+			if jwtHasKnown(c, sigs) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // jwtSecretKey reports whether a member name says its value is a bearer
@@ -452,8 +483,65 @@ func jwtRedactValue(v any, key string) any {
 	return v
 }
 
-// redactText replaces JWT signatures and opaque bearer tokens in b.
-func redactText(b []byte) []byte { return redactBearer(redactJWTs(b)) }
+// redactText replaces JWT signatures, opaque bearer tokens and
+// signature-like tails in b.
+func redactText(b []byte) []byte { return redactTails(redactBearer(redactJWTs(b))) }
+
+// minSigTail is the shortest run redactTails takes for a signature: real
+// JWS signatures are 43 (HS256), 86 (ES256) or 342 (RS256) characters.
+const minSigTail = 40
+
+// redactTails replaces a run of at least minSigTail base64url characters
+// (16 after a segment of minSigTail or more) that follows a '.' after
+// another base64url run: the signature of a token that is damaged (a
+// stray quote, a cut header) and so not recognized as a JWT, yet still
+// repairable into a replayable one.
+func redactTails(b []byte) []byte {
+	var out []byte
+	prev := 0
+	for i := 1; i < len(b); i++ {
+		if b[i] != '.' || !isB64URL(b[i-1]) {
+			continue
+		}
+		e := i + 1
+		for e < len(b) && isB64URL(b[e]) {
+			e++
+		}
+		// After a claims-sized segment (a damaged token's payload) a
+		// shorter tail is a signature too.
+		need := minSigTail
+		if s := i - 1; s >= minSigTail {
+			for s > i-1-minSigTail && isB64URL(b[s]) {
+				s--
+			}
+			if s == i-1-minSigTail {
+				need = 16
+			}
+		}
+		if e-(i+1) < need || e < len(b) && b[e] == '.' {
+			continue
+		}
+		out = append(out, b[prev:i+1]...)
+		out = append(out, jwtMarker(b[i+1:e])...)
+		prev = e
+		i = e - 1
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[prev:]...)
+}
+
+// redactKnown replaces every copy of the given signatures in b (a damaged
+// second copy of a token whose intact copy was decoded).
+func redactKnown(b []byte, sigs [][]byte) []byte {
+	for _, sig := range sigs {
+		if len(sig) >= 8 && bytes.Contains(b, sig) {
+			b = bytes.ReplaceAll(b, sig, []byte(jwtMarker(sig)))
+		}
+	}
+	return b
+}
 
 // isTokenByte reports whether c may be part of an opaque bearer token
 // (RFC 6750 b64token, plus the '.' of JWTs and '%' of URL encoding).
@@ -507,6 +595,7 @@ type jwtRecordFields struct {
 	id, time, ip, ua, status string
 	depth                    [5]int // depth+1 at which each was found; 0 = not yet
 	sigHashes                []string
+	sigs                     [][]byte // the signatures themselves, to redact every copy
 }
 
 // jwtFieldClass tells which context field a member name is, or -1.
@@ -572,6 +661,7 @@ func (f *jwtRecordFields) walk(v any, depth int, toks *[]jwtToken) {
 		b := []byte(x)
 		for _, t := range findJWTs(b, true) {
 			f.sigHashes = append(f.sigHashes, jwtMarker(b[t.sigStart:t.end]))
+			f.sigs = append(f.sigs, b[t.sigStart:t.end])
 			*toks = append(*toks, t)
 		}
 	}
@@ -860,7 +950,11 @@ func (j jwtCapture) line(e *timeline.Event, text []byte, off int64, src timeline
 	var rb bytes.Buffer
 	enc := json.NewEncoder(&rb)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(string(redactText(text))); err != nil {
+	var sigs [][]byte
+	for _, t := range toks {
+		sigs = append(sigs, text[t.sigStart:t.end])
+	}
+	if err := enc.Encode(string(redactKnown(redactText(text), sigs))); err != nil {
 		return rejectErr(err)
 	}
 	raw := string(bytes.TrimRight(rb.Bytes(), "\n"))

@@ -283,7 +283,8 @@ func TestFindJWTs(t *testing.T) {
 		{"jwe redacts", h + ".a.b.c.d", false, 1},
 		{"jwe not decoded", h + ".a.b.c.d", true, 0},
 		{"two", h + "." + c + ".s1 and " + h + "." + c + ".s2", true, 2},
-		{"six segments", h + ".a.b.c.d.e", false, 0},
+		{"six segments, redaction", h + ".a.b.c.d.e", false, 1},
+		{"four segments not decoded", h + "." + c + ".s.x", true, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
