@@ -32,8 +32,8 @@ type Scenario struct {
 type Options struct {
 	// Scenario is a Scenario name.
 	Scenario string
-	// Out is the output directory; it is created if missing. Existing files
-	// of the same names are overwritten, others are left alone.
+	// Out is the output directory; it is created if missing and must be
+	// empty if it exists (a previous run's files would otherwise mix in).
 	Out string
 	// Seed selects the random stream; 0 means DefaultSeed.
 	Seed int64
@@ -61,6 +61,9 @@ const (
 
 // ErrUnknownScenario is returned for a scenario name Scenarios does not list.
 var ErrUnknownScenario = errors.New("unknown scenario")
+
+// ErrOutNotEmpty is returned when the output directory already holds files.
+var ErrOutNotEmpty = errors.New("output directory is not empty")
 
 // scenario is a Scenario with its generator.
 type scenario struct {
@@ -143,6 +146,9 @@ func Generate(ctx context.Context, opts Options) (Stats, error) {
 	}
 	if sc == nil {
 		return Stats{}, fmt.Errorf("samples: %w %q", ErrUnknownScenario, opts.Scenario)
+	}
+	if ents, err := os.ReadDir(opts.Out); err == nil && len(ents) > 0 {
+		return Stats{}, fmt.Errorf("samples: %s: %w", opts.Out, ErrOutNotEmpty)
 	}
 	return generate(ctx, sc, opts, &output{root: opts.Out})
 }

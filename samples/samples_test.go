@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -436,8 +437,20 @@ func TestSeeds(t *testing.T) {
 func TestUnknownScenario(t *testing.T) {
 	t.Parallel()
 	_, err := samples.Generate(t.Context(), samples.Options{Scenario: "nope", Out: t.TempDir()})
-	if err == nil || !strings.Contains(err.Error(), "nope") {
-		t.Errorf("got %v, want an error naming the scenario", err)
+	if !errors.Is(err, samples.ErrUnknownScenario) || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("got %v, want ErrUnknownScenario naming the scenario", err)
+	}
+}
+
+func TestOutNotEmpty(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "x"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := samples.Generate(t.Context(), samples.Options{Scenario: "gcp-sa-key", Out: dir})
+	if !errors.Is(err, samples.ErrOutNotEmpty) {
+		t.Errorf("got %v, want ErrOutNotEmpty", err)
 	}
 }
 
