@@ -32,8 +32,10 @@ type Scenario struct {
 type Options struct {
 	// Scenario is a Scenario name.
 	Scenario string
-	// Out is the output directory; it is created if missing and must be
-	// empty if it exists (a previous run's files would otherwise mix in).
+	// Out is the output directory; it is created if missing. Files of the
+	// same names are overwritten; other files are left alone, so a caller
+	// reusing a directory should empty it first (an earlier run's files
+	// would otherwise be imported with these).
 	Out string
 	// Seed selects the random stream; 0 means DefaultSeed.
 	Seed int64
@@ -61,9 +63,6 @@ const (
 
 // ErrUnknownScenario is returned for a scenario name Scenarios does not list.
 var ErrUnknownScenario = errors.New("unknown scenario")
-
-// ErrOutNotEmpty is returned when the output directory already holds files.
-var ErrOutNotEmpty = errors.New("output directory is not empty")
 
 // scenario is a Scenario with its generator.
 type scenario struct {
@@ -146,9 +145,6 @@ func Generate(ctx context.Context, opts Options) (Stats, error) {
 	}
 	if sc == nil {
 		return Stats{}, fmt.Errorf("samples: %w %q", ErrUnknownScenario, opts.Scenario)
-	}
-	if ents, err := os.ReadDir(opts.Out); err == nil && len(ents) > 0 {
-		return Stats{}, fmt.Errorf("samples: %s: %w", opts.Out, ErrOutNotEmpty)
 	}
 	return generate(ctx, sc, opts, &output{root: opts.Out})
 }

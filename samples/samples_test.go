@@ -442,18 +442,6 @@ func TestUnknownScenario(t *testing.T) {
 	}
 }
 
-func TestOutNotEmpty(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "x"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, err := samples.Generate(t.Context(), samples.Options{Scenario: "gcp-sa-key", Out: dir})
-	if !errors.Is(err, samples.ErrOutNotEmpty) {
-		t.Errorf("got %v, want ErrOutNotEmpty", err)
-	}
-}
-
 // BenchmarkGenerate measures generation speed in events per second, at
 // scale 10 (go test ./samples -bench Generate -run '^$').
 func BenchmarkGenerate(b *testing.B) {
