@@ -120,6 +120,8 @@ type Problem struct {
 	Warning bool   `json:"warning,omitempty"`
 }
 
+// String formats the problem as "file:line: field: message", the way
+// compilers do, so that editors can jump to it.
 func (p Problem) String() string {
 	var b strings.Builder
 	if p.File != "" {
@@ -148,6 +150,7 @@ func (p Problem) String() string {
 // least one that is not a warning.
 type Problems []Problem
 
+// Error lists the problems, one a line.
 func (ps Problems) Error() string {
 	lines := make([]string, len(ps))
 	for i, p := range ps {
@@ -195,6 +198,18 @@ func parse(r io.Reader, name string) (*File, error) {
 	if len(data) > maxFileSize {
 		return nil, Problems{{File: name, Msg: fmt.Sprintf("file is larger than %d MiB", maxFileSize>>20)}}
 	}
+	return decode(data, name)
+}
+
+// decode parses data. go-yaml v1.19.2 panics on some malformed documents
+// (a tag on a sequence value: FuzzParse found one), so a panic there
+// becomes a problem instead of taking the server down.
+func decode(data []byte, name string) (f *File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, Problems{{File: name, Msg: fmt.Sprintf("the YAML parser failed on this file (%v): check its syntax", r)}}
+		}
+	}()
 	doc, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, Problems{yamlProblem(name, err)}
@@ -202,7 +217,7 @@ func parse(r io.Reader, name string) (*File, error) {
 	if len(doc.Docs) != 1 || doc.Docs[0].Body == nil {
 		return nil, Problems{{File: name, Line: 1, Msg: "want one YAML document (an exercise), found " + strconv.Itoa(len(doc.Docs))}}
 	}
-	f := &File{name: name, doc: doc}
+	f = &File{name: name, doc: doc}
 	if err := yaml.NodeToValue(doc.Docs[0].Body, f, yaml.DisallowUnknownField()); err != nil {
 		return nil, Problems{yamlProblem(name, err)}
 	}
@@ -235,10 +250,15 @@ func (f *File) problem(ps *Problems, warn bool, field, format string, args ...an
 
 // position finds the line of a field path like "injects[2].at", falling
 // back to the nearest parent that exists.
-func (f *File) position(field string) (int, int) {
+func (f *File) position(field string) (line, col int) {
 	if f.doc == nil {
 		return 0, 0
 	}
+	defer func() { // go-yaml's path code is as fragile as its decoder
+		if recover() != nil {
+			line, col = 0, 0
+		}
+	}()
 	for field != "" {
 		if path, err := yaml.PathString("$." + field); err == nil {
 			if n, err := path.FilterFile(f.doc); err == nil && n != nil {

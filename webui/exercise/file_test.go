@@ -220,3 +220,27 @@ func TestNewTemplatePassesCheck(t *testing.T) {
 		t.Errorf("Check of a broken file = %v, %v:\n%s", ok, err, out.String())
 	}
 }
+
+// FuzzParse checks that no input makes Parse or Validate panic, and that
+// every problem names a line or a field.
+func FuzzParse(f *testing.F) {
+	f.Add(minimal)
+	f.Add(testYAML)
+	if b, err := Builtin("storm-0558"); err == nil {
+		f.Add(string(b))
+	}
+	f.Add("injects: [{id: a, at: x, reveals: {events: [{}]}}]")
+	f.Fuzz(func(t *testing.T, s string) {
+		ex, err := Parse(strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		for _, p := range ex.Validate(nil) {
+			if p.Line == 0 && p.Field == "" {
+				t.Errorf("problem without a place: %s", p)
+			}
+		}
+		v := ex.Visibility(t0, []string{"a"})
+		v.Allows(&timeline.Event{ID: "x", Source: "m365.ual", Time: t0})
+	})
+}
