@@ -106,10 +106,15 @@ func (a *authenticator) endSession(value string) {
 	delete(a.sessions, sha256.Sum256([]byte(value)))
 }
 
+// Authenticate returns who made a request (bearer token or session
+// cookie), the one check every part of the app uses; handlers mounted
+// beside the API (an exercise, say) call it to name their caller.
+func (s *Server) Authenticate(r *http.Request) (Principal, bool) { return s.auth.authenticate(r) }
+
 // requireAuth lets authenticated requests through and answers 401 to the rest.
 func (s *Server) requireAuth(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		who, ok := s.auth.authenticate(c.Request())
+		who, ok := s.Authenticate(c.Request())
 		if !ok {
 			return echo.NewHTTPError(http.StatusUnauthorized,
 				"sign in first: open the login URL that causeway serve printed, or send Authorization: Bearer <token>")
