@@ -405,3 +405,28 @@ func TestNarrowNeverWidens(t *testing.T) {
 		t.Errorf("released telemetry (-want +got):\n%s", diff)
 	}
 }
+
+// TestStepsToTheEnd walks every stage, then one more, then past the end.
+func TestStepsToTheEnd(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, testYAML, nil)
+	for range 3 {
+		h.must(t, "POST", "/api/exercise/step", facil, "")
+	}
+	if code, body := h.do(t, "POST", "/api/exercise/step", facil, ""); code != http.StatusConflict || !strings.Contains(string(body), "no further stage") {
+		t.Errorf("step past the last stage: %d %s", code, body)
+	}
+	var st ParticipantState
+	decodeJSON(t, h.must(t, "POST", "/api/exercise/advance", facil, `{"by":"30d"}`), &st)
+	if !st.Ended || !st.Clock.Equal(time.Date(2023, 6, 17, 0, 0, 0, 0, time.UTC)) || st.Stage != "Provider" {
+		t.Errorf("after the end: ended %v, clock %s, stage %q", st.Ended, st.Clock, st.Stage)
+	}
+	// Stepping released every stage's injects, but not the ones given by time.
+	var got []string
+	for _, in := range st.Released {
+		got = append(got, in.ID)
+	}
+	if diff := cmp.Diff([]string{"alert", "spread"}, got); diff != "" {
+		t.Errorf("released (-want +got):\n%s", diff)
+	}
+}
