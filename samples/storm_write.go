@@ -160,8 +160,8 @@ func (st *storm) openSinks(o *output, r *rand.Rand, t *msTenant) (*tenantSinks, 
 	switch t.def.signin {
 	case shGraph:
 		w.inter = add(&graphPager{o: o, dir: dir + "graph/signIns", context: "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns",
-			nextBase: "https://graph.microsoft.com/beta/auditLogs/signIns?$filter=createdDateTime+ge+2023-05-08T00%3a00%3a00Z+and+(signInEventTypes%2fany(t%3a+t+eq+%27interactiveUser%27+or+t+eq+%27nonInteractiveUser%27))&$top=1000&$skiptoken=",
-			pageSize: 1000, rng: r}, nil)
+			nextBase: "https://graph.microsoft.com/beta/auditLogs/signIns?$filter=createdDateTime+ge+2023-05-08T00%3a00%3a00Z+and+(signInEventTypes%2fany(t%3a+t+eq+%27interactiveUser%27+or+t+eq+%27nonInteractiveUser%27))&$top=250&$skiptoken=",
+			pageSize: 250, rng: r}, nil)
 		w.nonInter = w.inter
 	case shPwsh:
 		w.inter = add(newPSArray(o, dir+"EntraID/20230619-SignInLogs/interactiveUser/"+stamp+"-interactiveUser-SignInLogs.json"))
