@@ -27,6 +27,9 @@ import (
 //     CloudTrailEvent and EventTime in the client's local time;
 //   - "eventbridge": {"detail-type":"AWS API Call via CloudTrail","detail":{…}};
 //   - "logstash": records whose eventTime a pipeline replaced by @timestamp;
+//   - "cloudwatch": a trail delivered to CloudWatch Logs, as a subscription
+//     payload {"logEvents":[{"id","timestamp","message":"<record>"}]} or
+//     `aws logs filter-log-events` output {"events":[…]};
 //   - "lake": CloudTrail Lake and Athena results: row objects whose nested
 //     columns are JSON strings, lower-case column names (Athena), eventTime
 //     with a space; Lake GetQueryResults ("QueryResultRows", one-column
@@ -107,7 +110,7 @@ func (c cloudTrail) Import(ctx context.Context, r io.Reader, src timeline.Source
 	if headHasKey(head, "QueryResultRows") || headHasAll(head, "ResultSet", "Rows", "VarCharValue") {
 		return d.lakeRows(ctx, br)
 	}
-	return streamJSON(ctx, br, []string{"Records", "Events"}, c.Name(), src, out, d.record)
+	return streamJSON(ctx, br, []string{"Records", "Events", "logEvents", "events"}, c.Name(), src, out, d.record)
 }
 
 // lakeRows reads a CloudTrail Lake GetQueryResults document:
@@ -350,6 +353,10 @@ type ctRecord struct {
 	// land in the fields above; the record itself is a JSON string.
 	CloudTrailEvent string `json:"CloudTrailEvent"`
 
+	// CloudWatch Logs wrapper (subscription payload logEvents[], or
+	// filter-log-events events[]): the record is a JSON string.
+	LogMessage string `json:"message"`
+
 	// EventBridge wrapper.
 	DetailType string   `json:"detail-type"`
 	Detail     flexJSON `json:"detail"`
@@ -494,6 +501,8 @@ func decodeCT(b []byte, r *ctRecord) (lake bool, err error) {
 			r.Detail = v
 		case "account":
 			r.Account = str(v)
+		case "message":
+			r.LogMessage = str(v)
 		case "time":
 			r.Time = str(v)
 		}
@@ -539,6 +548,11 @@ func (d *ctDecoder) recordAs(text, raw []byte, off int64) error {
 			return rejectf("lookup-events: CloudTrailEvent is not a record: %v", err)
 		}
 		rec, shape, wrapTime = &d.inner, "lookup-events", w.EventTime
+	case w.EventName == "" && strings.HasPrefix(strings.TrimSpace(w.LogMessage), "{"):
+		if _, err := decodeCT([]byte(w.LogMessage), &d.inner); err != nil {
+			return rejectf("cloudwatch: message is not a record: %v", err)
+		}
+		rec, shape = &d.inner, "cloudwatch"
 	case len(w.Detail) > 0 && (w.DetailType != "" || w.EventName == ""):
 		if _, err := decodeCT(w.Detail.Bytes(), &d.inner); err != nil {
 			return rejectf("eventbridge: detail is not a record: %v", err)

@@ -152,6 +152,7 @@ func TestCloudTrailShapes(t *testing.T) {
 		{"cloudtrail_digest.json", nil, 1},
 		{"cloudtrail_lake_results.json", []string{"lake", "lake"}, 0},
 		{"cloudtrail_athena_results.json", []string{"lake"}, 0},
+		{"cloudtrail_cloudwatch.json", []string{"cloudwatch"}, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
@@ -317,7 +318,7 @@ not json
 
 func FuzzImportCloudTrail(f *testing.F) {
 	for _, name := range []string{"cloudtrail_shapes.jsonl", "cloudtrail_lookup_envelope.json", "cloudtrail_digest.json", "cloudtrail_lake_results.json",
-		"cloudtrail_athena_results.json"} {
+		"cloudtrail_athena_results.json", "cloudtrail_cloudwatch.json"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)

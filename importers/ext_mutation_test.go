@@ -23,7 +23,7 @@ func TestNonMicrosoftMutations(t *testing.T) {
 		imp   timeline.Importer
 		files []string
 	}{
-		{cloudTrail{}, []string{"cloudtrail_shapes.jsonl", "cloudtrail_lookup_envelope.json", "cloudtrail_digest.json", "cloudtrail_lake_results.json", "cloudtrail_athena_results.json"}},
+		{cloudTrail{}, []string{"cloudtrail_shapes.jsonl", "cloudtrail_lookup_envelope.json", "cloudtrail_digest.json", "cloudtrail_lake_results.json", "cloudtrail_athena_results.json", "cloudtrail_cloudwatch.json"}},
 		{gcpAudit{}, []string{"gcp_audit_array.json", "gcp_audit_entries.json"}},
 		{okta{}, []string{"okta_event_hook.json", "okta_api_array.json"}},
 		{gworkspace{}, []string{"gworkspace_api.json"}},
