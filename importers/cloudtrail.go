@@ -20,8 +20,8 @@ import (
 // (formats.md §5):
 //   - "s3": the S3 delivery object {"Records":[…]} (the pipeline has already
 //     removed the gzip layer);
-//   - "ndjson": bare records, one a line or in a JSON array (CloudWatch Logs
-//     exports, `jq .Records[]`, SIEM exports);
+//   - "ndjson": bare records, one a line or in a JSON array (`jq .Records[]`,
+//     SIEM exports);
 //   - "lookup-events": Event history / LookupEvents ({"Events":[…]} or one
 //     wrapper a line) with the real record as a JSON string in
 //     CloudTrailEvent and EventTime in the client's local time;
