@@ -32,9 +32,11 @@ type cacheEntry struct {
 }
 
 type cacheCall struct {
-	done chan struct{}
-	body []byte
-	err  error
+	done    chan struct{}
+	body    []byte
+	err     error
+	waiters int                // requests waiting for it, under answerCache.mu
+	cancel  context.CancelFunc // stops it when nobody waits any more
 }
 
 func newAnswerCache(maxBytes int) *answerCache {
@@ -42,9 +44,8 @@ func newAnswerCache(maxBytes int) *answerCache {
 }
 
 // get returns the cached answer for key, computing it with compute when
-// absent. compute runs without the caller's cancellation, so that a
-// cancelled request (a user zooming on) still fills the cache for the next
-// one; the caller stops waiting when its context ends.
+// absent. Requests for the same key share one computation, which stops
+// when the last of them gives up (a user zooming on leaves no work behind).
 func (a *answerCache) get(ctx context.Context, key string, compute func(context.Context) (any, error)) ([]byte, error) {
 	a.mu.Lock()
 	if el, ok := a.entries[key]; ok {
@@ -55,11 +56,10 @@ func (a *answerCache) get(ctx context.Context, key string, compute func(context.
 	}
 	call, ok := a.inflight[key]
 	if !ok {
-		call = &cacheCall{done: make(chan struct{})}
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+		call = &cacheCall{done: make(chan struct{}), cancel: cancel}
 		a.inflight[key] = call
 		go func() {
-			// Bounded: an abandoned computation still ends.
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
 			defer cancel()
 			v, err := compute(cctx)
 			if err == nil {
@@ -67,7 +67,9 @@ func (a *answerCache) get(ctx context.Context, key string, compute func(context.
 			}
 			call.err = err
 			a.mu.Lock()
-			delete(a.inflight, key)
+			if a.inflight[key] == call {
+				delete(a.inflight, key)
+			}
 			if err == nil && len(call.body) <= a.max/8 {
 				a.entries[key] = a.order.PushFront(&cacheEntry{key: key, body: call.body})
 				a.size += len(call.body)
@@ -83,11 +85,21 @@ func (a *answerCache) get(ctx context.Context, key string, compute func(context.
 			close(call.done)
 		}()
 	}
+	call.waiters++
 	a.mu.Unlock()
 	select {
 	case <-call.done:
 		return call.body, call.err
 	case <-ctx.Done():
+		a.mu.Lock()
+		if call.waiters--; call.waiters == 0 {
+			// Nobody wants it now: stop, and let the next request start anew.
+			call.cancel()
+			if a.inflight[key] == call {
+				delete(a.inflight, key)
+			}
+		}
+		a.mu.Unlock()
 		return nil, ctx.Err()
 	}
 }
