@@ -240,6 +240,11 @@ func TestBrowserFacilitatorAndParticipant(t *testing.T) {
 	f.do(chromedp.Click(chromedp.CSS(`[data-by="6h"]`)))
 	p.within(followTimeout, `document.getElementById('clock').textContent === '2023-06-16 00:00:00 UTC'`)
 	domMatchesAPI(t, h, p, "after +6h")
+	// The keyboard: n steps to the next stage.
+	f.do(chromedp.KeyEvent("n"))
+	p.within(followTimeout, `document.getElementById('clock').textContent === '2023-06-16 06:00:00 UTC' &&
+		document.getElementById('stage').textContent === 'Stage: Provider'`)
+	domMatchesAPI(t, h, p, "after n")
 	f.shot("facilitator-2-answers")
 	p.shot("participant-3-later")
 

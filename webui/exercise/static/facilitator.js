@@ -145,6 +145,17 @@ async function main() {
     await act('note', { note: text });
     $('note').value = '';
   });
+  // Keyboard: Space plays or pauses, n steps to the next stage (not while
+  // typing a note).
+  document.addEventListener('keydown', (ev) => {
+    if (ev.target.closest('textarea, input, select') || ev.ctrlKey || ev.metaKey || ev.altKey || !state) return;
+    if (ev.key === ' ' && !ev.target.closest('button, a')) { // on a button, Space presses it
+      ev.preventDefault();
+      act(state.running ? 'pause' : 'play', state.running ? undefined : { speed: Number($('speed').value) });
+    } else if (ev.key === 'n' && state.next) {
+      act('step');
+    }
+  });
   follow('facilitator', onState, statusBadge($('conn')));
 }
 
