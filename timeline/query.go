@@ -532,14 +532,18 @@ func readEvents(pf *parquet.File, raw bool, rows []int64, fn func(*Event) error)
 func readRows[T any](r *parquet.GenericReader[T], rows []int64, conv func(*T, *Event), fn func(*Event) error) error {
 	defer r.Close()
 	buf := make([]T, min(len(rows), 512))
+	pos := int64(0) // the reader's position: seeking restarts page decoding, so only seek on a gap
 	for len(rows) > 0 {
 		run := 1
 		for run < len(rows) && run < len(buf) && rows[run] == rows[0]+int64(run) {
 			run++
 		}
-		if err := r.SeekToRow(rows[0]); err != nil {
-			return err
+		if rows[0] != pos {
+			if err := r.SeekToRow(rows[0]); err != nil {
+				return err
+			}
 		}
+		pos = rows[0] + int64(run)
 		n, err := r.Read(buf[:run])
 		if n < run {
 			return fmt.Errorf("read rows at %d: got %d of %d: %v", rows[0], n, run, err)
