@@ -72,6 +72,7 @@ func commands() []command {
 		{"report", "write the one-page board report (HTML, PDF, PNG, SVG)", cmdReport},
 		{"bench", "measure import, query, graph, render and API speed on generated data", cmdBench},
 		{"samples", "list and generate sample incidents as provider-native logs", cmdSamples},
+		{"exercise", "write, check and run tabletop exercises on a case", cmdExercise},
 		{"users", "add and list the people who may use a case's web app", cmdUsers},
 		{"serve", "serve a case's web app (timeline, graph, findings)", cmdServe},
 		{"demo", "import the embedded Storm-0558 sample and serve it", cmdDemo},

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	"github.com/causeway-ir/causeway/timeline"
+	"github.com/causeway-ir/causeway/webui/exercise"
+)
+
+func cmdExercise(ctx context.Context, args []string, e env) error {
+	if len(args) == 0 {
+		return usagef("exercise needs a subcommand: new, check or builtin")
+	}
+	switch args[0] {
+	case "new":
+		fs := newFlags("exercise new", "--case DIR [-o FILE]", e)
+		caseDir := fs.String("case", "", "case directory")
+		out := fs.String("o", "", "write the template here (default: standard output)")
+		if _, err := parse(fs, args[1:]); err != nil {
+			return err
+		}
+		if *caseDir == "" {
+			return usagef("--case is required")
+		}
+		c, err := timeline.Open(*caseDir)
+		if err != nil {
+			return err
+		}
+		return withOutput(*out, e.stdout, func(w io.Writer) error { return exercise.New(w, c) })
+	case "builtin":
+		fs := newFlags("exercise builtin", "NAME [-o FILE]", e)
+		out := fs.String("o", "", "write the exercise here (default: standard output)")
+		pos, err := parse(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 {
+			return usagef("name one built-in exercise: %v", exercise.Builtins())
+		}
+		b, err := exercise.Builtin(pos[0])
+		if err != nil {
+			return err
+		}
+		return withOutput(*out, e.stdout, func(w io.Writer) error { _, err := w.Write(b); return err })
+	case "check":
+		fs := newFlags("exercise check", "[--case DIR] FILE", e)
+		caseDir := fs.String("case", "", "case directory to check the exercise against")
+		pos, err := parse(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 {
+			return usagef("name one exercise file")
+		}
+		var c *timeline.Case
+		if *caseDir != "" {
+			if c, err = timeline.Open(*caseDir); err != nil {
+				return err
+			}
+		}
+		ok, err := exercise.Check(e.stdout, pos[0], c)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &exitError{exitFail}
+		}
+		return nil
+	}
+	return usagef("unknown exercise subcommand %q: new, check or builtin", args[0])
+}
