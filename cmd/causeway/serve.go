@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -100,6 +101,12 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	dir := *caseDir
 	if dir == "" {
 		dir = filepath.Join(tmp, "case")
+	}
+	if _, err := timeline.Open(dir); errors.Is(err, timeline.ErrNoCase) {
+		// The case is named after the scenario, as its exercise expects.
+		if _, err := timeline.Create(dir, *scenario, e.clock()); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(e.stdout, "Importing the %s sample into %s …\n", *scenario, termSafe(dir))
 	start := time.Now()
