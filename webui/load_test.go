@@ -111,6 +111,17 @@ func TestLoadFirstPaint(t *testing.T) {
 	t.Logf("first meaningful paint on %d events: cold %s ms, cached %s ms", n, cold, warm)
 	t.Logf("resources of the cached load: %s", b.eval(`performance.getEntriesByType("resource").map(r => r.name.replace(location.origin, "") + " " + Math.round(r.startTime) + "+" + Math.round(r.duration)).join("; ")`))
 	t.Logf("dom content loaded at %s ms", b.eval(`String(Math.round(performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd))`))
+
+	// As `causeway serve` runs: a fresh server warms the whole-case answers
+	// and the graph at start; a browser that arrives afterwards.
+	s2 := newTestServer(t, c)
+	start := time.Now()
+	s2.warm()
+	warmed := time.Since(start)
+	b2 := newBrowser(t, s2)
+	b2.do(chromedp.Navigate(b2.base + "/login?token=" + testToken))
+	b2.waitFor(ready)
+	t.Logf("serve flow on %d events: warm-up %v, then first meaningful paint %s ms", n, warmed.Round(time.Millisecond), b2.eval(mark))
 }
 
 // processCPU returns the CPU time (user and system) the process used so far:

@@ -19,6 +19,7 @@ const state = {
 
 let caseInfo = null;
 let findings = [];
+let findingsLoaded = false;
 let rows = [];          // events in the table
 let next = '';          // cursor of the next table page
 let sel = -1;           // selected row
@@ -223,6 +224,9 @@ async function refresh() {
       ready = true;
       performance.mark('causeway-ready');
       document.body.dataset.ready = '1';
+      // Findings need the whole graph: ask once the timeline stands, so
+      // that building it never delays the first paint.
+      loadFindings();
     }
   } catch (e) {
     if (e.name !== 'AbortError') showError(e);
@@ -486,6 +490,7 @@ async function openEntity(id) {
 async function loadFindings() {
   try {
     findings = await api('findings');
+    findingsLoaded = true;
   } catch (e) {
     findings = [];
     if (e instanceof AuthError) return;
@@ -515,6 +520,11 @@ function renderFindings() {
   box.append(wrap);
   if (box.dataset.error) {
     wrap.append(el('div', { class: 'empty' }, el('div', { class: 'title', text: 'Findings could not be computed.' }), el('div', { text: box.dataset.error })));
+    return;
+  }
+  if (!findingsLoaded) {
+    wrap.append(el('div', { class: 'empty' }, el('div', { class: 'title', text: 'Running the rules over the case…' }),
+      el('div', { text: 'Findings need the whole entity graph; on a large case the first build takes a while. This page fills in by itself.' })));
     return;
   }
   if (!findings.length) {
@@ -737,7 +747,7 @@ async function start() {
   writeURL();
   if (!early) refresh();
   refreshFacets();
-  loadFindings();
+  if (state.view === 'findings' && !ready) loadFindings();
   if (state.ev) openEvent(state.ev, state.src);
   else if (state.ent) openEntity(state.ent);
 }
