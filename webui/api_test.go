@@ -634,3 +634,22 @@ func TestStaticETag(t *testing.T) {
 		t.Errorf("revalidation: status %d, want 304", w.Code)
 	}
 }
+
+func TestLoginURL(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, sharedCase(t))
+	for _, tc := range []struct {
+		addr string
+		tls  bool
+		want string
+	}{
+		{"127.0.0.1:8080", false, "http://127.0.0.1:8080/login?token=" + testToken},
+		{":8080", false, "http://127.0.0.1:8080/login?token=" + testToken},
+		{"[::1]:9000", true, "https://[::1]:9000/login?token=" + testToken},
+		{"casebox.example:443", true, "https://casebox.example:443/login?token=" + testToken},
+	} {
+		if got := s.LoginURL(tc.addr, tc.tls); got != tc.want {
+			t.Errorf("LoginURL(%q, %v) = %q, want %q", tc.addr, tc.tls, got, tc.want)
+		}
+	}
+}
