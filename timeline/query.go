@@ -492,7 +492,7 @@ func (c *Case) fetch(ms []match, raw bool) ([]Event, error) {
 
 // Scan calls fn for every matching event (Limit and Cursor are ignored).
 // Events come part by part: in time order within a part, not across parts.
-// fn may keep the event.
+// fn may keep a copy of *e, not the pointer: the event is reused.
 func (c *Case) Scan(ctx context.Context, q Query, fn func(*Event) error) error {
 	f, err := compile(&q, fullSchema)
 	if err != nil {
@@ -506,7 +506,7 @@ func (c *Case) Scan(ctx context.Context, q Query, fn func(*Event) error) error {
 		var rows []int64
 		err = scanPart(ctx, pf, f, func(row, _ int64) bool { rows = append(rows, row); return true })
 		if err == nil {
-			err = readEvents(pf, q.Raw, rows, fn)
+			err = readColumnar(ctx, pf, q.Raw, rows, fn)
 		}
 		file.Close()
 		if err != nil {

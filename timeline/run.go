@@ -39,8 +39,8 @@ type AddResult int
 // What Run.Add can do with an event.
 const (
 	Added     AddResult = iota // new event, stored
-	Duplicate                  // same (source, id, time, action) seen before: not stored again
-	Collision                  // provider id seen before with another time or action: stored under a suffixed id
+	Duplicate                  // same source, id and happening (see detailHash) seen before: not stored again
+	Collision                  // provider id seen before for another happening: stored under a suffixed id
 )
 
 // ErrLocked is returned when another import holds the case.
@@ -157,14 +157,14 @@ func (r *Run) Add(e *Event) (AddResult, error) {
 	if err := e.Validate(); err != nil {
 		return 0, err
 	}
-	res := r.idx.add(idHash(e.Source, e.ID), detailHash(e.Time, e.Action))
+	res := r.idx.add(idHash(e.Source, e.ID), detailHash(e))
 	if res == Duplicate {
 		return Duplicate, nil
 	}
 	ev := *e
 	r.detach(&ev)
 	if res == Collision {
-		ev.ID = fmt.Sprintf("%s~%08x", e.ID, detailHash(e.Time, e.Action))
+		ev.ID = fmt.Sprintf("%s~%08x", e.ID, detailHash(e))
 	}
 	k := partKey{ev.Source, ev.Time.Format(time.DateOnly)}
 	p := r.parts[k]
@@ -579,8 +579,12 @@ func removeOrphans(dir string, m *Manifest) error {
 }
 
 // idHash and detailHash are the deduplication keys: FNV-1a over (source,
-// id) and over (time in µs, action). They are persisted, so they must never
-// change.
+// id), and over what the record says happened — time in µs, action,
+// actor, target, outcome and client address, as normalized. The same
+// record read twice (the .json and .json.gz of one export, overlapping
+// exports, another export shape of the same record) has equal keys; records
+// that reuse a provider id for another happening are kept (as collisions).
+// The keys are persisted, so they must never change for a schema version.
 func idHash(source, id string) uint64 {
 	h := uint64(14695981039346656037)
 	for i := 0; i < len(source); i++ {
@@ -596,14 +600,17 @@ func idHash(source, id string) uint64 {
 	return h
 }
 
-func detailHash(t time.Time, action string) uint32 {
+func detailHash(e *Event) uint32 {
 	h := uint32(2166136261)
-	us := uint64(t.UnixMicro())
+	us := uint64(e.Time.UnixMicro())
 	for i := range 8 {
 		h = (h ^ uint32(byte(us>>(8*i)))) * 16777619
 	}
-	for i := 0; i < len(action); i++ {
-		h = (h ^ uint32(action[i])) * 16777619
+	for _, s := range [...]string{e.Action, e.Actor, e.Target, string(e.Outcome), e.SrcIP} {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint32(s[i])) * 16777619
+		}
+		h = (h ^ 0xff) * 16777619
 	}
 	return h
 }
