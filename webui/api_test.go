@@ -100,9 +100,18 @@ func TestLoginSetsSessionCookie(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Errorf("API with the session cookie: status %d", w.Code)
 	}
-	// Logout ends the session.
+	// Logout is state-changing: without the CSRF token it is refused.
 	r = httptest.NewRequest(http.MethodPost, "/logout", nil)
 	r.AddCookie(ck)
+	w = httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, r)
+	if w.Code != http.StatusForbidden {
+		t.Errorf("logout without CSRF: status %d, want 403", w.Code)
+	}
+	// With it, logout ends the session.
+	r = httptest.NewRequest(http.MethodPost, "/logout", nil)
+	r.AddCookie(ck)
+	r.Header.Set("X-CSRF-Token", meCSRF(t, s, ck))
 	s.Handler().ServeHTTP(httptest.NewRecorder(), r)
 	r = httptest.NewRequest(http.MethodGet, "/api/case", nil)
 	r.AddCookie(ck)

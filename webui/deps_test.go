@@ -7,7 +7,7 @@ import (
 )
 
 // TestImports keeps the import direction of design.md §1: webui imports
-// timeline and graph (with graph/render), never importers or cmd.
+// timeline and graph (with graph/render and graph/board) and its exercise, never importers or cmd.
 func TestImports(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command("go", "list", "-deps", ".").Output()
@@ -20,7 +20,7 @@ func TestImports(t *testing.T) {
 			continue
 		}
 		switch {
-		case rest == "webui", rest == "timeline", rest == "graph", rest == "graph/render":
+		case rest == "webui", rest == "timeline", rest == "graph", rest == "graph/render", rest == "graph/board", rest == "webui/exercise":
 		default:
 			t.Errorf("webui depends on %s: it may import timeline and graph only", dep)
 		}

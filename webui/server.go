@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
+	"database/sql"
 	"embed"
 	"encoding/hex"
 	"errors"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/causeway-ir/causeway/graph/render"
 	"github.com/causeway-ir/causeway/timeline"
+	"github.com/causeway-ir/causeway/webui/exercise"
 	"github.com/labstack/echo/v4"
 )
 
@@ -47,6 +49,10 @@ type Options struct {
 	SessionTTL time.Duration
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// ExerciseFile, when set, is an exercise (YAML) to run on the case:
+	// its pages and API are mounted under /exercise and /api/exercise, for
+	// the facilitators and participants of case.db.
+	ExerciseFile string
 }
 
 // Server serves one case over HTTP. Create it with New.
@@ -56,6 +62,10 @@ type Server struct {
 	assets fs.FS
 	echo   *echo.Echo
 	auth   *authenticator
+	db     *timeline.DB // case.db: users, sessions, annotations, views
+	sqlDB  *sql.DB      // case.db again, for what timeline.DB lacks (ending a session)
+
+	exercise *exercise.Server // nil without Options.ExerciseFile
 
 	mu      sync.Mutex
 	current *timeline.Case
@@ -63,6 +73,9 @@ type Server struct {
 	derived *derived // graph and findings of the current snapshot
 
 	cache *answerCache
+
+	boardMu     sync.Mutex
+	boardCached *boardCache // the last board report
 
 	renderMu sync.Mutex
 	render   *render.Renderer // Graphviz, started on first use
@@ -93,7 +106,16 @@ func New(opts Options) (*Server, error) {
 	if ttl <= 0 {
 		ttl = 12 * time.Hour
 	}
-	s.auth = newAuthenticator(opts.OwnerToken, ttl, s.now)
+	db, err := timeline.OpenDB(filepath.Join(opts.Case.Dir(), "case.db"), s.now)
+	if err != nil {
+		return nil, fmt.Errorf("webui: %w", err)
+	}
+	s.db = db
+	s.auth = &authenticator{token: opts.OwnerToken, ttl: ttl, db: db}
+	if s.sqlDB, err = openSessionsDB(opts.Case.Dir()); err != nil {
+		db.Close()
+		return nil, err
+	}
 	s.cache = newAnswerCache(64 << 20)
 	s.stamp, _ = statManifest(opts.Case.Dir())
 	if opts.AssetsDir != "" {
@@ -104,6 +126,22 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("webui: embedded assets: %w", err)
 		}
 		s.assets = sub
+	}
+	if opts.ExerciseFile != "" {
+		x, err := exercise.Run(context.Background(), opts.ExerciseFile, exercise.Options{
+			Case: opts.Case, Logger: s.log, Now: opts.Now,
+			Principal: func(r *http.Request) (exercise.Principal, bool) {
+				who, ok := s.Authenticate(r)
+				return exercise.Principal(who), ok
+			},
+			CheckCSRF: s.CheckCSRF,
+			CSRFToken: s.CSRFToken,
+		})
+		if err != nil {
+			s.closeDBs()
+			return nil, err
+		}
+		s.exercise = x
 	}
 	s.echo = s.routes()
 	return s, nil
@@ -118,13 +156,34 @@ func (s *Server) routes() *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.secureHeaders, s.logRequests)
+	e.Use(s.secureHeaders, s.logRequests, limitBody)
 
 	e.GET("/login", s.handleLogin)
 	e.POST("/logout", s.handleLogout)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 
+	if s.exercise != nil {
+		h := echo.WrapHandler(s.exercise.Handler())
+		e.Any("/exercise", h)
+		e.Any("/exercise/*", h)
+		e.Any("/api/exercise/*", h)
+	}
+
 	api := e.Group("/api", s.requireAuth)
+	api.GET("/me", s.handleMe)
+	api.GET("/annotations", s.handleAnnotations)
+	api.POST("/annotations", s.handleAnnotate)
+	api.GET("/assertions", s.handleAssertions)
+	api.POST("/assertions", s.handleAssert)
+	api.GET("/views", s.handleViews)
+	api.POST("/views", s.handleSaveView)
+	api.GET("/audit", s.handleAudit)
+	api.GET("/neighbours", s.handleNeighbours)
+	api.GET("/board", s.handleBoard)
+	api.GET("/board.pdf", s.handleBoardExport)
+	api.GET("/board.png", s.handleBoardExport)
+	api.GET("/board.svg", s.handleBoardExport)
+	api.GET("/board.html", s.handleBoardExport)
 	api.GET("/case", s.handleCase)
 	api.GET("/events", s.handleEvents)
 	api.GET("/event", s.handleEvent)

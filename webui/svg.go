@@ -26,14 +26,16 @@ func (s *Server) renderer(c echo.Context) (*render.Renderer, error) {
 	return s.render, nil
 }
 
-// Close releases the Graphviz renderer, if one was started.
+// Close releases the Graphviz renderer, if one was started, the exercise
+// and case.db.
 func (s *Server) Close() error {
+	err := s.closeDBs()
 	s.renderMu.Lock()
 	defer s.renderMu.Unlock()
 	if s.render == nil {
-		return nil
+		return err
 	}
-	err := s.render.Close()
+	err = errors.Join(err, s.render.Close())
 	s.render = nil
 	return err
 }
