@@ -31,8 +31,9 @@
 // dates, never the wall clock) and fast: records are built with appends
 // from precomputed parts, never through encoding/json reflection, and
 // output files are written concurrently, each from its own random stream.
-// Scale grows the background (the normal activity) linearly; the attack
-// is the same at every scale.
+// Scale 0 is the demo size; scale N grows the background (the normal
+// activity) linearly to about N × 100k events; the attack is the same at
+// every scale.
 //
 // The small copies under data/ are the default seed and scale, committed
 // and embedded (Embedded) so that `causeway demo` needs no generation

@@ -39,7 +39,10 @@ type Options struct {
 	Out string
 	// Seed selects the random stream; 0 means DefaultSeed.
 	Seed int64
-	// Scale multiplies the background activity; 0 means DefaultScale.
+	// Scale sets the volume of background activity. 0 (DefaultScale) is the
+	// demo size of the committed copies, a few thousand events; N ≥ 1 grows
+	// the background linearly to about N × 100k events (scale 100 ≈ 10M).
+	// The attack is the same at every scale.
 	Scale int
 }
 
@@ -58,8 +61,11 @@ type Stats struct {
 // DefaultSeed and DefaultScale produce the committed copies under data/.
 const (
 	DefaultSeed  = 558
-	DefaultScale = 1
+	DefaultScale = 0
 )
+
+// eventsPerScale is what one unit of Options.Scale adds, roughly.
+const eventsPerScale = 100_000
 
 // ErrUnknownScenario is returned for a scenario name Scenarios does not list.
 var ErrUnknownScenario = errors.New("unknown scenario")
@@ -68,13 +74,26 @@ var ErrUnknownScenario = errors.New("unknown scenario")
 type scenario struct {
 	Scenario
 	plan func(seed int64, scale int) (*plan, error)
+	// unitEvents is about how many background events one unit of the
+	// plan's own scale adds (measured); Options.Scale N runs the plan at
+	// N × eventsPerScale / unitEvents.
+	unitEvents int
+}
+
+// planScale maps Options.Scale to the plan's own scale: 1 for the demo
+// size, else enough units for about scale × eventsPerScale events.
+func (sc *scenario) planScale(scale int) int {
+	if scale == 0 {
+		return 1
+	}
+	return max(1, scale*eventsPerScale/sc.unitEvents)
 }
 
 func scenarios() []scenario {
 	return []scenario{
-		{Scenario{"storm-0558", "Storm-0558 (2023): a stolen MSA consumer signing key forges tokens that read Exchange Online mailboxes in several tenants; 12 tenants, every Microsoft export shape"}, planStorm},
-		{Scenario{"aws-leaked-key", "A leaked CI access key: AccessDenied recon, AssumeRole and role chaining across 3 accounts, S3 reads, IAM persistence; CloudTrail S3 delivery (.json.gz)"}, planAWS},
-		{Scenario{"gcp-sa-key", "A GCP service-account key leaked in a public repo mints a key for a privileged account that reads Cloud Storage, widens IAM and starts a miner; gcloud logging read exports"}, planGCP},
+		{Scenario{"storm-0558", "Storm-0558 (2023): a stolen MSA consumer signing key forges tokens that read Exchange Online mailboxes in several tenants; 12 tenants, every Microsoft export shape"}, planStorm, 2400},
+		{Scenario{"aws-leaked-key", "A leaked CI access key: AccessDenied recon, AssumeRole and role chaining across 3 accounts, S3 reads, IAM persistence; CloudTrail S3 delivery (.json.gz)"}, planAWS, 1400},
+		{Scenario{"gcp-sa-key", "A GCP service-account key leaked in a public repo mints a key for a privileged account that reads Cloud Storage, widens IAM and starts a miner; gcloud logging read exports"}, planGCP, 390},
 	}
 }
 
@@ -127,11 +146,8 @@ func Generate(ctx context.Context, opts Options) (Stats, error) {
 	if opts.Seed == 0 {
 		opts.Seed = DefaultSeed
 	}
-	if opts.Scale == 0 {
-		opts.Scale = DefaultScale
-	}
 	if opts.Scale < 0 {
-		return Stats{}, fmt.Errorf("samples: scale %d: must be positive", opts.Scale)
+		return Stats{}, fmt.Errorf("samples: scale %d: must be 0 (demo size) or more", opts.Scale)
 	}
 	if opts.Out == "" {
 		return Stats{}, errors.New("samples: no output directory")
@@ -151,7 +167,7 @@ func Generate(ctx context.Context, opts Options) (Stats, error) {
 
 // generate runs a scenario into o (tests pass an output that discards).
 func generate(ctx context.Context, sc *scenario, opts Options, o *output) (Stats, error) {
-	p, err := sc.plan(opts.Seed, opts.Scale)
+	p, err := sc.plan(opts.Seed, sc.planScale(opts.Scale))
 	if err != nil {
 		return Stats{}, fmt.Errorf("samples: %s: %w", sc.Name, err)
 	}

@@ -27,15 +27,15 @@ func cmdSamples(ctx context.Context, args []string, e env) error {
 		name := fs.String("scenario", "", "scenario name (see 'causeway samples list')")
 		out := fs.String("out", "", "output directory")
 		seed := fs.Int64("seed", samples.DefaultSeed, "random seed")
-		scale := fs.Int("scale", samples.DefaultScale, "background volume multiplier (100 ≈ 10M events for storm-0558)")
+		scale := fs.Int("scale", samples.DefaultScale, "background volume: 0 is the demo size; N is about N × 100k events (100 ≈ 10M)")
 		if _, err := parse(fs, args[1:]); err != nil {
 			return err
 		}
 		if *name == "" || *out == "" {
 			return usagef("--scenario and --out are required")
 		}
-		if *scale < 1 {
-			return usagef("--scale must be 1 or more")
+		if *scale < 0 {
+			return usagef("--scale must be 0 (demo size) or more")
 		}
 		start := time.Now()
 		st, err := samples.Generate(ctx, samples.Options{Scenario: *name, Out: *out, Seed: *seed, Scale: *scale})
