@@ -3,6 +3,8 @@ package timeline
 import (
 	"cmp"
 	"context"
+	"runtime"
+	"sync"
 	"slices"
 	"time"
 
@@ -33,25 +35,37 @@ func (c *Case) Histogram(ctx context.Context, q Query, width time.Duration) ([]B
 		b      int64
 		source string
 	}
+	bucketOf := func(t int64) int64 {
+		b := t / w
+		if t < 0 && t%w != 0 {
+			b--
+		}
+		return b
+	}
 	counts := map[key]int64{}
-	for _, pi := range c.selectParts(&q) {
+	var mu sync.Mutex
+	plain := len(q.Where) == 0 && q.Text == ""
+	err = c.eachPart(ctx, c.selectParts(&q), func(pi int, pf *parquet.File) error {
 		p := c.m.Parts[pi]
-		pf, file, err := c.openPart(p)
-		if err != nil {
-			return nil, err
+		local := map[int64]int64{}
+		var err error
+		if plain {
+			err = histogramByPages(ctx, pf, f.since, f.until, bucketOf, local)
+		} else {
+			err = scanPart(ctx, pf, f, func(_, t int64) bool { local[bucketOf(t)]++; return true })
 		}
-		err = scanPart(ctx, pf, f, func(_, t int64) bool {
-			b := t / w
-			if t < 0 && t%w != 0 {
-				b--
-			}
-			counts[key{b, p.Source}]++
-			return true
-		})
-		file.Close()
 		if err != nil {
-			return nil, err
+			return err
 		}
+		mu.Lock()
+		for b, n := range local {
+			counts[key{b, p.Source}] += n
+		}
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	byBucket := map[int64]*Bucket{}
 	for k, n := range counts {
@@ -92,35 +106,51 @@ func (c *Case) Facets(ctx context.Context, q Query, columns []string, top int) (
 	for i := range counts {
 		counts[i] = map[string]int64{}
 	}
+	// Parts the query takes whole add their stored value counts; the
+	// others are read, in parallel.
+	var toRead []int
 	for _, pi := range c.selectParts(&q) {
-		p := c.m.Parts[pi]
-		pf, file, err := c.openPart(p)
-		if err != nil {
-			return nil, err
+		if c.addPartStats(pi, &q, columns, counts) {
+			continue
 		}
-		// Rows that match, per row group, then one column pass each.
+		toRead = append(toRead, pi)
+	}
+	var mu sync.Mutex
+	err = c.eachPart(ctx, toRead, func(pi int, pf *parquet.File) error {
+		p := c.m.Parts[pi]
+		local := make([]map[string]int64, len(columns))
 		var rows []int64
-		err = scanPart(ctx, pf, f, func(row, _ int64) bool { rows = append(rows, row); return true })
-		if err == nil && len(rows) > 0 {
-			for ci, col := range columns {
-				if col == "source" {
-					counts[ci][p.Source] += int64(len(rows))
-					continue
-				}
-				leaf, ok := pf.Schema().Lookup(col)
-				if !ok {
-					continue
-				}
-				err = countColumn(pf, leaf.ColumnIndex, rows, counts[ci])
-				if err != nil {
-					break
-				}
+		if err := scanPart(ctx, pf, f, func(row, _ int64) bool { rows = append(rows, row); return true }); err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		for ci, col := range columns {
+			local[ci] = map[string]int64{}
+			if col == "source" {
+				local[ci][p.Source] += int64(len(rows))
+				continue
+			}
+			leaf, ok := pf.Schema().Lookup(col)
+			if !ok {
+				continue
+			}
+			if err := countColumn(pf, leaf.ColumnIndex, rows, local[ci]); err != nil {
+				return err
 			}
 		}
-		file.Close()
-		if err != nil {
-			return nil, err
+		mu.Lock()
+		for ci := range columns {
+			for v, n := range local[ci] {
+				counts[ci][v] += n
+			}
 		}
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	out := make(map[string][]FacetValue, len(columns))
 	for ci, col := range columns {
@@ -163,6 +193,140 @@ func countColumn(pf *parquet.File, col int, rows []int64, counts map[string]int6
 			}
 		}
 		base += n
+	}
+	return nil
+}
+
+// addPartStats adds the stored value counts of part pi when the query takes
+// the part whole (no filter, a window that holds it) and the stats hold
+// every column asked for. It reports whether it did.
+func (c *Case) addPartStats(pi int, q *Query, columns []string, counts []map[string]int64) bool {
+	p := c.m.Parts[pi]
+	if len(q.Where) > 0 || q.Text != "" ||
+		(!q.Since.IsZero() && p.MinTime.Before(q.Since)) || (!q.Until.IsZero() && !p.MaxTime.Before(q.Until)) {
+		return false
+	}
+	st := c.partStats(pi)
+	if st == nil {
+		return false
+	}
+	for _, col := range columns {
+		if _, ok := st.Columns[col]; !ok {
+			return false
+		}
+	}
+	for ci, col := range columns {
+		for v, n := range st.Columns[col] {
+			counts[ci][v] += n
+		}
+	}
+	return true
+}
+
+// eachPart opens the given parts and calls fn for each, on as many
+// goroutines as there are processors (at most 4); the first error stops
+// the rest.
+func (c *Case) eachPart(ctx context.Context, parts []int, fn func(pi int, pf *parquet.File) error) error {
+	workers := min(runtime.GOMAXPROCS(0), 4, len(parts))
+	if workers <= 1 {
+		for _, pi := range parts {
+			if err := c.withPart(pi, fn); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan int)
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for range workers {
+		wg.Go(func() {
+			for pi := range next {
+				if err := c.withPart(pi, fn); err != nil {
+					once.Do(func() { first = err; cancel() })
+				}
+			}
+		})
+	}
+	for _, pi := range parts {
+		select {
+		case next <- pi:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
+}
+
+func (c *Case) withPart(pi int, fn func(pi int, pf *parquet.File) error) error {
+	pf, file, err := c.openPart(c.m.Parts[pi])
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	return fn(pi, pf)
+}
+
+// histogramByPages counts the rows of a part per bucket from the page
+// index of its time column where a page lies within one bucket and the
+// window, and reads the time values of the other pages only.
+func histogramByPages(ctx context.Context, pf *parquet.File, since, until int64, bucketOf func(int64) int64, counts map[int64]int64) error {
+	timeLeaf, _ := pf.Schema().Lookup("time")
+	for _, rg := range pf.RowGroups() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		chunk := rg.ColumnChunks()[timeLeaf.ColumnIndex]
+		n := rg.NumRows()
+		ci, err1 := chunk.ColumnIndex()
+		oi, err2 := chunk.OffsetIndex()
+		if err1 != nil || err2 != nil || ci == nil || oi == nil || ci.NumPages() != oi.NumPages() || ci.NumPages() == 0 {
+			err := eachValue(chunk, 0, n, func(_ int64, v parquet.Value) {
+				if t := v.Int64(); t >= since && t < until {
+					counts[bucketOf(t)]++
+				}
+			})
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		for pg := range ci.NumPages() {
+			lo := oi.FirstRowIndex(pg)
+			hi := n
+			if pg+1 < ci.NumPages() {
+				hi = oi.FirstRowIndex(pg + 1)
+			}
+			if ci.NullPage(pg) || hi <= lo {
+				continue
+			}
+			mn, mx := ci.MinValue(pg).Int64(), ci.MaxValue(pg).Int64()
+			if mx < since || mn >= until {
+				continue
+			}
+			if mn >= since && mx < until && bucketOf(mn) == bucketOf(mx) {
+				counts[bucketOf(mn)] += hi - lo
+				continue
+			}
+			err := eachValue(chunk, lo, hi, func(_ int64, v parquet.Value) {
+				if t := v.Int64(); t >= since && t < until {
+					counts[bucketOf(t)]++
+				}
+			})
+			if err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

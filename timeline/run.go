@@ -310,11 +310,9 @@ func (r *Run) writer() {
 		if failed {
 			continue
 		}
-		part, full, err := r.writePart(job)
+		part, files, err := r.writePart(job)
 		r.mu.Lock()
-		if full != "" {
-			r.written = append(r.written, full)
-		}
+		r.written = append(r.written, files...)
 		if err != nil {
 			r.werr = err
 		} else {
@@ -333,21 +331,27 @@ func (r *Run) stopWriter() {
 	r.writerDone.Wait()
 }
 
-func (r *Run) writePart(job flushJob) (PartRecord, string, error) {
+// writePart writes one part and its value counts; it returns the files it
+// wrote (to remove on Abort).
+func (r *Run) writePart(job flushJob) (PartRecord, []string, error) {
 	events := job.events
 	slices.SortStableFunc(events, func(a, b Event) int { return a.Time.Compare(b.Time) })
 	rel := path.Join(eventsDir, "source="+job.k.source, "date="+job.k.date, fmt.Sprintf("part-%s-%04d.parquet", r.id, job.seq))
 	full := r.staged(rel)
 	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-		return PartRecord{}, "", err
+		return PartRecord{}, nil, err
 	}
 	if err := writeParquet(full, events, r.opts.RowGroupRows); err != nil {
-		return PartRecord{}, full, fmt.Errorf("write %s: %w", rel, err)
+		return PartRecord{}, []string{full}, fmt.Errorf("write %s: %w", rel, err)
+	}
+	statsRel := strings.TrimSuffix(rel, ".parquet") + ".stats.json"
+	if err := writePartStats(r.staged(statsRel), events); err != nil {
+		return PartRecord{}, []string{full, r.staged(statsRel)}, fmt.Errorf("write %s: %w", statsRel, err)
 	}
 	return PartRecord{
 		Path: rel, Source: job.k.source, Date: job.k.date, Run: r.id, Rows: int64(len(events)),
-		MinTime: events[0].Time, MaxTime: events[len(events)-1].Time,
-	}, full, nil
+		MinTime: events[0].Time, MaxTime: events[len(events)-1].Time, Stats: statsRel,
+	}, []string{full, r.staged(statsRel)}, nil
 }
 
 // writeParquet writes sorted events to path with zstd, bounded row groups,
@@ -533,6 +537,9 @@ func removeOrphans(dir string, m *Manifest) error {
 	keep := map[string]bool{}
 	for _, p := range m.Parts {
 		keep[p.Path] = true
+		if p.Stats != "" {
+			keep[p.Stats] = true
+		}
 	}
 	if m.Index != "" {
 		keep[m.Index] = true

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -87,14 +88,16 @@ type PartRecord struct {
 	Rows    int64     `json:"rows"`
 	MinTime time.Time `json:"min_time"`
 	MaxTime time.Time `json:"max_time"`
+	Stats   string    `json:"stats,omitempty"` // value counts per column (stats.go), relative
 }
 
 // Case is an open case directory. A Case reads the manifest once, when it
 // is opened: it is a consistent snapshot that later runs do not change
 // (they write new files and a new manifest). Reopen to see new data.
 type Case struct {
-	dir string
-	m   Manifest
+	dir   string
+	m     Manifest
+	stats sync.Map // part path → *partStats, loaded on demand
 }
 
 // Create makes a new, empty case in dir (which may exist but must not hold
@@ -166,7 +169,7 @@ func readManifest(dir string) (Manifest, error) {
 		return m, fmt.Errorf("open case %s: schema version %d, this causeway reads %d", dir, m.SchemaVersion, SchemaVersion)
 	}
 	for _, p := range m.Parts {
-		if !safeRel(p.Path) {
+		if !safeRel(p.Path) || (p.Stats != "" && !safeRel(p.Stats)) {
 			return m, fmt.Errorf("open case %s: case.json names a file outside the case: %q", dir, p.Path)
 		}
 	}
