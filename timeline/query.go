@@ -415,32 +415,35 @@ func (c *Case) Events(ctx context.Context, q Query) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
-	parts := c.selectParts(&q)
 	var total int64
 	var best []match // the first `limit` matches after the cursor, sorted
-	for _, pi := range parts {
-		pf, file, err := c.openPart(c.m.Parts[pi])
-		if err != nil {
-			return Page{}, err
-		}
+	var mu sync.Mutex
+	err = c.eachPart(ctx, c.selectParts(&q), func(pi int, pf *parquet.File) error {
+		var n int64
 		var local []match
-		err = scanPart(ctx, pf, f, func(row, t int64) bool {
-			total++
+		err := scanPart(ctx, pf, f, func(row, t int64) bool {
+			n++
 			m := match{part: pi, row: row, time: t}
 			if len(local) < limit && cur.after(m, c.m.Parts) {
 				local = append(local, m)
 			}
 			return true
 		})
-		file.Close()
 		if err != nil {
-			return Page{}, err
+			return err
 		}
+		mu.Lock()
+		defer mu.Unlock()
+		total += n
 		best = append(best, local...)
 		slices.SortFunc(best, func(a, b match) int { return a.compare(b, c.m.Parts) })
 		if len(best) > limit+1 {
 			best = best[:limit+1]
 		}
+		return nil
+	})
+	if err != nil {
+		return Page{}, err
 	}
 	page := Page{Total: total, Events: []Event{}}
 	more := len(best) > limit
