@@ -354,6 +354,18 @@ func (r *Run) writePart(job flushJob) (PartRecord, []string, error) {
 	}, []string{full, r.staged(statsRel)}, nil
 }
 
+// newParquetWriter is how every part is written: zstd, bounded row
+// groups, small pages (a fine page index on time), sorted by time.
+func newParquetWriter(f *os.File, rowGroupRows int64) *parquet.GenericWriter[row] {
+	return parquet.NewGenericWriter[row](f,
+		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
+		parquet.MaxRowsPerRowGroup(rowGroupRows),
+		parquet.PageBufferSize(64<<10),
+		parquet.SortingWriterConfig(parquet.SortingColumns(parquet.Ascending("time"))),
+		parquet.KeyValueMetadata("causeway.schema_version", fmt.Sprint(SchemaVersion)),
+	)
+}
+
 // writeParquet writes sorted events to path with zstd, bounded row groups,
 // dictionary columns and a page index, synced before it returns.
 func writeParquet(path string, events []Event, rowGroupRows int64) error {
@@ -361,13 +373,7 @@ func writeParquet(path string, events []Event, rowGroupRows int64) error {
 	if err != nil {
 		return err
 	}
-	w := parquet.NewGenericWriter[row](f,
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
-		parquet.MaxRowsPerRowGroup(rowGroupRows),
-		parquet.PageBufferSize(64<<10),
-		parquet.SortingWriterConfig(parquet.SortingColumns(parquet.Ascending("time"))),
-		parquet.KeyValueMetadata("causeway.schema_version", fmt.Sprint(SchemaVersion)),
-	)
+	w := newParquetWriter(f, rowGroupRows)
 	rows := make([]row, min(len(events), 4096))
 	for len(events) > 0 {
 		n := min(len(events), len(rows))
@@ -415,6 +421,10 @@ func (r *Run) Commit() (RunRecord, error) {
 		err := r.werr
 		r.Abort()
 		return RunRecord{}, err
+	}
+	if err := r.compact(); err != nil {
+		r.Abort()
+		return RunRecord{}, fmt.Errorf("merge parts: %w", err)
 	}
 	// The writer finished files in flush order; keep the manifest's part
 	// list in that order too.

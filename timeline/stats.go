@@ -29,18 +29,46 @@ type partStats struct {
 }
 
 func writePartStats(path string, events []Event) error {
-	st := partStats{Rows: int64(len(events)), Columns: map[string]map[string]int64{}}
+	sb := newStatsBuilder()
+	for i := range events {
+		sb.add(&events[i])
+	}
+	return sb.write(path)
+}
+
+// statsBuilder counts values as events go by.
+type statsBuilder struct {
+	rows   int64
+	counts map[string]map[string]int64 // nil map: too many values
+}
+
+func newStatsBuilder() *statsBuilder {
+	sb := &statsBuilder{counts: map[string]map[string]int64{}}
 	for _, col := range statsColumns {
-		counts := map[string]int64{}
-		for i := range events {
-			counts[events[i].Field(col)]++
-			if len(counts) > maxStatsValues {
-				counts = nil
-				break
-			}
+		sb.counts[col] = map[string]int64{}
+	}
+	return sb
+}
+
+func (sb *statsBuilder) add(e *Event) {
+	sb.rows++
+	for _, col := range statsColumns {
+		m := sb.counts[col]
+		if m == nil {
+			continue
 		}
-		if counts != nil {
-			st.Columns[col] = counts
+		m[e.Field(col)]++
+		if len(m) > maxStatsValues {
+			sb.counts[col] = nil
+		}
+	}
+}
+
+func (sb *statsBuilder) write(path string) error {
+	st := partStats{Rows: sb.rows, Columns: map[string]map[string]int64{}}
+	for col, m := range sb.counts {
+		if m != nil {
+			st.Columns[col] = m
 		}
 	}
 	b, err := json.Marshal(&st)

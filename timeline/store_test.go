@@ -98,6 +98,11 @@ func TestStoreRoundTripAndDedupe(t *testing.T) {
 	if got := len(c.Manifest().Runs); got != 2 {
 		t.Fatalf("runs = %d", got)
 	}
+	// The first run flushed often (small buffers) but merged its parts:
+	// one per (source, date).
+	if got := len(c.Manifest().Parts); got != 3 {
+		t.Fatalf("%d parts, want 3 (one per date)", got)
+	}
 }
 
 func TestStoreCollision(t *testing.T) {
