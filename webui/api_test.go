@@ -493,7 +493,7 @@ func TestChainAndFindingsMatchGraph(t *testing.T) {
 	t.Parallel()
 	c := sharedCase(t)
 	s := newTestServer(t, c)
-	g, err := buildGraph(t.Context(), c)
+	g, err := buildGraph(t.Context(), c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/causeway-ir/causeway/graph"
 	"github.com/causeway-ir/causeway/timeline"
@@ -27,17 +28,19 @@ type derived struct {
 func newDerived() *derived { return &derived{done: make(chan struct{})} }
 
 // buildGraph builds a snapshot's graph as `causeway chain` and `causeway
-// findings` do: every event, then the assertions of case.db.
-func buildGraph(ctx context.Context, cs *timeline.Case) (*graph.Graph, error) {
+// findings` do: every event, then the assertions of case.db (db, or the
+// case's own when nil).
+func buildGraph(ctx context.Context, cs *timeline.Case, db *timeline.DB) (*graph.Graph, error) {
 	g, err := graph.Build(ctx, cs.All(ctx, timeline.Query{}), graph.Options{})
 	if err != nil {
 		return nil, err
 	}
-	db, err := cs.OpenDB()
-	if err != nil {
-		return nil, err
+	if db == nil {
+		if db, err = cs.OpenDB(); err != nil {
+			return nil, err
+		}
+		defer db.Close()
 	}
-	defer db.Close()
 	as, err := db.Assertions(ctx)
 	if err != nil {
 		return nil, err
@@ -68,7 +71,7 @@ func (s *Server) graphOf(ctx context.Context, cs *timeline.Case, d *derived) (*g
 	d.once.Do(func() {
 		go func() {
 			defer close(d.done)
-			g, err := buildGraph(context.Background(), cs)
+			g, err := buildGraph(context.Background(), cs, s.db)
 			if err != nil {
 				d.err = err
 				s.log.Error("build graph", "case", cs.Dir(), "err", err)
@@ -117,7 +120,25 @@ func (s *Server) chainFor(c echo.Context) (*graph.Chain, error) {
 	if err != nil {
 		return nil, badRequest(err)
 	}
+	clampChainTimes(ch)
 	return ch, nil
+}
+
+// clampChainTimes zeroes times JSON cannot carry (years outside 0–9999).
+// graph's backward chains can give an edge a sentinel time (reported to
+// the graph owner); without this the chain cannot be answered at all.
+func clampChainTimes(ch *graph.Chain) {
+	bad := func(t time.Time) bool { return t.Year() < 0 || t.Year() > 9999 }
+	for i := range ch.Edges {
+		if bad(ch.Edges[i].Time) {
+			ch.Edges[i].Time = time.Time{}
+		}
+	}
+	for i := range ch.Nodes {
+		if bad(ch.Nodes[i].FirstSeen) {
+			ch.Nodes[i].FirstSeen = time.Time{}
+		}
+	}
 }
 
 // handleChain answers the chain from an entity: the same JSON as

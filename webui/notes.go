@@ -40,22 +40,23 @@ func (s *Server) endSession(r *http.Request, id string) error {
 	return nil
 }
 
-// closeDBs closes the exercise and case.db.
+// closeDBs closes the exercise and case.db, once. The handles stay set:
+// a late background build gets "database is closed", never a nil.
 func (s *Server) closeDBs() error {
-	var errs []error
-	if s.exercise != nil {
-		errs = append(errs, s.exercise.Close())
-		s.exercise = nil
-	}
-	if s.sqlDB != nil {
-		errs = append(errs, s.sqlDB.Close())
-		s.sqlDB = nil
-	}
-	if s.db != nil {
-		errs = append(errs, s.db.Close())
-		s.db = nil
-	}
-	return errors.Join(errs...)
+	s.closeOnce.Do(func() {
+		var errs []error
+		if s.exercise != nil {
+			errs = append(errs, s.exercise.Close())
+		}
+		if s.sqlDB != nil {
+			errs = append(errs, s.sqlDB.Close())
+		}
+		if s.db != nil {
+			errs = append(errs, s.db.Close())
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
 }
 
 // caller is the request's principal (requireAuth set it).

@@ -67,6 +67,9 @@ type Server struct {
 
 	exercise *exercise.Server // nil without Options.ExerciseFile
 
+	closeOnce sync.Once
+	closeErr  error
+
 	mu      sync.Mutex
 	current *timeline.Case
 	stamp   manifestStamp

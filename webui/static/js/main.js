@@ -2,6 +2,7 @@
 // log rendered as text.
 import { $, el, clear, fmtTime, localTitle, fmtCount, fmtSpan, chip, searchTerm, jsonView } from './dom.js';
 import { Timeline } from './timeline.js';
+import { annotationBox, safeSVG, linkOf, renderEntityPage, renderBoard, renderAudit } from './workbench.js';
 
 const PAGE = 200;       // events per table page
 const MARKS_MAX = 2000; // draw single events when the window holds at most this many
@@ -13,7 +14,7 @@ class AuthError extends Error {}
 
 const state = {
   view: 'timeline', since: 0, until: 0, q: '', group: 'source',
-  ev: '', src: '', ent: '', from: '', dir: 'forward',
+  ev: '', src: '', ent: '', from: '', dir: 'forward', entity: '',
   cw: null, // compromise window [since, until] in ms
 };
 
@@ -30,12 +31,18 @@ let refreshTimer = 0;
 let facetTimer = 0;
 let drawerEvent = null;
 let ready = false;
+let me = null;            // who is signed in (/api/me): name, role, csrf, can_write
+let starred = new Set();  // targets someone starred
+let annot = null;         // the annotation box in the drawer
+const VIEWS = ['timeline', 'findings', 'graph', 'entity', 'board', 'audit'];
 
 // ---- URL state ------------------------------------------------------------
 
 function readURL() {
   const p = new URLSearchParams(location.search);
-  state.view = ['timeline', 'findings', 'graph'].includes(p.get('view')) ? p.get('view') : 'timeline';
+  state.view = VIEWS.includes(p.get('view')) ? p.get('view') : 'timeline';
+  state.entity = p.get('entity') || '';
+  if (location.hash.startsWith('#/entity/')) { state.view = 'entity'; state.entity = decodeURIComponent(location.hash.slice(9)); }
   state.since = p.get('since') ? Date.parse(p.get('since')) || 0 : 0;
   state.until = p.get('until') ? Date.parse(p.get('until')) || 0 : 0;
   if (!state.since || !state.until || state.until <= state.since) { state.since = 0; state.until = 0; }
@@ -59,6 +66,7 @@ function writeURL() {
   if (state.group !== 'source') p.set('group', state.group);
   if (state.ev) { p.set('ev', state.ev); if (state.src) p.set('src', state.src); }
   if (state.ent) p.set('ent', state.ent);
+  if (state.entity && state.view === 'entity') p.set('entity', state.entity);
   if (state.from) p.set('from', state.from);
   if (state.dir !== 'forward') p.set('dir', state.dir);
   if (state.cw) p.set('cw', state.cw.map((t) => new Date(t).toISOString()).join('/'));
@@ -85,6 +93,101 @@ async function api(path, params, signal) {
   try { body = await res.json(); } catch { /* not JSON */ }
   if (!res.ok) throw new Error((body && body.error) || `${path}: HTTP ${res.status}`);
   return body;
+}
+
+// send makes a state-changing request: JSON in and out, with the CSRF
+// token of the cookie session.
+async function send(method, path, body) {
+  busy(+1);
+  let res;
+  try {
+    res = await fetch('/api/' + path, {
+      method, credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': (me && me.csrf) || '' },
+      body: JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new Error('The server did not answer. Is causeway serve still running?');
+  } finally {
+    busy(-1);
+  }
+  if (res.status === 401) throw new AuthError('not signed in');
+  let out = null;
+  try { out = await res.json(); } catch { /* not JSON */ }
+  if (!res.ok) throw new Error((out && out.error) || `${path}: HTTP ${res.status}`);
+  return out;
+}
+
+// workbench is what the workbench module needs from here.
+function workbench() {
+  return {
+    me, get: api, send, kindColumn: KIND_COLUMN, handlers: chipHandlers, findings, searchTerm,
+    onSaved: (a) => { if (a.star) starred.add(a.target); else refreshStars(); paintStars(); },
+    pivot: (term, first, last) => {
+      state.q = term; $('search').value = term;
+      if (first && last) { const a = Date.parse(first), b = Date.parse(last) + 1; const pad = Math.max(60e3, (b - a) * 0.05); state.since = a - pad; state.until = b + pad; renderRange(); }
+      setView('timeline'); scheduleRefresh(0);
+    },
+    chain: (id, dir) => { state.dir = dir; openGraph(id); },
+  };
+}
+
+async function loadMe() {
+  me = await api('me');
+  $('user-name').textContent = `${me.name} · ${me.role}`;
+  document.body.dataset.role = me.role;
+  $('save-view-form').hidden = !me.can_write;
+  $('audit-link').hidden = !me.can_write;
+  $('exercise-link').hidden = !me.exercise;
+}
+
+// refreshStars loads the starred targets (everyone's), for the table.
+async function refreshStars() {
+  try {
+    const list = await api('annotations', new URLSearchParams({ starred: '1' }));
+    starred = new Set(list.map((a) => a.target));
+    paintStars();
+  } catch { /* the table works without stars */ }
+}
+
+function paintStars() {
+  const body = $('events-body');
+  for (let i = 0; i < body.children.length; i++) {
+    const e = rows[i];
+    if (!e) continue;
+    const on = starred.has('event:' + e.id);
+    const td = body.children[i].firstChild;
+    td.textContent = on ? '★' : '';
+    td.classList.toggle('on', on);
+  }
+}
+
+// ---- saved views ------------------------------------------------------------
+
+async function loadViews() {
+  const list = clear($('saved-views'));
+  try {
+    const vs = await api('views');
+    if (!vs.length) list.append(el('div', { class: 'muted small', text: me && me.can_write ? 'Save what you see: name it below.' : 'No saved views.' }));
+    for (const v of vs) {
+      const q = (v.state && v.state.query) || '';
+      list.append(el('a', { class: 'view-link saved', href: '/?' + q, title: `${v.name}\nsaved by ${v.author} ${fmtTime(v.created).slice(0, 16)} UTC`, text: v.name }));
+    }
+  } catch (e) {
+    if (!(e instanceof AuthError)) list.append(el('div', { class: 'muted small', text: 'Saved views: ' + e.message }));
+  }
+}
+
+async function saveView(ev) {
+  ev.preventDefault();
+  const name = $('save-view-name').value.trim();
+  if (!name) { $('save-view-name').focus(); return; }
+  writeURL();
+  try {
+    await send('POST', 'views', { name, state: location.search.replace(/^\?/, '') });
+    $('save-view-name').value = '';
+    loadViews();
+  } catch (e) { showError(e); }
 }
 
 function busy(d) {
@@ -288,7 +391,9 @@ function targetKind(e) {
 
 function row(e, i) {
   const hits = findings.filter((f) => f.events && f.events.includes(e.id));
+  const on = starred.has('event:' + e.id);
   const tr = el('tr', { class: hits.length ? 'flagged' : '', title: hits.length ? 'findings: ' + hits.map((f) => f.rule).join(', ') : undefined, dataset: { i: String(i) } },
+    el('td', { class: 'star' + (on ? ' on' : ''), text: on ? '★' : '', 'aria-label': on ? 'starred' : undefined }),
     el('td', { class: 'time', text: fmtTime(e.time), title: localTitle(e.time) }),
     el('td', { text: e.source, title: `${e.source} (${e.shape})` }),
     el('td', { text: e.action, title: e.message || e.action }),
@@ -354,6 +459,7 @@ function openDrawer(title) {
 
 function closeDrawer() {
   $('drawer').hidden = true;
+  annot = null;
   state.ev = ''; state.src = ''; state.ent = '';
   drawerEvent = null;
   writeURL();
@@ -400,6 +506,9 @@ function renderEvent(d) {
     body.append(el('h3', { text: 'Findings' }));
     for (const f of hits) body.append(el('div', { class: 'role' }, el('span', { class: `sev sev-${f.severity}`, text: f.severity }), ' ', el('span', { class: 'mono', text: f.rule }), ' ', f.summary));
   }
+
+  annot = annotationBox('event:' + e.id, workbench());
+  body.append(el('h3', { text: 'Annotations' }), annot);
 
   const fields = el('dl', { class: 'fields' });
   for (const col of (caseInfo ? caseInfo.columns : Object.keys(e))) {
@@ -460,7 +569,10 @@ async function openEntity(id) {
     if (state.ent !== id) return;
     const body = clear($('drawer-body'));
     $('drawer-title').textContent = 'Entity';
-    body.append(el('div', { class: 'chips' }, chip(d.kind, d.value, KIND_COLUMN[d.kind], chipHandlers)));
+    body.append(el('div', { class: 'chips' }, chip(d.kind, d.value, KIND_COLUMN[d.kind], chipHandlers)),
+      el('div', { class: 'actions' }, el('button', { type: 'button', text: 'Open the entity page', onclick: () => openEntityPage(id) })));
+    annot = annotationBox(id, workbench());
+    body.append(el('h3', { text: 'Annotations' }), annot);
     body.append(el('p', { class: 'summary' }, `${fmtCount(d.events)} events`, d.first ? ` from ${fmtTime(d.first)} to ${fmtTime(d.last)} UTC` : ''));
     body.append(el('h3', { text: 'Appears as' }));
     for (const r of d.roles) {
@@ -594,11 +706,29 @@ async function renderGraph() {
   else if (state.cw) p.set('since', new Date(state.cw[0]).toISOString()); // forward from the compromise
   try {
     const ch = await api('chain', p);
-    const img = el('img', { alt: `Chain diagram from ${state.from}` });
-    img.addEventListener('error', () => { img.replaceWith(el('p', { class: 'muted', text: 'The diagram could not be drawn; the chain is listed below.' })); });
-    img.src = '/api/chain.svg?' + p.toString();
-    const view = el('div', { class: 'diagram', title: 'Scroll to zoom, drag to pan, double-click to reset' }, img);
-    panZoom(view, img);
+    const view = el('div', { class: 'diagram', id: 'diagram', title: 'Scroll to zoom, drag to pan, double-click to reset; click an entity to open it' });
+    fetch('/api/chain.svg?' + p.toString(), { credentials: 'same-origin' }).then(async (res) => {
+      if (!res.ok) throw new Error('HTTP ' + res.status);
+      const svg = safeSVG(await res.text());
+      if (!svg) throw new Error('bad SVG');
+      svg.setAttribute('role', 'img');
+      svg.setAttribute('aria-label', `Chain diagram from ${state.from}`);
+      view.append(svg);
+      panZoom(view, svg);
+      view.dataset.ready = '1';
+    }).catch(() => view.replaceWith(el('p', { class: 'muted', text: 'The diagram could not be drawn; the chain is listed below.' })));
+    view.addEventListener('click', (ev) => {
+      if (view.dataset.dragged === '1') return;
+      const a = ev.target.closest('a');
+      const href = a ? linkOf(a) : '';
+      if (!href.startsWith('#/entity/')) return;
+      ev.preventDefault();
+      const id = decodeURIComponent(href.slice(9));
+      state.q = searchTerm(KIND_COLUMN[id.slice(0, id.indexOf(':'))] || 'target', id.slice(id.indexOf(':') + 1));
+      $('search').value = state.q;
+      scheduleRefresh(0);
+      openEntityPage(id);
+    });
     const exports = el('div', { class: 'actions' },
       el('a', { class: 'copy', href: '/api/chain.svg?' + p.toString(), download: 'chain.svg', text: 'SVG' }),
       el('a', { class: 'copy', href: '/api/chain.png?' + p.toString(), download: 'chain.png', text: 'PNG' }),
@@ -626,8 +756,9 @@ async function renderGraph() {
 function panZoom(view, img) {
   let k = 1, x = 0, y = 0, drag = null;
   const apply = () => { img.style.transform = `translate(${x}px, ${y}px) scale(${k})`; };
-  const fit = () => { k = Math.min(1, view.clientWidth / (img.naturalWidth || 1)); x = 0; y = 0; apply(); }; // fit the width; drag to see the rest
-  img.addEventListener('load', fit);
+  const width = () => img.naturalWidth || (img.width && img.width.baseVal && img.width.baseVal.value) || img.getBoundingClientRect().width / k || 1;
+  const fit = () => { k = Math.min(1, view.clientWidth / width()); x = 0; y = 0; apply(); }; // fit the width; drag to see the rest
+  if (img instanceof HTMLImageElement) img.addEventListener('load', fit); else requestAnimationFrame(fit);
   view.addEventListener('wheel', (ev) => {
     ev.preventDefault();
     const r = view.getBoundingClientRect();
@@ -637,8 +768,12 @@ function panZoom(view, img) {
     x = px - (px - x) * (nk / k); y = py - (py - y) * (nk / k); k = nk;
     apply();
   }, { passive: false });
-  view.addEventListener('mousedown', (ev) => { drag = { sx: ev.clientX - x, sy: ev.clientY - y }; ev.preventDefault(); });
-  window.addEventListener('mousemove', (ev) => { if (drag) { x = ev.clientX - drag.sx; y = ev.clientY - drag.sy; apply(); } });
+  view.addEventListener('mousedown', (ev) => { drag = { sx: ev.clientX - x, sy: ev.clientY - y, x0: ev.clientX, y0: ev.clientY }; view.dataset.dragged = '0'; ev.preventDefault(); });
+  window.addEventListener('mousemove', (ev) => {
+    if (!drag) return;
+    if (Math.abs(ev.clientX - drag.x0) + Math.abs(ev.clientY - drag.y0) > 4) view.dataset.dragged = '1';
+    x = ev.clientX - drag.sx; y = ev.clientY - drag.sy; apply();
+  });
   window.addEventListener('mouseup', () => { drag = null; });
   view.addEventListener('dblclick', fit);
 }
@@ -647,12 +782,32 @@ function panZoom(view, img) {
 
 function setView(v) {
   state.view = v;
-  for (const name of ['timeline', 'findings', 'graph']) $('view-' + name).hidden = name !== v;
-  for (const a of document.querySelectorAll('.view-link')) a.classList.toggle('active', a.dataset.view === v);
+  for (const name of VIEWS) $('view-' + name).hidden = name !== v;
+  for (const a of document.querySelectorAll('.view-link[data-view]')) a.classList.toggle('active', a.dataset.view === v);
   writeURL();
   if (v === 'findings') renderFindings();
   if (v === 'graph') renderGraph();
   if (v === 'timeline') timeline.draw();
+  if (v === 'entity') showEntityPage();
+  if (v === 'board') renderBoard($('view-board'), '', workbench());
+  if (v === 'audit') renderAudit($('view-audit'), workbench());
+}
+
+// openEntityPage shows everything about an entity in the main area.
+function openEntityPage(id) {
+  state.entity = id;
+  if (!$('drawer').hidden) closeDrawer();
+  setView('entity');
+}
+
+function showEntityPage() {
+  if (!state.entity) {
+    clear($('view-entity')).append(el('div', { class: 'empty' }, el('div', { class: 'title', text: 'No entity open.' }),
+      el('div', { text: 'Click a node of the graph, or a chip and then "Open the entity page".' })));
+    return;
+  }
+  if (!findingsLoaded) loadFindings();
+  renderEntityPage($('view-entity'), state.entity, workbench());
 }
 
 function applyTheme(t) {
@@ -687,6 +842,8 @@ function onKey(ev) {
     case 'h': timeline.pan(-0.25); break;
     case 'l': timeline.pan(0.25); break;
     case '0': fullWindow(); renderRange(); timeline.draw(); scheduleRefresh(0); break;
+    case 's': if (annot) annot.toggleStar(); break;
+    case 't': if (annot) { ev.preventDefault(); annot.focusTags(); } break;
     case 'g': {
       const e = drawerEvent || rows[sel];
       if (!e) break;
@@ -713,10 +870,11 @@ function wire() {
   $('help').addEventListener('click', (ev) => { if (ev.target === $('help')) toggleHelp(false); });
   $('drawer-close').addEventListener('click', closeDrawer);
   $('cw-clear').addEventListener('click', () => setCompromise(null));
-  for (const a of document.querySelectorAll('.view-link')) a.addEventListener('click', (ev) => { ev.preventDefault(); setView(a.dataset.view); });
+  for (const a of document.querySelectorAll('.view-link[data-view]')) a.addEventListener('click', (ev) => { ev.preventDefault(); setView(a.dataset.view); });
   $('graph-form').addEventListener('submit', (ev) => { ev.preventDefault(); state.from = $('graph-from').value.trim(); state.dir = $('graph-dir').value; writeURL(); renderGraph(); });
   $('table-wrap').addEventListener('scroll', () => { const w = $('table-wrap'); if (w.scrollTop + w.clientHeight > w.scrollHeight - 300) loadMore(); });
   document.addEventListener('keydown', onKey);
+  $('save-view-form').addEventListener('submit', saveView);
 }
 
 async function start() {
@@ -735,6 +893,9 @@ async function start() {
   const early = !state.since || !state.until;
   if (early) { state.since = 0; state.until = 0; refresh(); }
   try {
+    await loadMe();
+    loadViews();
+    refreshStars();
     await loadCase();
   } catch (e) {
     showError(e);
