@@ -81,6 +81,9 @@ func TestBrowserWorkbench(t *testing.T) {
 		b.t = t
 		b.do(chromedp.Navigate(b.base + "/?view=graph&from=token:forged7"))
 		b.waitFor(`document.querySelector("#diagram[data-ready='1'] svg g.node a") !== null`)
+		// Expanding a node's neighbours on demand lists its edges.
+		b.do(chromedp.Click(chromedp.CSS(`.chain-node button[aria-expanded]`)))
+		b.waitFor(`document.querySelectorAll(".chain-node .neigh .edge").length > 0`)
 		b.screenshot("11-graph-svg")
 		// The node of the IP the forged token came from.
 		sel := `#diagram g.node a[*|href="#/entity/mailbox:user7@contoso0.com"]`
@@ -105,6 +108,14 @@ func TestBrowserWorkbench(t *testing.T) {
 			t.Errorf("mini timeline has %s bars", n)
 		}
 		b.screenshot("12-entity-page")
+		// An assertion made on the entity page shows among its edges as asserted.
+		b.do(chromedp.SendKeys(chromedp.CSS(`.assert-form input[name="to"]`), "identity:intel@example.org"),
+			chromedp.SendKeys(chromedp.CSS(`.assert-form textarea[name="why"]`), "the provider's advisory"+kb.Tab),
+			chromedp.Click(chromedp.CSS(`.assert-form button[type="submit"]`)))
+		b.waitFor(`[...document.querySelectorAll("#entity-edges .edge.ev-asserted")].some(e => e.textContent.includes("intel@example.org"))`)
+		if as, _ := s.db.Assertions(t.Context()); len(as) != 1 || as[0].Who != "owner" || as[0].From.String() != "mailbox:user7@contoso0.com" {
+			t.Errorf("assertions after the form = %+v", as)
+		}
 		// The backward trace from a mailbox.
 		b.do(chromedp.Navigate(b.base + "/?view=graph&from=mailbox:user7@contoso0.com&dir=backward"))
 		b.waitFor(`document.querySelector("#diagram[data-ready='1'] svg g.node") !== null || document.querySelector("#graph-body .empty") !== null`)

@@ -733,7 +733,37 @@ async function renderGraph() {
       el('a', { class: 'copy', href: '/api/chain.svg?' + p.toString(), download: 'chain.svg', text: 'SVG' }),
       el('a', { class: 'copy', href: '/api/chain.png?' + p.toString(), download: 'chain.png', text: 'PNG' }),
       el('a', { class: 'copy', href: '/api/chain.dot?' + p.toString(), download: 'chain.dot', text: 'DOT' }));
-    box.append(view, exports, el('h3', { text: `${ch.nodes.length} entities, ${ch.edges.length} edges` }));
+    const legend = el('div', { class: 'legend graph-legend' }, el('span', { class: 'item' }, el('span', { class: 'line solid' }), 'observed'),
+      el('span', { class: 'item' }, el('span', { class: 'line dashed' }), 'inferred'), el('span', { class: 'item' }, el('span', { class: 'line dotted' }), 'asserted'),
+      el('span', { class: 'muted', text: 'Click an entity to open its page; "neighbours" below expands one.' }));
+    const nodes = el('div', { class: 'chain-nodes' });
+    for (const n of ch.nodes) {
+      const j = n.id.indexOf(':');
+      const more = el('div', { class: 'neigh' });
+      const btn = el('button', { type: 'button', class: 'copy', text: 'neighbours', 'aria-expanded': 'false' });
+      btn.addEventListener('click', async () => {
+        if (btn.getAttribute('aria-expanded') === 'true') { clear(more); btn.setAttribute('aria-expanded', 'false'); return; }
+        btn.setAttribute('aria-expanded', 'true');
+        clear(more).append(el('span', { class: 'muted', text: 'Loading…' }));
+        try {
+          const nb = await api('neighbours', new URLSearchParams({ id: n.id, limit: '20' }));
+          clear(more);
+          for (const [list, out] of [[nb.out, true], [nb.in, false]]) {
+            for (const e of list) {
+              const o = out ? e.to : e.from, k = o.indexOf(':');
+              more.append(el('div', { class: `edge ev-${e.evidence}` }, el('span', { class: 'rel', text: out ? `${e.relation} →` : `← ${e.relation}` }),
+                chip(o.slice(0, k), o.slice(k + 1), KIND_COLUMN[o.slice(0, k)], chipHandlers), el('span', { class: `evidence ev-${e.evidence}`, text: e.evidence }),
+                el('span', { class: 'muted', text: `${fmtCount(e.count)} events` }),
+                el('button', { type: 'button', class: 'copy', text: 'draw from here', onclick: () => openGraph(o) })));
+            }
+          }
+          if (nb.more) more.append(el('div', { class: 'muted', text: `${fmtCount(nb.more)} more: open the entity page.` }));
+        } catch (e) { clear(more).append(el('span', { class: 'muted', text: e.message })); }
+      });
+      nodes.append(el('div', { class: 'chain-node' }, chip(n.id.slice(0, j), n.id.slice(j + 1), KIND_COLUMN[n.id.slice(0, j)], chipHandlers),
+        el('button', { type: 'button', class: 'copy', text: 'page', onclick: () => openEntityPage(n.id) }), btn, more));
+    }
+    box.append(view, exports, legend, el('h3', { text: `${ch.nodes.length} entities` }), nodes, el('h3', { text: `${ch.edges.length} edges` }));
     const list = el('div', { class: 'edge-list' });
     const kindOf = (id) => id.slice(0, id.indexOf(':'));
     const valOf = (id) => id.slice(id.indexOf(':') + 1);

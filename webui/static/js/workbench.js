@@ -130,6 +130,7 @@ export async function renderEntityPage(box, id, ctx) {
       : el('button', { type: 'button', text: 'Trace back from here', onclick: () => ctx.chain(id, 'backward') }));
 
   right.append(el('h3', { text: 'Annotations' }), annotationBox(id, ctx));
+  if (ctx.me && ctx.me.can_write) right.append(el('h3', { text: 'Assert an edge' }), assertForm(id, ctx, () => renderEntityPage(box, id, ctx)));
   const fs = ctx.findings.filter((f) => f.entities && f.entities.includes(id));
   right.append(el('h3', { text: `Findings (${fs.length})` }));
   if (!fs.length) right.append(el('div', { class: 'muted', text: 'No finding names this entity.' }));
@@ -176,6 +177,26 @@ export async function renderEntityPage(box, id, ctx) {
     clear(edges).append(el('div', { class: 'muted', text: 'Edges: ' + e.message }));
   }
   page.dataset.ready = '1';
+}
+
+// assertForm lets an analyst state an edge the logs do not show (from
+// this entity to another); chains show it as "asserted".
+function assertForm(from, ctx, done) {
+  const to = el('input', { class: 'tags-input', name: 'to', placeholder: 'to: kind:value, e.g. identity:alice@contoso.com', spellcheck: 'false', 'aria-label': 'Asserted edge goes to' });
+  const rel = el('input', { class: 'tags-input', name: 'relation', placeholder: 'relation, e.g. minted', 'aria-label': 'Relation', value: 'related-to' });
+  const why = el('textarea', { class: 'note-input', name: 'why', rows: '2', placeholder: 'why: the evidence outside the logs', 'aria-label': 'Why' });
+  const status = el('span', { class: 'save-status muted', 'aria-live': 'polite' });
+  const form = el('form', { class: 'annot assert-form' }, to, rel, why, el('div', { class: 'annot-row' }, el('button', { type: 'submit', text: 'Assert' }), status));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    status.textContent = 'saving…';
+    try {
+      await ctx.send('POST', 'assertions', { from, to: to.value.trim(), relation: rel.value.trim(), why: why.value });
+      status.textContent = 'asserted';
+      done();
+    } catch (e) { status.textContent = 'not saved: ' + e.message; }
+  });
+  return form;
 }
 
 // drawMini draws a small bar histogram of the entity's events as divs.
