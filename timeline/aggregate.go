@@ -4,8 +4,8 @@ import (
 	"cmp"
 	"context"
 	"runtime"
-	"sync"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/parquet-go/parquet-go"

@@ -480,7 +480,7 @@ func (c *Case) fetch(ms []match, raw bool) ([]Event, error) {
 			rows[k] = ms[i].row
 		}
 		k := 0
-		err = readEvents(pf, raw, rows, func(e *Event) error {
+		err = readColumnar(context.Background(), pf, raw, rows, func(e *Event) error {
 			out[idx[k]] = *e
 			k++
 			return nil
@@ -515,50 +515,6 @@ func (c *Case) Scan(ctx context.Context, q Query, fn func(*Event) error) error {
 		if err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// readEvents reads the given ascending rows of a part as events, with or
-// without the raw column. Each row type is a struct, which parquet-go
-// reads on its fast path (a schema built by hand goes through a generic
-// one that looks up struct tags for every value).
-func readEvents(pf *parquet.File, raw bool, rows []int64, fn func(*Event) error) error {
-	if raw {
-		return readRows(parquet.NewGenericReader[row](pf), rows, fromRow, fn)
-	}
-	return readRows(parquet.NewGenericReader[rowMeta](pf), rows, fromRowMeta, fn)
-}
-
-// readRows reads the given ascending rows, runs of consecutive rows in
-// batches, converting each to an Event.
-func readRows[T any](r *parquet.GenericReader[T], rows []int64, conv func(*T, *Event), fn func(*Event) error) error {
-	defer r.Close()
-	buf := make([]T, min(len(rows), 512))
-	pos := int64(0) // the reader's position: seeking restarts page decoding, so only seek on a gap
-	for len(rows) > 0 {
-		run := 1
-		for run < len(rows) && run < len(buf) && rows[run] == rows[0]+int64(run) {
-			run++
-		}
-		if rows[0] != pos {
-			if err := r.SeekToRow(rows[0]); err != nil {
-				return err
-			}
-		}
-		pos = rows[0] + int64(run)
-		n, err := r.Read(buf[:run])
-		if n < run {
-			return fmt.Errorf("read rows at %d: got %d of %d: %v", rows[0], n, run, err)
-		}
-		for i := range run {
-			var e Event
-			conv(&buf[i], &e)
-			if err := fn(&e); err != nil {
-				return err
-			}
-		}
-		rows = rows[run:]
 	}
 	return nil
 }
