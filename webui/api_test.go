@@ -54,7 +54,8 @@ func TestAnonymousGets401(t *testing.T) {
 	t.Parallel()
 	s := newTestServer(t, sharedCase(t))
 	for _, path := range []string{"/api/case", "/api/events", "/api/event?id=ev-00000001", "/api/histogram", "/api/lanes",
-		"/api/facets", "/api/entity?id=ip:198.51.100.1", "/api/chain?from=key:x", "/api/chain.svg?from=key:x", "/api/findings", "/api/nope"} {
+		"/api/facets", "/api/entity?id=ip:198.51.100.1", "/api/chain?from=key:x", "/api/chain.svg?from=key:x", "/api/findings", "/api/nope",
+		"/api/me", "/api/annotations", "/api/assertions", "/api/views", "/api/audit", "/api/neighbours?id=ip:1.2.3.4", "/api/board", "/api/board.pdf"} {
 		t.Run(path, func(t *testing.T) {
 			w := get(t, s, path, true)
 			if w.Code != http.StatusUnauthorized {

@@ -385,7 +385,7 @@ func TestPathTraversal(t *testing.T) {
 	}
 }
 
-// quietServer is a test server with Options changed by f.
+// quietServer is a test server with opts (the test token, no logs).
 func quietServer(t *testing.T, opts Options) *Server {
 	t.Helper()
 	opts.OwnerToken = testToken
@@ -396,4 +396,28 @@ func quietServer(t *testing.T, opts Options) *Server {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// BenchmarkCookieAuth measures what a cookie session costs per request
+// (two case.db lookups: the session, then the user's role).
+func BenchmarkCookieAuth(b *testing.B) {
+	c := buildCase(b, "", 10, false)
+	s, err := New(Options{Case: c, OwnerToken: testToken, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	db, _ := c.OpenDB()
+	tok, _ := db.AddUser(b.Context(), "ana", timeline.RoleAnalyst, "bench")
+	db.Close()
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/login?token="+tok, nil))
+	ck := w.Result().Cookies()[0]
+	r := httptest.NewRequest("GET", "/api/me", nil)
+	r.AddCookie(ck)
+	for b.Loop() {
+		if _, ok := s.Authenticate(r); !ok {
+			b.Fatal("not authenticated")
+		}
+	}
 }

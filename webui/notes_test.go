@@ -157,6 +157,12 @@ func TestExerciseMounted(t *testing.T) {
 	if w := (client{t: t, s: s, bearer: partTok}).do("POST", "/api/exercise/play", ""); w.Code != http.StatusForbidden {
 		t.Errorf("participant play: %d, want 403", w.Code)
 	}
+	for _, path := range []string{"/exercise/static/../../case.json", "/exercise/static/%2e%2e%2fcase.db", "/exercise/static/..%2f..%2fcase.json"} {
+		w := fac.do("GET", path, "")
+		if w.Code == http.StatusOK && (strings.Contains(w.Body.String(), `"parts"`) || strings.Contains(w.Body.String(), "SQLite")) {
+			t.Errorf("%s served a case file", path)
+		}
+	}
 	if m := decode[me](t, fac.do("GET", "/api/me", "")); !m.Exercise || m.CanRead != true || m.CanWrite {
 		t.Errorf("facilitator /api/me = %+v", m)
 	}
