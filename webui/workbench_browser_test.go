@@ -50,6 +50,8 @@ func TestBrowserWorkbench(t *testing.T) {
 
 	t.Run("star survives reload", func(t *testing.T) {
 		b.t = t
+		// The table is drawn again when the findings arrive: click after that.
+		b.waitFor(`document.getElementById("findings-count").textContent !== ""`)
 		b.do(chromedp.Click(chromedp.CSS(`#events-body tr:nth-child(3) td.time`)))
 		b.waitFor(`document.querySelector("#drawer-body .annot[data-loaded='1']") !== null`)
 		id := b.eval(`document.querySelector("#drawer-body .annot").dataset.target`)
@@ -134,6 +136,7 @@ func TestBrowserWorkbench(t *testing.T) {
 		b.screenshot("14-saved-view")
 		b.do(chromedp.Navigate(b.base + "/?view=findings"))
 		b.waitFor(`document.body.dataset.ready === "1"`)
+		b.waitFor(`document.querySelector("#saved-views a") !== null`)
 		href := b.eval(`document.querySelector("#saved-views a").getAttribute("href")`)
 		b.do(chromedp.Navigate(b.base + href))
 		b.waitFor(`document.body.dataset.ready === "1" && location.search.includes("group=tenant")`)
@@ -224,6 +227,18 @@ func TestBrowserWorkbench(t *testing.T) {
 			t.Errorf("viewer's POST from the page: %s %v, want 403", code, err)
 		}
 		v.screenshot("18-viewer")
+		// Signing out ends the session: the page asks to sign in again.
+		v.do(chromedp.Click(chromedp.CSS("#sign-out")))
+		signedOut := false
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && !signedOut; time.Sleep(50 * time.Millisecond) {
+			ctx, cancel := context.WithTimeout(v.ctx, 2*time.Second)
+			got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("banner") && !document.getElementById("banner").hidden ? document.getElementById("banner").textContent : ""`))
+			cancel()
+			signedOut = err == nil && strings.Contains(got, "login URL") // errors: the page is navigating
+		}
+		if !signedOut {
+			t.Errorf("after signing out the page does not ask to sign in")
+		}
 	})
 	b.t = t
 	b.noDialogs()

@@ -139,6 +139,15 @@ async function loadMe() {
   $('save-view-form').hidden = !me.can_write;
   $('audit-link').hidden = !me.can_write;
   $('exercise-link').hidden = !me.exercise;
+  $('sign-out').hidden = !me.csrf; // bearer callers have no session to end
+}
+
+async function signOut() {
+  try {
+    await fetch('/logout', { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': (me && me.csrf) || '' }, redirect: 'manual' });
+  } finally {
+    location.href = '/';
+  }
 }
 
 // refreshStars loads the starred targets (everyone's), for the table.
@@ -905,6 +914,7 @@ function wire() {
   $('table-wrap').addEventListener('scroll', () => { const w = $('table-wrap'); if (w.scrollTop + w.clientHeight > w.scrollHeight - 300) loadMore(); });
   document.addEventListener('keydown', onKey);
   $('save-view-form').addEventListener('submit', saveView);
+  $('sign-out').addEventListener('click', signOut);
 }
 
 async function start() {
