@@ -21,6 +21,10 @@ import (
 // keep several parts.
 const maxMergeRows = 2_000_000
 
+// smallPartRows is the size under which a part is worth merging: bigger
+// parts cost little to open, and rewriting them would cost a second encode.
+const smallPartRows = 16 << 10
+
 // mergeRowGroupRows bounds the row groups of merged parts (parquet-go
 // holds a row group in memory while it writes it).
 const mergeRowGroupRows = 32 << 10
@@ -33,6 +37,9 @@ func (r *Run) compact() error {
 	groups := map[partKey]*group{}
 	var order []partKey
 	for i, p := range r.newParts {
+		if p.Rows >= smallPartRows {
+			continue
+		}
 		k := partKey{p.Source, p.Date}
 		g := groups[k]
 		if g == nil {
