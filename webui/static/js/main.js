@@ -424,8 +424,8 @@ function renderTable(total, append) {
   body.append(frag);
   if (total !== undefined) $('table-count').textContent = `${fmtCount(total)} events match · showing ${fmtCount(rows.length)}`;
   const empty = clear($('events-empty'));
-  empty.hidden = rows.length > 0;
-  if (!rows.length) {
+  empty.hidden = rows.length > 0 || !caseInfo; // which empty state needs the case: wait for it
+  if (!rows.length && caseInfo) {
     if (caseInfo && caseInfo.events === 0) {
       empty.append(el('div', { class: 'title', text: 'This case holds no events yet.' }),
         el('div', {}, 'Import logs into it: ', el('code', { text: 'causeway import --case DIR FILE…' }), ', then reload.'));
@@ -933,10 +933,9 @@ async function start() {
   const early = !state.since || !state.until;
   if (early) { state.since = 0; state.until = 0; refresh(); }
   try {
-    await loadMe();
-    loadViews();
-    refreshStars();
+    const who = loadMe().then(() => { loadViews(); refreshStars(); });
     await loadCase();
+    await who;
   } catch (e) {
     showError(e);
     return;
