@@ -464,3 +464,10 @@ func (d *DB) Audit(ctx context.Context, limit int) ([]AuditEntry, error) {
 	}
 	return out, rows.Err()
 }
+
+// EndSession ends a session (logout). Ending an unknown session is no
+// error.
+func (d *DB) EndSession(ctx context.Context, id string) error {
+	_, err := d.db.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash=?`, hashSecret(id))
+	return err
+}

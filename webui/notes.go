@@ -1,16 +1,12 @@
 package webui
 
 import (
-	"crypto/sha256"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -18,23 +14,9 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// openSessionsDB opens case.db a second time for what timeline.DB does not
-// offer yet: ending a session at logout. The lead owns timeline.DB; an
-// EndSession method there would replace this.
-func openSessionsDB(dir string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "case.db")+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
-	if err != nil {
-		return nil, fmt.Errorf("webui: open case.db: %w", err)
-	}
-	return db, nil
-}
-
-// endSession deletes a session of case.db (timeline.DB stores the hex
-// SHA-256 of the session id).
+// endSession ends a session of case.db (logout).
 func (s *Server) endSession(r *http.Request, id string) error {
-	h := sha256.Sum256([]byte(id))
-	_, err := s.sqlDB.ExecContext(r.Context(), `DELETE FROM sessions WHERE id_hash=?`, hex.EncodeToString(h[:]))
-	if err != nil {
+	if err := s.db.EndSession(r.Context(), id); err != nil {
 		return fmt.Errorf("end session: %w", err)
 	}
 	return nil
@@ -47,9 +29,6 @@ func (s *Server) closeDBs() error {
 		var errs []error
 		if s.exercise != nil {
 			errs = append(errs, s.exercise.Close())
-		}
-		if s.sqlDB != nil {
-			errs = append(errs, s.sqlDB.Close())
 		}
 		if s.db != nil {
 			errs = append(errs, s.db.Close())

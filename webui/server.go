@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
-	"database/sql"
 	"embed"
 	"encoding/hex"
 	"errors"
@@ -63,7 +62,6 @@ type Server struct {
 	echo   *echo.Echo
 	auth   *authenticator
 	db     *timeline.DB // case.db: users, sessions, annotations, views
-	sqlDB  *sql.DB      // case.db again, for what timeline.DB lacks (ending a session)
 
 	exercise *exercise.Server // nil without Options.ExerciseFile
 
@@ -115,10 +113,6 @@ func New(opts Options) (*Server, error) {
 	}
 	s.db = db
 	s.auth = &authenticator{token: opts.OwnerToken, ttl: ttl, db: db}
-	if s.sqlDB, err = openSessionsDB(opts.Case.Dir()); err != nil {
-		db.Close()
-		return nil, err
-	}
 	s.cache = newAnswerCache(64 << 20)
 	s.stamp, _ = statManifest(opts.Case.Dir())
 	if opts.AssetsDir != "" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/causeway-ir/causeway/timeline"
@@ -10,7 +11,7 @@ import (
 
 func cmdExercise(ctx context.Context, args []string, e env) error {
 	if len(args) == 0 {
-		return usagef("exercise needs a subcommand: new, check or builtin")
+		return usagef("exercise needs a subcommand: new, check, builtin or run")
 	}
 	switch args[0] {
 	case "new":
@@ -67,6 +68,33 @@ func cmdExercise(ctx context.Context, args []string, e env) error {
 			return &exitError{exitFail}
 		}
 		return nil
+	case "run":
+		fs := newFlags("exercise run", "--case DIR FILE [--addr 127.0.0.1:8080]", e)
+		caseDir := fs.String("case", "", "case directory")
+		var sf serveFlags
+		sf.register(fs)
+		pos, err := parse(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if *caseDir == "" || len(pos) != 1 {
+			return usagef("--case and one exercise file are required")
+		}
+		if err := sf.check(); err != nil {
+			return err
+		}
+		c, err := timeline.Open(*caseDir)
+		if err != nil {
+			return err
+		}
+		if ok, err := exercise.Check(e.stderr, pos[0], c); err != nil {
+			return err
+		} else if !ok {
+			return &exitError{exitFail}
+		}
+		sf.exercise = pos[0]
+		fmt.Fprintln(e.stdout, "Facilitators and participants log in with URLs from 'causeway users add --role facilitator|participant'; they land on /exercise.")
+		return serveCase(ctx, c, sf, e)
 	}
-	return usagef("unknown exercise subcommand %q: new, check or builtin", args[0])
+	return usagef("unknown exercise subcommand %q: new, check, builtin or run", args[0])
 }

@@ -21,6 +21,7 @@ import (
 type serveFlags struct {
 	addr, tlsCert, tlsKey, assets string
 	insecure                      bool
+	exercise                      string // an exercise file to run (causeway exercise run)
 }
 
 func (s *serveFlags) register(fs interface {
@@ -67,7 +68,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 
 func serveCase(ctx context.Context, c *timeline.Case, sf serveFlags, e env) error {
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := webui.New(webui.Options{Case: c, Logger: logger, OwnerToken: timeline.NewSecret(), AssetsDir: sf.assets})
+	srv, err := webui.New(webui.Options{Case: c, Logger: logger, OwnerToken: timeline.NewSecret(), AssetsDir: sf.assets, ExerciseFile: sf.exercise})
 	if err != nil {
 		return err
 	}
