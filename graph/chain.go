@@ -325,6 +325,10 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 		rootT = min(until, g.nodes[r].last)
 	}
 	addNode(r, rootT)
+	// The walk is over: from here on the root's time is when the chain
+	// holds it, not the walk's open bound (which would date the root's
+	// tenant edge at the end of time in a backward chain).
+	at[r] = rootT
 	for id, t := range at {
 		if id != r {
 			addNode(id, t)

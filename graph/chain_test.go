@@ -422,3 +422,35 @@ func TestBuildCancelled(t *testing.T) {
 		t.Errorf("read %d events after cancellation", read)
 	}
 }
+
+// TestBackwardChainTimesAreEventTimes checks that a backward chain dates
+// every edge, the root's tenant edge included, at an event time (it once
+// carried the walk's open bound, the end of time, which JSON cannot hold).
+func TestBackwardChainTimesAreEventTimes(t *testing.T) {
+	t.Parallel()
+	base := time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC)
+	evs := []timeline.Event{{
+		ID: "r1", Time: base, Source: "m365.ual", Category: timeline.CategoryMail, Action: "MailItemsAccessed",
+		Outcome: timeline.OutcomeSuccess, Actor: "a@contoso.com", Tenant: "t1", TokenID: "tok1",
+		Target: "a@contoso.com", TargetKind: "mailbox",
+	}}
+	g, err := graph.Build(t.Context(), graph.Events(evs), graph.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := g.Chain("mailbox:a@contoso.com", graph.ChainOptions{Backward: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Edges) == 0 {
+		t.Fatal("no edges")
+	}
+	for _, e := range c.Edges {
+		if e.Time.Year() != 2023 {
+			t.Errorf("edge %s -> %s dated %v", e.From, e.To, e.Time)
+		}
+	}
+	if _, err := json.Marshal(c); err != nil {
+		t.Fatalf("chain JSON: %v", err)
+	}
+}
