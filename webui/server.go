@@ -422,6 +422,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsCert, tlsKey str
 // LoginURL returns the URL that signs a browser in, for a server listening
 // on addr (as cmd prints it).
 func (s *Server) LoginURL(addr string, useTLS bool) string {
+	return LoginURLFor(addr, useTLS, s.auth.token)
+}
+
+// LoginURLFor is the URL that logs in with token on a server listening at
+// addr (an unspecified host means this machine).
+func LoginURLFor(addr string, useTLS bool, token string) string {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		host, port = addr, ""
@@ -433,5 +439,5 @@ func (s *Server) LoginURL(addr string, useTLS bool) string {
 	if useTLS {
 		scheme = "https"
 	}
-	return scheme + "://" + net.JoinHostPort(host, port) + "/login?token=" + url.QueryEscape(s.auth.token)
+	return scheme + "://" + net.JoinHostPort(host, port) + "/login?token=" + url.QueryEscape(token)
 }

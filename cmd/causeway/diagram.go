@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/causeway-ir/causeway/graph"
 	"github.com/causeway-ir/causeway/graph/render"
@@ -29,7 +30,7 @@ func withOutput(name string, stdout io.Writer, write func(io.Writer) error) erro
 	if name == "" || name == "-" {
 		return write(stdout)
 	}
-	f, err := os.CreateTemp(dirOf(name), ".causeway-out-*")
+	f, err := os.CreateTemp(filepath.Dir(name), ".causeway-out-*")
 	if err != nil {
 		return err
 	}
@@ -46,13 +47,4 @@ func withOutput(name string, stdout io.Writer, write func(io.Writer) error) erro
 		return err
 	}
 	return os.Rename(f.Name(), name)
-}
-
-func dirOf(name string) string {
-	for i := len(name) - 1; i >= 0; i-- {
-		if name[i] == '/' {
-			return name[:i+1]
-		}
-	}
-	return "."
 }

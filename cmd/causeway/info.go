@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -75,7 +76,7 @@ func cmdInfo(ctx context.Context, args []string, e env) error {
 	for _, s := range bySource {
 		info.Sources = append(info.Sources, *s)
 	}
-	slices.SortFunc(info.Sources, func(a, b sourceInfo) int { return compareStrings(a.Source, b.Source) })
+	slices.SortFunc(info.Sources, func(a, b sourceInfo) int { return strings.Compare(a.Source, b.Source) })
 	for _, r := range m.Runs {
 		info.Rejects += r.Rejected
 	}
@@ -118,14 +119,4 @@ func cmdInfo(ctx context.Context, args []string, e env) error {
 	}
 	fmt.Fprintln(w)
 	return nil
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

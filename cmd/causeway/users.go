@@ -3,11 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/url"
 	"text/tabwriter"
 
 	"github.com/causeway-ir/causeway/timeline"
+	"github.com/causeway-ir/causeway/webui"
 )
 
 func cmdUsers(ctx context.Context, args []string, e env) error {
@@ -49,7 +48,7 @@ func cmdUsers(ctx context.Context, args []string, e env) error {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "User %s (%s) added. Their login URL (give it to them privately; it is shown only now):\n\n    %s\n",
-			termSafe(*name), *role, loginURL(*addr, *tlsOn, token))
+			termSafe(*name), *role, webui.LoginURLFor(*addr, *tlsOn, token))
 		return nil
 	case "list":
 		fs := newFlags("users list", "--case DIR", e)
@@ -81,21 +80,4 @@ func cmdUsers(ctx context.Context, args []string, e env) error {
 		return tw.Flush()
 	}
 	return usagef("unknown users subcommand %q: add or list", args[0])
-}
-
-// loginURL is the URL that logs a user in with their token, for a server
-// at addr (an unspecified host means this machine).
-func loginURL(addr string, useTLS bool, token string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		host, port = addr, "8080"
-	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
-	}
-	scheme := "http"
-	if useTLS {
-		scheme = "https"
-	}
-	return scheme + "://" + net.JoinHostPort(host, port) + "/login?token=" + url.QueryEscape(token)
 }
