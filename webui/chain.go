@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/causeway-ir/causeway/graph"
 	"github.com/causeway-ir/causeway/timeline"
@@ -120,25 +119,7 @@ func (s *Server) chainFor(c echo.Context) (*graph.Chain, error) {
 	if err != nil {
 		return nil, badRequest(err)
 	}
-	clampChainTimes(ch)
 	return ch, nil
-}
-
-// clampChainTimes zeroes times JSON cannot carry (years outside 0–9999).
-// graph's backward chains can give an edge a sentinel time (reported to
-// the graph owner); without this the chain cannot be answered at all.
-func clampChainTimes(ch *graph.Chain) {
-	bad := func(t time.Time) bool { return t.Year() < 0 || t.Year() > 9999 }
-	for i := range ch.Edges {
-		if bad(ch.Edges[i].Time) {
-			ch.Edges[i].Time = time.Time{}
-		}
-	}
-	for i := range ch.Nodes {
-		if bad(ch.Nodes[i].FirstSeen) {
-			ch.Nodes[i].FirstSeen = time.Time{}
-		}
-	}
 }
 
 // handleChain answers the chain from an entity: the same JSON as
