@@ -450,7 +450,7 @@ func (c *Case) Events(ctx context.Context, q Query) (Page, error) {
 	if more {
 		best = best[:limit]
 	}
-	events, err := c.fetch(best, q.Raw)
+	events, err := c.fetch(ctx, best, q.Raw)
 	if err != nil {
 		return Page{}, err
 	}
@@ -463,7 +463,7 @@ func (c *Case) Events(ctx context.Context, q Query) (Page, error) {
 }
 
 // fetch reads the rows of matches, in the order given.
-func (c *Case) fetch(ms []match, raw bool) ([]Event, error) {
+func (c *Case) fetch(ctx context.Context, ms []match, raw bool) ([]Event, error) {
 	out := make([]Event, len(ms))
 	byPart := map[int][]int{}
 	for i, m := range ms {
@@ -480,7 +480,7 @@ func (c *Case) fetch(ms []match, raw bool) ([]Event, error) {
 			rows[k] = ms[i].row
 		}
 		k := 0
-		err = readColumnar(context.Background(), pf, raw, rows, func(e *Event) error {
+		err = readColumnar(ctx, pf, raw, rows, func(e *Event) error {
 			out[idx[k]] = *e
 			k++
 			return nil
