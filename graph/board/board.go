@@ -93,7 +93,7 @@ type Report struct {
 	names    map[string]string // tenant id → display name
 	detShort string            // what the detection time is, in a few words
 	affected map[string]bool   // the tenants counted affected, "tenant:<id>"
-	layout   *gvLayout         // Graphviz's layout of the diagram
+	layout   *render.Layout    // Graphviz's layout of the diagram
 	diagPNG  []byte            // the diagram drawn by graph/render, sized for the PNG page
 	// Timings of Build's steps, for benchmarks and the CLI's -v.
 	Timings Timings `json:"-"`

@@ -3,7 +3,6 @@ package board
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -20,63 +19,6 @@ import (
 // with the origin at the bottom left. The SVG, PDF and HTML writers draw
 // the diagram as vectors from these operations; the PNG uses graph/render's
 // own painter.
-
-type xdotOp struct {
-	Op     string       `json:"op"`
-	Color  string       `json:"color"`
-	Grad   string       `json:"grad"`
-	Points [][2]float64 `json:"points"`
-	Rect   [4]float64   `json:"rect"`
-	Pt     [2]float64   `json:"pt"`
-	Align  string       `json:"align"`
-	Width  float64      `json:"width"`
-	Text   string       `json:"text"`
-	Size   float64      `json:"size"`
-	Style  string       `json:"style"`
-	Stops  []struct {
-		Color string `json:"color"`
-	} `json:"stops"`
-}
-
-type gvObject struct {
-	Draw   []xdotOp `json:"_draw_"`
-	LDraw  []xdotOp `json:"_ldraw_"`
-	HDraw  []xdotOp `json:"_hdraw_"`
-	TDraw  []xdotOp `json:"_tdraw_"`
-	HLDraw []xdotOp `json:"_hldraw_"`
-	TLDraw []xdotOp `json:"_tldraw_"`
-}
-
-type gvLayout struct {
-	BB      string     `json:"bb"`
-	Draw    []xdotOp   `json:"_draw_"`
-	LDraw   []xdotOp   `json:"_ldraw_"`
-	Objects []gvObject `json:"objects"`
-	Edges   []gvObject `json:"edges"`
-
-	bb [4]float64 // parsed BB: x0, y0, x1, y1
-}
-
-func parseLayout(js []byte) (*gvLayout, error) {
-	var l gvLayout
-	if err := json.Unmarshal(js, &l); err != nil {
-		return nil, fmt.Errorf("board: reading the graphviz layout: %w", err)
-	}
-	parts := strings.Split(l.BB, ",")
-	if len(parts) != 4 {
-		return nil, fmt.Errorf("board: bad graphviz bounding box %q", l.BB)
-	}
-	for i, p := range parts {
-		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil {
-			return nil, fmt.Errorf("board: bad graphviz bounding box %q: %w", l.BB, err)
-		}
-		l.bb[i] = v
-	}
-	return &l, nil
-}
-
-func (l *gvLayout) size() (w, h float64) { return l.bb[2] - l.bb[0], l.bb[3] - l.bb[1] }
 
 // maxCondense bounds the condensing rounds.
 const maxCondense = 6
@@ -113,7 +55,7 @@ func (r *Report) draw(ctx context.Context, rend *render.Renderer) error {
 	type candidate struct {
 		d      *graph.Diagram
 		dot    []byte
-		layout *gvLayout
+		layout *render.Layout
 		font   float64
 	}
 	var cands []candidate
@@ -132,11 +74,11 @@ func (r *Report) draw(ctx context.Context, rend *render.Renderer) error {
 		if err != nil {
 			return fmt.Errorf("board: laying out the diagram: %w", err)
 		}
-		l, err := parseLayout(js)
+		l, err := render.ParseLayout(js)
 		if err != nil {
 			return err
 		}
-		c := candidate{d, dot, l, l.fit(slideDiagramBox).scale * boardFontSize}
+		c := candidate{d, dot, l, fit(l, slideDiagramBox).scale * boardFontSize}
 		cands = append(cands, c)
 		if c.font >= minDiagramFont || len(d.Nodes) <= 8 {
 			break
@@ -164,7 +106,7 @@ func (r *Report) draw(ctx context.Context, rend *render.Renderer) error {
 	// whose scale fits the slide's diagram box (its painter adds an 8 pt
 	// margin on each side).
 	t0 = time.Now()
-	w, h := r.layout.size()
+	w, h := r.layout.Size()
 	box := slideDiagramBox
 	opts.Scale = math.Max(0.25, math.Min(maxDiagramScale, math.Min(box.w/(w+16), box.h/(h+16))))
 	pr, err := render.New(ctx, opts)
@@ -210,15 +152,15 @@ func (t transform) x(v float64) float64 { return t.dx + v*t.scale }
 func (t transform) y(v float64) float64 { return t.dy + (t.top-v)*t.scale }
 
 // fit returns the transform that centres the layout in box.
-func (l *gvLayout) fit(b box) transform {
-	w, h := l.size()
+func fit(l *render.Layout, b box) transform {
+	w, h := l.Size()
 	s := math.Min(maxDiagramScale, math.Min(b.w/math.Max(w, 1), b.h/math.Max(h, 1)))
-	return transform{scale: s, dx: b.x + (b.w-w*s)/2 - l.bb[0]*s, dy: b.y + (b.h-h*s)/2, top: l.bb[3]}
+	return transform{scale: s, dx: b.x + (b.w-w*s)/2 - l.Box[0]*s, dy: b.y + (b.h-h*s)/2, top: l.Box[3]}
 }
 
 // walk sends the layout's drawing operations to v: edges first, then
 // nodes over them, then the graph's label.
-func (l *gvLayout) walk(v vector, t transform) {
+func walk(l *render.Layout, v vector, t transform) {
 	st := drawState{}
 	// Graphviz as built into go-graphviz marks an edge's body "b" (a filled
 	// curve) and a rounded, filled node's outline "B" (unfilled) after
@@ -231,7 +173,7 @@ func (l *gvLayout) walk(v vector, t transform) {
 		filling = false
 	}
 	reset()
-	ops := func(ops []xdotOp) {
+	ops := func(ops []render.Op) {
 		for _, op := range ops {
 			switch op.Op {
 			case "c":
@@ -306,7 +248,7 @@ func (l *gvLayout) walk(v vector, t transform) {
 		edge = true
 		ops(e.Draw)
 		edge = false
-		for _, o := range [][]xdotOp{e.HDraw, e.TDraw, e.LDraw, e.HLDraw, e.TLDraw} {
+		for _, o := range [][]render.Op{e.HDraw, e.TDraw, e.LDraw, e.HLDraw, e.TLDraw} {
 			ops(o)
 		}
 	}
@@ -320,7 +262,7 @@ func (l *gvLayout) walk(v vector, t transform) {
 }
 
 // opColor reads an xdot colour (gradients: their first stop).
-func opColor(op xdotOp) string {
+func opColor(op render.Op) string {
 	s := op.Color
 	if op.Grad != "" && op.Grad != "none" && len(op.Stops) > 0 {
 		s = op.Stops[0].Color

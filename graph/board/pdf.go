@@ -78,11 +78,11 @@ func (r *Report) WritePDF(w io.Writer) error {
 			if r.layout == nil {
 				continue
 			}
-			t := r.layout.fit(box{it.x, it.y, it.w, it.h})
+			t := fit(r.layout, box{it.x, it.y, it.w, it.h})
 			t.scale *= pdfScale
 			t.dx *= pdfScale
 			t.dy *= pdfScale
-			r.layout.walk(&pdfVector{pdf: pdf}, t)
+			walk(r.layout, &pdfVector{pdf: pdf}, t)
 			pdf.SetDashPattern(nil, 0)
 		}
 	}

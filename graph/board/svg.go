@@ -130,11 +130,11 @@ func (r *Report) writeDiagramSVG(w io.Writer, f *fonts) error {
 		fmt.Fprint(bw, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 60" role="img"><text x="200" y="35" text-anchor="middle" font-size="16">No chain to draw.</text></svg>`)
 		return bw.Flush()
 	}
-	wpt, hpt := r.layout.size()
+	wpt, hpt := r.layout.Size()
 	s := 1.0
 	fmt.Fprintf(bw, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %s %s" role="img" aria-label="causal chain diagram" font-family="%s, Helvetica, Arial, sans-serif">`+"\n",
 		num(wpt*s+16), num(hpt*s+16), fontReg)
-	r.layout.walk(&svgVector{w: bw, fonts: f}, transform{scale: s, dx: 8 - r.layout.bb[0], dy: 8, top: r.layout.bb[3]})
+	walk(r.layout, &svgVector{w: bw, fonts: f}, transform{scale: s, dx: 8 - r.layout.Box[0], dy: 8, top: r.layout.Box[3]})
 	fmt.Fprint(bw, "</svg>\n")
 	return bw.Flush()
 }
@@ -191,7 +191,7 @@ func (r *Report) WriteSVG(w io.Writer) error {
 				continue
 			}
 			fmt.Fprint(bw, "<g>\n")
-			r.layout.walk(&svgVector{w: bw, fonts: f}, r.layout.fit(box{it.x, it.y, it.w, it.h}))
+			walk(r.layout, &svgVector{w: bw, fonts: f}, fit(r.layout, box{it.x, it.y, it.w, it.h}))
 			fmt.Fprint(bw, "</g>\n")
 		}
 	}

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"encoding/json"
 	"fmt"
 	"image/color"
 	"image/png"
@@ -15,53 +14,6 @@ import (
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/goregular"
 )
-
-// Graphviz's JSON output (-Tjson): the layout with xdot drawing operations
-// (https://graphviz.org/docs/outputs/canon/#xdot and
-// https://graphviz.org/docs/outputs/json/). Coordinates are points with the
-// origin at the bottom left.
-
-type xdotOp struct {
-	Op     string       `json:"op"`
-	Color  string       `json:"color"`
-	Grad   string       `json:"grad"`
-	Points [][2]float64 `json:"points"`
-	Rect   [4]float64   `json:"rect"`
-	Pt     [2]float64   `json:"pt"`
-	Align  string       `json:"align"`
-	Width  float64      `json:"width"`
-	Text   string       `json:"text"`
-	Size   float64      `json:"size"`
-	Face   string       `json:"face"`
-	Style  string       `json:"style"`
-	Stops  []struct {
-		Color string `json:"color"`
-	} `json:"stops"`
-}
-
-type gvObject struct {
-	Name   string   `json:"name"`
-	Pos    string   `json:"pos"`
-	Width  string   `json:"width"`
-	Height string   `json:"height"`
-	Draw   []xdotOp `json:"_draw_"`
-	LDraw  []xdotOp `json:"_ldraw_"`
-	HDraw  []xdotOp `json:"_hdraw_"`
-	TDraw  []xdotOp `json:"_tdraw_"`
-	HLDraw []xdotOp `json:"_hldraw_"`
-	TLDraw []xdotOp `json:"_tldraw_"`
-	// Node attributes the tests read back.
-	ID        string `json:"id"`
-	FillColor string `json:"fillcolor"`
-}
-
-type gvLayout struct {
-	BB      string     `json:"bb"`
-	Draw    []xdotOp   `json:"_draw_"`
-	LDraw   []xdotOp   `json:"_ldraw_"`
-	Objects []gvObject `json:"objects"`
-	Edges   []gvObject `json:"edges"`
-}
 
 // margin is the blank border, in points, around the drawing.
 const margin = 8
@@ -90,44 +42,24 @@ func (p *painter) face(size float64) font.Face {
 	return f
 }
 
-func parseBB(s string) ([4]float64, error) {
-	var bb [4]float64
-	parts := strings.Split(s, ",")
-	if len(parts) != 4 {
-		return bb, fmt.Errorf("render: bad bounding box %q", s)
-	}
-	for i, p := range parts {
-		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil {
-			return bb, fmt.Errorf("render: bad bounding box %q: %w", s, err)
-		}
-		bb[i] = v
-	}
-	return bb, nil
-}
-
 // paint draws a Graphviz JSON layout as a PNG, scale pixels per point.
 // Calls are serialized by the caller (Renderer holds one painter and the
 // face cache is not shared across goroutines otherwise).
 func (p *painter) paint(w io.Writer, layout []byte, scale float64) error {
 	gvMu.Lock() // the face cache; drawing itself is quick
 	defer gvMu.Unlock()
-	var l gvLayout
-	if err := json.Unmarshal(layout, &l); err != nil {
-		return fmt.Errorf("render: reading graphviz layout: %w", err)
-	}
-	bb, err := parseBB(l.BB)
+	l, err := ParseLayout(layout)
 	if err != nil {
 		return err
 	}
-	wpt, hpt := bb[2]-bb[0]+2*margin, bb[3]-bb[1]+2*margin
+	wpt, hpt := l.Box[2]-l.Box[0]+2*margin, l.Box[3]-l.Box[1]+2*margin
 	if wpt*scale > 20000 || hpt*scale > 20000 {
 		return fmt.Errorf("%w: %.0fx%.0f points", ErrTooLarge, wpt, hpt)
 	}
 	dc := gg.NewContext(int(math.Ceil(wpt*scale)), int(math.Ceil(hpt*scale)))
 	dc.SetColor(color.White)
 	dc.Clear()
-	c := &canvas{p: p, dc: dc, scale: scale, x0: bb[0], y1: bb[3]}
+	c := &canvas{p: p, dc: dc, scale: scale, x0: l.Box[0], y1: l.Box[3]}
 	c.ops(l.Draw)
 	for _, e := range l.Edges {
 		c.reset()
@@ -227,7 +159,7 @@ func (c *canvas) finish(filled bool) {
 	c.dc.ClearPath()
 }
 
-func (c *canvas) ops(ops []xdotOp) {
+func (c *canvas) ops(ops []Op) {
 	filling := false // a fill colour was set in this list
 	for _, op := range ops {
 		switch op.Op {
@@ -281,7 +213,7 @@ func (c *canvas) style(s string) {
 	}
 }
 
-func (c *canvas) text(op xdotOp) {
+func (c *canvas) text(op Op) {
 	if op.Text == "" || transparent(c.pen) {
 		return
 	}
@@ -309,7 +241,7 @@ func transparent(c color.Color) bool {
 	return a == 0
 }
 
-func (c *canvas) color(op xdotOp) color.Color {
+func (c *canvas) color(op Op) color.Color {
 	s := op.Color
 	if op.Grad != "" && op.Grad != "none" && len(op.Stops) > 0 {
 		s = op.Stops[0].Color // gradients: their first stop
