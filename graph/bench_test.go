@@ -3,6 +3,8 @@ package graph_test
 import (
 	"fmt"
 	"iter"
+	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"syscall"
@@ -254,4 +256,122 @@ func BenchmarkFindings(b *testing.B) {
 	}
 	b.ReportMetric(float64((cpuTime()-c0)/time.Duration(b.N))/1e6, "cpu-ms/op")
 	b.ReportMetric(float64(len(fs)), "findings")
+}
+
+// caseFixture returns a case on disk holding the first n events of
+// newSynthCase(n), written through timeline's Run API once and kept under
+// $TMPDIR across benchmark runs (writing 10M events takes minutes). Each
+// event also carries what a real record has beside the graph's columns (a
+// shape, a message, a user agent, the file and offset, a raw record), so
+// that scanning it costs what scanning a real case does.
+func caseFixture(b *testing.B, n int) *timeline.Case {
+	b.Helper()
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("causeway-graph-bench-%d", n))
+	if c, err := timeline.Open(dir); err == nil {
+		return c
+	}
+	os.RemoveAll(dir)
+	start := time.Now()
+	c, err := timeline.Create(dir, "graph bench", benchBase)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := c.BeginRun(timeline.RunOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for e, err := range newSynthCase(n).events() {
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.Shape = "bench"
+		e.Message = fmt.Sprintf("%s %s by %s", e.Action, e.Target, e.Actor)
+		e.UserAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+		e.File = e.Source + ".json"
+		e.FileSHA256 = "0000000000000000000000000000000000000000000000000000000000000000"
+		e.Offset = int64(i) * 512
+		e.CorrelationID = fmt.Sprintf("%08x-0000-4000-8000-%012x", i, i)
+		e.Raw = fmt.Sprintf(`{"id":%q,"time":%q,"operation":%q,"user":%q,"clientIP":%q,"appId":%q,"target":%q}`,
+			e.ID, e.Time.Format(time.RFC3339Nano), e.Action, e.Actor, e.SrcIP, e.AppID, e.Target)
+		if _, err := r.Add(&e); err != nil {
+			r.Abort()
+			b.Fatal(err)
+		}
+		i++
+	}
+	if _, err := r.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("wrote a %d-event case in %v", i, time.Since(start))
+	if c, err = timeline.Open(dir); err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+// peakRSS is the process's peak resident set size so far.
+func peakRSS() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Maxrss << 10
+}
+
+// BenchmarkCaseScan10M reads every event of the 10M-event case as the graph
+// did before projection: every column but raw.
+func BenchmarkCaseScan10M(b *testing.B) {
+	c := caseFixture(b, 10_000_000)
+	var n int
+	c0 := cpuTime()
+	for b.Loop() {
+		n = 0
+		if err := c.Scan(b.Context(), timeline.Query{}, func(*timeline.Event) error { n++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu := (cpuTime() - c0) / time.Duration(b.N)
+	b.ReportMetric(float64(n)/(b.Elapsed()/time.Duration(b.N)).Seconds(), "events/s")
+	b.ReportMetric(cpu.Seconds(), "cpu-s/op")
+	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MB")
+}
+
+// BenchmarkCaseBuild10M builds the graph of the 10M-event case as `causeway
+// chain` does: the whole path, reading the case and building.
+func BenchmarkCaseBuild10M(b *testing.B) {
+	c := caseFixture(b, 10_000_000)
+	var g *graph.Graph
+	c0 := cpuTime()
+	for b.Loop() {
+		g = nil
+		var err error
+		if g, err = graph.Build(b.Context(), c.All(b.Context(), timeline.Query{}), graph.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu := (cpuTime() - c0) / time.Duration(b.N)
+	b.ReportMetric(cpu.Seconds(), "cpu-s/op")
+	b.ReportMetric(float64(g.Len()), "nodes")
+	b.ReportMetric(float64(g.EdgeCount()), "edges")
+	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MB")
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MB")
+	for _, tc := range []struct {
+		root string
+		opts graph.ChainOptions
+	}{
+		{"key:" + msaKey, graph.ChainOptions{}},
+		{"mailbox:user0042@tenant2.example", graph.ChainOptions{Backward: true}},
+		{"key:enterprise-key-1", graph.ChainOptions{Since: benchBase.Add(24 * time.Hour), Until: benchBase.Add(48 * time.Hour)}},
+	} {
+		t0 := time.Now()
+		ch, err := g.Chain(tc.root, tc.opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("chain from %s: %d nodes, %d edges in %v", tc.root, len(ch.Nodes), len(ch.Edges), time.Since(t0))
+	}
 }

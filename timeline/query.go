@@ -31,6 +31,9 @@ type Query struct {
 	Limit  int       // page size for Events (100 when zero)
 	Cursor string    // from a previous Page.Next
 	Raw    bool      // also read the raw record
+	// Columns, when set, are the only columns Scan, All and ScanBatches
+	// read (with raw too when Raw is set); the others stay empty.
+	Columns []string
 }
 
 // Cond is an equality condition on a column. Comparison ignores case, since
@@ -497,26 +500,14 @@ func (c *Case) fetch(ctx context.Context, ms []match, raw bool) ([]Event, error)
 // Events come part by part: in time order within a part, not across parts.
 // fn may keep a copy of *e, not the pointer: the event is reused.
 func (c *Case) Scan(ctx context.Context, q Query, fn func(*Event) error) error {
-	f, err := compile(&q, fullSchema)
-	if err != nil {
-		return err
-	}
-	for _, pi := range c.selectParts(&q) {
-		pf, file, err := c.openPart(c.m.Parts[pi])
-		if err != nil {
-			return err
+	return c.scanBatches(ctx, q, true, func(evs []Event) error {
+		for i := range evs {
+			if err := fn(&evs[i]); err != nil {
+				return err
+			}
 		}
-		var rows []int64
-		err = scanPart(ctx, pf, f, func(row, _ int64) bool { rows = append(rows, row); return true })
-		if err == nil {
-			err = readColumnar(ctx, pf, q.Raw, rows, fn)
-		}
-		file.Close()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // EventByID returns the events with the given id (with raw), searching the

@@ -1,0 +1,189 @@
+package timeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// scanCase builds a case whose parts have several row groups and pages,
+// empty and long strings, and high- and low-cardinality columns.
+func scanCase(t *testing.T) *Case {
+	t.Helper()
+	c := newCase(t)
+	var evs []Event
+	sources := []string{"m365.ual", "entra.signin", "aws.cloudtrail"}
+	for i := range 9000 {
+		e := testEvent(i, sources[i%len(sources)])
+		e.Time = t0.Add(time.Duration(i*17%9000) * time.Minute / 3)
+		e.TokenID = fmt.Sprintf("tok-%d", i/4)
+		if i%5 == 0 {
+			e.TokenID = ""
+		}
+		e.SessionID = fmt.Sprintf("s-%d", i%300)
+		e.SrcIP = fmt.Sprintf("10.0.%d.%d", i%7, i%251)
+		e.UserAgent = strings.Repeat("ü", i%40)
+		e.Tenant = fmt.Sprintf("tenant-%d", i%3)
+		e.Message = strings.Repeat(fmt.Sprintf("line %d ", i), 1+i%30) // fills pages
+		if i%11 == 0 {
+			e.Actor = ""
+		}
+		evs = append(evs, e)
+	}
+	importEvents(t, c, evs, RunOptions{MaxBuffered: 1 << 20, RowGroupRows: 700})
+	c, err := Open(c.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// oldScan reads a query the way Scan did before batches: part by part,
+// through scanPart and readColumnar.
+func oldScan(t *testing.T, c *Case, q Query) []Event {
+	t.Helper()
+	f, err := compile(&q, fullSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Event
+	for _, pi := range c.selectParts(&q) {
+		pf, file, err := c.openPart(c.m.Parts[pi])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []int64
+		err = scanPart(t.Context(), pf, f, func(row, _ int64) bool { rows = append(rows, row); return true })
+		if err == nil {
+			err = readColumnar(t.Context(), pf, q.Raw, rows, func(e *Event) error { out = append(out, *e); return nil })
+		}
+		file.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func TestScanMatchesRowReader(t *testing.T) {
+	t.Parallel()
+	c := scanCase(t)
+	if len(c.m.Parts) < 3 {
+		t.Fatalf("want several parts, got %d", len(c.m.Parts))
+	}
+	for _, tc := range []struct {
+		name string
+		q    Query
+	}{
+		{"all", Query{}},
+		{"raw", Query{Raw: true}},
+		{"window", Query{Since: t0.Add(7 * time.Hour), Until: t0.Add(31 * time.Hour)}},
+		{"where", Query{Where: []Cond{{"tenant", "TENANT-1"}}}},
+		{"text", Query{Text: "line 77", Raw: true}},
+		{"source", Query{Source: []string{"aws.cloudtrail"}, Since: t0.Add(time.Hour)}},
+		{"nothing", Query{Since: t0.Add(-2 * time.Hour), Until: t0.Add(-time.Hour)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := oldScan(t, c, tc.q)
+			var got []Event
+			if err := c.Scan(t.Context(), tc.q, func(e *Event) error { got = append(got, *e); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if len(want) == 0 && tc.name != "nothing" {
+				t.Fatal("the reference read nothing")
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("Scan differs from the row reader (-want +got):\n%s", diff)
+			}
+			// Batches hold the same events, their strings shared.
+			got = got[:0]
+			err := c.ScanBatches(t.Context(), tc.q, func(evs []Event) error {
+				if len(evs) == 0 || len(evs) > batchRows {
+					t.Errorf("batch of %d", len(evs))
+				}
+				for i := range evs {
+					e := evs[i]
+					for _, s := range []*string{&e.ID, &e.Message, &e.TokenID, &e.Actor, &e.Raw} {
+						*s = strings.Clone(*s)
+					}
+					got = append(got, e)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("ScanBatches differs from the row reader (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestScanColumns(t *testing.T) {
+	t.Parallel()
+	c := scanCase(t)
+	want := oldScan(t, c, Query{})
+	cols := []string{"time", "token_id", "actor", "src_ip", "offset"}
+	var got []Event
+	err := c.ScanBatches(t.Context(), Query{Columns: cols}, func(evs []Event) error {
+		got = append(got, evs...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		w := want[i]
+		want[i] = Event{Time: w.Time, TokenID: w.TokenID, Actor: w.Actor, SrcIP: w.SrcIP, Offset: w.Offset}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("projected scan (-want +got):\n%s", diff)
+	}
+	if err := c.Scan(t.Context(), Query{Columns: []string{"nope"}}, func(*Event) error { return nil }); err == nil {
+		t.Error("a projection on an unknown column was accepted")
+	}
+}
+
+func TestScanStops(t *testing.T) {
+	t.Parallel()
+	c := scanCase(t)
+	// A consumer that stops early ends the scan without waiting for every
+	// part to be decoded (the deferred drain must not hang).
+	n := 0
+	for _, err := range c.All(t.Context(), Query{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; n == 5000 {
+			break
+		}
+	}
+	boom := errors.New("boom")
+	calls := 0
+	err := c.Scan(t.Context(), Query{}, func(*Event) error {
+		if calls++; calls == 1234 {
+			return boom
+		}
+		return nil
+	})
+	if !errors.Is(err, boom) || calls != 1234 {
+		t.Errorf("Scan returned %v after %d calls, want boom after 1234", err, calls)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	calls = 0
+	err = c.Scan(ctx, Query{}, func(*Event) error {
+		if calls++; calls == 10 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Scan after cancel returned %v", err)
+	}
+}
