@@ -43,7 +43,7 @@ func parseError(name string, src timeline.Source, off int64, err error, raw []by
 		raw = raw[:maxRejectRaw]
 		err = fmt.Errorf("%w (raw bytes cut at %d)", err, maxRejectRaw)
 	}
-	return &timeline.ParseError{Importer: name, File: src.File, Offset: off, Err: err, Raw: bytes.Clone(raw)}
+	return &timeline.ParseError{Importer: name, File: src.File, Offset: src.Base + off, Err: err, Raw: bytes.Clone(raw)}
 }
 
 // newEvent starts an event with the provenance every importer sets.
@@ -53,7 +53,7 @@ func newEvent(name, shape string, src timeline.Source, off int64, raw []byte) ti
 		Shape:      shape,
 		File:       src.File,
 		FileSHA256: src.SHA256,
-		Offset:     off,
+		Offset:     src.Base + off,
 		Raw:        string(raw),
 		Outcome:    timeline.OutcomeUnknown,
 		Category:   timeline.CategoryOther,

@@ -39,6 +39,15 @@ type Options struct {
 	// MaxDecompressed bounds the bytes one compressed file may expand to
 	// (a zip or gzip bomb); 0 means 64 GiB.
 	MaxDecompressed int64
+	// Workers is how many goroutines parse when the sink is a BatchSink;
+	// 0 means one per core the process may use.
+	Workers int
+
+	// forced is the importer for a chunk of a file whose head chose it.
+	forced timeline.Importer
+	// chunk is the smallest chunk of a large NDJSON file (tests make it
+	// small); 0 means chunkBytes.
+	chunk int64
 }
 
 // Progress counts the bytes read of all inputs; a progress bar polls it.
@@ -86,6 +95,9 @@ func Import(ctx context.Context, sink Sink, paths []string, opts Options) ([]Fil
 	inputs, results := collect(paths)
 	for _, in := range inputs {
 		opts.Progress.Total.Add(in.size)
+	}
+	if bs, ok := sink.(BatchSink); ok && workersFor(&opts) > 1 {
+		return importParallel(ctx, bs, inputs, results, workersFor(&opts), &opts)
 	}
 	for _, in := range inputs {
 		if err := ctx.Err(); err != nil {
@@ -195,7 +207,7 @@ func importPath(ctx context.Context, sink Sink, in input, opts *Options) ([]File
 		return []FileResult{{Path: in.path, Error: err.Error()}}, nil
 	}
 	cr := &countingReader{r: f, p: opts.Progress}
-	res, err := importStream(ctx, sink, in.path, sum, size, cr, opts)
+	res, err := importStreamAt(ctx, sink, in.path, sum, size, 0, cr, opts)
 	return []FileResult{res}, err
 }
 
@@ -247,7 +259,7 @@ func importZip(ctx context.Context, sink Sink, name string, zr *zip.Reader, size
 			out = append(out, FileResult{Path: member, Error: fmt.Sprintf("unreadable zip member: %v", err)})
 			continue
 		}
-		res, err := importStream(ctx, sink, member, sum, msize, rc, opts)
+		res, err := importStreamAt(ctx, sink, member, sum, msize, 0, rc, opts)
 		rc.Close()
 		out = append(out, res)
 		if err != nil {
@@ -295,9 +307,9 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// importStream detects the source of one stream (decompressing gzip) and
-// imports it.
-func importStream(ctx context.Context, sink Sink, name, sum string, size int64, r io.Reader, opts *Options) (FileResult, error) {
+// importStreamAt detects the source of one stream (decompressing gzip)
+// and imports it; base is where the stream starts in the file.
+func importStreamAt(ctx context.Context, sink Sink, name, sum string, size, base int64, r io.Reader, opts *Options) (FileResult, error) {
 	res := FileResult{Path: name, Size: size, SHA256: sum}
 	br := bufio.NewReaderSize(r, 256<<10)
 	what := "cannot read"
@@ -320,10 +332,13 @@ func importStream(ctx context.Context, sink Sink, name, sum string, size int64, 
 		res.Error = "empty file: nothing to import"
 		return res, nil
 	}
-	base := filepath.Base(name)
-	var imp timeline.Importer
+	baseName := filepath.Base(name)
+	imp := opts.forced
 	for _, cand := range opts.Importers {
-		if cand.Match(base, head) {
+		if imp != nil {
+			break
+		}
+		if cand.Match(baseName, head) {
 			imp = cand
 			break
 		}
@@ -334,7 +349,7 @@ func importStream(ctx context.Context, sink Sink, name, sum string, size int64, 
 	}
 	res.Importer = imp.Name()
 	fe := &fileEmitter{sink: sink, res: &res, progress: opts.Progress}
-	src := timeline.Source{File: name, SHA256: sum}
+	src := timeline.Source{File: name, SHA256: sum, Base: base}
 	err = imp.Import(ctx, br, src, fe)
 	res.Shape = strings.Join(fe.shapes, ",")
 	res.Read = res.Imported + res.Duplicates + res.Rejected

@@ -27,6 +27,10 @@ type Source struct {
 	File string
 	// SHA256 is the hex SHA-256 of the file's bytes as read.
 	SHA256 string
+	// Base is where the stream starts in the file: a large file is read
+	// in chunks on several cores, and offsets (and the fallback ids made
+	// from them) are always the file's.
+	Base int64
 }
 
 // Emitter receives an importer's output.

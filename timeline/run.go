@@ -12,9 +12,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -59,38 +61,40 @@ type Run struct {
 	m        Manifest
 	idx      *dedupeIndex
 	parts    map[partKey]*partBuf
+	last     partKey // the partition of the last event, and its buffer
+	lastBuf  *partBuf
 	buffered int64
-	seq      int
-	newParts []PartRecord
+	seq      atomic.Int64
 	files    []FileRecord
 	rejects  *os.File
 	rejectsW *bufio.Writer
 	rejected int64
 	done     bool
-	interned map[string]string
 
-	// One goroutine writes Parquet files while Add goes on filling the
-	// next buffer, so that parsing and writing use both cores.
-	jobs       chan flushJob
+	// One goroutine writes Parquet files and spills while Add goes on
+	// filling the next buffer, so that parsing and writing use both
+	// cores. spills, spillFiles and spillSeq belong to it until it stops.
+	jobs       chan job
 	writerDone sync.WaitGroup
 	closed     bool
+	spills     map[partKey][]spillSeg
+	spillFiles []*os.File
+	spillSeq   int
 	mu         sync.Mutex // guards written, newParts and werr
 	written    []string   // files written by this run, removed on Abort
-	werr       error      // the writer's first error
+	newParts   []PartRecord
+	werr       error // the writer's first error
 }
 
-// flushJob is one partition's events on their way to a Parquet file.
-type flushJob struct {
-	k      partKey
-	seq    int
-	events []Event
+// job is the writer's work: a partition to write, or buffers to spill.
+type job struct {
+	write *writeJob
+	spill []keyedBuf
 }
 
-type partKey struct{ source, date string }
-
-type partBuf struct {
-	events []Event
-	bytes  int64
+type keyedBuf struct {
+	key partKey
+	buf *partBuf
 }
 
 // BeginRun starts an import run. It takes the case's lock (one import at a
@@ -127,7 +131,7 @@ func (c *Case) BeginRun(opts RunOptions) (*Run, error) {
 		unlock(lock)
 		return nil, err
 	}
-	r.jobs = make(chan flushJob)
+	r.jobs = make(chan job)
 	r.writerDone.Add(1)
 	go r.writer()
 	r.idx = newDedupeIndex(1 << 16)
@@ -150,6 +154,8 @@ func unlock(f *os.File) {
 func (r *Run) ID() string { return r.id }
 
 // Add stores one event unless it is a duplicate. The event must be valid.
+// Add copies what it keeps: the event and its strings may be reused as
+// soon as it returns.
 func (r *Run) Add(e *Event) (AddResult, error) {
 	if r.done {
 		return 0, errors.New("run is finished")
@@ -161,63 +167,85 @@ func (r *Run) Add(e *Event) (AddResult, error) {
 	if res == Duplicate {
 		return Duplicate, nil
 	}
-	ev := *e
-	r.detach(&ev)
+	id := e.ID
 	if res == Collision {
-		ev.ID = fmt.Sprintf("%s~%08x", e.ID, detailHash(e))
+		id = fmt.Sprintf("%s~%08x", e.ID, detailHash(e))
 	}
-	k := partKey{ev.Source, ev.Time.Format(time.DateOnly)}
-	p := r.parts[k]
-	if p == nil {
-		p = &partBuf{}
-		r.parts[k] = p
-	}
-	p.events = append(p.events, ev)
-	n := eventSize(&ev)
-	p.bytes += n
-	r.buffered += n
+	p := r.partition(partKey{e.Source, dayOf(e.Time)})
+	r.buffered += p.add(e, id)
 	if r.buffered > r.opts.MaxBuffered {
-		if err := r.flushLargest(); err != nil {
+		if err := r.relieve(); err != nil {
 			return 0, err
 		}
 	}
 	return res, nil
 }
 
-// detach gives the stored event strings of its own: decoders may hand out
-// strings that share memory with the whole record they came from, which
-// would keep every record's buffer alive while events wait in memory.
-// Low-cardinality columns are interned, the rest copied.
-func (r *Run) detach(e *Event) {
-	if r.interned == nil || len(r.interned) > 1<<16 {
-		r.interned = make(map[string]string, 1024)
+// partition returns the buffer of partition k, making it if needed.
+func (r *Run) partition(k partKey) *partBuf {
+	if r.lastBuf != nil && k == r.last {
+		return r.lastBuf
 	}
-	in := func(s string) string {
-		if s == "" {
-			return ""
-		}
-		if v, ok := r.interned[s]; ok {
-			return v
-		}
-		v := strings.Clone(s)
-		r.interned[v] = v
-		return v
+	p := r.parts[k]
+	if p == nil {
+		k.source = strings.Clone(k.source)
+		p = &partBuf{}
+		r.parts[k] = p
 	}
-	e.Source, e.Shape, e.Category, e.Action = in(e.Source), in(e.Shape), Category(in(string(e.Category))), in(e.Action)
-	e.Outcome, e.Reason, e.ActorKind = Outcome(in(string(e.Outcome))), in(e.Reason), ActorKind(in(string(e.ActorKind)))
-	e.Actor, e.Tenant, e.ActorTenant = in(e.Actor), in(e.Tenant), in(e.ActorTenant)
-	e.AppID, e.AppName, e.ResourceApp = in(e.AppID), in(e.AppName), in(e.ResourceApp)
-	e.KeyID, e.IssuedKind, e.SrcIP, e.UserAgent, e.Country = in(e.KeyID), in(e.IssuedKind), in(e.SrcIP), in(e.UserAgent), in(e.Country)
-	e.TargetKind, e.File, e.FileSHA256 = in(e.TargetKind), in(e.File), in(e.FileSHA256)
-	c := strings.Clone
-	e.ID, e.SessionID, e.TokenID, e.IssuedID = c(e.ID), c(e.SessionID), c(e.TokenID), c(e.IssuedID)
-	e.Target, e.CorrelationID, e.Message, e.Raw = c(e.Target), c(e.CorrelationID), c(e.Message), c(e.Raw)
+	r.last, r.lastBuf = k, p
+	return p
 }
 
-// eventSize estimates the memory an event holds.
-func eventSize(e *Event) int64 {
-	return int64(len(e.Raw)+len(e.Message)+len(e.ID)+len(e.Target)+len(e.TokenID)+len(e.SessionID)+
-		len(e.CorrelationID)+len(e.IssuedID)) + 640
+// relieve makes room when the buffer is full: partitions big enough for a
+// part of their own go to Parquet; if the buffer is still more than half
+// full, the rest is spilled.
+func (r *Run) relieve() error {
+	var big []keyedBuf
+	for k, p := range r.parts {
+		if len(p.refs) >= smallPartRows {
+			big = append(big, keyedBuf{k, p})
+		}
+	}
+	slices.SortFunc(big, func(a, b keyedBuf) int { return comparePartKeys(a.key, b.key) })
+	for _, kp := range big {
+		delete(r.parts, kp.key)
+		r.buffered -= kp.buf.bytes
+		if err := r.send(job{write: &writeJob{key: kp.key, mem: kp.buf}}); err != nil {
+			return err
+		}
+	}
+	r.lastBuf = nil
+	if r.buffered <= r.opts.MaxBuffered/2 {
+		return nil
+	}
+	rest := r.takeParts()
+	return r.send(job{spill: rest})
+}
+
+// takeParts empties the buffer and returns its partitions in key order.
+func (r *Run) takeParts() []keyedBuf {
+	var out []keyedBuf
+	for k, p := range r.parts {
+		out = append(out, keyedBuf{k, p})
+	}
+	slices.SortFunc(out, func(a, b keyedBuf) int { return comparePartKeys(a.key, b.key) })
+	r.parts = map[partKey]*partBuf{}
+	r.lastBuf = nil
+	r.buffered = 0
+	return out
+}
+
+// send hands a job to the writer; it blocks while the writer is busy with
+// the previous one.
+func (r *Run) send(j job) error {
+	r.mu.Lock()
+	err := r.werr
+	r.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	r.jobs <- j
+	return nil
 }
 
 // Reject records a record that could not be normalized, with its raw bytes.
@@ -231,9 +259,7 @@ func (r *Run) Reject(pe *ParseError) error {
 		if err != nil {
 			return fmt.Errorf("rejects: %w", err)
 		}
-		r.mu.Lock()
-		r.written = append(r.written, name)
-		r.mu.Unlock()
+		r.track(name)
 		r.rejects, r.rejectsW = f, bufio.NewWriterSize(f, 256<<10)
 	}
 	rec := struct {
@@ -267,58 +293,51 @@ func (r *Run) AddFile(f FileRecord) {
 	r.files = append(r.files, f)
 }
 
-// flushLargest writes out the partition holding the most bytes.
-func (r *Run) flushLargest() error {
-	var best partKey
-	var most int64 = -1
-	for k, p := range r.parts {
-		if p.bytes > most || (p.bytes == most && (k.source < best.source || k.source == best.source && k.date < best.date)) {
-			best, most = k, p.bytes
-		}
-	}
-	return r.flush(best)
-}
-
-// flush hands one partition's buffered events to the writer, which sorts
-// them by time and writes them as a Parquet file under a name no manifest
-// names yet. It blocks while the writer is busy with the previous file.
-func (r *Run) flush(k partKey) error {
-	p := r.parts[k]
-	delete(r.parts, k)
-	if p == nil || len(p.events) == 0 {
-		return nil
-	}
-	r.buffered -= p.bytes
+// track records files the run writes, to remove on Abort.
+func (r *Run) track(files ...string) {
 	r.mu.Lock()
-	err := r.werr
+	r.written = append(r.written, files...)
 	r.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	r.seq++
-	r.jobs <- flushJob{k: k, seq: r.seq, events: p.events}
-	return nil
 }
 
-// writer writes the flushed partitions, one at a time, in order.
+func (r *Run) fail(err error) {
+	r.mu.Lock()
+	if r.werr == nil {
+		r.werr = err
+	}
+	r.mu.Unlock()
+}
+
+func (r *Run) failed() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.werr
+}
+
+// writer does the jobs, one at a time, in order.
 func (r *Run) writer() {
 	defer r.writerDone.Done()
-	for job := range r.jobs {
-		r.mu.Lock()
-		failed := r.werr != nil
-		r.mu.Unlock()
-		if failed {
+	for j := range r.jobs {
+		if r.failed() != nil {
 			continue
 		}
-		part, files, err := r.writePart(job)
-		r.mu.Lock()
-		r.written = append(r.written, files...)
-		if err != nil {
-			r.werr = err
-		} else {
-			r.newParts = append(r.newParts, part)
+		if j.spill != nil {
+			if err := r.spill(j.spill); err != nil {
+				r.fail(err)
+			}
+			continue
 		}
-		r.mu.Unlock()
+		r.doWrite(*j.write)
+	}
+}
+
+func (r *Run) doWrite(j writeJob) {
+	parts, err := r.write(j)
+	r.mu.Lock()
+	r.newParts = append(r.newParts, parts...)
+	r.mu.Unlock()
+	if err != nil {
+		r.fail(err)
 	}
 }
 
@@ -331,27 +350,64 @@ func (r *Run) stopWriter() {
 	r.writerDone.Wait()
 }
 
-// writePart writes one part and its value counts; it returns the files it
-// wrote (to remove on Abort).
-func (r *Run) writePart(job flushJob) (PartRecord, []string, error) {
-	events := job.events
-	slices.SortStableFunc(events, func(a, b Event) int { return a.Time.Compare(b.Time) })
-	rel := path.Join(eventsDir, "source="+job.k.source, "date="+job.k.date, fmt.Sprintf("part-%s-%04d.parquet", r.id, job.seq))
-	full := r.staged(rel)
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-		return PartRecord{}, nil, err
+// finishParts writes every partition still buffered or spilled, merging
+// each into as few parts as it can, on as many goroutines as there are
+// cores (at most 2: each holds a row group in memory).
+func (r *Run) finishParts() error {
+	r.stopWriter()
+	if err := r.failed(); err != nil {
+		return err
 	}
-	if err := writeParquet(full, events, r.opts.RowGroupRows); err != nil {
-		return PartRecord{}, []string{full}, fmt.Errorf("write %s: %w", rel, err)
+	byKey := map[partKey]*writeJob{}
+	for _, kp := range r.takeParts() {
+		byKey[kp.key] = &writeJob{key: kp.key, mem: kp.buf}
 	}
-	statsRel := strings.TrimSuffix(rel, ".parquet") + ".stats.json"
-	if err := writePartStats(r.staged(statsRel), events); err != nil {
-		return PartRecord{}, []string{full, r.staged(statsRel)}, fmt.Errorf("write %s: %w", statsRel, err)
+	for k, segs := range r.spills {
+		j := byKey[k]
+		if j == nil {
+			j = &writeJob{key: k}
+			byKey[k] = j
+		}
+		j.spills = segs
 	}
-	return PartRecord{
-		Path: rel, Source: job.k.source, Date: job.k.date, Run: r.id, Rows: int64(len(events)),
-		MinTime: events[0].Time, MaxTime: events[len(events)-1].Time, Stats: statsRel,
-	}, []string{full, r.staged(statsRel)}, nil
+	jobs := make([]writeJob, 0, len(byKey))
+	for _, j := range byKey {
+		jobs = append(jobs, *j)
+	}
+	slices.SortFunc(jobs, func(a, b writeJob) int { return comparePartKeys(a.key, b.key) })
+	workers := min(2, runtime.GOMAXPROCS(0), max(len(jobs), 1))
+	next := make(chan writeJob)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				if r.failed() == nil {
+					r.doWrite(j)
+				}
+			}
+		}()
+	}
+	for _, j := range jobs {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	r.closeSpills()
+	// The manifest lists parts in a stable order.
+	slices.SortFunc(r.newParts, func(a, b PartRecord) int {
+		return cmp.Or(strings.Compare(a.Source, b.Source), strings.Compare(a.Date, b.Date), strings.Compare(a.Path, b.Path))
+	})
+	return r.failed()
+}
+
+func (r *Run) closeSpills() {
+	for _, f := range r.spillFiles {
+		f.Close()
+		os.Remove(f.Name())
+	}
+	r.spillFiles, r.spills = nil, nil
 }
 
 // newParquetWriter is how every part is written: zstd, bounded row
@@ -366,68 +422,16 @@ func newParquetWriter(f *os.File, rowGroupRows int64) *parquet.GenericWriter[row
 	)
 }
 
-// writeParquet writes sorted events to path with zstd, bounded row groups,
-// dictionary columns and a page index, synced before it returns.
-func writeParquet(path string, events []Event, rowGroupRows int64) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := newParquetWriter(f, rowGroupRows)
-	rows := make([]row, min(len(events), 4096))
-	for len(events) > 0 {
-		n := min(len(events), len(rows))
-		for i := range n {
-			toRow(&events[i], &rows[i])
-		}
-		if _, err := w.Write(rows[:n]); err != nil {
-			f.Close()
-			return err
-		}
-		events = events[n:]
-	}
-	if err := w.Close(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
 // Commit writes what is still buffered, the index and the rejects, then
 // the manifest: from that moment the run's events are part of the case.
 func (r *Run) Commit() (RunRecord, error) {
 	if r.done {
 		return RunRecord{}, errors.New("run is finished")
 	}
-	keys := make([]partKey, 0, len(r.parts))
-	for k := range r.parts {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b partKey) int {
-		return cmp.Or(strings.Compare(a.source, b.source), strings.Compare(a.date, b.date))
-	})
-	for _, k := range keys {
-		if err := r.flush(k); err != nil {
-			r.Abort()
-			return RunRecord{}, err
-		}
-	}
-	r.stopWriter()
-	if r.werr != nil {
-		err := r.werr
+	if err := r.finishParts(); err != nil {
 		r.Abort()
 		return RunRecord{}, err
 	}
-	if err := r.compact(); err != nil {
-		r.Abort()
-		return RunRecord{}, fmt.Errorf("merge parts: %w", err)
-	}
-	// The writer finished files in flush order; keep the manifest's part
-	// list in that order too.
 	rec := RunRecord{ID: r.id, Started: r.started, Files: len(r.files)}
 	for _, f := range r.files {
 		rec.Imported += f.Imported
@@ -530,6 +534,7 @@ func (r *Run) Abort() error {
 	}
 	r.done = true
 	r.stopWriter()
+	r.closeSpills()
 	if r.rejects != nil {
 		r.rejects.Close()
 	}

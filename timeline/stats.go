@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Each part has a small sidecar, <part>.stats.json, written with it: the
@@ -13,7 +14,7 @@ import (
 // are read.
 
 // statsColumns are the columns counted in part stats.
-var statsColumns = []string{
+var statsColumns = [...]string{
 	"source", "shape", "category", "action", "outcome", "reason", "actor", "actor_kind", "tenant", "actor_tenant",
 	"app_id", "app_name", "resource_app", "key_id", "issued_kind", "src_ip", "user_agent", "country", "target", "target_kind",
 }
@@ -28,47 +29,78 @@ type partStats struct {
 	Columns map[string]map[string]int64 `json:"columns"`
 }
 
-func writePartStats(path string, events []Event) error {
-	sb := newStatsBuilder()
-	for i := range events {
-		sb.add(&events[i])
-	}
-	return sb.write(path)
+// statsBuilder counts values as rows go by. Rows come sorted by time,
+// and neighbours often share a value: each column keeps its last value and
+// how often it repeated, and touches its map only when the value changes.
+type statsBuilder struct {
+	rows int64
+	cols [len(statsColumns)]statsCol
 }
 
-// statsBuilder counts values as events go by.
-type statsBuilder struct {
-	rows   int64
-	counts map[string]map[string]int64 // nil map: too many values
+type statsCol struct {
+	m    map[string]int64 // nil: too many values
+	last string
+	n    int64
 }
 
 func newStatsBuilder() *statsBuilder {
-	sb := &statsBuilder{counts: map[string]map[string]int64{}}
-	for _, col := range statsColumns {
-		sb.counts[col] = map[string]int64{}
+	sb := &statsBuilder{}
+	for i := range sb.cols {
+		sb.cols[i].m = map[string]int64{}
 	}
 	return sb
 }
 
-func (sb *statsBuilder) add(e *Event) {
+// statsValues returns a row's values of statsColumns, in their order.
+func statsValues(r *row) [20]string {
+	return [...]string{
+		r.Source, r.Shape, string(r.Category), r.Action, string(r.Outcome), r.Reason, r.Actor, string(r.ActorKind),
+		r.Tenant, r.ActorTenant, r.AppID, r.AppName, r.ResourceApp, r.KeyID, r.IssuedKind, r.SrcIP, r.UserAgent,
+		r.Country, r.Target, r.TargetKind,
+	}
+}
+
+func (sb *statsBuilder) add(r *row) {
 	sb.rows++
-	for _, col := range statsColumns {
-		m := sb.counts[col]
-		if m == nil {
+	vals := statsValues(r)
+	for i := range sb.cols {
+		c := &sb.cols[i]
+		if c.m == nil {
 			continue
 		}
-		m[e.Field(col)]++
-		if len(m) > maxStatsValues {
-			sb.counts[col] = nil
+		if c.n > 0 && vals[i] == c.last {
+			c.n++
+			continue
 		}
+		c.settle()
+		c.last, c.n = vals[i], 1
+	}
+}
+
+// settle adds the pending run of the last value to the map. Keys are
+// copied: row strings point into buffers that must not be kept alive.
+func (c *statsCol) settle() {
+	if c.n == 0 || c.m == nil {
+		return
+	}
+	if _, ok := c.m[c.last]; ok {
+		c.m[c.last] += c.n
+	} else {
+		c.m[strings.Clone(c.last)] = c.n
+	}
+	c.last, c.n = "", 0
+	if len(c.m) > maxStatsValues {
+		c.m = nil
 	}
 }
 
 func (sb *statsBuilder) write(path string) error {
 	st := partStats{Rows: sb.rows, Columns: map[string]map[string]int64{}}
-	for col, m := range sb.counts {
-		if m != nil {
-			st.Columns[col] = m
+	for i := range sb.cols {
+		c := &sb.cols[i]
+		c.settle()
+		if c.m != nil {
+			st.Columns[statsColumns[i]] = c.m
 		}
 	}
 	b, err := json.Marshal(&st)

@@ -230,11 +230,13 @@ func TestKillMidImport(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		// Wait until the child has written some Parquet files of its own.
+		// Wait until the child has written files of its own (spilled
+		// buffers or Parquet parts).
 		deadline := time.Now().Add(60 * time.Second)
 		for time.Now().Before(deadline) {
 			parts, _ := filepath.Glob(filepath.Join(caseDir, ".staging", "*", "events", "*", "*", "*.parquet"))
-			if len(parts) >= 2+attempt {
+			spills, _ := filepath.Glob(filepath.Join(caseDir, ".staging", "*", "spill", "*"))
+			if len(parts)+len(spills) >= 2+attempt {
 				break
 			}
 			time.Sleep(5 * time.Millisecond)

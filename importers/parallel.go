@@ -1,0 +1,452 @@
+package importers
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/causeway-ir/causeway/timeline"
+)
+
+// BatchSink is a Sink that also takes events prepared on other goroutines
+// (*timeline.Run is one). Import parses files, and chunks of large NDJSON
+// files, on several cores when its sink is a BatchSink, and still hands
+// everything to the sink in the order a one-core import would: the case
+// it builds is the same, byte for byte in its events.
+type BatchSink interface {
+	Sink
+	AddBatch(b *timeline.Batch, res []timeline.AddResult) ([]timeline.AddResult, error)
+}
+
+const (
+	// batchEvents and batchBytes bound one batch.
+	batchEvents = 256
+	batchBytes  = 1 << 20
+	// chunkBytes is the smallest chunk a large NDJSON file is split into.
+	chunkBytes = 16 << 20
+	// taskQueue is the batches a task may hold ready before the sink
+	// takes them: it bounds memory to about workers × taskQueue × batchBytes.
+	taskQueue = 4
+)
+
+// task is one unit of parallel work: a file, or a chunk of one.
+type task struct {
+	in    input
+	chunk *chunk // nil for a whole file
+}
+
+// chunk is a byte range of a large NDJSON file, starting at a record.
+type chunk struct {
+	start, end int64
+	index, of  int
+	sum        string
+	imp        timeline.Importer
+}
+
+// item is what a task hands to the sink, in order.
+type item struct {
+	batch  *timeline.Batch
+	reject *timeline.ParseError
+	file   *timeline.FileRecord
+	done   []FileResult
+	err    error
+}
+
+func importParallel(ctx context.Context, sink BatchSink, inputs []input, results []FileResult, workers int, opts *Options) ([]FileResult, error) {
+	tasks := planTasks(inputs, workers, opts)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chans := make([]chan item, len(tasks))
+	for i := range chans {
+		chans[i] = make(chan item, taskQueue)
+	}
+	pool := &sync.Pool{New: func() any { return new(timeline.Batch) }}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(tasks) {
+					return
+				}
+				if ctx.Err() != nil {
+					close(chans[i])
+					continue
+				}
+				runTask(ctx, tasks[i], chans[i], pool, opts)
+			}
+		}()
+	}
+	defer wg.Wait()
+	// The sink takes the tasks' output in task order.
+	var res []timeline.AddResult
+	var split *FileResult // the file whose chunks are being gathered
+	var splitRec timeline.FileRecord
+	var tally fileTally
+	tallies := map[string]fileTally{}
+	for i, t := range tasks {
+		for it := range chans[i] {
+			switch {
+			case it.batch != nil:
+				var err error
+				res, err = sink.AddBatch(it.batch, res[:0])
+				tally.count(res)
+				opts.Progress.Events.Add(int64(len(res)))
+				it.batch.Reset()
+				pool.Put(it.batch)
+				if err != nil {
+					cancel()
+					drain(chans[i:])
+					return results, err
+				}
+			case it.reject != nil:
+				if err := sink.Reject(it.reject); err != nil {
+					cancel()
+					drain(chans[i:])
+					return results, err
+				}
+			case it.file != nil:
+				rec := *it.file
+				tally.fill(&rec)
+				if t.chunk == nil {
+					sink.AddFile(rec)
+					tallies[rec.Path] = tally
+				} else {
+					mergeFileRecord(&splitRec, rec, t.chunk.index == 0)
+				}
+				tally = fileTally{}
+			case it.done != nil || it.err != nil:
+				for _, r := range it.done {
+					if tl, ok := tallies[r.Path]; ok {
+						tl.fillResult(&r)
+						delete(tallies, r.Path)
+					}
+					if t.chunk == nil {
+						results = append(results, r)
+						continue
+					}
+					if t.chunk.index == 0 {
+						split = &FileResult{}
+						*split = r
+					} else {
+						mergeFileResult(split, r)
+					}
+				}
+				if t.chunk != nil && t.chunk.index == t.chunk.of-1 && split != nil {
+					split.Importer, split.Shape = splitRec.Importer, splitRec.Shape
+					split.Imported, split.Duplicates, split.Collisions = splitRec.Imported, splitRec.Duplicates, splitRec.Collisions
+					split.Read = split.Imported + split.Duplicates + split.Rejected
+					splitRec.Read = split.Read
+					sink.AddFile(splitRec)
+					results = append(results, *split)
+					split, splitRec = nil, timeline.FileRecord{}
+				}
+				if it.err != nil {
+					cancel()
+					drain(chans[i+1:])
+					return results, it.err
+				}
+			}
+		}
+	}
+	return results, nil
+}
+
+// drain empties the channels of tasks that will not be taken, so that
+// their workers can finish.
+func drain(chans []chan item) {
+	for _, c := range chans {
+		for it := range c {
+			if it.batch != nil {
+				it.batch.Reset()
+			}
+		}
+	}
+}
+
+// fileTally counts what the sink did with one file's events.
+type fileTally struct{ added, dups, collisions int64 }
+
+func (t *fileTally) count(res []timeline.AddResult) {
+	for _, r := range res {
+		switch r {
+		case timeline.Added:
+			t.added++
+		case timeline.Duplicate:
+			t.dups++
+		case timeline.Collision:
+			t.collisions++
+		}
+	}
+}
+
+// fill puts the sink's counts into a file record; its read count, made by
+// the worker, is already right.
+func (t fileTally) fill(rec *timeline.FileRecord) {
+	rec.Imported, rec.Duplicates, rec.Collisions = t.added+t.collisions, t.dups, t.collisions
+}
+
+func (t fileTally) fillResult(r *FileResult) {
+	r.Imported, r.Duplicates, r.Collisions = t.added+t.collisions, t.dups, t.collisions
+}
+
+// mergeFileRecord adds a chunk's record to its file's.
+func mergeFileRecord(into *timeline.FileRecord, rec timeline.FileRecord, first bool) {
+	if first {
+		*into = rec
+		return
+	}
+	into.Imported += rec.Imported
+	into.Duplicates += rec.Duplicates
+	into.Rejected += rec.Rejected
+	into.Collisions += rec.Collisions
+	into.Read += rec.Read
+	into.Shape = mergeList(into.Shape, rec.Shape)
+	for _, n := range rec.Notes {
+		if !slices.Contains(into.Notes, n) {
+			into.Notes = append(into.Notes, n)
+		}
+	}
+}
+
+func mergeFileResult(into *FileResult, r FileResult) {
+	into.Rejected += r.Rejected
+	if into.Error == "" {
+		into.Error = r.Error
+	}
+	for _, n := range r.Notes {
+		if !slices.Contains(into.Notes, n) {
+			into.Notes = append(into.Notes, n)
+		}
+	}
+}
+
+func mergeList(a, b string) string {
+	if a == "" {
+		return b
+	}
+	out := strings.Split(a, ",")
+	for _, s := range strings.Split(b, ",") {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// runTask imports one task, sending its output to out, and closes out.
+func runTask(ctx context.Context, t task, out chan<- item, pool *sync.Pool, opts *Options) {
+	defer close(out)
+	ws := &workerSink{ctx: ctx, out: out, pool: pool}
+	var rs []FileResult
+	var err error
+	if t.chunk == nil {
+		rs, err = importPath(ctx, ws, t.in, opts)
+	} else {
+		rs, err = importChunk(ctx, ws, t, opts)
+	}
+	if ws.err != nil && err == nil {
+		err = ws.err
+	}
+	if ferr := ws.flush(); ferr != nil && err == nil {
+		err = ferr
+	}
+	select {
+	case out <- item{done: rs, err: err}:
+	case <-ctx.Done():
+	}
+}
+
+// workerSink is the Sink a worker's importers see: it batches events and
+// passes everything on, in order, to the task's channel.
+type workerSink struct {
+	ctx   context.Context
+	out   chan<- item
+	pool  *sync.Pool
+	batch *timeline.Batch
+	base  int64
+	err   error
+}
+
+func (w *workerSink) send(it item) error {
+	select {
+	case w.out <- it:
+		return nil
+	case <-w.ctx.Done():
+		w.err = w.ctx.Err()
+		return w.err
+	}
+}
+
+func (w *workerSink) flush() error {
+	if w.batch == nil || w.batch.Len() == 0 {
+		return nil
+	}
+	b := w.batch
+	w.batch = nil
+	return w.send(item{batch: b})
+}
+
+// Add prepares the event; the sink's real verdict (added, duplicate) is
+// counted when the batch is stored.
+func (w *workerSink) Add(e *timeline.Event) (timeline.AddResult, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	if w.batch == nil {
+		w.batch = w.pool.Get().(*timeline.Batch)
+	}
+	if err := w.batch.Add(e); err != nil {
+		return 0, err
+	}
+	if w.batch.Len() >= batchEvents || w.batch.Size() >= batchBytes {
+		if err := w.flush(); err != nil {
+			return 0, err
+		}
+	}
+	return timeline.Added, nil
+}
+
+func (w *workerSink) Reject(pe *timeline.ParseError) error {
+	if err := w.flush(); err != nil {
+		return err
+	}
+	c := *pe
+	c.Raw = bytes.Clone(pe.Raw)
+	return w.send(item{reject: &c})
+}
+
+func (w *workerSink) AddFile(f timeline.FileRecord) {
+	if w.flush() == nil {
+		w.send(item{file: &f})
+	}
+}
+
+// planTasks turns the inputs into tasks: one per file, except that a large
+// plain NDJSON file becomes several chunks, each starting at a record.
+func planTasks(inputs []input, workers int, opts *Options) []task {
+	var out []task
+	for _, in := range inputs {
+		chunks := splitNDJSON(in, workers, opts)
+		if len(chunks) < 2 {
+			out = append(out, task{in: in})
+			continue
+		}
+		for _, c := range chunks {
+			out = append(out, task{in: in, chunk: c})
+		}
+	}
+	return out
+}
+
+// splitNDJSON returns the chunks of a large uncompressed NDJSON file, or
+// nil when the file is small or not NDJSON. A chunk boundary is a line
+// that starts with '{' after a line that ends with '}': in valid JSON that
+// happens only between top-level values.
+func splitNDJSON(in input, workers int, opts *Options) []*chunk {
+	minChunk := cmp.Or(opts.chunk, chunkBytes)
+	if in.path == "-" || in.size < 2*minChunk || workers < 2 {
+		return nil
+	}
+	f, err := os.Open(in.path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	head := make([]byte, headSize)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	if len(head) < 4 || string(head[:2]) == "\x1f\x8b" || string(head[:4]) == "PK\x03\x04" {
+		return nil
+	}
+	if firstNonSpace(stripBOM(head)) != '{' || !bytes.Contains(head, []byte("}\n{")) {
+		return nil
+	}
+	var imp timeline.Importer
+	for _, cand := range opts.Importers {
+		if cand.Match(filepath.Base(in.path), head) {
+			imp = cand
+			break
+		}
+	}
+	if imp == nil {
+		return nil
+	}
+	size := max(minChunk, in.size/int64(4*workers))
+	var starts []int64
+	buf := make([]byte, min(1<<20, size))
+	for pos := size; pos < in.size-minChunk/2; pos += size {
+		n, _ := f.ReadAt(buf, pos)
+		i := bytes.Index(buf[:n], []byte("}\n{"))
+		if i < 0 {
+			continue
+		}
+		s := pos + int64(i) + 2
+		if len(starts) == 0 || s > starts[len(starts)-1] {
+			starts = append(starts, s)
+		}
+	}
+	if len(starts) == 0 {
+		return nil
+	}
+	sum, _, err := hashPath(in.path)
+	if err != nil {
+		return nil // importPath reports it
+	}
+	starts = append([]int64{0}, starts...)
+	var out []*chunk
+	for i, s := range starts {
+		end := in.size
+		if i+1 < len(starts) {
+			end = starts[i+1]
+		}
+		out = append(out, &chunk{start: s, end: end, index: i, of: len(starts), sum: sum, imp: imp})
+	}
+	return out
+}
+
+func hashPath(p string) (string, int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	return hashFile(f)
+}
+
+// importChunk imports one chunk of a file with the importer the file's
+// head chose, with offsets counted from the start of the file.
+func importChunk(ctx context.Context, sink Sink, t task, opts *Options) ([]FileResult, error) {
+	c := t.chunk
+	f, err := os.Open(t.in.path)
+	if err != nil {
+		return []FileResult{{Path: t.in.path, Error: fmt.Sprintf("cannot read: %v", unwrapPathError(err))}}, nil
+	}
+	defer f.Close()
+	cr := &countingReader{r: io.NewSectionReader(f, c.start, c.end-c.start), p: opts.Progress}
+	chunkOpts := *opts
+	chunkOpts.forced = c.imp
+	res, err := importStreamAt(ctx, sink, t.in.path, c.sum, t.in.size, c.start, cr, &chunkOpts)
+	return []FileResult{res}, err
+}
+
+// workersFor returns how many goroutines parse: Options.Workers, or the
+// cores the process may use.
+func workersFor(opts *Options) int {
+	if opts.Workers > 0 {
+		return opts.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}

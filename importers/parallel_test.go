@@ -1,0 +1,120 @@
+package importers
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/causeway-ir/causeway/timeline"
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestParallelImportMatchesSequential imports the same inputs on one
+// goroutine and on several (files side by side, a large NDJSON file in
+// chunks) into two cases, and requires the same events, byte for byte, the
+// same files and counts, and the same rejects.
+func TestParallelImportMatchesSequential(t *testing.T) {
+	dir := t.TempDir()
+	var nd strings.Builder
+	base := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 3000 {
+		ts := base.Add(time.Duration(i*37%5000) * time.Minute).Format(time.RFC3339)
+		switch {
+		case i%500 == 7:
+			nd.WriteString(`{"eventTime": "broken` + "\n") // malformed: a reject
+		case i%97 == 0:
+			// No eventID: the id falls back to the file hash and offset,
+			// which chunks must count from the start of the file.
+			nd.WriteString(strings.Replace(hostileCT("x", ts), `"eventID":"x",`, "", 1) + "\n")
+		case i%50 == 3:
+			nd.WriteString(hostileCT(fmt.Sprintf("ev-%d", i-1), ts) + "\n") // a duplicate id, other happening
+		default:
+			nd.WriteString(hostileCT(fmt.Sprintf("ev-%d", i), ts) + "\n")
+		}
+	}
+	big := []byte(nd.String())
+	write := func(name string, b []byte) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a/big.ndjson", big)
+	write("a/twin.ndjson.gz", gz(big[:len(big)/3])) // all duplicates of the big file's head
+	write("b/small.json", []byte(`{"Records":[`+hostileCT("s-1", "2024-03-02T10:00:00Z")+`,`+hostileCT("s-2", "2024-03-02T10:00:01Z")+`]}`))
+	write("b/archive.zip", zipOf(t, map[string][]byte{
+		"x.ndjson": []byte(hostileCT("z-1", "2024-03-03T00:00:00Z") + "\n" + hostileCT("z-2", "2024-03-03T00:00:01Z") + "\n"),
+	}))
+	write("b/junk.txt", []byte("not a log\n"))
+
+	type outcome struct {
+		results []FileResult
+		files   []timeline.FileRecord
+		events  []timeline.Event
+		rejects int64
+	}
+	run := func(opts Options) outcome {
+		t.Helper()
+		c, err := timeline.Create(t.TempDir(), "t", base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := c.BeginRun(timeline.RunOptions{MaxBuffered: 256 << 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Import(t.Context(), r, []string{dir}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := r.Commit()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err = timeline.Open(c.Dir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var evs []timeline.Event
+		if err := c.Scan(t.Context(), timeline.Query{Raw: true}, func(e *timeline.Event) error {
+			evs = append(evs, *e)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		files := c.Manifest().Files
+		for i := range files {
+			files[i].Run = ""
+		}
+		return outcome{results: res, files: files, events: evs, rejects: rec.Rejected}
+	}
+	seq := run(Options{Workers: 1})
+	par := run(Options{Workers: 2, chunk: 8 << 10})
+	if len(seq.events) < 2900 || seq.rejects == 0 {
+		t.Fatalf("sequential import: %d events, %d rejects: the fixture is wrong", len(seq.events), seq.rejects)
+	}
+	if diff := cmp.Diff(seq.results, par.results); diff != "" {
+		t.Errorf("file results differ (-sequential +parallel):\n%s", diff)
+	}
+	if diff := cmp.Diff(seq.files, par.files); diff != "" {
+		t.Errorf("manifest files differ (-sequential +parallel):\n%s", diff)
+	}
+	if seq.rejects != par.rejects {
+		t.Errorf("rejects: sequential %d, parallel %d", seq.rejects, par.rejects)
+	}
+	if diff := cmp.Diff(seq.events, par.events); diff != "" {
+		t.Errorf("events differ (-sequential +parallel):\n%s", diff)
+	}
+	// The big file really was read in chunks.
+	in := input{path: filepath.Join(dir, "a/big.ndjson"), size: int64(len(big))}
+	o := Options{Importers: All(), chunk: 8 << 10}
+	if n := len(splitNDJSON(in, 2, &o)); n < 4 {
+		t.Errorf("big.ndjson split into %d chunks, want several", n)
+	}
+}

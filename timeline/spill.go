@@ -1,0 +1,582 @@
+package timeline
+
+import (
+	"bufio"
+	"container/heap"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/klauspost/compress/s2"
+	"github.com/parquet-go/parquet-go"
+)
+
+// Events wait for their Parquet file as bytes, not as Event values. Add
+// encodes an event once into its partition's arena: a few large chunks with
+// no pointers, which the garbage collector never scans and which copy the
+// importer's strings in one go. Writing decodes the bytes straight into
+// Parquet rows whose strings point into the chunks.
+//
+// A partition that grows big enough to make a good part on its own is
+// written to Parquet while the import goes on. When memory runs short and
+// the buffer is made of small partitions (records that interleave days and
+// sources), the buffer is spilled instead: each partition sorted by time,
+// as s2-compressed blocks of encoded events, to a temporary file. Commit
+// merges each partition's spilled runs with what is still in memory and
+// writes every event to Parquet once.
+
+const (
+	// chunkSize is the size of a partition's arena chunks.
+	chunkSize = 256 << 10
+	// spillBlockSize is the encoded size of one spill block: the
+	// unit of compression, and what a merge holds of each run.
+	spillBlockSize = 64 << 10
+	// smallPartRows is the size under which a partition is not worth a
+	// Parquet part of its own while memory is short: it is spilled and
+	// merged with the rest of its partition at commit.
+	smallPartRows = 16 << 10
+	// maxPartRows bounds the rows of one part; bigger partitions get
+	// several parts.
+	maxPartRows = 2_000_000
+	// partRowGroupRows bounds the row groups of merged parts (parquet-go
+	// holds a row group's pages in memory while it writes it).
+	partRowGroupRows = 64 << 10
+)
+
+// partKey names a partition: a source and a UTC day.
+type partKey struct {
+	source string
+	day    int64 // days since 1970-01-01
+}
+
+func dayOf(t time.Time) int64 {
+	s := t.Unix()
+	d := s / 86400
+	if s%86400 < 0 {
+		d--
+	}
+	return d
+}
+
+func (k partKey) date() string {
+	return time.Unix(k.day*86400, 0).UTC().Format(time.DateOnly)
+}
+
+func comparePartKeys(a, b partKey) int {
+	if c := strings.Compare(a.source, b.source); c != 0 {
+		return c
+	}
+	return cmpInt64(a.day, b.day)
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// recRef locates one encoded event in a partition's arena.
+type recRef struct {
+	time  int64 // µs since the epoch, the sort key
+	chunk uint32
+	off   uint32
+	n     uint32
+}
+
+// partBuf holds one partition's buffered events.
+type partBuf struct {
+	chunks [][]byte
+	refs   []recRef
+	bytes  int64
+}
+
+// add encodes e (stored under id) into the arena and returns the bytes it
+// took.
+func (p *partBuf) add(e *Event, id string) int64 {
+	n := encodedSize(e, id)
+	if len(p.chunks) == 0 || cap(p.chunks[len(p.chunks)-1])-len(p.chunks[len(p.chunks)-1]) < n {
+		p.chunks = append(p.chunks, make([]byte, 0, max(chunkSize, n)))
+	}
+	ci := len(p.chunks) - 1
+	c := p.chunks[ci]
+	off := len(c)
+	p.chunks[ci] = appendEvent(c, e, id)
+	p.refs = append(p.refs, recRef{time: e.Time.UnixMicro(), chunk: uint32(ci), off: uint32(off), n: uint32(n)})
+	size := int64(n) + int64(unsafe.Sizeof(recRef{}))
+	p.bytes += size
+	return size
+}
+
+// addEncoded appends an event already encoded and returns the bytes it
+// took.
+func (p *partBuf) addEncoded(rec []byte, t int64) int64 {
+	n := len(rec)
+	if len(p.chunks) == 0 || cap(p.chunks[len(p.chunks)-1])-len(p.chunks[len(p.chunks)-1]) < n {
+		p.chunks = append(p.chunks, make([]byte, 0, max(chunkSize, n)))
+	}
+	ci := len(p.chunks) - 1
+	off := len(p.chunks[ci])
+	p.chunks[ci] = append(p.chunks[ci], rec...)
+	p.refs = append(p.refs, recRef{time: t, chunk: uint32(ci), off: uint32(off), n: uint32(n)})
+	size := int64(n) + int64(unsafe.Sizeof(recRef{}))
+	p.bytes += size
+	return size
+}
+
+// sort orders the events by time, keeping their arrival order on ties.
+func (p *partBuf) sort() {
+	slices.SortStableFunc(p.refs, func(a, b recRef) int { return cmpInt64(a.time, b.time) })
+}
+
+func (p *partBuf) record(i int) []byte {
+	r := p.refs[i]
+	return p.chunks[r.chunk][r.off : r.off+r.n]
+}
+
+// The encoding of an event: time (µs) and offset as 8 bytes each, then
+// every string column as a uvarint length and its bytes, in row order.
+
+func strSize(s string) int { return uvarintLen(uint64(len(s))) + len(s) }
+
+func uvarintLen(x uint64) int {
+	n := 1
+	for x >= 0x80 {
+		x >>= 7
+		n++
+	}
+	return n
+}
+
+func encodedSize(e *Event, id string) int {
+	return 16 + strSize(id) + strSize(e.Source) + strSize(e.Shape) + strSize(string(e.Category)) + strSize(e.Action) +
+		strSize(string(e.Outcome)) + strSize(e.Reason) + strSize(e.Actor) + strSize(string(e.ActorKind)) +
+		strSize(e.Tenant) + strSize(e.ActorTenant) + strSize(e.AppID) + strSize(e.AppName) + strSize(e.ResourceApp) +
+		strSize(e.SessionID) + strSize(e.TokenID) + strSize(e.KeyID) + strSize(e.IssuedKind) + strSize(e.IssuedID) +
+		strSize(e.SrcIP) + strSize(e.UserAgent) + strSize(e.Country) + strSize(e.Target) + strSize(e.TargetKind) +
+		strSize(e.CorrelationID) + strSize(e.Message) + strSize(e.Raw) + strSize(e.File) + strSize(e.FileSHA256)
+}
+
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendEvent(b []byte, e *Event, id string) []byte {
+	b = binary.LittleEndian.AppendUint64(b, uint64(e.Time.UnixMicro()))
+	b = binary.LittleEndian.AppendUint64(b, uint64(e.Offset))
+	b = appendStr(b, id)
+	b = appendStr(b, e.Source)
+	b = appendStr(b, e.Shape)
+	b = appendStr(b, string(e.Category))
+	b = appendStr(b, e.Action)
+	b = appendStr(b, string(e.Outcome))
+	b = appendStr(b, e.Reason)
+	b = appendStr(b, e.Actor)
+	b = appendStr(b, string(e.ActorKind))
+	b = appendStr(b, e.Tenant)
+	b = appendStr(b, e.ActorTenant)
+	b = appendStr(b, e.AppID)
+	b = appendStr(b, e.AppName)
+	b = appendStr(b, e.ResourceApp)
+	b = appendStr(b, e.SessionID)
+	b = appendStr(b, e.TokenID)
+	b = appendStr(b, e.KeyID)
+	b = appendStr(b, e.IssuedKind)
+	b = appendStr(b, e.IssuedID)
+	b = appendStr(b, e.SrcIP)
+	b = appendStr(b, e.UserAgent)
+	b = appendStr(b, e.Country)
+	b = appendStr(b, e.Target)
+	b = appendStr(b, e.TargetKind)
+	b = appendStr(b, e.CorrelationID)
+	b = appendStr(b, e.Message)
+	b = appendStr(b, e.Raw)
+	b = appendStr(b, e.File)
+	b = appendStr(b, e.FileSHA256)
+	return b
+}
+
+var errBadRecord = errors.New("corrupt buffered event")
+
+type recDecoder struct {
+	b   []byte
+	bad bool
+}
+
+// str returns the next string; it shares memory with the buffer, which
+// is never written again.
+func (d *recDecoder) str() string {
+	n, k := binary.Uvarint(d.b)
+	if k <= 0 || n > uint64(len(d.b)-k) {
+		d.bad, d.b = true, nil
+		return ""
+	}
+	s := d.b[k : k+int(n)]
+	d.b = d.b[k+int(n):]
+	if n == 0 {
+		return ""
+	}
+	return unsafe.String(&s[0], len(s))
+}
+
+// decodeRow decodes one event from the front of b into r and returns the
+// bytes it took.
+func decodeRow(b []byte, r *row) (int, error) {
+	if len(b) < 16 {
+		return 0, errBadRecord
+	}
+	d := recDecoder{b: b[16:]}
+	*r = row{
+		Time:          int64(binary.LittleEndian.Uint64(b)),
+		Offset:        int64(binary.LittleEndian.Uint64(b[8:])),
+		ID:            d.str(),
+		Source:        d.str(),
+		Shape:         d.str(),
+		Category:      Category(d.str()),
+		Action:        d.str(),
+		Outcome:       Outcome(d.str()),
+		Reason:        d.str(),
+		Actor:         d.str(),
+		ActorKind:     ActorKind(d.str()),
+		Tenant:        d.str(),
+		ActorTenant:   d.str(),
+		AppID:         d.str(),
+		AppName:       d.str(),
+		ResourceApp:   d.str(),
+		SessionID:     d.str(),
+		TokenID:       d.str(),
+		KeyID:         d.str(),
+		IssuedKind:    d.str(),
+		IssuedID:      d.str(),
+		SrcIP:         d.str(),
+		UserAgent:     d.str(),
+		Country:       d.str(),
+		Target:        d.str(),
+		TargetKind:    d.str(),
+		CorrelationID: d.str(),
+		Message:       d.str(),
+		Raw:           d.str(),
+		File:          d.str(),
+		FileSHA256:    d.str(),
+	}
+	if d.bad {
+		return 0, errBadRecord
+	}
+	return len(b) - len(d.b), nil
+}
+
+// spillSeg is one partition's sorted run in a spill file.
+type spillSeg struct {
+	f      *os.File
+	blocks []spillBlock
+}
+
+type spillBlock struct {
+	off  int64
+	clen uint32
+}
+
+// spill writes the buffered partitions, each sorted by time, to a new
+// spill file and records their runs. It runs on the writer goroutine.
+func (r *Run) spill(parts []keyedBuf) error {
+	r.spillSeq++
+	name := filepath.Join(r.c.dir, stagingDir, r.id, "spill", fmt.Sprintf("spill-%05d.s2", r.spillSeq))
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	r.spillFiles = append(r.spillFiles, f)
+	w := bufio.NewWriterSize(f, 1<<20)
+	var off int64
+	block := make([]byte, 0, spillBlockSize+spillBlockSize/4)
+	var cbuf []byte
+	for _, kp := range parts {
+		p := kp.buf
+		p.sort()
+		seg := spillSeg{f: f}
+		put := func() error {
+			cbuf = s2.Encode(cbuf[:cap(cbuf)], block)
+			if _, err := w.Write(cbuf); err != nil {
+				return err
+			}
+			seg.blocks = append(seg.blocks, spillBlock{off: off, clen: uint32(len(cbuf))})
+			off += int64(len(cbuf))
+			block = block[:0]
+			return nil
+		}
+		for i := range p.refs {
+			block = append(block, p.record(i)...)
+			if len(block) >= spillBlockSize {
+				if err := put(); err != nil {
+					return fmt.Errorf("spill: %w", err)
+				}
+			}
+		}
+		if len(block) > 0 {
+			if err := put(); err != nil {
+				return fmt.Errorf("spill: %w", err)
+			}
+		}
+		if r.spills == nil {
+			r.spills = map[partKey][]spillSeg{}
+		}
+		r.spills[kp.key] = append(r.spills[kp.key], seg)
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	return nil
+}
+
+// rowSource yields rows in time order.
+type rowSource interface {
+	next(*row) (bool, error)
+}
+
+type memSource struct {
+	p *partBuf
+	i int
+}
+
+func (s *memSource) next(x *row) (bool, error) {
+	if s.i >= len(s.p.refs) {
+		return false, nil
+	}
+	_, err := decodeRow(s.p.record(s.i), x)
+	s.i++
+	return err == nil, err
+}
+
+type segSource struct {
+	seg  spillSeg
+	bi   int
+	cur  []byte
+	cbuf []byte
+}
+
+func (s *segSource) next(x *row) (bool, error) {
+	for len(s.cur) == 0 {
+		if s.bi >= len(s.seg.blocks) {
+			return false, nil
+		}
+		b := s.seg.blocks[s.bi]
+		s.bi++
+		if cap(s.cbuf) < int(b.clen) {
+			s.cbuf = make([]byte, b.clen)
+		}
+		c := s.cbuf[:b.clen]
+		if _, err := s.seg.f.ReadAt(c, b.off); err != nil {
+			return false, fmt.Errorf("read spill: %w", err)
+		}
+		n, err := s2.DecodedLen(c)
+		if err != nil {
+			return false, fmt.Errorf("read spill: %w", err)
+		}
+		// A new buffer for every block: the rows' strings point into it.
+		s.cur, err = s2.Decode(make([]byte, n), c)
+		if err != nil {
+			return false, fmt.Errorf("read spill: %w", err)
+		}
+	}
+	n, err := decodeRow(s.cur, x)
+	if err != nil {
+		return false, err
+	}
+	s.cur = s.cur[n:]
+	return true, nil
+}
+
+// mergeItem is one source's current row in a merge.
+type mergeItem struct {
+	src   rowSource
+	row   row
+	order int // the source's place among the inputs: ties keep it
+}
+
+type mergeHeap []*mergeItem
+
+func (h mergeHeap) Len() int { return len(h) }
+func (h mergeHeap) Less(i, j int) bool {
+	if h[i].row.Time != h[j].row.Time {
+		return h[i].row.Time < h[j].row.Time
+	}
+	return h[i].order < h[j].order
+}
+func (h mergeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *mergeHeap) Push(x any)   { *h = append(*h, x.(*mergeItem)) }
+func (h *mergeHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// writeJob is one partition on its way to Parquet: its spilled runs (in
+// spill order) and what is still in memory.
+type writeJob struct {
+	key    partKey
+	spills []spillSeg
+	mem    *partBuf
+}
+
+// write merges the job's sources by time and writes them as one or more
+// Parquet parts.
+func (r *Run) write(job writeJob) ([]PartRecord, error) {
+	var srcs []rowSource
+	for _, s := range job.spills {
+		srcs = append(srcs, &segSource{seg: s})
+	}
+	if job.mem != nil && len(job.mem.refs) > 0 {
+		job.mem.sort()
+		srcs = append(srcs, &memSource{p: job.mem})
+	}
+	h := make(mergeHeap, 0, len(srcs))
+	for i, s := range srcs {
+		it := &mergeItem{src: s, order: i}
+		ok, err := s.next(&it.row)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			h = append(h, it)
+		}
+	}
+	heap.Init(&h)
+	var out []PartRecord
+	var pw *partWriter
+	for len(h) > 0 {
+		if pw == nil {
+			var err error
+			if pw, err = r.newPartWriter(job.key); err != nil {
+				return out, err
+			}
+		}
+		it := h[0]
+		if err := pw.add(&it.row); err != nil {
+			pw.abandon()
+			return out, err
+		}
+		ok, err := it.src.next(&it.row)
+		if err != nil {
+			pw.abandon()
+			return out, err
+		}
+		if ok {
+			heap.Fix(&h, 0)
+		} else {
+			heap.Pop(&h)
+		}
+		if pw.rec.Rows >= maxPartRows {
+			p, err := pw.finish()
+			if err != nil {
+				return out, err
+			}
+			out = append(out, p)
+			pw = nil
+		}
+	}
+	if pw != nil {
+		p, err := pw.finish()
+		if err != nil {
+			return out, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// partWriter writes one Parquet part and its value counts.
+type partWriter struct {
+	f     *os.File
+	w     *parquet.GenericWriter[row]
+	sb    *statsBuilder
+	batch []row
+	full  string
+	rec   PartRecord
+}
+
+func (r *Run) newPartWriter(k partKey) (*partWriter, error) {
+	seq := r.seq.Add(1)
+	date := k.date()
+	rel := path.Join(eventsDir, "source="+k.source, "date="+date, fmt.Sprintf("part-%s-%04d.parquet", r.id, seq))
+	statsRel := strings.TrimSuffix(rel, ".parquet") + ".stats.json"
+	full := r.staged(rel)
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.Create(full)
+	if err != nil {
+		return nil, err
+	}
+	r.track(full, r.staged(statsRel))
+	return &partWriter{
+		f:     f,
+		w:     newParquetWriter(f, min(r.opts.RowGroupRows, partRowGroupRows)),
+		sb:    newStatsBuilder(),
+		batch: make([]row, 0, 1024),
+		full:  full,
+		rec:   PartRecord{Path: rel, Source: k.source, Date: date, Run: r.id, Stats: statsRel},
+	}, nil
+}
+
+func (pw *partWriter) add(x *row) error {
+	if pw.rec.Rows == 0 {
+		pw.rec.MinTime = time.UnixMicro(x.Time).UTC()
+	}
+	pw.rec.Rows++
+	pw.batch = append(pw.batch, *x)
+	if len(pw.batch) == cap(pw.batch) {
+		return pw.flush()
+	}
+	return nil
+}
+
+func (pw *partWriter) flush() error {
+	if len(pw.batch) == 0 {
+		return nil
+	}
+	for i := range pw.batch {
+		pw.sb.add(&pw.batch[i])
+	}
+	pw.rec.MaxTime = time.UnixMicro(pw.batch[len(pw.batch)-1].Time).UTC()
+	_, err := pw.w.Write(pw.batch)
+	clear(pw.batch) // drop the references into the buffers
+	pw.batch = pw.batch[:0]
+	return err
+}
+
+func (pw *partWriter) finish() (PartRecord, error) {
+	err := pw.flush()
+	if err == nil {
+		err = pw.w.Close()
+	}
+	if err == nil {
+		err = pw.f.Sync()
+	}
+	if cerr := pw.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return pw.rec, fmt.Errorf("write %s: %w", pw.rec.Path, err)
+	}
+	if err := pw.sb.write(filepath.Join(filepath.Dir(pw.full), path.Base(pw.rec.Stats))); err != nil {
+		return pw.rec, fmt.Errorf("write %s: %w", pw.rec.Stats, err)
+	}
+	return pw.rec, nil
+}
+
+func (pw *partWriter) abandon() { pw.f.Close() }

@@ -1,0 +1,144 @@
+package timeline
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestEventEncodingRoundTrip(t *testing.T) {
+	t.Parallel()
+	full := testEvent(7, "aws.cloudtrail")
+	full.Message, full.Reason, full.UserAgent = "<b>é\x00</b>", "r", "ua"
+	huge := testEvent(8, "m365.ual")
+	huge.Raw = `{"x":"` + strings.Repeat("y", chunkSize+100) + `"}` // bigger than a chunk
+	for _, tc := range []struct {
+		name string
+		e    Event
+	}{
+		{"full", full},
+		{"empty strings", Event{ID: "i", Source: "s", Time: time.Unix(0, 0).UTC()}},
+		{"year 1", Event{ID: "a", Source: "s", Time: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), Offset: -1}},
+		{"year 9999", Event{ID: "b", Source: "s", Time: time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC), Offset: 1 << 62}},
+		{"bigger than a chunk", huge},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var p partBuf
+			p.add(&tc.e, tc.e.ID)
+			p.addEncoded(appendEvent(nil, &tc.e, "other-id"), tc.e.Time.UnixMicro())
+			for i, wantID := range []string{tc.e.ID, "other-id"} {
+				var r row
+				n, err := decodeRow(p.record(i), &r)
+				if err != nil || n != len(p.record(i)) {
+					t.Fatalf("decode: %d of %d bytes, %v", n, len(p.record(i)), err)
+				}
+				var got Event
+				fromRow(&r, &got)
+				want := tc.e
+				want.ID = wantID
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Fatalf("round trip (-want +got):\n%s", diff)
+				}
+			}
+			if _, err := decodeRow(p.record(0)[:len(p.record(0))-1], new(row)); err == nil {
+				t.Fatal("a cut record decoded without error")
+			}
+		})
+	}
+}
+
+// TestRunSpillsAndMerges feeds a run a big in-order partition (written to
+// Parquet while the import goes on) among many small interleaved ones
+// (spilled, then merged at commit), and checks that every event comes
+// back once, in time order, with one part per small partition.
+func TestRunSpillsAndMerges(t *testing.T) {
+	t.Parallel()
+	c := newCase(t)
+	r, err := c.BeginRun(RunOptions{Now: fixedNow, MaxBuffered: 4 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	day0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	var want int
+	add := func(e Event) {
+		t.Helper()
+		if res, err := r.Add(&e); err != nil || res != Added {
+			t.Fatalf("add: %v %v", res, err)
+		}
+		want++
+	}
+	for i := range 40_000 {
+		// The big partition: day 0, in time order, 40k events.
+		add(Event{ID: "big-" + itoa(i), Source: "s", Time: day0.Add(time.Duration(i) * time.Second), Raw: strings.Repeat("r", 100),
+			Category: CategoryOther, Outcome: OutcomeUnknown})
+		if i%4 == 0 {
+			// Small partitions: 10 other days, arriving out of order.
+			d := 1 + (i/4)%10
+			add(Event{ID: "small-" + itoa(i), Source: "s", Time: day0.AddDate(0, 0, d).Add(time.Duration(40_000-i) * time.Second), Raw: "{}",
+				Category: CategoryOther, Outcome: OutcomeUnknown})
+		}
+	}
+	if _, err := r.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(c.Dir(), stagingDir)); !os.IsNotExist(err) {
+		t.Fatalf("staging (and its spill files) left behind: %v", err)
+	}
+	c, err = Open(c.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	perDate := map[string]int{}
+	var rows int64
+	for _, p := range c.Manifest().Parts {
+		perDate[p.Date]++
+		rows += p.Rows
+	}
+	if rows != int64(want) {
+		t.Fatalf("parts hold %d rows, want %d", rows, want)
+	}
+	if len(perDate) != 11 {
+		t.Fatalf("dates = %v, want 11", perDate)
+	}
+	for d, n := range perDate {
+		if d != "2024-05-01" && n != 1 {
+			t.Errorf("date %s has %d parts, want 1 (spilled runs merged)", d, n)
+		}
+	}
+	seen := map[string]bool{}
+	var last time.Time
+	var lastDate string
+	if err := c.Scan(t.Context(), Query{}, func(e *Event) error {
+		if seen[e.ID] {
+			t.Fatalf("event %s twice", e.ID)
+		}
+		seen[e.ID] = true
+		if d := e.Time.Format(time.DateOnly); d == lastDate && e.Time.Before(last) && strings.HasPrefix(e.ID, "small-") {
+			t.Fatalf("%s out of time order in its part", e.ID)
+		}
+		last, lastDate = e.Time, e.Time.Format(time.DateOnly)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != want {
+		t.Fatalf("scanned %d events, want %d", len(seen), want)
+	}
+}
+
+func itoa(i int) string {
+	var b [20]byte
+	n := len(b)
+	for {
+		n--
+		b[n] = byte('0' + i%10)
+		i /= 10
+		if i == 0 {
+			return string(b[n:])
+		}
+	}
+}
