@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -19,6 +18,7 @@ import (
 	"sync/atomic"
 
 	"github.com/causeway-ir/causeway/timeline"
+	"github.com/klauspost/compress/gzip"
 )
 
 // Sink receives what an import produces: *timeline.Run implements it.
