@@ -265,3 +265,58 @@ func TestFileChangingWhileRead(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreadableFiles: a file that cannot be opened (no permission) or
+// whose reads fail (EIO) is reported as failed with the reason, and the
+// other files still import, on one goroutine and on several.
+func TestUnreadableFiles(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		make func(t *testing.T, path string)
+		want string
+	}{
+		{"no permission", func(t *testing.T, path string) {
+			if os.Geteuid() == 0 {
+				t.Skip("root reads files whatever their mode")
+			}
+			os.WriteFile(path, []byte(hostileCT("p1", "2023-06-01T00:00:00Z")+"\n"), 0o000)
+		}, "permission denied"},
+		{"read error", func(t *testing.T, path string) {
+			// Reading /proc/self/mem at offset 0 fails with EIO: a disk
+			// that fails under the import, without needing one.
+			if _, err := os.Stat("/proc/self/mem"); err != nil {
+				t.Skip("no /proc/self/mem here")
+			}
+			if err := os.Symlink("/proc/self/mem", path); err != nil {
+				t.Fatal(err)
+			}
+		}, "input/output error"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, "a.json"), []byte(hostileCT("ok1", "2023-06-01T00:00:00Z")+"\n"), 0o644)
+			tc.make(t, filepath.Join(dir, "b.json"))
+			check := func(res []FileResult, err error) {
+				t.Helper()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(res) != 2 || res[0].Imported != 1 || !res[1].Failed() || !strings.Contains(res[1].Error, tc.want) {
+					t.Fatalf("results = %+v, want a.json imported and b.json failed with %q", res, tc.want)
+				}
+			}
+			check(Import(t.Context(), &memSink{}, []string{dir}, Options{}))
+			c, err := timeline.Create(filepath.Join(t.TempDir(), "case"), "t", time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := c.BeginRun(timeline.RunOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Abort()
+			check(Import(t.Context(), r, []string{dir}, Options{Workers: 2}))
+		})
+	}
+}
