@@ -194,7 +194,8 @@ func (g *gcpScenario) writeDay(ctx context.Context, o *output, r *rand.Rand, sta
 			day = append(day, e)
 		}
 	}
-	slices.SortStableFunc(day, func(a, b gcpEvent) int { return b.t.Compare(a.t) }) // newest first
+	// Newest first, ties in the order made.
+	order := sortIdx(nil, len(day), func(i int) int64 { return -day[i].t.UnixNano() })
 	var rec, pretty []byte
 	for _, project := range []string{gcpProd, gcpCI} {
 		for _, log := range []string{"activity", "data_access"} {
@@ -202,7 +203,7 @@ func (g *gcpScenario) writeDay(ctx context.Context, o *output, r *rand.Rand, sta
 				return err
 			}
 			var w *fileWriter
-			for i := range day {
+			for _, i := range order {
 				e := &day[i]
 				if e.project != project || e.log != log {
 					continue
@@ -450,7 +451,12 @@ func (g *gcpScenario) workspace(ctx context.Context, o *output, r *rand.Rand) er
 				mine = append(mine, a)
 			}
 		}
-		slices.SortStableFunc(mine, func(a, b wsActivity) int { return b.t.Compare(a.t) }) // newest first
+		order := sortIdx(nil, len(mine), func(i int) int64 { return -mine[i].t.UnixNano() }) // newest first
+		sorted := make([]wsActivity, len(mine))
+		for k, i := range order {
+			sorted[k] = mine[i]
+		}
+		mine = sorted
 		const pageSize = 1000
 		var b []byte
 		for page := 0; page*pageSize < len(mine); page++ {

@@ -1,6 +1,11 @@
 package samples
 
 import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"flag"
+	"io"
 	"syscall"
 	"testing"
 	"time"
@@ -58,7 +63,12 @@ func TestTimeSpellings(t *testing.T) {
 	}
 }
 
-// BenchmarkGenerateDiscard measures the generator alone at scale 100:
+// discardScale is BenchmarkGenerateDiscard's scale: go test ./samples -run
+// '^$' -bench GenerateDiscard -discard-scale 20.
+var discardScale = flag.Int("discard-scale", 100, "scale for BenchmarkGenerateDiscard")
+
+// BenchmarkGenerateDiscard measures the generator alone (at scale 100 by
+// default):
 // records are built and compressed but not written to disk, whose speed
 // is the machine's, not ours.
 func BenchmarkGenerateDiscard(b *testing.B) {
@@ -69,7 +79,7 @@ func BenchmarkGenerateDiscard(b *testing.B) {
 			cpu0 := cpuTime()
 			for b.Loop() {
 				start := time.Now()
-				st, err := generate(b.Context(), &sc, Options{Scenario: sc.Name, Seed: DefaultSeed, Scale: 100}, &output{discard: true})
+				st, err := generate(b.Context(), &sc, Options{Scenario: sc.Name, Seed: DefaultSeed, Scale: *discardScale}, &output{discard: true})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -93,4 +103,54 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestStoreWriter checks that stored-block gzip inflates to what was
+// written with the standard reader: empty, small, and across the 65,535-
+// byte block limit, from byte slices and strings.
+func TestStoreWriter(t *testing.T) {
+	t.Parallel()
+	big := make([]byte, 200_000)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	for _, c := range []struct {
+		name  string
+		parts []string
+	}{
+		{"empty", nil},
+		{"small", []string{`{"Records":[`, `{"a":1}`, "]}"}},
+		{"exact block", []string{string(big[:maxStored])}},
+		{"large", []string{"x", string(big), string(big[:maxStored-1]), "y"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var out bytes.Buffer
+			bw := bufio.NewWriter(&out)
+			s := newStoreWriter(bw)
+			var want []byte
+			for i, p := range c.parts {
+				if i%2 == 0 {
+					s.write([]byte(p))
+				} else {
+					s.writeString(p)
+				}
+				want = append(want, p...)
+			}
+			s.close()
+			if err := bw.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			zr, err := gzip.NewReader(&out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(zr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("inflated %d bytes, wrote %d (equal: false)", len(got), len(want))
+			}
+		})
+	}
 }

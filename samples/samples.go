@@ -44,6 +44,39 @@ type Options struct {
 	// the background linearly to about N × 100k events (scale 100 ≈ 10M).
 	// The attack is the same at every scale.
 	Scale int
+	// Gzip says how .gz files are compressed; the zero value is GzipAuto.
+	Gzip Gzip
+}
+
+// Gzip is how the gzipped files (CloudTrail objects) are compressed. Every
+// mode writes valid gzip; they differ in size and in CPU time.
+type Gzip int
+
+const (
+	// GzipAuto is GzipSpeed at scale 0 (the committed demo copies) and
+	// GzipStore at every larger scale, where compressing would cost more
+	// than all the rest of generating (on a 2-core machine, DEFLATE level 1
+	// runs at about 250 MB/s; CloudTrail records are about 1.4 KB each).
+	GzipAuto Gzip = iota
+	// GzipSpeed is DEFLATE at its fastest level (BestSpeed): about a fifth
+	// of the size, what a benchmark of decompression wants.
+	GzipSpeed
+	// GzipStore writes stored (uncompressed) DEFLATE blocks: as large as
+	// the JSON, but only a CRC-32 to compute.
+	GzipStore
+)
+
+// ParseGzip maps "auto", "speed" and "store" to a Gzip mode.
+func ParseGzip(s string) (Gzip, error) {
+	switch s {
+	case "auto", "":
+		return GzipAuto, nil
+	case "speed":
+		return GzipSpeed, nil
+	case "store":
+		return GzipStore, nil
+	}
+	return GzipAuto, fmt.Errorf("samples: gzip mode %q: want auto, speed or store", s)
 }
 
 // Stats reports what Generate wrote.
@@ -165,8 +198,20 @@ func Generate(ctx context.Context, opts Options) (Stats, error) {
 	return generate(ctx, sc, opts, &output{root: opts.Out})
 }
 
+// gzipMode resolves GzipAuto for a scale.
+func gzipMode(g Gzip, scale int) Gzip {
+	if g != GzipAuto {
+		return g
+	}
+	if scale == 0 {
+		return GzipSpeed
+	}
+	return GzipStore
+}
+
 // generate runs a scenario into o (tests pass an output that discards).
 func generate(ctx context.Context, sc *scenario, opts Options, o *output) (Stats, error) {
+	o.store = gzipMode(opts.Gzip, opts.Scale) == GzipStore
 	p, err := sc.plan(opts.Seed, sc.planScale(opts.Scale))
 	if err != nil {
 		return Stats{}, fmt.Errorf("samples: %s: %w", sc.Name, err)
@@ -228,10 +273,12 @@ func jobRand(seed int64, name string) *rand.Rand {
 type output struct {
 	root    string
 	discard bool // count, but write nothing (benchmarks of the generator alone)
+	store   bool // .gz files in stored DEFLATE blocks (GzipStore)
 	// Buffers and compressors are reused across files: fresh large
 	// allocations per file cost more than the writing.
 	bufs   sync.Pool // *bufio.Writer
 	gzs    sync.Pool // *gzip.Writer
+	stores sync.Pool // *storeWriter
 	mu     sync.Mutex
 	files  int
 	events int64
@@ -252,6 +299,7 @@ type fileWriter struct {
 	f      *os.File
 	bw     *bufio.Writer
 	gz     *gzip.Writer
+	st     *storeWriter // for .gz files when o.store, writing to bw
 	cw     *countWriter // instead of f when discarding
 	hash   hash.Hash    // of the stored bytes, when created hashed
 	events int64
@@ -292,7 +340,16 @@ func (o *output) createFile(rel string, hashed bool) (*fileWriter, error) {
 	} else {
 		w.bw = bufio.NewWriterSize(dst, 256<<10)
 	}
-	if filepath.Ext(rel) == ".gz" {
+	switch {
+	case filepath.Ext(rel) != ".gz":
+	case o.store:
+		if st, ok := o.stores.Get().(*storeWriter); ok {
+			st.reset(w.bw)
+			w.st = st
+		} else {
+			w.st = newStoreWriter(w.bw)
+		}
+	default:
 		// No name and no mtime in the header: reproducible bytes.
 		if gz, ok := o.gzs.Get().(*gzip.Writer); ok {
 			gz.Reset(w.bw)
@@ -306,20 +363,26 @@ func (o *output) createFile(rel string, hashed bool) (*fileWriter, error) {
 
 // write writes bytes that are not a record (envelopes, headers, separators).
 func (w *fileWriter) write(b []byte) {
-	if w.gz != nil {
+	switch {
+	case w.st != nil:
+		w.st.write(b)
+	case w.gz != nil:
 		w.gz.Write(b) // errors are sticky and reported by close
-		return
+	default:
+		w.bw.Write(b)
 	}
-	w.bw.Write(b)
 }
 
 // writeString is write for a string.
 func (w *fileWriter) writeString(s string) {
-	if w.gz != nil {
+	switch {
+	case w.st != nil:
+		w.st.writeString(s)
+	case w.gz != nil:
 		w.gz.Write([]byte(s))
-		return
+	default:
+		w.bw.WriteString(s)
 	}
-	w.bw.WriteString(s)
 }
 
 // record writes b as one provider record and counts it.
@@ -333,6 +396,9 @@ func (w *fileWriter) close() error {
 	var errs []error
 	if w.gz != nil {
 		errs = append(errs, w.gz.Close())
+	}
+	if w.st != nil {
+		w.st.close()
 	}
 	errs = append(errs, w.bw.Flush())
 	var size int64
@@ -348,6 +414,11 @@ func (w *fileWriter) close() error {
 	if w.gz != nil {
 		w.o.gzs.Put(w.gz)
 		w.gz = nil
+	}
+	if w.st != nil {
+		w.st.reset(nil)
+		w.o.stores.Put(w.st)
+		w.st = nil
 	}
 	w.bw.Reset(nil)
 	w.o.bufs.Put(w.bw)
