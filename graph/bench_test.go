@@ -258,8 +258,7 @@ func BenchmarkFindings(b *testing.B) {
 	b.ReportMetric(float64(len(fs)), "findings")
 }
 
-// caseFixture returns a case on disk holding the first n events of
-// newSynthCase(n), written through timeline's Run API once and kept under
+// caseFixture returns a case on disk holding n events of newSynthCase, written through timeline's Run API once and kept under
 // $TMPDIR across benchmark runs (writing 10M events takes minutes). Each
 // event also carries what a real record has beside the graph's columns (a
 // shape, a message, a user agent, the file and offset, a raw record), so
@@ -281,9 +280,13 @@ func caseFixture(b *testing.B, n int) *timeline.Case {
 		b.Fatal(err)
 	}
 	i := 0
-	for e, err := range newSynthCase(n).events() {
+	// newSynthCase(n) makes whole days, a little fewer than n events.
+	for e, err := range newSynthCase(n + n/8).events() {
 		if err != nil {
 			b.Fatal(err)
+		}
+		if i == n {
+			break
 		}
 		e.Shape = "bench"
 		e.Message = fmt.Sprintf("%s %s by %s", e.Action, e.Target, e.Actor)
@@ -319,34 +322,70 @@ func peakRSS() int64 {
 	return ru.Maxrss << 10
 }
 
-// BenchmarkCaseScan10M reads every event of the 10M-event case as the graph
-// did before projection: every column but raw.
+// BenchmarkCaseScan10M reads every event of the 10M-event case: every
+// column but raw, as Build over Case.All did, and only Build's columns, as
+// BuildCase does.
 func BenchmarkCaseScan10M(b *testing.B) {
 	c := caseFixture(b, 10_000_000)
-	var n int
-	c0 := cpuTime()
-	for b.Loop() {
-		n = 0
-		if err := c.Scan(b.Context(), timeline.Query{}, func(*timeline.Event) error { n++; return nil }); err != nil {
-			b.Fatal(err)
-		}
+	for _, tc := range []struct {
+		name string
+		scan func() (int, error)
+	}{
+		{"all-columns", func() (int, error) {
+			n := 0
+			err := c.Scan(b.Context(), timeline.Query{}, func(*timeline.Event) error { n++; return nil })
+			return n, err
+		}},
+		{"graph-columns", func() (int, error) {
+			n := 0
+			err := c.ScanBatches(b.Context(), timeline.Query{Columns: graph.Columns()}, func(evs []timeline.Event) error {
+				n += len(evs)
+				return nil
+			})
+			return n, err
+		}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var n int
+			c0 := cpuTime()
+			for b.Loop() {
+				var err error
+				if n, err = tc.scan(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu := (cpuTime() - c0) / time.Duration(b.N)
+			b.ReportMetric(float64(n)/(b.Elapsed()/time.Duration(b.N)).Seconds(), "events/s")
+			b.ReportMetric(cpu.Seconds(), "cpu-s/op")
+			b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MB")
+		})
 	}
-	cpu := (cpuTime() - c0) / time.Duration(b.N)
-	b.ReportMetric(float64(n)/(b.Elapsed()/time.Duration(b.N)).Seconds(), "events/s")
-	b.ReportMetric(cpu.Seconds(), "cpu-s/op")
-	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MB")
 }
 
 // BenchmarkCaseBuild10M builds the graph of the 10M-event case as `causeway
-// chain` does: the whole path, reading the case and building.
+// chain` does, the whole path from reading the case to the built graph, and
+// times chains over it. Run it alone for its peak RSS to mean anything.
 func BenchmarkCaseBuild10M(b *testing.B) {
 	c := caseFixture(b, 10_000_000)
+	benchCaseBuild(b, func() (*graph.Graph, error) { return graph.BuildCase(b.Context(), c, graph.Options{}) })
+}
+
+// BenchmarkCaseBuildAll10M is the path before BuildCase: Build over
+// Case.All, every column but raw.
+func BenchmarkCaseBuildAll10M(b *testing.B) {
+	c := caseFixture(b, 10_000_000)
+	benchCaseBuild(b, func() (*graph.Graph, error) {
+		return graph.Build(b.Context(), c.All(b.Context(), timeline.Query{}), graph.Options{})
+	})
+}
+
+func benchCaseBuild(b *testing.B, build func() (*graph.Graph, error)) {
 	var g *graph.Graph
 	c0 := cpuTime()
 	for b.Loop() {
 		g = nil
 		var err error
-		if g, err = graph.Build(b.Context(), c.All(b.Context(), timeline.Query{}), graph.Options{}); err != nil {
+		if g, err = build(); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -366,12 +405,13 @@ func BenchmarkCaseBuild10M(b *testing.B) {
 		{"key:" + msaKey, graph.ChainOptions{}},
 		{"mailbox:user0042@tenant2.example", graph.ChainOptions{Backward: true}},
 		{"key:enterprise-key-1", graph.ChainOptions{Since: benchBase.Add(24 * time.Hour), Until: benchBase.Add(48 * time.Hour)}},
+		{"identity:user0042@tenant2.example", graph.ChainOptions{Context: true}},
 	} {
 		t0 := time.Now()
 		ch, err := g.Chain(tc.root, tc.opts)
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Logf("chain from %s: %d nodes, %d edges in %v", tc.root, len(ch.Nodes), len(ch.Edges), time.Since(t0))
+		b.Logf("chain from %s %+v: %d nodes, %d edges in %v", tc.root, tc.opts, len(ch.Nodes), len(ch.Edges), time.Since(t0))
 	}
 }

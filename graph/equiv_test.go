@@ -212,3 +212,52 @@ func TestBuildUnchanged(t *testing.T) {
 		t.Errorf("graphs changed:\ngot\n%swant\n%s", got, want)
 	}
 }
+
+// TestBuildCase checks that BuildCase, which reads only Columns and decodes
+// parts in parallel, answers exactly as Build over every event of the case.
+func TestBuildCase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 120k-event case")
+	}
+	cases := equivCases()
+	for _, name := range []string{"storm", "findings", "coarse"} {
+		t.Run(name, func(t *testing.T) {
+			c, err := timeline.Create(filepath.Join(t.TempDir(), "case"), "equiv", benchBase)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Small buffers make many parts per source and day.
+			r, err := c.BeginRun(timeline.RunOptions{MaxBuffered: 1 << 20, RowGroupRows: 5000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range cases[name] {
+				e := cases[name][i]
+				e.Message = "m " + e.ID
+				if _, err := r.Add(&e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := r.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if c, err = timeline.Open(c.Dir()); err != nil {
+				t.Fatal(err)
+			}
+			want, err := graph.Build(t.Context(), c.All(t.Context(), timeline.Query{}), graph.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := graph.BuildCase(t.Context(), c, graph.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w, g := dumpHash(t, want, name+"-all"), dumpHash(t, got, name+"-case"); w != g {
+				t.Errorf("BuildCase and Build over All differ (set CAUSEWAY_DUMP_DIR to diff them)")
+			}
+			if want.Len() == 0 || want.EdgeCount() == 0 {
+				t.Error("empty graph")
+			}
+		})
+	}
+}

@@ -36,7 +36,7 @@ type facts struct {
 	// cov holds the tenant, activity (a source, or one of the act* names)
 	// and day triples that have events.
 	cov     map[covKey]struct{}
-	lastCov [4]covKey // recent keys, to skip map work on runs of events
+	lastCov [256]covKey // recent keys, to skip map work on runs of events
 
 	actMIA, actSignin, actS3 uint16
 	sourceAct                map[string]uint16 // source name → its activity
@@ -46,8 +46,8 @@ type facts struct {
 	lastMbApp    mbAppKey
 	lastMbAppT   int64
 
-	tokens  []tokenFact
-	keys    []keyFact
+	tokens  chunked[tokenFact]
+	keys    chunked[keyFact]
 	actorIP map[uint64]int64 // actor<<32 | ip → first time
 	mbApp   map[mbAppKey]mbAppFact
 
@@ -140,7 +140,7 @@ func (f *facts) init() {
 
 // cover records that tenant k.tenant has activity k.act on day k.day.
 func (f *facts) cover(k covKey) {
-	i := int(k.act) & (len(f.lastCov) - 1)
+	i := (uint(k.tenant)*31 + uint(k.act)*7 + uint(k.day)) % uint(len(f.lastCov))
 	if f.lastCov[i] == k {
 		return
 	}
@@ -161,20 +161,18 @@ func (f *facts) act(name string) uint16 {
 func (f *facts) token(g *Graph, id NodeID) *tokenFact {
 	n := &g.nodes[id]
 	if n.aux < 0 {
-		n.aux = int32(len(f.tokens))
-		f.tokens = append(f.tokens, tokenFact{firstUse: maxTime, useTenant: -1, actor: -1, issueT: maxTime, issueIP: -1,
+		n.aux = f.tokens.add(tokenFact{firstUse: maxTime, useTenant: -1, actor: -1, issueT: maxTime, issueIP: -1,
 			session: -1})
 	}
-	return &f.tokens[n.aux]
+	return f.tokens.at(n.aux)
 }
 
 func (f *facts) key(g *Graph, id NodeID) *keyFact {
 	n := &g.nodes[id]
 	if n.aux < 0 {
-		n.aux = int32(len(f.keys))
-		f.keys = append(f.keys, keyFact{firstUse: maxTime, actor: -1})
+		n.aux = f.keys.add(keyFact{firstUse: maxTime, actor: -1})
 	}
-	return &f.keys[n.aux]
+	return f.keys.at(n.aux)
 }
 
 // isIPLiteral tells addresses from the host names and "AWS Internal" that

@@ -188,7 +188,7 @@ func (g *Graph) tokenWithoutSignin(opts FindingOptions) []Finding {
 		if n.kind != kToken || n.aux < 0 {
 			continue
 		}
-		tf := &g.facts.tokens[n.aux]
+		tf := g.facts.tokens.at(n.aux)
 		if tf.issued || tf.firstUse == maxTime || tf.useTenant < 0 {
 			continue
 		}
@@ -324,7 +324,7 @@ func (g *Graph) tokenReplay(opts FindingOptions) []Finding {
 		if n.kind != kToken || n.aux < 0 {
 			continue
 		}
-		tf := &g.facts.tokens[n.aux]
+		tf := g.facts.tokens.at(n.aux)
 		if len(tf.ips) == 0 {
 			continue
 		}
@@ -395,7 +395,7 @@ func (g *Graph) keyFromNewIP(opts FindingOptions) []Finding {
 		if n.kind != kKey || n.aux < 0 {
 			continue
 		}
-		kf := &g.facts.keys[n.aux]
+		kf := g.facts.keys.at(n.aux)
 		for _, s := range kf.ips {
 			if s.first-kf.firstUse < baseline {
 				continue // part of the key's baseline

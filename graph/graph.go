@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/causeway-ir/causeway/timeline"
 )
@@ -155,9 +156,11 @@ type Graph struct {
 	// evID is the id of the event being added, evIDc its clone once made.
 	evID, evIDc string
 
-	// lastID and lastVal remember the last entity interned per kind.
-	lastID  [len(kindNames)]NodeID
-	lastVal [len(kindNames)]string
+	// seen remembers, per kind, the nodes of recently interned strings by
+	// the address of their bytes: a case scan hands out one string per
+	// value and row group (timeline.Case.ScanBatches), so most lookups end
+	// here, without hashing or comparing bytes.
+	seen *[len(kindNames)][seenSlots]seenString
 
 	lowerOnce sync.Once
 	lower     [len(kindNames)]map[string]NodeID
@@ -259,7 +262,8 @@ func isCredential(k uint8) bool { return k == kKey || k == kToken || k == kSessi
 var ErrTooLarge = errors.New("graph: too many entities")
 
 func newGraph(opts Options) *Graph {
-	g := &Graph{edgeOf: make(map[uint64]int32), relIndex: make(map[string]uint16)}
+	g := &Graph{edgeOf: make(map[uint64]int32), relIndex: make(map[string]uint16),
+		seen: new([len(kindNames)][seenSlots]seenString)}
 	for i := range g.byKind {
 		g.byKind[i] = make(map[string]NodeID)
 	}
@@ -353,6 +357,45 @@ func Build(ctx context.Context, events iter.Seq2[timeline.Event, error], opts Op
 	return g, nil
 }
 
+// Columns are the event columns Build reads; the others may be left empty.
+func Columns() []string { return slices.Clone(buildColumns[:]) }
+
+var buildColumns = [...]string{
+	"id", "time", "source", "category", "action", "outcome", "actor", "tenant", "actor_tenant", "app_id",
+	"resource_app", "session_id", "token_id", "key_id", "issued_kind", "issued_id", "src_ip", "target", "target_kind",
+}
+
+// BuildCase returns the graph of every event of case c, as Build over
+// c.All would, reading only the columns Build needs and decoding the case's
+// parts in parallel with building.
+func BuildCase(ctx context.Context, c *timeline.Case, opts Options) (*Graph, error) {
+	g := newGraph(opts)
+	n := 0
+	err := c.ScanBatches(ctx, timeline.Query{Columns: buildColumns[:]}, func(evs []timeline.Event) error {
+		for i := range evs {
+			if err := g.add(&evs[i]); err != nil {
+				return err
+			}
+		}
+		if n += len(evs); n&^0xffff != (n-len(evs))&^0xffff {
+			return ctx.Err()
+		}
+		return nil
+	})
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		if errors.Is(err, ErrTooLarge) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("graph: reading events: %w", err)
+	}
+	g.inferInSession()
+	g.finish()
+	return g, nil
+}
+
 // Events adapts a slice to the sequence Build reads.
 func Events(events []timeline.Event) iter.Seq2[timeline.Event, error] {
 	return func(yield func(timeline.Event, error) bool) {
@@ -364,11 +407,26 @@ func Events(events []timeline.Event) iter.Seq2[timeline.Event, error] {
 	}
 }
 
+// seenSlots is the size of Graph.seen per kind.
+const seenSlots = 4096
+
+// seenString is a string interned recently and its node. Holding the
+// string keeps its bytes from being reused for another value, so an equal
+// address and length mean equal contents.
+type seenString struct {
+	s  string
+	id NodeID
+}
+
 // intern returns the node of (kind, value), creating it, and records that
 // an event at t names it.
 func (g *Graph) intern(k uint8, value string, t int64) NodeID {
-	// Events about one entity come in runs: check the last one first.
-	id, ok := g.lastID[k], g.lastVal[k] == value && g.lastVal[k] != ""
+	if g.seen == nil {
+		g.seen = new([len(kindNames)][seenSlots]seenString)
+	}
+	given, p := value, unsafe.StringData(value)
+	slot := &g.seen[k][(uintptr(unsafe.Pointer(p))>>3^uintptr(len(value)))%seenSlots]
+	id, ok := slot.id, unsafe.StringData(slot.s) == p && len(slot.s) == len(value) && value != ""
 	if !ok {
 		id, ok = g.byKind[k][value]
 	}
@@ -385,7 +443,7 @@ func (g *Graph) intern(k uint8, value string, t int64) NodeID {
 			g.nodes[id].aux = 1 // an address, not a host name
 		}
 	}
-	g.lastID[k], g.lastVal[k] = id, g.nodes[id].value
+	slot.s, slot.id = given, id
 	n := &g.nodes[id]
 	n.count++
 	if t < n.first {
@@ -748,7 +806,7 @@ func (g *Graph) inferInSession() {
 		if n.kind != kToken || n.aux < 0 {
 			continue
 		}
-		tf := &g.facts.tokens[n.aux]
+		tf := g.facts.tokens.at(n.aux)
 		if tf.issued || tf.session < 0 || !g.issuesTokens(tf.session) {
 			continue
 		}
@@ -779,7 +837,7 @@ func (g *Graph) finish() {
 			x.tail[j].id = strings.Clone(x.tail[j].id)
 		}
 	}
-	g.lastVal = [len(kindNames)]string{}
+	g.seen = nil // 280 KB that only building needs
 	g.evID, g.evIDc = "", ""
 }
 

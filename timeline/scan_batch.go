@@ -19,7 +19,7 @@ import (
 // column chunk, and a plain string value is a slice of its page.
 
 // batchRows is the number of events handed over at once.
-const batchRows = 4096
+const batchRows = 256
 
 // scanWorkers is the number of parts decoded at once.
 func scanWorkers(parts int) int {
@@ -34,7 +34,9 @@ func scanWorkers(parts int) int {
 // fn must neither keep nor modify the slice, which is reused (a batch's
 // events have no column set but those read), and the events' strings may
 // share memory with the decoded page they came from (a whole page, tens of
-// kilobytes): fn clones what it keeps beyond a few batches.
+// kilobytes): fn clones what it keeps beyond a few batches. Within a row
+// group, equal values of a column other than id, message, raw and
+// correlation_id are one string (the same address).
 func (c *Case) ScanBatches(ctx context.Context, q Query, fn func([]Event) error) error {
 	return c.scanBatches(ctx, q, false, fn)
 }
@@ -306,12 +308,24 @@ type colReader struct {
 	data   []byte   // plain byte array page
 	str    string   // data as one string, when values share it
 	offs   []uint32 // plain byte array page: value i is data[offs[i]:offs[i+1]]
+	// same maps the values of a plain column read so far in the row group
+	// to their first string, so that equal values share one string (and
+	// a consumer can tell them equal by address); nil for columns of
+	// unique values.
+	same map[string]string
 }
+
+// uniqueColumns hold a value of their own in nearly every row: not worth
+// sharing.
+var uniqueColumns = map[string]bool{"id": true, "message": true, "raw": true, "correlation_id": true}
 
 func newColReader(name string, index int, d *partDecoder) *colReader {
 	r := &colReader{name: name, index: index, d: d, time: name == "time"}
 	if name != "time" && name != "offset" {
 		r.set = columnSetters[name].set
+		if !d.detach && !uniqueColumns[name] {
+			r.same = map[string]string{}
+		}
 	}
 	return r
 }
@@ -319,6 +333,7 @@ func newColReader(name string, index int, d *partDecoder) *colReader {
 // open starts reading a column chunk at row lo.
 func (r *colReader) open(chunk parquet.ColumnChunk, lo int64) error {
 	r.close()
+	clear(r.same)
 	r.pages = chunk.Pages()
 	if lo > 0 {
 		if err := r.pages.SeekToRow(lo); err != nil {
@@ -462,6 +477,19 @@ func (r *colReader) read(evs []Event) error {
 		case r.idx != nil:
 			for j, v := range r.idx[r.pos : r.pos+k] {
 				r.set(&dst[j], r.dict[v])
+			}
+		case r.same != nil:
+			offs := r.offs[r.pos : r.pos+k+1]
+			for j := range dst {
+				v := r.str[offs[j]:offs[j+1]]
+				if v != "" {
+					if s, ok := r.same[v]; ok {
+						v = s
+					} else {
+						r.same[v] = v
+					}
+				}
+				r.set(&dst[j], v)
 			}
 		case !r.d.detach:
 			offs := r.offs[r.pos : r.pos+k+1]
