@@ -154,14 +154,16 @@ func (g *Graph) causalEvents(id NodeID, out bool, n int) []string {
 		refs = append(refs, x.head...)
 		refs = append(refs, x.tail...)
 	}
-	slices.SortFunc(refs, func(a, b idRef) int { return cmp.Or(cmp.Compare(a.t, b.t), strings.Compare(a.id, b.id)) })
+	slices.SortFunc(refs, func(a, b idRef) int {
+		return cmp.Or(cmp.Compare(a.t, b.t), strings.Compare(g.ids.get(a.id), g.ids.get(b.id)))
+	})
 	ids := make([]string, 0, min(n, len(refs)))
 	for _, r := range refs {
 		if len(ids) == n {
 			break
 		}
-		if len(ids) == 0 || ids[len(ids)-1] != r.id {
-			ids = append(ids, r.id)
+		if id := g.ids.get(r.id); len(ids) == 0 || ids[len(ids)-1] != id {
+			ids = append(ids, id)
 		}
 	}
 	return ids

@@ -153,8 +153,12 @@ type Graph struct {
 	idCap, ctxIDCap int
 	facts           facts
 
-	// evID is the id of the event being added, evIDc its clone once made.
-	evID, evIDc string
+	// ids holds the event ids kept as evidence.
+	ids idStore
+	// evID is the id of the event being added, evH its handle in ids once
+	// kept (-1 before).
+	evID string
+	evH  int32
 
 	// seen remembers, per kind, the nodes of recently interned strings by
 	// the address of their bytes: a case scan hands out one string per
@@ -180,8 +184,8 @@ type edge struct {
 	ev          Evidence
 	count       int32
 	first, last int64
-	id0         string // the first event's id, until ext holds the sample
-	ext         int32  // index into Graph.ext, -1 while count <= 1
+	id0         int32 // the first event's id (a handle in Graph.ids), until ext holds the sample
+	ext         int32 // index into Graph.ext, -1 while count <= 1
 }
 
 // adjEntry is an edge in an adjacency list, with what identifies it from
@@ -193,9 +197,10 @@ type adjEntry struct {
 	ev    Evidence
 }
 
+// idRef is a kept event id (a handle in Graph.ids) and its event's time.
 type idRef struct {
 	t  int64
-	id string
+	id int32
 }
 
 // edgeExt holds the evidence of an edge with more than one event: the
@@ -263,7 +268,7 @@ var ErrTooLarge = errors.New("graph: too many entities")
 
 func newGraph(opts Options) *Graph {
 	g := &Graph{edgeOf: make(map[uint64]int32), relIndex: make(map[string]uint16),
-		seen: new([len(kindNames)][seenSlots]seenString)}
+		seen: new([len(kindNames)][seenSlots]seenString), evH: -1}
 	for i := range g.byKind {
 		g.byKind[i] = make(map[string]NodeID)
 	}
@@ -487,7 +492,7 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id strin
 	}
 	if !ok {
 		ei = g.edges.add(edge{from: from, to: to, rel: rel, ev: ev, count: 1, first: t, last: t,
-			id0: g.keepID(id), ext: -1})
+			id0: g.keepH(id), ext: -1})
 		g.out[from] = append(g.out[from], adjEntry{other: to, rel: rel, ev: ev, ei: ei})
 		g.in[to] = append(g.in[to], adjEntry{other: from, rel: rel, ev: ev, ei: ei})
 		nOut, nIn := len(g.out[from]), len(g.in[to])
@@ -521,7 +526,7 @@ func (g *Graph) touch(ei int32, t int64, id string) {
 			x.times = []int64{e.first}
 		}
 		e.ext = g.ext.add(x)
-		e.id0 = ""
+		e.id0 = -1
 	}
 	e.count++
 	if t < e.first {
@@ -542,7 +547,7 @@ func (g *Graph) touch(ei int32, t int64, id string) {
 		half = g.ctxIDCap
 	}
 	// Context edges keep their earliest ids only: chains cite causal edges.
-	x.keep(g, idRef{t, id}, max(1, half), causal)
+	x.keep(g, t, id, max(1, half), causal)
 }
 
 // hubDegree is the adjacency length above which a node is a hub: edges
@@ -591,12 +596,13 @@ func (c *chunked[T]) len() int { return c.n }
 // keep files r into the earliest (head) or, when tail is set, the latest
 // (tail) ids, each holding at most half; what neither keeps is only
 // counted.
-func (x *edgeExt) keep(g *Graph, r idRef, half int, tail bool) {
-	if !tail && len(x.head) >= half && r.t >= x.headMaxT {
+func (x *edgeExt) keep(g *Graph, t int64, id string, half int, tail bool) {
+	if !tail && len(x.head) >= half && t >= x.headMaxT {
 		return // the common case, decided without touching the ids
 	}
+	r := idRef{t: t, id: -1} // the id is kept only once it is filed
 	if len(x.head) < half {
-		r.id = g.keepID(r.id)
+		r.id = g.keepH(id)
 		x.head = append(x.head, r)
 		if r.t >= x.head[x.headMax].t {
 			x.headMax = len(x.head) - 1
@@ -605,7 +611,7 @@ func (x *edgeExt) keep(g *Graph, r idRef, half int, tail bool) {
 		return
 	}
 	if r.t < x.headMaxT {
-		r.id = g.keepID(r.id)
+		r.id = g.keepH(id)
 		r, x.head[x.headMax] = x.head[x.headMax], r
 		x.headMax = 0
 		for i := range x.head {
@@ -618,10 +624,12 @@ func (x *edgeExt) keep(g *Graph, r idRef, half int, tail bool) {
 	if !tail {
 		return
 	}
-	// Tail ids are cloned by finish: most are replaced before then. While
-	// times arrive in order (the usual case), the tail is a ring sorted
-	// from tailMin, and replacing its earliest needs no scan.
+	// While times arrive in order (the usual case), the tail is a ring
+	// sorted from tailMin, and replacing its earliest needs no scan.
 	if len(x.tail) < half {
+		if r.id < 0 {
+			r.id = g.keepH(id)
+		}
 		if len(x.tail) == 0 {
 			x.tailRing = true
 		} else if r.t < x.tail[len(x.tail)-1].t {
@@ -636,6 +644,9 @@ func (x *edgeExt) keep(g *Graph, r idRef, half int, tail bool) {
 	}
 	if r.t <= x.tail[x.tailMin].t {
 		return
+	}
+	if r.id < 0 {
+		r.id = g.keepH(id)
 	}
 	if x.tailRing && r.t >= x.tail[x.tailLast].t {
 		x.tail[x.tailMin] = r
@@ -654,17 +665,52 @@ func (x *edgeExt) keep(g *Graph, r idRef, half int, tail bool) {
 	}
 }
 
-// keepID returns id to keep: cloned, since the caller's string may share
-// a large decode buffer, and cloned once per event however many edges and
-// facts keep the current event's id.
-func (g *Graph) keepID(id string) string {
+// keepH keeps id in g.ids and returns its handle: a copy, since the
+// caller's string may share a large decode buffer, made once per event
+// however many edges and facts keep the current event's id.
+func (g *Graph) keepH(id string) int32 {
 	if id != g.evID {
-		return strings.Clone(id)
+		return g.ids.add(id)
 	}
-	if g.evIDc == "" {
-		g.evIDc = strings.Clone(id)
+	if g.evH < 0 {
+		g.evH = g.ids.add(id)
 	}
-	return g.evIDc
+	return g.evH
+}
+
+// keepID is keepH for a string to keep: a view of the kept copy.
+func (g *Graph) keepID(id string) string { return g.ids.get(g.keepH(id)) }
+
+// idStore keeps strings without pointers for the collector to trace: the
+// bytes in append-only chunks, a handle indexing their spans.
+type idStore struct {
+	chunks [][]byte
+	spans  chunked[idSpan]
+}
+
+type idSpan struct{ chunk, off, n uint32 }
+
+const idChunkSize = 1 << 20
+
+func (s *idStore) add(id string) int32 {
+	c := len(s.chunks) - 1
+	if c < 0 || len(s.chunks[c])+len(id) > cap(s.chunks[c]) {
+		// A full chunk is never written again: views of it stay valid.
+		s.chunks = append(s.chunks, make([]byte, 0, max(idChunkSize, len(id))))
+		c++
+	}
+	off := len(s.chunks[c])
+	s.chunks[c] = append(s.chunks[c], id...)
+	return s.spans.add(idSpan{chunk: uint32(c), off: uint32(off), n: uint32(len(id))})
+}
+
+// get returns the string of handle h, a view of the chunk that holds it.
+func (s *idStore) get(h int32) string {
+	sp := s.spans.at(h)
+	if sp.n == 0 {
+		return ""
+	}
+	return unsafe.String(&s.chunks[sp.chunk][sp.off], sp.n)
 }
 
 // relation returns the index of a relation name, adding it if new.
@@ -687,7 +733,7 @@ func (g *Graph) add(e *timeline.Event) error {
 	}
 	t := e.Time.UnixMicro()
 	id := e.ID
-	g.evID, g.evIDc = id, ""
+	g.evID, g.evH = id, -1
 	failed := e.Outcome == timeline.OutcomeFailure
 
 	// The credential presented: token, else key, else session.
@@ -833,12 +879,9 @@ func (g *Graph) finish() {
 			slices.Sort(x.times)
 			x.sorted = true
 		}
-		for j := range x.tail {
-			x.tail[j].id = strings.Clone(x.tail[j].id)
-		}
 	}
 	g.seen = nil // 280 KB that only building needs
-	g.evID, g.evIDc = "", ""
+	g.evID, g.evH = "", -1
 }
 
 // AddAssertions adds each assertion as an asserted causal edge, creating
@@ -929,7 +972,7 @@ func (g *Graph) eventIDs(ei int32, from, to int64, n int) []string {
 	e := g.edges.at(ei)
 	if e.ext < 0 {
 		if e.first == minTime || e.first >= from && e.first <= to {
-			return []string{e.id0}
+			return []string{g.ids.get(e.id0)}
 		}
 		return nil
 	}
@@ -952,14 +995,14 @@ func (g *Graph) eventIDs(ei int32, from, to int64, n int) []string {
 			}
 			return 1
 		}
-		return strings.Compare(a.id, b.id)
+		return strings.Compare(g.ids.get(a.id), g.ids.get(b.id))
 	})
 	if n > 0 && len(refs) > n {
 		refs = refs[:n]
 	}
 	ids := make([]string, len(refs))
 	for i, r := range refs {
-		ids[i] = r.id
+		ids[i] = g.ids.get(r.id)
 	}
 	return ids
 }
