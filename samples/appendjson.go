@@ -330,10 +330,29 @@ func psIndent(dst, src []byte, col int) []byte {
 		case ':':
 			dst = append(dst, ':', ' ', ' ')
 		default:
-			dst = append(dst, c)
+			j := plainRun(src, i)
+			dst = append(dst, src[i:j]...)
+			i = j - 1
 		}
 	}
 	return dst
+}
+
+// jsonPunct marks the bytes psIndent and prettyJSON act on.
+var jsonPunct = func() (t [256]bool) {
+	for _, c := range `"{}[],:` {
+		t[c] = true
+	}
+	return t
+}()
+
+// plainRun returns the end of the run of bytes from src[i] on that are
+// not jsonPunct (numbers, literals), copied in one append.
+func plainRun(src []byte, i int) int {
+	for i < len(src) && !jsonPunct[src[i]] {
+		i++
+	}
+	return i
 }
 
 // stringEnd returns the index of the quote closing the JSON string that
@@ -403,7 +422,9 @@ func prettyJSON(dst, src []byte, depth int) []byte {
 		case ':':
 			dst = append(dst, ':', ' ')
 		default:
-			dst = append(dst, c)
+			j := plainRun(src, i)
+			dst = append(dst, src[i:j]...)
+			i = j - 1
 		}
 	}
 	return dst

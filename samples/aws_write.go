@@ -14,29 +14,39 @@ import (
 // objects: the day's normal activity at the scenario's scale with the
 // attack merged in by time.
 func (a *awsScenario) writeDay(ctx context.Context, o *output, r *rand.Rand, start time.Time) error {
-	all := a.background(r, a.accounts[0], start, nil)
+	// About what a weekday makes (growing a slice of records costs more
+	// than building them).
+	all := a.background(r, a.accounts[0], start, make([]ctEvent, 0, 128*a.scale))
 	for _, ac := range a.accounts[1:] {
 		all = a.background(r, ac, start, all)
 	}
-	var day []ctEvent
+	// The day's attack records go after the background, so that an index
+	// names the same record as when each account's records were copied
+	// into a slice of their own (the order of equal times is kept).
+	for _, ac := range a.accounts {
+		for _, e := range a.attack[ac.id] {
+			if !e.t.Before(start) && e.t.Before(start.AddDate(0, 0, 1)) {
+				all = append(all, e)
+			}
+		}
+	}
+	day := all
 	var buf []byte
-	var idx []int
+	var idx, mine []int
 	for _, ac := range a.accounts {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		day = day[:0]
-		for _, e := range all {
-			if e.account == ac.id {
-				day = append(day, e)
+		mine = mine[:0]
+		for i := range all {
+			if all[i].account == ac.id {
+				mine = append(mine, i)
 			}
 		}
-		for _, e := range a.attack[ac.id] {
-			if !e.t.Before(start) && e.t.Before(start.AddDate(0, 0, 1)) {
-				day = append(day, e)
-			}
+		idx = byTime(idx, len(mine), func(i int) time.Time { return all[mine[i]].t })
+		for k, i := range idx {
+			idx[k] = mine[i]
 		}
-		idx = byTime(idx, len(day), func(i int) time.Time { return day[i].t })
 		// One object per region and hour, as the trail delivers them.
 		regions := map[string][]int{}
 		var order []string
@@ -60,7 +70,19 @@ func (a *awsScenario) writeDay(ctx context.Context, o *output, r *rand.Rand, sta
 				stamp := lastT.Add(5 * time.Minute).Truncate(5 * time.Minute)
 				rel := fmt.Sprintf("AWSLogs/%s/%s/CloudTrail/%s/%s/%s_CloudTrail_%s_%s_%s.json.gz",
 					awsOrgID, ac.id, rg, lastT.Format("2006/01/02"), ac.id, rg, stamp.Format("20060102T1504Z"), randFrom(r, alnum, 16))
-				w, err := o.createHashed(rel)
+				// The digest of the hour the file was delivered in: us-east-1,
+				// for the incident's days (Saturday to Monday), which is what
+				// a responder validating log integrity would pull. Only those
+				// files are hashed.
+				dh := stamp.Add(-time.Nanosecond).Truncate(time.Hour)
+				digested := rg == "us-east-1" && !dh.Before(awsAttack.Truncate(24*time.Hour)) && dh.Before(awsDetection.Truncate(24*time.Hour).AddDate(0, 0, 1))
+				var w *fileWriter
+				var err error
+				if digested {
+					w, err = o.createHashed(rel)
+				} else {
+					w, err = o.create(rel)
+				}
 				if err != nil {
 					return err
 				}
@@ -76,11 +98,7 @@ func (a *awsScenario) writeDay(ctx context.Context, o *output, r *rand.Rand, sta
 				if err := w.close(); err != nil {
 					return err
 				}
-				// The digest of the hour the file was delivered in: us-east-1,
-				// for the incident's days (Saturday to Monday), which is what
-				// a responder validating log integrity would pull.
-				if dh := stamp.Add(-time.Nanosecond).Truncate(time.Hour); rg == "us-east-1" &&
-					!dh.Before(awsAttack.Truncate(24*time.Hour)) && dh.Before(awsDetection.Truncate(24*time.Hour).AddDate(0, 0, 1)) {
+				if digested {
 					a.mu.Lock()
 					if a.digests[ac.id] == nil {
 						a.digests[ac.id] = map[time.Time][]digestEntry{}

@@ -35,8 +35,26 @@ const (
 	gcpCISA     = "ci-builder@acme-build-ci.iam.gserviceaccount.com"
 	gcpDeploySA = "deploy-admin@acme-analytics-prod.iam.gserviceaccount.com"
 	gcpWIF      = "principal://iam.googleapis.com/projects/318273645012/locations/global/workloadIdentityPools/github/subject/repo:acme-analytics/pipelines:ref:refs/heads/main"
-	gcloudUA    = "google-cloud-sdk gcloud/471.0.0 command/gcloud.%s invocation-id/%s environment/None environment-version/None client-os/%s client-os-ver/%s client-pltf-arch/x86_64 interactive/True from-script/False python/3.11.8 term/xterm-256color (Linux; U; en-US)"
 )
+
+// gcloudUA is the user agent of a gcloud command (without fmt: it is
+// made for many records).
+func gcloudUA(command, invocation, clientOS, osVersion string) string {
+	return "google-cloud-sdk gcloud/471.0.0 command/gcloud." + command + " invocation-id/" + invocation +
+		" environment/None environment-version/None client-os/" + clientOS + " client-os-ver/" + osVersion +
+		" client-pltf-arch/x86_64 interactive/True from-script/False python/3.11.8 term/xterm-256color (Linux; U; en-US)"
+}
+
+// dotted is the IPv4 address a.b.c.d.
+func dotted(a, b, c, d int) string {
+	var t [15]byte
+	x := strconv.AppendInt(t[:0], int64(a), 10)
+	for _, n := range [3]int{b, c, d} {
+		x = append(x, '.')
+		x = strconv.AppendInt(x, int64(n), 10)
+	}
+	return string(x)
+}
 
 // gcpEvent is one Cloud Audit Logs LogEntry before encoding.
 type gcpEvent struct {
@@ -160,7 +178,7 @@ func planGCP(seed int64, scale int) (*plan, error) {
 	} {
 		e.t = gcpDetection.Add(time.Duration(6+4*i) * time.Minute)
 		e.log, e.project, e.principal, e.ip = "activity", gcpProd, admin, g.devIPs[0]
-		e.ua = fmt.Sprintf(gcloudUA, "iam.service-accounts.keys", newGUID(r).String(), "LINUX", "6.5.0-27-generic")
+		e.ua = gcloudUA("iam.service-accounts.keys", newGUID(r).String(), "LINUX", "6.5.0-27-generic")
 		g.attack = append(g.attack, e)
 	}
 	truth.CompromiseWindow = Window{Start: rfc3339(gcpAttack), End: rfc3339(last)}
@@ -188,44 +206,53 @@ func planGCP(seed int64, scale int) (*plan, error) {
 // --format=json` run for that day: a JSON array, newest entry first,
 // indented two spaces with sorted keys.
 func (g *gcpScenario) writeDay(ctx context.Context, o *output, r *rand.Rand, start time.Time) error {
-	day := g.background(r, start, nil)
+	// About what a weekday makes (growing a slice of records costs more
+	// than building them).
+	day := g.background(r, start, make([]gcpEvent, 0, g.scale*(4*len(g.devs)+12)))
 	for _, e := range g.attack {
 		if !e.t.Before(start) && e.t.Before(start.AddDate(0, 0, 1)) {
 			day = append(day, e)
 		}
 	}
-	// Newest first, ties in the order made.
+	// Newest first, ties in the order made; then split by file in one pass.
 	order := sortIdx(nil, len(day), func(i int) int64 { return -day[i].t.UnixNano() })
+	projects, logs := [2]string{gcpProd, gcpCI}, [2]string{"activity", "data_access"}
+	var files [4][]int
+	for _, i := range order {
+		e := &day[i]
+		for f := range files {
+			if e.project == projects[f/2] && e.log == logs[f%2] {
+				files[f] = append(files[f], i)
+				break
+			}
+		}
+	}
 	var rec, pretty []byte
-	for _, project := range []string{gcpProd, gcpCI} {
-		for _, log := range []string{"activity", "data_access"} {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			var w *fileWriter
-			for _, i := range order {
-				e := &day[i]
-				if e.project != project || e.log != log {
-					continue
-				}
-				if w == nil {
-					var err error
-					if w, err = o.create(fmt.Sprintf("gcloud-logging-read/%s/%s/%s.json", project, log, start.Format("2006-01-02"))); err != nil {
-						return err
-					}
-					w.writeString("[\n")
-				} else {
-					w.writeString(",\n")
-				}
-				rec = g.encode(rec[:0], r, e)
-				pretty = prettyJSON(append(pretty[:0], "  "...), rec, 1)
-				w.record(pretty)
-			}
-			if w != nil {
-				w.writeString("\n]\n")
-				if err := w.close(); err != nil {
+	for f, idx := range files {
+		project, log := projects[f/2], logs[f%2]
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var w *fileWriter
+		for _, i := range idx {
+			e := &day[i]
+			if w == nil {
+				var err error
+				if w, err = o.create(fmt.Sprintf("gcloud-logging-read/%s/%s/%s.json", project, log, start.Format("2006-01-02"))); err != nil {
 					return err
 				}
+				w.writeString("[\n")
+			} else {
+				w.writeString(",\n")
+			}
+			rec = g.encode(rec[:0], r, e)
+			pretty = prettyJSON(append(pretty[:0], "  "...), rec, 1)
+			w.record(pretty)
+		}
+		if w != nil {
+			w.writeString("\n]\n")
+			if err := w.close(); err != nil {
+				return err
 			}
 		}
 	}
@@ -247,7 +274,7 @@ func (g *gcpScenario) background(r *rand.Rand, day time.Time, out []gcpEvent) []
 				continue
 			}
 			ip := g.devIPs[i]
-			ua := fmt.Sprintf(gcloudUA, "storage.cp", newGUID(r).String(), "MACOSX", "23.4.0")
+			ua := gcloudUA("storage.cp", newGUID(r).String(), "MACOSX", "23.4.0")
 			for n := 2 + r.IntN(6); n > 0; n-- {
 				t := at(14, 23)
 				switch r.IntN(3) {
@@ -264,7 +291,7 @@ func (g *gcpScenario) background(r *rand.Rand, day time.Time, out []gcpEvent) []
 				default:
 					out = append(out, gcpEvent{t: t, log: "data_access", project: gcpProd, service: "compute.googleapis.com", method: "v1.compute.instances.list",
 						resName: "projects/" + gcpProd + "/zones/us-central1-a/instances", perm: "compute.instances.list", principal: dev, ip: ip,
-						ua: fmt.Sprintf(gcloudUA, "compute.instances.list", newGUID(r).String(), "LINUX", "6.5.0-27-generic"), resType: "gce_instance"})
+						ua: gcloudUA("compute.instances.list", newGUID(r).String(), "LINUX", "6.5.0-27-generic"), resType: "gce_instance"})
 				}
 			}
 		}
@@ -274,13 +301,13 @@ func (g *gcpScenario) background(r *rand.Rand, day time.Time, out []gcpEvent) []
 			t := at(13, 23)
 			out = append(out, gcpEvent{t: t, log: "data_access", project: gcpProd, service: "iamcredentials.googleapis.com", method: "GenerateAccessToken",
 				resName: "projects/-/serviceAccounts/108734529916405233714", perm: "iam.serviceAccounts.getAccessToken", subject: gcpWIF,
-				ip: fmt.Sprintf("4.%d.%d.%d", 148+r.IntN(8), r.IntN(256), 1+r.IntN(254)), ua: "Go-http-client/2.0,gzip(gfe)", resType: "service_account",
+				ip: dotted(4, 148+r.IntN(8), r.IntN(256), 1+r.IntN(254)), ua: "Go-http-client/2.0,gzip(gfe)", resType: "service_account",
 				resLabels: `{"email_id":"` + gcpDeploySA + `","project_id":"` + gcpProd + `","unique_id":"108734529916405233714"}`,
 				req:       `{"@type":"type.googleapis.com/google.iam.credentials.v1.GenerateAccessTokenRequest","name":"projects/-/serviceAccounts/` + gcpDeploySA + `"}`})
 			rev := "api-" + randHex(r, 5)
 			out = append(out, gcpEvent{t: t.Add(time.Duration(20+r.IntN(60)) * time.Second), log: "activity", project: gcpProd, service: "run.googleapis.com",
 				method: "google.cloud.run.v1.Services.ReplaceService", resName: "namespaces/" + gcpProd + "/services/api", perm: "run.services.update",
-				principal: gcpDeploySA, delegate: gcpWIF, ip: fmt.Sprintf("4.%d.%d.%d", 148+r.IntN(8), r.IntN(256), 1+r.IntN(254)),
+				principal: gcpDeploySA, delegate: gcpWIF, ip: dotted(4, 148+r.IntN(8), r.IntN(256), 1+r.IntN(254)),
 				ua: "google-cloud-sdk gcloud/471.0.0 command/gcloud.run.deploy invocation-id/" + newGUID(r).String() + " environment/GitHubActions", resType: "cloud_run_revision",
 				resLabels: `{"configuration_name":"","location":"us-central1","project_id":"` + gcpProd + `","revision_name":"` + rev + `","service_name":"api"}`})
 		}
