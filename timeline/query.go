@@ -403,68 +403,6 @@ func eachValue(chunk parquet.ColumnChunk, lo, hi int64, fn func(row int64, v par
 	return nil
 }
 
-// Events returns one page of matching events in time order, with the total
-// number of matches.
-func (c *Case) Events(ctx context.Context, q Query) (Page, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	cur, err := decodeCursor(q.Cursor)
-	if err != nil {
-		return Page{}, err
-	}
-	f, err := compile(&q, fullSchema)
-	if err != nil {
-		return Page{}, err
-	}
-	var total int64
-	var best []match // the first `limit` matches after the cursor, sorted
-	var mu sync.Mutex
-	err = c.eachPart(ctx, c.selectParts(&q), func(pi int, pf *parquet.File) error {
-		var n int64
-		var local []match
-		err := scanPart(ctx, pf, f, func(row, t int64) bool {
-			n++
-			m := match{part: pi, row: row, time: t}
-			if len(local) < limit && cur.after(m, c.m.Parts) {
-				local = append(local, m)
-			}
-			return true
-		})
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		total += n
-		best = append(best, local...)
-		slices.SortFunc(best, func(a, b match) int { return a.compare(b, c.m.Parts) })
-		if len(best) > limit+1 {
-			best = best[:limit+1]
-		}
-		return nil
-	})
-	if err != nil {
-		return Page{}, err
-	}
-	page := Page{Total: total, Events: []Event{}}
-	more := len(best) > limit
-	if more {
-		best = best[:limit]
-	}
-	events, err := c.fetch(ctx, best, q.Raw)
-	if err != nil {
-		return Page{}, err
-	}
-	page.Events = events
-	if more {
-		last := best[len(best)-1]
-		page.Next = (&cursor{T: last.time, Part: c.m.Parts[last.part].Path, Row: last.row}).encode()
-	}
-	return page, nil
-}
-
 // fetch reads the rows of matches, in the order given.
 func (c *Case) fetch(ctx context.Context, ms []match, raw bool) ([]Event, error) {
 	out := make([]Event, len(ms))
