@@ -158,21 +158,31 @@ func (f *facts) act(name string) uint16 {
 	return i
 }
 
+// token returns the facts of token id, filing them while building.
 func (f *facts) token(g *Graph, id NodeID) *tokenFact {
-	n := &g.nodes[id]
-	if n.aux < 0 {
-		n.aux = f.tokens.add(tokenFact{firstUse: maxTime, useTenant: -1, actor: -1, issueT: maxTime, issueIP: -1,
+	a := g.auxOf(id)
+	if *a < 0 {
+		*a = f.tokens.add(tokenFact{firstUse: maxTime, useTenant: -1, actor: -1, issueT: maxTime, issueIP: -1,
 			session: -1})
 	}
-	return f.tokens.at(n.aux)
+	return f.tokens.at(*a)
 }
 
+// key returns the facts of key id, filing them while building.
 func (f *facts) key(g *Graph, id NodeID) *keyFact {
-	n := &g.nodes[id]
-	if n.aux < 0 {
-		n.aux = f.keys.add(keyFact{firstUse: maxTime, actor: -1})
+	a := g.auxOf(id)
+	if *a < 0 {
+		*a = f.keys.add(keyFact{firstUse: maxTime, actor: -1})
 	}
-	return f.keys.at(n.aux)
+	return f.keys.at(*a)
+}
+
+// auxOf returns where the aux of token or key id is while building.
+func (g *Graph) auxOf(id NodeID) *int32 {
+	for int(id) >= len(g.aux) {
+		g.aux = append(g.aux, -1)
+	}
+	return &g.aux[id]
 }
 
 // isIPLiteral tells addresses from the host names and "AWS Internal" that
@@ -213,25 +223,26 @@ func isRoleAssumption(action string) bool {
 		strings.HasSuffix(action, "GenerateIdToken") || strings.HasSuffix(action, "SignJwt")
 }
 
-func (f *facts) observe(g *Graph, e *timeline.Event, t int64, tail NodeID, tailKind uint8, issued NodeID,
-	issuedKind uint8, target NodeID, targetKind uint8, tenant, actor, ip, app NodeID) {
-	failed := e.Outcome == timeline.OutcomeFailure
+func (f *facts) observe(g *Graph, r *rec) {
+	t, tail, tailKind, issued, issuedKind := r.t, r.tail, r.tailKind, r.issued, r.issuedKind
+	target, targetKind, tenant, actor, ip, app := r.target, r.targetKind, r.tenant, r.actor, r.ip, r.app
+	failed := r.failed
 	day := dayOf(t)
-	ipOK := ip >= 0 && g.nodes[ip].aux == 1
+	ipOK := ip >= 0 && r.ipAddr
 	if tenant >= 0 {
-		sa, ok := f.sourceAct[e.Source]
+		sa, ok := f.sourceAct[r.source]
 		if !ok {
-			sa = f.act(srcPrefix + e.Source)
-			f.sourceAct[strings.Clone(e.Source)] = sa
+			sa = f.act(srcPrefix + r.source)
+			f.sourceAct[strings.Clone(r.source)] = sa
 		}
 		f.cover(covKey{tenant, sa, day})
-		if e.Action == actMailItemsAccessed {
+		if r.action == actMailItemsAccessed {
 			f.cover(covKey{tenant, f.actMIA, day})
 		}
-		if e.Category == timeline.CategorySignin && issuedKind == kToken {
+		if r.category == timeline.CategorySignin && issuedKind == kToken {
 			f.cover(covKey{tenant, f.actSignin, day})
 		}
-		if isS3Data(e.Action) {
+		if isS3Data(r.action) {
 			f.cover(covKey{tenant, f.actS3, day})
 		}
 	}
@@ -259,16 +270,16 @@ func (f *facts) observe(g *Graph, e *timeline.Event, t int64, tail NodeID, tailK
 		}
 	}
 	// A captured token (category token) is seen, not used.
-	if tailKind == kToken && e.Category != timeline.CategoryToken {
+	if tailKind == kToken && r.category != timeline.CategoryToken {
 		tf := f.token(g, tail)
 		if t < tf.firstUse {
-			tf.firstUse, tf.firstUseID, tf.useTenant = t, g.keepID(e.ID), tenant
+			tf.firstUse, tf.firstUseID, tf.useTenant = t, g.keepID(r.id), tenant
 		}
 		if tf.actor < 0 {
 			tf.actor = actor
 		}
 		if ipOK {
-			tf.ips = addIP(g, tf.ips, ip, t, e.ID)
+			tf.ips = addIP(g, tf.ips, ip, t, r.id)
 		}
 	}
 	if tailKind == kKey {
@@ -280,26 +291,26 @@ func (f *facts) observe(g *Graph, e *timeline.Event, t int64, tail NodeID, tailK
 			kf.actor = actor
 		}
 		if ipOK {
-			kf.ips = addIP(g, kf.ips, ip, t, e.ID)
+			kf.ips = addIP(g, kf.ips, ip, t, r.id)
 		}
 	}
-	if tailKind == kToken && e.Category != timeline.CategorySignin &&
-		strings.Contains(strings.ToLower(e.ActorTenant), ConsumerTenant) &&
-		tenant >= 0 && !strings.EqualFold(g.nodes[tenant].value, ConsumerTenant) {
-		f.consumer = append(f.consumer, eventRef{t: t, id: g.keepID(e.ID), token: tail, tenant: tenant,
-			issuer: strings.Clone(e.ActorTenant)})
+	if tailKind == kToken && r.category != timeline.CategorySignin &&
+		strings.Contains(strings.ToLower(r.actorTenant), ConsumerTenant) &&
+		tenant >= 0 && !r.consumerTenant {
+		f.consumer = append(f.consumer, eventRef{t: t, id: g.keepID(r.id), token: tail, tenant: tenant,
+			issuer: strings.Clone(r.actorTenant)})
 	}
-	if tailKind == kToken && issuedKind == kToken && !failed && isRoleAssumption(e.Action) {
-		f.roles = append(f.roles, roleRef{t: t, id: g.keepID(e.ID), from: tail, to: issued, target: target,
-			action: strings.Clone(e.Action), tenant: tenant, ip: ip, actor: actor})
+	if tailKind == kToken && issuedKind == kToken && !failed && isRoleAssumption(r.action) {
+		f.roles = append(f.roles, roleRef{t: t, id: g.keepID(r.id), from: tail, to: issued, target: target,
+			action: strings.Clone(r.action), tenant: tenant, ip: ip, actor: actor})
 	}
-	if targetKind == kMailbox && !failed && e.Category == timeline.CategoryMail {
+	if targetKind == kMailbox && !failed && r.category == timeline.CategoryMail {
 		ra := int32(-1)
-		if e.ResourceApp != "" {
+		if r.resourceApp != "" {
 			var ok bool
-			if ra, ok = f.resAppIdx[e.ResourceApp]; !ok {
+			if ra, ok = f.resAppIdx[r.resourceApp]; !ok {
 				ra = int32(len(f.resApps))
-				f.resApps = append(f.resApps, strings.Clone(e.ResourceApp))
+				f.resApps = append(f.resApps, strings.Clone(r.resourceApp))
 				f.resAppIdx[f.resApps[ra]] = ra
 			}
 		}
@@ -310,12 +321,12 @@ func (f *facts) observe(g *Graph, e *timeline.Event, t int64, tail NodeID, tailK
 		f.lastMbApp, f.lastMbAppT = k, t
 		old, ok := f.mbApp[k]
 		if !ok || t < old.first {
-			old.first, old.id, old.tenant = t, g.keepID(e.ID), tenant
+			old.first, old.id, old.tenant = t, g.keepID(r.id), tenant
 		}
 		f.mbApp[k] = old
 		if !ok && tenant >= 0 {
 			// Name tenants by the mail domains of their mailboxes.
-			if _, domain, ok := strings.Cut(g.nodes[target].value, "@"); ok && domain != "" {
+			if _, domain, ok := strings.Cut(r.targetValue, "@"); ok && domain != "" {
 				m := f.domains[tenant]
 				if m == nil {
 					m = make(map[string]int32)

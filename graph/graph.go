@@ -153,6 +153,9 @@ type Graph struct {
 	idCap, ctxIDCap int
 	facts           facts
 
+	// aux is, while building, the aux of tokens and keys (see node), kept
+	// apart from nodes, which the intern stage grows meanwhile.
+	aux []int32
 	// ids holds the event ids kept as evidence.
 	ids idStore
 	// evID is the id of the event being added, evH its handle in ids once
@@ -330,6 +333,7 @@ func Build(ctx context.Context, events iter.Seq2[timeline.Event, error], opts Op
 	}()
 	var err error
 	n, stopped := 0, false
+	st := g.startStages()
 	for b := range full {
 		for i := 0; i < len(b) && err == nil; i++ {
 			if n++; n&0xffff == 0 {
@@ -338,7 +342,7 @@ func Build(ctx context.Context, events iter.Seq2[timeline.Event, error], opts Op
 					break
 				}
 			}
-			err = g.add(&b[i])
+			err = st.add(&b[i])
 		}
 		clear(b) // let go of the events' strings
 		free <- b[:0]
@@ -348,6 +352,7 @@ func Build(ctx context.Context, events iter.Seq2[timeline.Event, error], opts Op
 		}
 	}
 	<-done
+	st.wait()
 	switch {
 	case err != nil:
 		return nil, err
@@ -376,9 +381,10 @@ var buildColumns = [...]string{
 func BuildCase(ctx context.Context, c *timeline.Case, opts Options) (*Graph, error) {
 	g := newGraph(opts)
 	n := 0
+	st := g.startStages()
 	err := c.ScanBatches(ctx, timeline.Query{Columns: buildColumns[:]}, func(evs []timeline.Event) error {
 		for i := range evs {
-			if err := g.add(&evs[i]); err != nil {
+			if err := st.add(&evs[i]); err != nil {
 				return err
 			}
 		}
@@ -387,6 +393,7 @@ func BuildCase(ctx context.Context, c *timeline.Case, opts Options) (*Graph, err
 		}
 		return nil
 	})
+	st.wait()
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -442,8 +449,6 @@ func (g *Graph) intern(k uint8, value string, t int64) NodeID {
 		value = strings.Clone(value)
 		m[value] = id
 		g.nodes = append(g.nodes, node{value: value, first: t, last: t, kind: k, aux: -1})
-		g.out = append(g.out, nil)
-		g.in = append(g.in, nil)
 		if k == kIP && isIPLiteral(value) {
 			g.nodes[id].aux = 1 // an address, not a host name
 		}
@@ -468,6 +473,9 @@ func edgeKey(from, to NodeID, rel uint16, ev Evidence) uint64 {
 func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id string) int32 {
 	if from == to {
 		return -1
+	}
+	if n := int(max(from, to)); n >= len(g.out) {
+		g.growAdj(n + 1)
 	}
 	// Scan the shorter adjacency list when it is short (most are: a token
 	// has few edges); only edges between two hubs need the map.
@@ -725,49 +733,98 @@ func (g *Graph) relation(name string, causal bool) uint16 {
 	return i
 }
 
-// add maps one event onto nodes and edges (design.md §4) and records the
-// facts the findings need.
-func (g *Graph) add(e *timeline.Event) error {
+// rec is one event as the link stage needs it: what the intern stage
+// found (nodes, and what it knew of them) and the event's fields the facts
+// read.
+type rec struct {
+	t                                            int64
+	id, source, action, actorTenant, resourceApp string
+	category                                     timeline.Category
+	failed                                       bool
+	tail, key, tenant, issued, target            NodeID
+	actor, ip, app, session                      NodeID
+	tailKind, issuedKind, targetKind             uint8
+	ipAddr, consumerTenant                       bool
+	targetValue                                  string
+}
+
+// Build maps each event onto nodes and edges (design.md §4) and records the
+// facts the findings need, in two stages: resolve, then apply.
+
+// resolve is the first stage: it interns the event's entities, in the
+// order that numbers the nodes, and fills r. It touches nodes and the
+// intern maps only, so that it can run alongside apply.
+func (g *Graph) resolve(e *timeline.Event, r *rec) error {
 	if len(g.nodes) > maxNodes-16 {
 		return fmt.Errorf("%w: more than %d", ErrTooLarge, maxNodes-16)
 	}
 	t := e.Time.UnixMicro()
-	id := e.ID
-	g.evID, g.evH = id, -1
 	failed := e.Outcome == timeline.OutcomeFailure
+	*r = rec{t: t, id: e.ID, source: e.Source, action: e.Action, actorTenant: e.ActorTenant, resourceApp: e.ResourceApp,
+		category: e.Category, failed: failed, tail: -1, key: -1, tenant: -1, issued: -1, target: -1, actor: -1, ip: -1,
+		app: -1, session: -1, tailKind: kNone, issuedKind: kNone, targetKind: kNone}
 
 	// The credential presented: token, else key, else session.
-	tail, tailKind := NodeID(-1), kNone
-	var key NodeID = -1
 	switch {
 	case e.TokenID != "":
-		tail, tailKind = g.intern(kToken, e.TokenID, t), kToken
+		r.tail, r.tailKind = g.intern(kToken, e.TokenID, t), kToken
 		if e.KeyID != "" && e.Category == timeline.CategoryToken {
 			// A captured token names the key that signed it.
-			key = g.intern(kKey, e.KeyID, t)
-			g.link(key, tail, relSigned, Observed, t, id)
+			r.key = g.intern(kKey, e.KeyID, t)
 		}
 	case e.KeyID != "":
-		tail, tailKind = g.intern(kKey, e.KeyID, t), kKey
+		r.tail, r.tailKind = g.intern(kKey, e.KeyID, t), kKey
 	case e.SessionID != "":
-		tail, tailKind = g.intern(kSession, e.SessionID, t), kSession
+		r.tail, r.tailKind = g.intern(kSession, e.SessionID, t), kSession
 	}
-
-	var tenant NodeID = -1
 	if e.Tenant != "" {
-		tenant = g.intern(kTenant, e.Tenant, t)
+		r.tenant = g.intern(kTenant, e.Tenant, t)
+		r.consumerTenant = strings.EqualFold(g.nodes[r.tenant].value, ConsumerTenant)
 	}
-
 	// What it issued.
-	issued, issuedKind := NodeID(-1), kNone
 	if e.IssuedID != "" && !failed {
 		switch e.IssuedKind {
 		case timeline.IssuedToken:
-			issued, issuedKind = g.intern(kToken, e.IssuedID, t), kToken
+			r.issued, r.issuedKind = g.intern(kToken, e.IssuedID, t), kToken
 		case timeline.IssuedKey:
-			issued, issuedKind = g.intern(kKey, e.IssuedID, t), kKey
+			r.issued, r.issuedKind = g.intern(kKey, e.IssuedID, t), kKey
 		}
-		if issued >= 0 && tail >= 0 {
+	}
+	// What it touched.
+	if e.Target != "" {
+		if k := kindIndex(e.TargetKind); k != kNone {
+			r.target, r.targetKind = g.intern(k, e.Target, t), k
+			r.targetValue = g.nodes[r.target].value
+		}
+	}
+	if e.Actor != "" {
+		r.actor = g.intern(kIdentity, e.Actor, t)
+	}
+	if e.SrcIP != "" {
+		r.ip = g.intern(kIP, e.SrcIP, t)
+		r.ipAddr = g.nodes[r.ip].aux == 1
+	}
+	if e.AppID != "" {
+		r.app = g.intern(kApp, e.AppID, t)
+	}
+	if r.tailKind == kToken && e.SessionID != "" {
+		r.session = g.intern(kSession, e.SessionID, t)
+	}
+	return nil
+}
+
+// apply is the second stage: the edges and facts of one resolved event.
+// It never reads g.nodes, which resolve may be growing meanwhile.
+func (g *Graph) apply(r *rec) {
+	t, id := r.t, r.id
+	g.evID, g.evH = id, -1
+	tail, tailKind, tenant := r.tail, r.tailKind, r.tenant
+	if r.key >= 0 {
+		g.link(r.key, tail, relSigned, Observed, t, id)
+	}
+	issued, issuedKind := r.issued, r.issuedKind
+	if issued >= 0 {
+		if tail >= 0 {
 			rel := relIssued
 			if issuedKind == kKey {
 				rel = relCreated
@@ -778,68 +835,124 @@ func (g *Graph) add(e *timeline.Event) error {
 			g.link(issued, tenant, relIn, Observed, t, id)
 		}
 	}
-
-	// What it touched.
-	target, targetKind := NodeID(-1), kNone
-	if e.Target != "" {
-		if k := kindIndex(e.TargetKind); k != kNone {
-			target, targetKind = g.intern(k, e.Target, t), k
-			if tail >= 0 && target != issued {
-				rel := relChanged
-				switch {
-				case failed:
-					rel = relAttempted
-				case e.Category == timeline.CategoryMail || e.Category == timeline.CategoryFile ||
-					e.Category == timeline.CategoryResource || e.Category == timeline.CategoryToken ||
-					e.Category == timeline.CategorySignin:
-					rel = relAccessed
-				}
-				g.link(tail, target, rel, Observed, t, id)
+	if target, k := r.target, r.targetKind; target >= 0 {
+		if tail >= 0 && target != issued {
+			rel := relChanged
+			switch c := r.category; {
+			case r.failed:
+				rel = relAttempted
+			case c == timeline.CategoryMail || c == timeline.CategoryFile || c == timeline.CategoryResource ||
+				c == timeline.CategoryToken || c == timeline.CategorySignin:
+				rel = relAccessed
 			}
-			if tenant >= 0 && (k == kMailbox || k == kResource) {
-				g.link(target, tenant, relIn, Observed, t, id)
-			}
+			g.link(tail, target, rel, Observed, t, id)
+		}
+		if tenant >= 0 && (k == kMailbox || k == kResource) {
+			g.link(target, tenant, relIn, Observed, t, id)
 		}
 	}
-
 	// Context edges.
-	var actor, ip, app NodeID = -1, -1, -1
-	if e.Actor != "" {
-		actor = g.intern(kIdentity, e.Actor, t)
-	}
-	if e.SrcIP != "" {
-		ip = g.intern(kIP, e.SrcIP, t)
-	}
-	if e.AppID != "" {
-		app = g.intern(kApp, e.AppID, t)
-	}
 	for _, c := range [...]NodeID{tail, issued} {
 		if c < 0 {
 			continue
 		}
-		if actor >= 0 {
-			g.link(actor, c, relUses, Observed, t, id)
+		if r.actor >= 0 {
+			g.link(r.actor, c, relUses, Observed, t, id)
 		}
-		if ip >= 0 {
-			g.link(ip, c, relOrigin, Observed, t, id)
+		if r.ip >= 0 {
+			g.link(r.ip, c, relOrigin, Observed, t, id)
 		}
-		if app >= 0 {
-			g.link(app, c, relClientOf, Observed, t, id)
+		if r.app >= 0 {
+			g.link(r.app, c, relClientOf, Observed, t, id)
 		}
 	}
 	if tailKind == kToken && tenant >= 0 {
 		g.link(tail, tenant, relIn, Observed, t, id)
 	}
-
-	if tailKind == kToken && e.SessionID != "" {
+	if r.session >= 0 {
 		// The session a token was presented in, for inferInSession.
 		tf := g.facts.token(g, tail)
-		if s := g.intern(kSession, e.SessionID, t); tf.session < 0 || t < tf.sessionT {
-			tf.session, tf.sessionT, tf.sessionEv = s, t, g.keepID(id)
+		if tf.session < 0 || t < tf.sessionT {
+			tf.session, tf.sessionT, tf.sessionEv = r.session, t, g.keepID(id)
 		}
 	}
-	g.facts.observe(g, e, t, tail, tailKind, issued, issuedKind, target, targetKind, tenant, actor, ip, app)
+	g.facts.observe(g, r)
+}
+
+// stages runs apply on a goroutine of its own, a few batches behind
+// resolve: building uses two cores.
+type stages struct {
+	g          *Graph
+	full, free chan []rec
+	done       chan struct{}
+	cur        []rec
+}
+
+const stageBatch, stageBuffers = 256, 8
+
+func (g *Graph) startStages() *stages {
+	s := &stages{g: g, full: make(chan []rec, stageBuffers-2), free: make(chan []rec, stageBuffers),
+		done: make(chan struct{})}
+	for range stageBuffers {
+		s.free <- make([]rec, 0, stageBatch)
+	}
+	go func() {
+		defer close(s.done)
+		for b := range s.full {
+			for i := range b {
+				g.apply(&b[i])
+			}
+			clear(b) // let go of the events' strings
+			s.free <- b[:0]
+		}
+	}()
+	s.cur = <-s.free
+	return s
+}
+
+// add resolves e and queues it for apply.
+func (s *stages) add(e *timeline.Event) error {
+	s.cur = s.cur[:len(s.cur)+1]
+	if err := s.g.resolve(e, &s.cur[len(s.cur)-1]); err != nil {
+		s.cur = s.cur[:len(s.cur)-1]
+		return err
+	}
+	if len(s.cur) == cap(s.cur) {
+		s.full <- s.cur
+		s.cur = <-s.free
+	}
 	return nil
+}
+
+// wait applies what is queued and ends the apply goroutine; the graph is
+// the caller's alone again.
+func (s *stages) wait() {
+	if len(s.cur) > 0 {
+		s.full <- s.cur
+	}
+	close(s.full)
+	<-s.done
+	s.g.settle()
+}
+
+// settle ends building: every node gets its adjacency lists and the facts
+// apply filed for it.
+func (g *Graph) settle() {
+	g.growAdj(len(g.nodes))
+	for i, a := range g.aux {
+		if a >= 0 {
+			g.nodes[i].aux = a
+		}
+	}
+	g.aux = nil
+}
+
+// growAdj makes room in the adjacency lists for nodes below n.
+func (g *Graph) growAdj(n int) {
+	for len(g.out) < n {
+		g.out = append(g.out, nil)
+		g.in = append(g.in, nil)
+	}
 }
 
 // inferInSession adds the inferred edge session → token for a token that
