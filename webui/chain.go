@@ -30,7 +30,7 @@ func newDerived() *derived { return &derived{done: make(chan struct{})} }
 // findings` do: every event, then the assertions of case.db (db, or the
 // case's own when nil).
 func buildGraph(ctx context.Context, cs *timeline.Case, db *timeline.DB) (*graph.Graph, error) {
-	g, err := graph.Build(ctx, cs.All(ctx, timeline.Query{}), graph.Options{})
+	g, err := graph.BuildCase(ctx, cs, graph.Options{})
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ import (
 // loadGraph builds the causal graph of a case, with the assertions of its
 // case.db.
 func loadGraph(ctx context.Context, c *timeline.Case) (*graph.Graph, error) {
-	g, err := graph.Build(ctx, c.All(ctx, timeline.Query{}), graph.Options{})
+	g, err := graph.BuildCase(ctx, c, graph.Options{})
 	if err != nil {
 		return nil, err
 	}
