@@ -501,6 +501,7 @@ func (r *Run) write(job writeJob) ([]PartRecord, error) {
 
 // partWriter writes one Parquet part and its value counts.
 type partWriter struct {
+	r     *Run
 	f     *os.File
 	w     *parquet.GenericWriter[row]
 	sb    *statsBuilder
@@ -523,9 +524,16 @@ func (r *Run) newPartWriter(k partKey) (*partWriter, error) {
 		return nil, err
 	}
 	r.track(full, r.staged(statsRel))
+	w, ok := r.writers.Get().(*parquet.GenericWriter[row])
+	if ok {
+		w.Reset(f)
+	} else {
+		w = newParquetWriter(f, min(r.opts.RowGroupRows, partRowGroupRows))
+	}
 	return &partWriter{
+		r:     r,
 		f:     f,
-		w:     newParquetWriter(f, min(r.opts.RowGroupRows, partRowGroupRows)),
+		w:     w,
 		sb:    newStatsBuilder(),
 		batch: make([]row, 0, 1024),
 		full:  full,
@@ -573,6 +581,9 @@ func (pw *partWriter) finish() (PartRecord, error) {
 	if err != nil {
 		return pw.rec, fmt.Errorf("write %s: %w", pw.rec.Path, err)
 	}
+	// A closed writer is reset for the next part: its buffers and
+	// encoders cost more to make than many small parts take to write.
+	pw.r.writers.Put(pw.w)
 	if err := pw.sb.write(filepath.Join(filepath.Dir(pw.full), path.Base(pw.rec.Stats))); err != nil {
 		return pw.rec, fmt.Errorf("write %s: %w", pw.rec.Stats, err)
 	}
