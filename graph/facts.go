@@ -45,6 +45,12 @@ type facts struct {
 	lastActorIPT int64
 	lastMbApp    mbAppKey
 	lastMbAppT   int64
+	// The last source and resource app seen, and their indexes (the
+	// strings are held only while building: finish drops them).
+	lastSource    string
+	lastSourceAct uint16
+	lastResApp    string
+	lastResAppIdx int32
 
 	tokens  chunked[tokenFact]
 	keys    chunked[keyFact]
@@ -230,10 +236,14 @@ func (f *facts) observe(g *Graph, r *rec) {
 	day := dayOf(t)
 	ipOK := ip >= 0 && r.ipAddr
 	if tenant >= 0 {
-		sa, ok := f.sourceAct[r.source]
-		if !ok {
-			sa = f.act(srcPrefix + r.source)
-			f.sourceAct[strings.Clone(r.source)] = sa
+		sa := f.lastSourceAct
+		if r.source != f.lastSource || f.lastSource == "" {
+			var ok bool
+			if sa, ok = f.sourceAct[r.source]; !ok {
+				sa = f.act(srcPrefix + r.source)
+				f.sourceAct[strings.Clone(r.source)] = sa
+			}
+			f.lastSource, f.lastSourceAct = r.source, sa
 		}
 		f.cover(covKey{tenant, sa, day})
 		if r.action == actMailItemsAccessed {
@@ -306,13 +316,16 @@ func (f *facts) observe(g *Graph, r *rec) {
 	}
 	if targetKind == kMailbox && !failed && r.category == timeline.CategoryMail {
 		ra := int32(-1)
-		if r.resourceApp != "" {
+		if r.resourceApp != "" && r.resourceApp == f.lastResApp {
+			ra = f.lastResAppIdx
+		} else if r.resourceApp != "" {
 			var ok bool
 			if ra, ok = f.resAppIdx[r.resourceApp]; !ok {
 				ra = int32(len(f.resApps))
 				f.resApps = append(f.resApps, strings.Clone(r.resourceApp))
 				f.resAppIdx[f.resApps[ra]] = ra
 			}
+			f.lastResApp, f.lastResAppIdx = r.resourceApp, ra
 		}
 		k := mbAppKey{target, app, ra}
 		if k == f.lastMbApp && t >= f.lastMbAppT {
@@ -322,8 +335,8 @@ func (f *facts) observe(g *Graph, r *rec) {
 		old, ok := f.mbApp[k]
 		if !ok || t < old.first {
 			old.first, old.id, old.tenant = t, g.keepID(r.id), tenant
+			f.mbApp[k] = old
 		}
-		f.mbApp[k] = old
 		if !ok && tenant >= 0 {
 			// Name tenants by the mail domains of their mailboxes.
 			if _, domain, ok := strings.Cut(r.targetValue, "@"); ok && domain != "" {

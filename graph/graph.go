@@ -420,7 +420,7 @@ func Events(events []timeline.Event) iter.Seq2[timeline.Event, error] {
 }
 
 // seenSlots is the size of Graph.seen per kind.
-const seenSlots = 4096
+const seenSlots = 8192
 
 // seenString is a string interned recently and its node. Holding the
 // string keeps its bytes from being reused for another value, so an equal
@@ -949,9 +949,9 @@ func (g *Graph) settle() {
 
 // growAdj makes room in the adjacency lists for nodes below n.
 func (g *Graph) growAdj(n int) {
-	for len(g.out) < n {
-		g.out = append(g.out, nil)
-		g.in = append(g.in, nil)
+	if k := n - len(g.out); k > 0 {
+		g.out = append(g.out, make([][]adjEntry, k)...)
+		g.in = append(g.in, make([][]adjEntry, k)...)
 	}
 }
 
@@ -993,7 +993,8 @@ func (g *Graph) finish() {
 			x.sorted = true
 		}
 	}
-	g.seen = nil // 280 KB that only building needs
+	g.seen = nil // what only building needs
+	g.facts.lastSource, g.facts.lastResApp = "", ""
 	g.evID, g.evH = "", -1
 }
 

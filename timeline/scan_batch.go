@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -108,7 +111,7 @@ func (c *Case) scanBatches(ctx context.Context, q Query, detach bool, fn func([]
 		go func() {
 			defer wg.Done()
 			defer close(outs[w])
-			d := &partDecoder{detach: detach, cols: cols, interned: map[string]string{}}
+			d := &partDecoder{detach: detach, cols: cols, interned: map[string]string{}, same: map[string]map[string]string{}}
 			for i := w; i < len(parts); i += workers {
 				p := c.m.Parts[parts[i]]
 				err := d.decode(ctx, c, p, f, func(evs []Event) bool {
@@ -175,7 +178,8 @@ func (c *Case) scanBatches(ctx context.Context, q Query, detach bool, fn func([]
 type partDecoder struct {
 	detach   bool
 	cols     []string
-	interned map[string]string // dictionary values, across parts
+	interned map[string]string            // dictionary values, across parts
+	same     map[string]map[string]string // colReader.same by column
 }
 
 // decode reads the matching rows of part p and hands them to emit in
@@ -294,6 +298,7 @@ type colReader struct {
 	index int
 	d     *partDecoder
 	set   func(e *Event, s string) // string columns
+	off   uintptr                  // the offset of the column's string field in Event
 	time  bool                     // the time column (else offset, when set is nil)
 
 	pages parquet.Pages
@@ -323,8 +328,13 @@ func newColReader(name string, index int, d *partDecoder) *colReader {
 	r := &colReader{name: name, index: index, d: d, time: name == "time"}
 	if name != "time" && name != "offset" {
 		r.set = columnSetters[name].set
+		r.off = stringField(name)
 		if !d.detach && !uniqueColumns[name] {
-			r.same = map[string]string{}
+			// Kept across parts: a map grown once costs no rehashing.
+			if r.same = d.same[name]; r.same == nil {
+				r.same = map[string]string{}
+				d.same[name] = r.same
+			}
 		}
 	}
 	return r
@@ -454,6 +464,24 @@ func (d *partDecoder) intern(b []byte) string {
 	return s
 }
 
+// field returns the column's string field in e.
+func (r *colReader) field(e *Event) *string {
+	return (*string)(unsafe.Add(unsafe.Pointer(e), r.off))
+}
+
+// stringField returns the offset in Event of the string field stored as
+// column name (every column but time and offset).
+func stringField(name string) uintptr {
+	t := reflect.TypeFor[Event]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if tag, _, _ := strings.Cut(f.Tag.Get("parquet"), ","); tag == name && f.Type.Kind() == reflect.String {
+			return f.Offset
+		}
+	}
+	panic("timeline: no string field for column " + name) // columns and Event are out of step
+}
+
 // read sets the column of each event of evs, reading on from where it was.
 func (r *colReader) read(evs []Event) error {
 	for i := 0; i < len(evs); {
@@ -476,7 +504,7 @@ func (r *colReader) read(evs []Event) error {
 			}
 		case r.idx != nil:
 			for j, v := range r.idx[r.pos : r.pos+k] {
-				r.set(&dst[j], r.dict[v])
+				*r.field(&dst[j]) = r.dict[v]
 			}
 		case r.same != nil:
 			offs := r.offs[r.pos : r.pos+k+1]
@@ -489,12 +517,12 @@ func (r *colReader) read(evs []Event) error {
 						r.same[v] = v
 					}
 				}
-				r.set(&dst[j], v)
+				*r.field(&dst[j]) = v
 			}
 		case !r.d.detach:
 			offs := r.offs[r.pos : r.pos+k+1]
 			for j := range dst {
-				r.set(&dst[j], r.str[offs[j]:offs[j+1]])
+				*r.field(&dst[j]) = r.str[offs[j]:offs[j+1]]
 			}
 		default:
 			offs := r.offs[r.pos : r.pos+k+1]
