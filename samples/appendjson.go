@@ -356,25 +356,18 @@ func plainRun(src []byte, i int) int {
 }
 
 // stringEnd returns the index of the quote closing the JSON string that
-// opens at src[i] (len(src)-1 if it is cut off).
+// opens at src[i] (len(src)-1 if it is cut off). Strings here are short
+// (keys, ids): a byte loop beats a call to bytes.IndexByte per string.
 func stringEnd(src []byte, i int) int {
-	j := i + 1
-	for {
-		k := bytes.IndexByte(src[j:], '"')
-		if k < 0 {
-			return len(src) - 1
-		}
-		j += k
-		// An escaped quote has an odd run of backslashes before it.
-		n := 0
-		for p := j - 1; p > i && src[p] == '\\'; p-- {
-			n++
-		}
-		if n%2 == 0 {
+	for j := i + 1; j < len(src); j++ {
+		switch src[j] {
+		case '"':
 			return j
+		case '\\':
+			j++ // the escaped byte, which may be a quote
 		}
-		j++
 	}
+	return len(src) - 1
 }
 
 // jwtSegment appends base64url (no padding) of the JSON text j.

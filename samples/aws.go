@@ -61,7 +61,6 @@ type ctEvent struct {
 
 type awsScenario struct {
 	seed     int64
-	scale    int
 	accounts []*awsAccount
 	attack   map[string][]ctEvent // by account id
 	people   []*awsPerson
@@ -86,7 +85,7 @@ func awsKey(r *rand.Rand, prefix string) string {
 func planAWS(seed int64, scale int) (*plan, error) {
 	r := rand.New(rand.NewPCG(uint64(seed), 0xa75))
 	acct := func() string { return strconv.Itoa(1+r.IntN(9)) + fmt.Sprintf("%011d", r.Int64N(1e11)) }
-	a := &awsScenario{seed: seed, scale: scale, attack: map[string][]ctEvent{}, roles: map[string]string{}}
+	a := &awsScenario{seed: seed, attack: map[string][]ctEvent{}, roles: map[string]string{}}
 	ciAcct := &awsAccount{id: acct(), name: "ci-tools", trail: "org-trail"}
 	prodAcct := &awsAccount{id: acct(), name: "prod", trail: "org-trail"}
 	dataAcct := &awsAccount{id: acct(), name: "data", trail: "org-trail", data: true}
@@ -238,9 +237,15 @@ func planAWS(seed int64, scale int) (*plan, error) {
 	a.digests = map[string]map[time.Time][]digestEntry{}
 	for d := range awsDays {
 		day := awsStart.AddDate(0, 0, d)
-		p.jobs = append(p.jobs, job{name: "aws/" + day.Format("2006-01-02"), run: func(ctx context.Context, o *output, r *rand.Rand) error {
-			return a.writeDay(ctx, o, r, day)
-		}})
+		for k, units := range awsParts(scale) {
+			name := "aws/" + day.Format("2006-01-02")
+			if k > 0 {
+				name += "/" + strconv.Itoa(k+1)
+			}
+			p.jobs = append(p.jobs, job{name: name, run: func(ctx context.Context, o *output, r *rand.Rand) error {
+				return a.writeDay(ctx, o, r, day, units, k == 0)
+			}})
+		}
 	}
 	return p, nil
 }

@@ -10,20 +10,44 @@ import (
 	"time"
 )
 
+// awsPartUnits is the most plan units one job writes of a day. Larger
+// scales split each day into parts of their own (own random stream, own
+// objects, as CloudTrail delivers several objects per region and hour):
+// a part's records stay few enough to sort and encode from cache, and
+// memory does not grow with the scale. Scale 10 and below is one part.
+const awsPartUnits = 800
+
+// awsParts splits units into about equal parts of at most awsPartUnits.
+func awsParts(units int) []int {
+	n := max(1, (units+awsPartUnits-1)/awsPartUnits)
+	parts := make([]int, n)
+	for i := range parts {
+		parts[i] = units / n
+		if i < units%n {
+			parts[i]++
+		}
+	}
+	return parts
+}
+
 // writeDay writes one day of every account's CloudTrail S3 delivery
-// objects: the day's normal activity at the scenario's scale with the
-// attack merged in by time.
-func (a *awsScenario) writeDay(ctx context.Context, o *output, r *rand.Rand, start time.Time) error {
+// objects, or one part of the day: the normal activity of units plan
+// units, with the attack merged in by time when attack is set (the first
+// part).
+func (a *awsScenario) writeDay(ctx context.Context, o *output, r *rand.Rand, start time.Time, units int, attack bool) error {
 	// About what a weekday makes (growing a slice of records costs more
 	// than building them).
-	all := a.background(r, a.accounts[0], start, make([]ctEvent, 0, 128*a.scale))
+	all := a.background(r, a.accounts[0], start, units, make([]ctEvent, 0, 128*units))
 	for _, ac := range a.accounts[1:] {
-		all = a.background(r, ac, start, all)
+		all = a.background(r, ac, start, units, all)
 	}
 	// The day's attack records go after the background, so that an index
 	// names the same record as when each account's records were copied
 	// into a slice of their own (the order of equal times is kept).
 	for _, ac := range a.accounts {
+		if !attack {
+			break
+		}
 		for _, e := range a.attack[ac.id] {
 			if !e.t.Before(start) && e.t.Before(start.AddDate(0, 0, 1)) {
 				all = append(all, e)
@@ -302,8 +326,9 @@ func (a *awsScenario) encode(b []byte, r *rand.Rand, e *ctEvent) []byte {
 	return append(b, '}')
 }
 
-// background appends one day of an account's normal activity.
-func (a *awsScenario) background(r *rand.Rand, ac *awsAccount, day time.Time, out []ctEvent) []ctEvent {
+// background appends one day of an account's normal activity: units
+// plan units of it.
+func (a *awsScenario) background(r *rand.Rand, ac *awsAccount, day time.Time, units int, out []ctEvent) []ctEvent {
 	weekday := day.Weekday() != time.Saturday && day.Weekday() != time.Sunday
 	data := a.accounts[2]
 	at := func(fromH, toH int) time.Time {
@@ -314,7 +339,7 @@ func (a *awsScenario) background(r *rand.Rand, ac *awsAccount, day time.Time, ou
 	case "ci-tools":
 		// The pipeline deploys with the CI key (the new one after the
 		// response), and engineers use their own keys.
-		for range a.scale {
+		for range units {
 			if !weekday {
 				break
 			}
@@ -337,7 +362,7 @@ func (a *awsScenario) background(r *rand.Rand, ac *awsAccount, day time.Time, ou
 		}
 	case "prod", "data":
 		// Instance-profile credentials, AWS Config, and the nightly export.
-		for range a.scale {
+		for range units {
 			for n := 8 + r.IntN(8); n > 0; n-- {
 				t := at(0, 24)
 				key := awsKey(r, "ASIA")

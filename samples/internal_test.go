@@ -154,3 +154,25 @@ func TestStoreWriter(t *testing.T) {
 		})
 	}
 }
+
+// TestStringEnd checks the closing quote past escaped quotes and
+// backslashes, and a string cut off.
+func TestStringEnd(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		src  string
+		want int
+	}{
+		{`"abc",1`, 4},
+		{`"a\"b",1`, 5},
+		{`"a\\",1`, 4},
+		{`"a\\\"b"`, 7},
+		{`""`, 1},
+		{`"abc`, 3},
+		{`"ab\`, 3},
+	} {
+		if got := stringEnd([]byte(c.src), 0); got != c.want {
+			t.Errorf("stringEnd(%s) = %d, want %d", c.src, got, c.want)
+		}
+	}
+}
