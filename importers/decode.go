@@ -380,21 +380,31 @@ func headHasAny(head []byte, keys ...string) bool {
 // headHasKey reports whether head holds "key" followed by a colon: the key
 // of a JSON member, plain or escaped inside a JSON string.
 func headHasKey(head []byte, key string) bool {
-	for _, q := range [...]string{`"` + key + `"`, `\"` + key + `\"`} {
-		rest := head
-		for {
-			i := bytes.Index(rest, []byte(q))
-			if i < 0 {
-				break
-			}
-			rest = rest[i+len(q):]
-			t := bytes.TrimLeft(rest, " \t\r\n")
-			if len(t) > 0 && t[0] == ':' {
-				return true
-			}
+	// One pass for both spellings, "key": and \"key\": (JSON inside a
+	// string): find the key, then look at its neighbours. Sniffing runs
+	// for every importer on every file, and most keys are absent.
+	rest, k := head, []byte(key)
+	for len(k) > 0 {
+		i := bytes.Index(rest, k)
+		if i < 0 {
+			return false
 		}
+		before, after := rest[:i], rest[i+len(key):]
+		if bytes.HasSuffix(before, []byte(`"`)) && bytes.HasPrefix(after, []byte(`"`)) && colonNext(after[1:]) {
+			return true
+		}
+		if bytes.HasSuffix(before, []byte(`\"`)) && bytes.HasPrefix(after, []byte(`\"`)) && colonNext(after[2:]) {
+			return true
+		}
+		rest = rest[i+1:]
 	}
 	return false
+}
+
+// colonNext reports whether b starts with a colon after white space.
+func colonNext(b []byte) bool {
+	t := bytes.TrimLeft(b, " \t\r\n")
+	return len(t) > 0 && t[0] == ':'
 }
 
 // firstNonSpace returns the first byte of head that is not white space or a

@@ -95,3 +95,37 @@ func TestParseTimeSpellings(t *testing.T) {
 		}
 	}
 }
+
+// headHasKeyTwoPass is headHasKey as first written: two searches, one per
+// spelling. The one-pass version must agree with it.
+func headHasKeyTwoPass(head []byte, key string) bool {
+	for _, q := range [...]string{`"` + key + `"`, `\"` + key + `\"`} {
+		rest := head
+		for {
+			i := bytes.Index(rest, []byte(q))
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(q):]
+			t := bytes.TrimLeft(rest, " \t\r\n")
+			if len(t) > 0 && t[0] == ':' {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func FuzzHeadHasKey(f *testing.F) {
+	for _, s := range []string{`{"eventTime": 1}`, `{"a":"{\"eventTime\" : 2}"}`, `"eventTime"x"eventTime":`, `\"eventTime":`, `"eventTime\":`, `""eventTime"":`} {
+		f.Add([]byte(s), "eventTime")
+	}
+	f.Fuzz(func(t *testing.T, head []byte, key string) {
+		if key == "" {
+			return
+		}
+		if got, want := headHasKey(head, key), headHasKeyTwoPass(head, key); got != want {
+			t.Fatalf("headHasKey(%q, %q) = %v, the two-pass search says %v", head, key, got, want)
+		}
+	})
+}
