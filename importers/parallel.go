@@ -97,6 +97,10 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 	var tally fileTally
 	tallies := map[string]fileTally{}
 	for i, t := range tasks {
+		if err := ctx.Err(); err != nil {
+			drain(chans[i:])
+			return results, err
+		}
 		for it := range chans[i] {
 			switch {
 			case it.batch != nil:
@@ -161,7 +165,9 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 			}
 		}
 	}
-	return results, nil
+	// A task whose worker saw the context end closes its channel without
+	// a word: the import was cut short.
+	return results, ctx.Err()
 }
 
 // drain empties the channels of tasks that will not be taken, so that

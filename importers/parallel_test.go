@@ -1,6 +1,8 @@
 package importers
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -116,5 +118,51 @@ func TestParallelImportMatchesSequential(t *testing.T) {
 	o := Options{Importers: All(), chunk: 8 << 10}
 	if n := len(splitNDJSON(in, 2, &o)); n < 4 {
 		t.Errorf("big.ndjson split into %d chunks, want several", n)
+	}
+}
+
+// TestParallelImportCancelled: cancelling the context stops a parallel
+// import with the context's error, and every worker ends.
+func TestParallelImportCancelled(t *testing.T) {
+	dir := t.TempDir()
+	for f := range 50 {
+		var b strings.Builder
+		for i := range 2000 {
+			b.WriteString(hostileCT(fmt.Sprintf("f%d-%d", f, i), "2024-03-01T00:00:00Z") + "\n")
+		}
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%02d.ndjson", f)), []byte(b.String()), 0o644)
+	}
+	c, err := timeline.Create(filepath.Join(t.TempDir(), "case"), "t", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.BeginRun(timeline.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Abort()
+	ctx, cancel := context.WithCancel(t.Context())
+	progress := &Progress{}
+	go func() {
+		for progress.Events.Load() < 5000 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	done := make(chan error)
+	go func() {
+		_, err := Import(ctx, r, []string{dir}, Options{Workers: 2, Progress: progress})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+		if n := progress.Events.Load(); n >= 100_000 {
+			t.Fatalf("all %d events imported: the cancel came too late to test anything", n)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a cancelled import does not end")
 	}
 }
