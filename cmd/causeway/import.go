@@ -27,7 +27,8 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 	caseDir := fs.String("case", "", "case directory (created when absent)")
 	strict := fs.Bool("strict", false, "exit 1 on any rejected record too")
 	format := fs.String("format", "text", "summary format: text or json")
-	bufferMB := fs.Int("buffer-mb", 64, "MiB of events held in memory before a sorted Parquet file is written")
+	bufferMB := fs.Int("buffer-mb", 64, "MiB of events held in memory before they are written, sorted, to Parquet or to a spill file")
+	workers := fs.Int("workers", 0, "goroutines parsing files (and chunks of large NDJSON files); 0 means one per core")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -44,8 +45,11 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 	if *bufferMB < 1 {
 		return usagef("--buffer-mb must be at least 1")
 	}
+	if *workers < 0 || *workers > 256 {
+		return usagef("--workers must be 0..256")
+	}
 	opts := timeline.RunOptions{Now: e.clock, MaxBuffered: int64(*bufferMB) << 20}
-	sum, err := importInto(ctx, *caseDir, pos, opts, e, isTerminal(e.stderr))
+	sum, err := importInto(ctx, *caseDir, pos, opts, *workers, e, isTerminal(e.stderr))
 	if err != nil {
 		return err
 	}
@@ -70,7 +74,7 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 }
 
 // importInto imports paths into the case at dir (creating it) in one run.
-func importInto(ctx context.Context, dir string, paths []string, opts timeline.RunOptions, e env, progress bool) (importSummary, error) {
+func importInto(ctx context.Context, dir string, paths []string, opts timeline.RunOptions, workers int, e env, progress bool) (importSummary, error) {
 	// Keep the heap near what the run needs (two buffers of events, one
 	// Parquet writer, the dedupe index): a soft limit makes the collector
 	// work harder instead of letting the process grow (peak RSS stays under
@@ -92,7 +96,7 @@ func importInto(ctx context.Context, dir string, paths []string, opts timeline.R
 	if progress {
 		stopBar = startProgressBar(e.stderr, prog)
 	}
-	results, err := importers.Import(ctx, run, paths, importers.Options{Stdin: e.stdin, Progress: prog})
+	results, err := importers.Import(ctx, run, paths, importers.Options{Stdin: e.stdin, Progress: prog, Workers: workers})
 	stopBar()
 	if err != nil {
 		run.Abort()

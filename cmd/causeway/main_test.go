@@ -353,3 +353,32 @@ func TestKillAtRandomPoints(t *testing.T) {
 		t.Fatalf("after rerun: %d, want %d", p.Total, want+10)
 	}
 }
+
+// TestImportWorkers: --workers 1 and --workers 2 build the same case.
+func TestImportWorkers(t *testing.T) {
+	tmp := t.TempDir()
+	in := filepath.Join(tmp, "in")
+	os.MkdirAll(in, 0o755)
+	for f := range 4 {
+		recs := strings.ReplaceAll(cloudTrailRecords(300), `"eventID":"`, fmt.Sprintf(`"eventID":"w%d-`, f))
+		os.WriteFile(filepath.Join(in, fmt.Sprintf("%d.json", f)), []byte(recs), 0o644)
+	}
+	var outs []string
+	for _, w := range []string{"1", "2"} {
+		dir := filepath.Join(tmp, "case"+w)
+		if code, _, stderr := runCLI(t, "", "import", "--case", dir, "--workers", w, in); code != 0 {
+			t.Fatalf("--workers %s: %s", w, stderr)
+		}
+		_, out, _ := runCLI(t, "", "events", "--case", dir, "--format", "jsonl", "--raw", "--limit", "5000")
+		outs = append(outs, out)
+	}
+	if n := strings.Count(outs[0], "\n"); n != 1200 {
+		t.Fatalf("%d events, want 1200", n)
+	}
+	if diff := cmp.Diff(outs[0], outs[1]); diff != "" {
+		t.Fatalf("cases differ (-workers 1 +workers 2):\n%s", diff)
+	}
+	if code, _, _ := runCLI(t, "", "import", "--case", filepath.Join(tmp, "x"), "--workers", "-1", in); code != 2 {
+		t.Fatalf("--workers -1 exits %d, want 2", code)
+	}
+}

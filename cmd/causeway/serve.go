@@ -111,7 +111,7 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	}
 	fmt.Fprintf(e.stdout, "Importing the %s sample into %s …\n", *scenario, termSafe(dir))
 	start := time.Now()
-	sum, err := importInto(ctx, dir, []string{logs}, timeline.RunOptions{Now: e.clock}, e, isTerminal(e.stderr))
+	sum, err := importInto(ctx, dir, []string{logs}, timeline.RunOptions{Now: e.clock}, 0, e, isTerminal(e.stderr))
 	if err != nil {
 		return err
 	}
