@@ -638,35 +638,60 @@ func detailHash(e *Event) uint32 {
 	return h
 }
 
-// dedupeIndex is an open-addressing set of (id hash, detail hash) pairs:
-// 12 bytes a slot, so 10M events fit in about 200 MB at worst.
+// dedupeIndex is a set of (id hash, detail hash) pairs: 12 bytes a slot,
+// so 10M events fit in about 200 MB at worst. It is 256 open-addressing
+// tables chosen by the id hash's top byte, so that growing one costs a
+// 256th of the index in passing, not a second copy of all of it.
 type dedupeIndex struct {
+	shards [256]dedupeShard
+}
+
+type dedupeShard struct {
 	ids     []uint64
 	details []uint32
 	n       int
 }
 
+// newDedupeIndex makes an index of size slots in all (a power of two of
+// at least 256).
 func newDedupeIndex(size int) *dedupeIndex {
-	return &dedupeIndex{ids: make([]uint64, size), details: make([]uint32, size)}
+	x := &dedupeIndex{}
+	per := max(size/len(x.shards), 1)
+	for i := range x.shards {
+		x.shards[i] = dedupeShard{ids: make([]uint64, per), details: make([]uint32, per)}
+	}
+	return x
+}
+
+func (x *dedupeIndex) shard(id uint64) *dedupeShard { return &x.shards[id>>56] }
+
+// len returns the pairs held.
+func (x *dedupeIndex) len() int {
+	n := 0
+	for i := range x.shards {
+		n += x.shards[i].n
+	}
+	return n
 }
 
 // add inserts the pair unless present. It returns Duplicate when the pair
 // is present, Collision when the id is present with other details, else
 // Added.
 func (x *dedupeIndex) add(id uint64, detail uint32) AddResult {
-	if (x.n+1)*4 > len(x.ids)*3 {
-		x.grow()
+	s := x.shard(id)
+	if (s.n+1)*4 > len(s.ids)*3 {
+		s.grow()
 	}
-	mask := uint64(len(x.ids) - 1)
+	mask := uint64(len(s.ids) - 1)
 	res := Added
 	for i := id & mask; ; i = (i + 1) & mask {
-		switch x.ids[i] {
+		switch s.ids[i] {
 		case 0:
-			x.ids[i], x.details[i] = id, detail
-			x.n++
+			s.ids[i], s.details[i] = id, detail
+			s.n++
 			return res
 		case id:
-			if x.details[i] == detail {
+			if s.details[i] == detail {
 				return Duplicate
 			}
 			res = Collision
@@ -675,22 +700,30 @@ func (x *dedupeIndex) add(id uint64, detail uint32) AddResult {
 }
 
 func (x *dedupeIndex) insert(id uint64, detail uint32) {
-	mask := uint64(len(x.ids) - 1)
+	s := x.shard(id)
+	if (s.n+1)*4 > len(s.ids)*3 {
+		s.grow()
+	}
+	s.insert(id, detail)
+}
+
+func (s *dedupeShard) insert(id uint64, detail uint32) {
+	mask := uint64(len(s.ids) - 1)
 	for i := id & mask; ; i = (i + 1) & mask {
-		if x.ids[i] == 0 {
-			x.ids[i], x.details[i] = id, detail
-			x.n++
+		if s.ids[i] == 0 {
+			s.ids[i], s.details[i] = id, detail
+			s.n++
 			return
 		}
 	}
 }
 
-func (x *dedupeIndex) grow() {
-	old, oldD := x.ids, x.details
-	x.ids, x.details, x.n = make([]uint64, 2*len(old)), make([]uint32, 2*len(old)), 0
+func (s *dedupeShard) grow() {
+	old, oldD := s.ids, s.details
+	s.ids, s.details, s.n = make([]uint64, 2*len(old)), make([]uint32, 2*len(old)), 0
 	for i, id := range old {
 		if id != 0 {
-			x.insert(id, oldD[i])
+			s.insert(id, oldD[i])
 		}
 	}
 }
@@ -705,13 +738,16 @@ func (x *dedupeIndex) save(path string) error {
 	w := bufio.NewWriterSize(f, 1<<20)
 	w.WriteString(indexMagic)
 	var b [12]byte
-	binary.LittleEndian.PutUint64(b[:8], uint64(x.n))
+	binary.LittleEndian.PutUint64(b[:8], uint64(x.len()))
 	w.Write(b[:8])
-	for i, id := range x.ids {
-		if id != 0 {
-			binary.LittleEndian.PutUint64(b[:8], id)
-			binary.LittleEndian.PutUint32(b[8:], x.details[i])
-			w.Write(b[:])
+	for si := range x.shards {
+		s := &x.shards[si]
+		for i, id := range s.ids {
+			if id != 0 {
+				binary.LittleEndian.PutUint64(b[:8], id)
+				binary.LittleEndian.PutUint32(b[8:], s.details[i])
+				w.Write(b[:])
+			}
 		}
 	}
 	err = w.Flush()
@@ -739,6 +775,9 @@ func (x *dedupeIndex) load(path string) error {
 		return errors.New("not a causeway index")
 	}
 	n := binary.LittleEndian.Uint64(hdr[8:])
+	if st, err := f.Stat(); err != nil || uint64(st.Size()) != 16+12*n {
+		return errors.New("index size does not match its count")
+	}
 	size := 1 << 16
 	for uint64(size)*3 < n*4+4 {
 		size *= 2

@@ -142,3 +142,49 @@ func itoa(i int) string {
 		}
 	}
 }
+
+func TestDedupeIndex(t *testing.T) {
+	t.Parallel()
+	x := newDedupeIndex(1 << 8)
+	const n = 300_000 // many grows of every shard
+	h := func(i int) uint64 { return idHash("s", itoa(i)) }
+	for i := range n {
+		if got := x.add(h(i), uint32(i)); got != Added {
+			t.Fatalf("add %d: %v", i, got)
+		}
+	}
+	for _, tc := range []struct {
+		i      int
+		detail uint32
+		want   AddResult
+	}{
+		{7, 7, Duplicate},
+		{n - 1, n - 1, Duplicate},
+		{12345, 1, Collision},
+		{n + 5, 0, Added},
+	} {
+		if got := x.add(h(tc.i), tc.detail); got != tc.want {
+			t.Errorf("add(%d, %d) = %v, want %v", tc.i, tc.detail, got, tc.want)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "x.idx")
+	if err := x.save(path); err != nil {
+		t.Fatal(err)
+	}
+	var y dedupeIndex
+	if err := y.load(path); err != nil {
+		t.Fatal(err)
+	}
+	if y.len() != x.len() || y.len() != n+2 {
+		t.Fatalf("loaded %d pairs, saved %d", y.len(), x.len())
+	}
+	if got := y.add(h(99), 99); got != Duplicate {
+		t.Fatalf("after load, add of a saved pair = %v", got)
+	}
+	// A cut index file is refused, not half loaded.
+	b, _ := os.ReadFile(path)
+	os.WriteFile(path, b[:len(b)-5], 0o644)
+	if err := y.load(path); err == nil {
+		t.Fatal("a cut index loaded")
+	}
+}
