@@ -105,29 +105,30 @@ type partBuf struct {
 // took.
 func (p *partBuf) add(e *Event, id string) int64 {
 	n := encodedSize(e, id)
-	if len(p.chunks) == 0 || cap(p.chunks[len(p.chunks)-1])-len(p.chunks[len(p.chunks)-1]) < n {
-		p.chunks = append(p.chunks, make([]byte, 0, max(chunkSize, n)))
-	}
-	ci := len(p.chunks) - 1
-	c := p.chunks[ci]
-	off := len(c)
-	p.chunks[ci] = appendEvent(c, e, id)
-	p.refs = append(p.refs, recRef{time: e.Time.UnixMicro(), chunk: uint32(ci), off: uint32(off), n: uint32(n)})
-	size := int64(n) + int64(unsafe.Sizeof(recRef{}))
-	p.bytes += size
-	return size
+	ci, off := p.reserve(n)
+	p.chunks[ci] = appendEvent(p.chunks[ci], e, id)
+	return p.push(e.Time.UnixMicro(), ci, off, n)
 }
 
 // addEncoded appends an event already encoded and returns the bytes it
 // took.
 func (p *partBuf) addEncoded(rec []byte, t int64) int64 {
-	n := len(rec)
+	ci, off := p.reserve(len(rec))
+	p.chunks[ci] = append(p.chunks[ci], rec...)
+	return p.push(t, ci, off, len(rec))
+}
+
+// reserve returns a chunk with room for n more bytes, and where they go.
+func (p *partBuf) reserve(n int) (chunk, off int) {
 	if len(p.chunks) == 0 || cap(p.chunks[len(p.chunks)-1])-len(p.chunks[len(p.chunks)-1]) < n {
 		p.chunks = append(p.chunks, make([]byte, 0, max(chunkSize, n)))
 	}
 	ci := len(p.chunks) - 1
-	off := len(p.chunks[ci])
-	p.chunks[ci] = append(p.chunks[ci], rec...)
+	return ci, len(p.chunks[ci])
+}
+
+// push records the event just written at chunk ci, offset off.
+func (p *partBuf) push(t int64, ci, off, n int) int64 {
 	p.refs = append(p.refs, recRef{time: t, chunk: uint32(ci), off: uint32(off), n: uint32(n)})
 	size := int64(n) + int64(unsafe.Sizeof(recRef{}))
 	p.bytes += size
