@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -261,48 +260,6 @@ func scanPart(ctx context.Context, pf *parquet.File, f *filter, fn func(row int6
 		base += n
 	}
 	return nil
-}
-
-// containsFold reports whether s contains the lower-case needle, ignoring
-// case (ASCII fast path, Unicode folding otherwise).
-func containsFold(s, lowerNeedle []byte) bool {
-	if len(lowerNeedle) == 0 {
-		return true
-	}
-	ascii := true
-	for _, c := range s {
-		if c >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if !ascii {
-		return bytes.Contains(bytes.ToLower(s), lowerNeedle)
-	}
-	first := lowerNeedle[0]
-	for i := 0; i+len(lowerNeedle) <= len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != first {
-			continue
-		}
-		j := 1
-		for ; j < len(lowerNeedle); j++ {
-			d := s[i+j]
-			if 'A' <= d && d <= 'Z' {
-				d += 'a' - 'A'
-			}
-			if d != lowerNeedle[j] {
-				break
-			}
-		}
-		if j == len(lowerNeedle) {
-			return true
-		}
-	}
-	return false
 }
 
 // timeRange narrows [since, until) to a row range of a row group using the
