@@ -35,8 +35,16 @@ var escTable = func() (t [256]bool) {
 
 // appendEsc appends the JSON escaping of s, without quotes.
 func appendEsc(b []byte, s string) []byte {
+	// Most strings need no escaping: skip 8 bytes at a time while no byte
+	// of the word can be one escTable marks (cleanWord), then go byte by
+	// byte from the first word that may hold one.
+	i := 0
+	for i+8 <= len(s) && cleanWord(uint64(s[i])|uint64(s[i+1])<<8|uint64(s[i+2])<<16|uint64(s[i+3])<<24|
+		uint64(s[i+4])<<32|uint64(s[i+5])<<40|uint64(s[i+6])<<48|uint64(s[i+7])<<56) {
+		i += 8
+	}
 	start := 0
-	for i := 0; i < len(s); i++ {
+	for ; i < len(s); i++ {
 		c := s[i]
 		if !escTable[c] {
 			continue
@@ -59,6 +67,16 @@ func appendEsc(b []byte, s string) []byte {
 		start = i + 1
 	}
 	return append(b, s[start:]...)
+}
+
+// cleanWord reports that none of the 8 bytes of x is a control character,
+// '"', '\\', '<', '>' or '&' (it may say false for a clean word, never
+// true for one that is not: the zero-byte tests of "Bit Twiddling Hacks").
+func cleanWord(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	zero := func(v uint64) uint64 { return (v - lo) & ^v & hi }
+	less := (x - lo*0x20) & ^x & hi
+	return less|zero(x^(lo*'"'))|zero(x^(lo*'\\'))|zero(x^(lo*'<'))|zero(x^(lo*'>'))|zero(x^(lo*'&')) == 0
 }
 
 // appendJSONInString appends the JSON text j as a JSON string (the
@@ -293,9 +311,7 @@ func psIndent(dst, src []byte, col int) []byte {
 	newline := func(n int) {
 		dst = append(dst, '\n')
 		lineStart = len(dst)
-		for range n {
-			dst = append(dst, ' ')
-		}
+		dst = appendSpaces(dst, n)
 	}
 	for i := 0; i < len(src); i++ {
 		c := src[i]
@@ -336,6 +352,16 @@ func psIndent(dst, src []byte, col int) []byte {
 		}
 	}
 	return dst
+}
+
+// appendSpaces appends n spaces.
+func appendSpaces(b []byte, n int) []byte {
+	const spaces = "                                                                "
+	for n > len(spaces) {
+		b = append(b, spaces...)
+		n -= len(spaces)
+	}
+	return append(b, spaces[:n]...)
 }
 
 // jsonPunct marks the bytes psIndent and prettyJSON act on.
@@ -385,9 +411,7 @@ func jwtSegment(b []byte, j []byte) []byte {
 func prettyJSON(dst, src []byte, depth int) []byte {
 	newline := func(n int) {
 		dst = append(dst, '\n')
-		for range n {
-			dst = append(dst, ' ', ' ')
-		}
+		dst = appendSpaces(dst, 2*n)
 	}
 	for i := 0; i < len(src); i++ {
 		c := src[i]

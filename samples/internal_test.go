@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"flag"
+	"fmt"
 	"io"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -173,6 +175,45 @@ func TestStringEnd(t *testing.T) {
 	} {
 		if got := stringEnd([]byte(c.src), 0); got != c.want {
 			t.Errorf("stringEnd(%s) = %d, want %d", c.src, got, c.want)
+		}
+	}
+}
+
+// TestAppendEsc checks escaping at every position of the word-at-a-time
+// scan, against a byte-by-byte reference.
+func TestAppendEsc(t *testing.T) {
+	t.Parallel()
+	ref := func(s string) string {
+		var b []byte
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, `\n`...)
+			case c == '\r':
+				b = append(b, `\r`...)
+			case c == '\t':
+				b = append(b, `\t`...)
+			case c < 0x20 || c == '<' || c == '>' || c == '&':
+				b = append(b, fmt.Sprintf(`\u%04x`, c)...)
+			default:
+				b = append(b, c)
+			}
+		}
+		return string(b)
+	}
+	specials := "\"\\<>&\n\r\t\x00\x1f"
+	for n := range 20 {
+		for pos := range n {
+			for _, c := range []byte(specials + "a\x7f\xc3!=") {
+				s := []byte(strings.Repeat("abcdefgh", 3)[:n])
+				s[pos] = c
+				if got, want := string(appendEsc(nil, string(s))), ref(string(s)); got != want {
+					t.Errorf("appendEsc(%q) = %q, want %q", s, got, want)
+				}
+			}
 		}
 	}
 }
