@@ -271,10 +271,19 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 			continue // superseded
 		}
 		if !opts.Backward {
-			for _, a := range g.out[cur.node] {
+			spans := g.hubSpans[hubKey{cur.node, true}]
+			for i, a := range g.out[cur.node] {
+				if !g.relCausal[a.rel] {
+					continue
+				}
+				// A hub's edge spans are read in order: most edges of a busy
+				// key are ruled out without reading them.
+				if spans != nil && (spans[i].last < cur.t || spans[i].first > until) {
+					continue
+				}
 				ei := a.ei
 				e := g.edges.at(ei)
-				if !g.relCausal[e.rel] || e.last < cur.t {
+				if e.last < cur.t {
 					continue
 				}
 				t, ok := g.earliestFrom(ei, cur.t, until)
@@ -288,10 +297,17 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 			}
 			continue
 		}
-		for _, a := range g.in[cur.node] {
+		spans := g.hubSpans[hubKey{cur.node, false}]
+		for i, a := range g.in[cur.node] {
+			if !g.relCausal[a.rel] {
+				continue
+			}
+			if spans != nil && spans[i].first != minTime && (spans[i].first > cur.t || spans[i].last < since) {
+				continue
+			}
 			ei := a.ei
 			e := g.edges.at(ei)
-			if !g.relCausal[e.rel] || (e.first > cur.t && e.first != minTime) {
+			if e.first > cur.t && e.first != minTime {
 				continue
 			}
 			t, ok := g.latestUntil(ei, since, cur.t)

@@ -94,6 +94,26 @@ func dumpGraph(t testing.TB, g *graph.Graph, w *bufio.Writer) {
 	for _, id := range sample(identities, 20) {
 		cases = append(cases, chainCase{id, graph.ChainOptions{Context: true}})
 	}
+	// The busiest nodes, out and in, through windows of the case.
+	var busyOut, busyIn graph.NodeID
+	nOut, nIn := -1, -1
+	for id := range graph.NodeID(g.Len()) {
+		if n := len(g.Edges(id, true)); n > nOut {
+			busyOut, nOut = id, n
+		}
+		if n := len(g.Edges(id, false)); n > nIn {
+			busyIn, nIn = id, n
+		}
+	}
+	if g.Len() > 0 {
+		for _, w := range [][2]time.Time{{first, mid}, {mid, last}, {mid, mid.Add(time.Hour)}, {first.Add(time.Hour), last.Add(-time.Hour)}} {
+			cases = append(cases,
+				chainCase{g.Node(busyOut).Entity(), graph.ChainOptions{Since: w[0], Until: w[1]}},
+				chainCase{g.Node(busyOut).Entity(), graph.ChainOptions{Since: w[0], Until: w[1], Backward: true}},
+				chainCase{g.Node(busyIn).Entity(), graph.ChainOptions{Since: w[0], Until: w[1], Backward: true}},
+				chainCase{g.Node(busyIn).Entity(), graph.ChainOptions{Since: w[0], Until: w[1], Context: true}})
+		}
+	}
 	for _, cc := range cases {
 		c, err := g.Chain(cc.root, cc.opts)
 		if err != nil {

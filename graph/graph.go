@@ -153,6 +153,11 @@ type Graph struct {
 	idCap, ctxIDCap int
 	facts           facts
 
+	// hubSpans holds, for nodes with more than hubSpanMin edges out (or
+	// in), each edge's first and last time in adjacency order, so that a
+	// chain skips the edges outside its window without reading them.
+	hubSpans map[hubKey][]edgeSpan
+
 	// aux is, while building, the aux of tokens and keys (see node), kept
 	// apart from nodes, which the intern stage grows meanwhile.
 	aux []int32
@@ -984,8 +989,37 @@ func (g *Graph) issuesTokens(id NodeID) bool {
 	return false
 }
 
-// finish sorts the time lists so chains can binary-search them.
+// hubSpanMin is the degree from which a node's edges get hubSpans.
+const hubSpanMin = 1024
+
+type hubKey struct {
+	node NodeID
+	out  bool
+}
+
+type edgeSpan struct{ first, last int64 }
+
+// finish sorts the time lists so chains can binary-search them, and
+// indexes the time spans of hubs' edges.
 func (g *Graph) finish() {
+	g.hubSpans = map[hubKey][]edgeSpan{}
+	for _, out := range []bool{true, false} {
+		lists := g.in
+		if out {
+			lists = g.out
+		}
+		for id, adj := range lists {
+			if len(adj) < hubSpanMin {
+				continue
+			}
+			spans := make([]edgeSpan, len(adj))
+			for i, a := range adj {
+				e := g.edges.at(a.ei)
+				spans[i] = edgeSpan{e.first, e.last}
+			}
+			g.hubSpans[hubKey{NodeID(id), out}] = spans
+		}
+	}
 	for i := range g.ext.len() {
 		x := g.ext.at(int32(i))
 		if !x.sorted {
