@@ -93,14 +93,12 @@ func (r *Run) AddBatch(b *Batch, res []AddResult) ([]AddResult, error) {
 			}
 			var e Event
 			fromRow(&x, &e)
-			r.buffered += p.add(&e, fmt.Sprintf("%s~%08x", e.ID, br.detail))
+			r.buffered += p.add(&e, collisionID(e.ID, br.detail))
 		} else {
 			r.buffered += p.addEncoded(rec, br.time)
 		}
-		if r.buffered > r.opts.MaxBuffered {
-			if err := r.relieve(); err != nil {
-				return res, err
-			}
+		if err := r.relieve(); err != nil {
+			return res, err
 		}
 	}
 	return res, nil

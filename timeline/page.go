@@ -77,8 +77,8 @@ func (c *Case) Events(ctx context.Context, q Query) (Page, error) {
 		}
 		return nil
 	}
-	// The page: parts in time order, four at a time.
-	read := map[int]bool{}
+	// The page: parts in time order, four at a time. A part read for
+	// the page is counted too.
 	for i := 0; i < len(order); {
 		if len(best) > limit && c.m.Parts[order[i]].MinTime.UnixMicro() > best[limit].time {
 			break
@@ -96,14 +96,13 @@ func (c *Case) Events(ctx context.Context, q Query) (Page, error) {
 		}
 		// counted is read by scans: change it only between batches.
 		for _, pi := range batch {
-			read[pi] = true
 			counted[pi] = true
 		}
 	}
 	// The total: the parts neither counted whole nor read for the page.
 	var rest []int
 	for _, pi := range parts {
-		if !counted[pi] && !read[pi] {
+		if !counted[pi] {
 			rest = append(rest, pi)
 		}
 	}

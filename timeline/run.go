@@ -170,14 +170,12 @@ func (r *Run) Add(e *Event) (AddResult, error) {
 	}
 	id := e.ID
 	if res == Collision {
-		id = fmt.Sprintf("%s~%08x", e.ID, detailHash(e))
+		id = collisionID(e.ID, detailHash(e))
 	}
 	p := r.partition(partKey{e.Source, dayOf(e.Time)})
 	r.buffered += p.add(e, id)
-	if r.buffered > r.opts.MaxBuffered {
-		if err := r.relieve(); err != nil {
-			return 0, err
-		}
+	if err := r.relieve(); err != nil {
+		return 0, err
 	}
 	return res, nil
 }
@@ -197,10 +195,17 @@ func (r *Run) partition(k partKey) *partBuf {
 	return p
 }
 
+// collisionID is the id an event is stored under when its provider id
+// was seen before for another happening.
+func collisionID(id string, detail uint32) string { return fmt.Sprintf("%s~%08x", id, detail) }
+
 // relieve makes room when the buffer is full: partitions big enough for a
 // part of their own go to Parquet; if the buffer is still more than half
 // full, the rest is spilled.
 func (r *Run) relieve() error {
+	if r.buffered <= r.opts.MaxBuffered {
+		return nil
+	}
 	var big []keyedBuf
 	for k, p := range r.parts {
 		if len(p.refs) >= smallPartRows {

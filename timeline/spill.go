@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"bufio"
+	"cmp"
 	"container/heap"
 	"encoding/binary"
 	"errors"
@@ -70,20 +71,7 @@ func (k partKey) date() string {
 }
 
 func comparePartKeys(a, b partKey) int {
-	if c := strings.Compare(a.source, b.source); c != 0 {
-		return c
-	}
-	return cmpInt64(a.day, b.day)
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Or(strings.Compare(a.source, b.source), cmp.Compare(a.day, b.day))
 }
 
 // recRef locates one encoded event in a partition's arena.
@@ -137,7 +125,7 @@ func (p *partBuf) push(t int64, ci, off, n int) int64 {
 
 // sort orders the events by time, keeping their arrival order on ties.
 func (p *partBuf) sort() {
-	slices.SortStableFunc(p.refs, func(a, b recRef) int { return cmpInt64(a.time, b.time) })
+	slices.SortStableFunc(p.refs, func(a, b recRef) int { return cmp.Compare(a.time, b.time) })
 }
 
 func (p *partBuf) record(i int) []byte {

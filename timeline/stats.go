@@ -52,7 +52,7 @@ func newStatsBuilder() *statsBuilder {
 }
 
 // statsValues returns a row's values of statsColumns, in their order.
-func statsValues(r *row) [20]string {
+func statsValues(r *row) [len(statsColumns)]string {
 	return [...]string{
 		r.Source, r.Shape, string(r.Category), r.Action, string(r.Outcome), r.Reason, r.Actor, string(r.ActorKind),
 		r.Tenant, r.ActorTenant, r.AppID, r.AppName, r.ResourceApp, r.KeyID, r.IssuedKind, r.SrcIP, r.UserAgent,
