@@ -56,7 +56,7 @@ type chunk struct {
 type item struct {
 	batch  *timeline.Batch
 	reject *timeline.ParseError
-	file   *timeline.FileRecord
+	file   string // the path of a file whose events are all sent
 	done   []FileResult
 	err    error
 }
@@ -90,12 +90,14 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 		}()
 	}
 	defer wg.Wait()
-	// The sink takes the tasks' output in task order.
+	// The sink takes the tasks' output in task order. A file's record
+	// (sink.AddFile) is made from its result, with the counts of what the
+	// sink did with its events; a chunked file's results add up over its
+	// chunks first.
 	var res []timeline.AddResult
-	var split *FileResult // the file whose chunks are being gathered
-	var splitRec timeline.FileRecord
-	var tally fileTally
-	tallies := map[string]fileTally{}
+	var tally fileTally               // the current file's, until its record is announced
+	tallies := map[string]fileTally{} // files that reached an importer, by path
+	var split FileResult              // a chunked file's result, gathered over its chunks
 	for i, t := range tasks {
 		if err := ctx.Err(); err != nil {
 			drain(chans[i:])
@@ -121,41 +123,31 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 					drain(chans[i:])
 					return results, err
 				}
-			case it.file != nil:
-				rec := *it.file
-				tally.fill(&rec)
-				if t.chunk == nil {
-					sink.AddFile(rec)
-					tallies[rec.Path] = tally
-				} else {
-					mergeFileRecord(&splitRec, rec, t.chunk.index == 0)
-				}
+			case it.file != "":
+				tallies[it.file] = tally
 				tally = fileTally{}
-			case it.done != nil || it.err != nil:
+			default: // the task is done
 				for _, r := range it.done {
-					if tl, ok := tallies[r.Path]; ok {
-						tl.fillResult(&r)
-						delete(tallies, r.Path)
+					tl, imported := tallies[r.Path]
+					delete(tallies, r.Path)
+					if imported {
+						tl.fill(&r)
 					}
-					if t.chunk == nil {
+					switch {
+					case t.chunk == nil:
+						if imported {
+							sink.AddFile(r.record())
+						}
 						results = append(results, r)
-						continue
-					}
-					if t.chunk.index == 0 {
-						split = &FileResult{}
-						*split = r
-					} else {
-						mergeFileResult(split, r)
+					case t.chunk.index == 0:
+						split = r
+					default:
+						split.add(r)
 					}
 				}
-				if t.chunk != nil && t.chunk.index == t.chunk.of-1 && split != nil {
-					split.Importer, split.Shape = splitRec.Importer, splitRec.Shape
-					split.Imported, split.Duplicates, split.Collisions = splitRec.Imported, splitRec.Duplicates, splitRec.Collisions
-					split.Read = split.Imported + split.Duplicates + split.Rejected
-					splitRec.Read = split.Read
-					sink.AddFile(splitRec)
-					results = append(results, *split)
-					split, splitRec = nil, timeline.FileRecord{}
+				if t.chunk != nil && t.chunk.index == t.chunk.of-1 {
+					sink.AddFile(split.record())
+					results = append(results, split)
 				}
 				if it.err != nil {
 					cancel()
@@ -174,10 +166,7 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 // their workers can finish.
 func drain(chans []chan item) {
 	for _, c := range chans {
-		for it := range c {
-			if it.batch != nil {
-				it.batch.Reset()
-			}
+		for range c {
 		}
 	}
 }
@@ -198,43 +187,26 @@ func (t *fileTally) count(res []timeline.AddResult) {
 	}
 }
 
-// fill puts the sink's counts into a file record; its read count, made by
-// the worker, is already right.
-func (t fileTally) fill(rec *timeline.FileRecord) {
-	rec.Imported, rec.Duplicates, rec.Collisions = t.added+t.collisions, t.dups, t.collisions
-}
-
-func (t fileTally) fillResult(r *FileResult) {
+// fill puts the sink's counts into a file's result; its read count, made
+// by the worker, is already right.
+func (t fileTally) fill(r *FileResult) {
 	r.Imported, r.Duplicates, r.Collisions = t.added+t.collisions, t.dups, t.collisions
 }
 
-// mergeFileRecord adds a chunk's record to its file's.
-func mergeFileRecord(into *timeline.FileRecord, rec timeline.FileRecord, first bool) {
-	if first {
-		*into = rec
-		return
+// add adds a later chunk's result to its file's.
+func (r *FileResult) add(c FileResult) {
+	r.Read += c.Read
+	r.Imported += c.Imported
+	r.Duplicates += c.Duplicates
+	r.Rejected += c.Rejected
+	r.Collisions += c.Collisions
+	r.Shape = mergeList(r.Shape, c.Shape)
+	if r.Error == "" {
+		r.Error = c.Error
 	}
-	into.Imported += rec.Imported
-	into.Duplicates += rec.Duplicates
-	into.Rejected += rec.Rejected
-	into.Collisions += rec.Collisions
-	into.Read += rec.Read
-	into.Shape = mergeList(into.Shape, rec.Shape)
-	for _, n := range rec.Notes {
-		if !slices.Contains(into.Notes, n) {
-			into.Notes = append(into.Notes, n)
-		}
-	}
-}
-
-func mergeFileResult(into *FileResult, r FileResult) {
-	into.Rejected += r.Rejected
-	if into.Error == "" {
-		into.Error = r.Error
-	}
-	for _, n := range r.Notes {
-		if !slices.Contains(into.Notes, n) {
-			into.Notes = append(into.Notes, n)
+	for _, n := range c.Notes {
+		if !slices.Contains(r.Notes, n) {
+			r.Notes = append(r.Notes, n)
 		}
 	}
 }
@@ -334,9 +306,11 @@ func (w *workerSink) Reject(pe *timeline.ParseError) error {
 	return w.send(item{reject: &c})
 }
 
+// AddFile marks the end of a file's events; the consumer makes its
+// record from the file's result.
 func (w *workerSink) AddFile(f timeline.FileRecord) {
 	if w.flush() == nil {
-		w.send(item{file: &f})
+		w.send(item{file: f.Path})
 	}
 }
 
@@ -380,13 +354,7 @@ func splitNDJSON(in input, workers int, opts *Options) []*chunk {
 	if firstNonSpace(stripBOM(head)) != '{' || !bytes.Contains(head, []byte("}\n{")) {
 		return nil
 	}
-	var imp timeline.Importer
-	for _, cand := range opts.Importers {
-		if cand.Match(filepath.Base(in.path), head) {
-			imp = cand
-			break
-		}
-	}
+	imp := detect(opts.Importers, filepath.Base(in.path), head)
 	if imp == nil {
 		return nil
 	}

@@ -63,14 +63,7 @@ func TestParallelImportMatchesSequential(t *testing.T) {
 	}
 	run := func(opts Options) outcome {
 		t.Helper()
-		c, err := timeline.Create(t.TempDir(), "t", base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := c.BeginRun(timeline.RunOptions{MaxBuffered: 256 << 10})
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, r := newRun(t, timeline.RunOptions{MaxBuffered: 256 << 10})
 		res, err := Import(t.Context(), r, []string{dir}, opts)
 		if err != nil {
 			t.Fatal(err)
@@ -132,15 +125,7 @@ func TestParallelImportCancelled(t *testing.T) {
 		}
 		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%02d.ndjson", f)), []byte(b.String()), 0o644)
 	}
-	c, err := timeline.Create(filepath.Join(t.TempDir(), "case"), "t", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := c.BeginRun(timeline.RunOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Abort()
+	_, r := newRun(t, timeline.RunOptions{})
 	ctx, cancel := context.WithCancel(t.Context())
 	progress := &Progress{}
 	go func() {
@@ -165,4 +150,20 @@ func TestParallelImportCancelled(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("a cancelled import does not end")
 	}
+}
+
+// newRun begins a run on a new case; the run is aborted at the end of the
+// test unless it was committed.
+func newRun(t *testing.T, opts timeline.RunOptions) (*timeline.Case, *timeline.Run) {
+	t.Helper()
+	c, err := timeline.Create(filepath.Join(t.TempDir(), "case"), "t", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.BeginRun(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Abort() })
+	return c, r
 }

@@ -76,6 +76,14 @@ type FileResult struct {
 // Failed reports whether the file was unrecognized or unreadable.
 func (r *FileResult) Failed() bool { return r.Error != "" }
 
+// record is the file's entry in the case manifest.
+func (r *FileResult) record() timeline.FileRecord {
+	return timeline.FileRecord{
+		Path: r.Path, Size: r.Size, SHA256: r.SHA256, Importer: r.Importer, Shape: r.Shape, Read: r.Read,
+		Imported: r.Imported, Duplicates: r.Duplicates, Rejected: r.Rejected, Collisions: r.Collisions, Notes: r.Notes,
+	}
+}
+
 // Import reads every path (files, directories recursively, "-" for stdin),
 // opens gzip and zip transparently, detects each file's source by content
 // and streams its records into sink. A file that no importer recognizes or
@@ -334,14 +342,8 @@ func importStreamAt(ctx context.Context, sink Sink, name, sum string, size, base
 	}
 	baseName := filepath.Base(name)
 	imp := opts.forced
-	for _, cand := range opts.Importers {
-		if imp != nil {
-			break
-		}
-		if cand.Match(baseName, head) {
-			imp = cand
-			break
-		}
+	if imp == nil {
+		imp = detect(opts.Importers, baseName, head)
 	}
 	if imp == nil {
 		res.Error = "unrecognized: no importer knows this content (" + describeHead(head) + ")"
@@ -353,10 +355,7 @@ func importStreamAt(ctx context.Context, sink Sink, name, sum string, size, base
 	err = imp.Import(ctx, br, src, fe)
 	res.Shape = strings.Join(fe.shapes, ",")
 	res.Read = res.Imported + res.Duplicates + res.Rejected
-	sink.AddFile(timeline.FileRecord{
-		Path: name, Size: size, SHA256: sum, Importer: res.Importer, Shape: res.Shape, Read: res.Read,
-		Imported: res.Imported, Duplicates: res.Duplicates, Rejected: res.Rejected, Collisions: res.Collisions, Notes: res.Notes,
-	})
+	sink.AddFile(res.record())
 	switch {
 	case err == nil:
 	case fe.sinkErr != nil:
@@ -369,6 +368,17 @@ func importStreamAt(ctx context.Context, sink Sink, name, sum string, size, base
 		res.Error = fmt.Sprintf("read failed after %d records: %v", res.Read, err)
 	}
 	return res, nil
+}
+
+// detect returns the first importer of the table that recognizes a file
+// by its base name and head, or nil.
+func detect(table []timeline.Importer, base string, head []byte) timeline.Importer {
+	for _, cand := range table {
+		if cand.Match(base, head) {
+			return cand
+		}
+	}
+	return nil
 }
 
 // describeHead says in a few words what an unrecognized file starts with.

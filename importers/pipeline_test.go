@@ -307,15 +307,7 @@ func TestUnreadableFiles(t *testing.T) {
 				}
 			}
 			check(Import(t.Context(), &memSink{}, []string{dir}, Options{}))
-			c, err := timeline.Create(filepath.Join(t.TempDir(), "case"), "t", time.Now())
-			if err != nil {
-				t.Fatal(err)
-			}
-			r, err := c.BeginRun(timeline.RunOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Abort()
+			_, r := newRun(t, timeline.RunOptions{})
 			check(Import(t.Context(), r, []string{dir}, Options{Workers: 2}))
 		})
 	}

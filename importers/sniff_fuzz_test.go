@@ -27,13 +27,7 @@ func FuzzSniffAndImport(f *testing.F) {
 	imps := All()
 	f.Fuzz(func(t *testing.T, in []byte) {
 		head := in[:min(len(in), headSize)]
-		var imp timeline.Importer
-		for _, cand := range imps {
-			if cand.Match("input", head) {
-				imp = cand
-				break
-			}
-		}
+		imp := detect(imps, "input", head)
 		if imp == nil {
 			return
 		}
