@@ -334,10 +334,8 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 		c.Nodes = append(c.Nodes, ChainNode{ID: g.entity(id), Kind: string(kindNames[g.nodes[id].kind]),
 			Label: Label(kindNames[g.nodes[id].kind], g.nodes[id].value), FirstSeen: fromMicro(t)})
 	}
-	rootT := at[r]
-	if !opts.Backward {
-		rootT = max(since, g.nodes[r].first)
-	} else {
+	rootT := max(since, g.nodes[r].first)
+	if opts.Backward {
 		rootT = min(until, g.nodes[r].last)
 	}
 	addNode(r, rootT)

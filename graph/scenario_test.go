@@ -39,7 +39,6 @@ func (b *evb) failed(reason string) *evb {
 	b.e.Outcome, b.e.Reason = timeline.OutcomeFailure, reason
 	return b
 }
-func (b *evb) message(m string) *evb { b.e.Message = m; return b }
 func (b *evb) build() timeline.Event { return b.e }
 
 const (

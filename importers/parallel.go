@@ -254,7 +254,6 @@ type workerSink struct {
 	out   chan<- item
 	pool  *sync.Pool
 	batch *timeline.Batch
-	base  int64
 	err   error
 }
 

@@ -291,13 +291,6 @@ func append4(b []byte, n int) []byte {
 // appendInt appends n in decimal.
 func appendInt(b []byte, n int64) []byte { return strconv.AppendInt(b, n, 10) }
 
-// appendQInt appends n in decimal inside quotes: numbers as strings.
-func appendQInt(b []byte, n int64) []byte {
-	b = append(b, '"')
-	b = strconv.AppendInt(b, n, 10)
-	return append(b, '"')
-}
-
 // psIndent rewrites compact JSON the way Windows PowerShell 5.1's
 // ConvertTo-Json lays it out: members as `"key":  value`, and every nested
 // level indented four columns past the column of its opening bracket,

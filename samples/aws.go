@@ -56,7 +56,6 @@ type ctEvent struct {
 	account                 string
 	shared                  string
 	eventType               string
-	consoleSession          bool
 }
 
 type awsScenario struct {
@@ -201,7 +200,7 @@ func planAWS(seed int64, scale int) (*plan, error) {
 			extra: s3Extra(r, 2<<20+r.IntN(40<<20)), res: s3ObjectRes(bucket, key, dataAcct.id), readOnly: true, data: true, account: dataAcct.id})
 		resources.add("resource:arn:aws:s3:::" + bucket + "/" + key)
 	}
-	last := at
+	var last time.Time
 	// 6. Sunday: back with the backdoor key, from another address.
 	at = awsReturn
 	bdIdent := a.iamUser(backdoor, prodAcct.id, backdoor.key)

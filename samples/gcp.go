@@ -70,7 +70,6 @@ type gcpEvent struct {
 	denied                   bool
 	req, resp                string // JSON objects, keys sorted
 	resType, resLabels       string
-	severity                 string
 	opID                     string
 }
 

@@ -436,13 +436,6 @@ func (w *fileWriter) close() error {
 // sum returns the hex SHA-256 of the stored bytes of a closed hashed file.
 func (w *fileWriter) sum() string { return hex.EncodeToString(w.hash.Sum(nil)) }
 
-// abort closes the file after an error, keeping what was written.
-func (w *fileWriter) abort() {
-	if w.f != nil {
-		w.f.Close()
-	}
-}
-
 // countWriter counts and drops bytes.
 type countWriter struct{ n int64 }
 

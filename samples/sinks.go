@@ -93,10 +93,9 @@ type graphPager struct {
 	pageSize int
 	rng      interface{ Uint64() uint64 }
 
-	page    int
-	n       int
-	buf     []byte // the current page's records, comma-separated
-	pending int64
+	page int
+	n    int
+	buf  []byte // the current page's records, comma-separated
 }
 
 func (g *graphPager) add(_ time.Time, rec []byte) error {

@@ -14,8 +14,6 @@ import (
 // the values of low-cardinality columns saves most string allocations.
 
 // setter assigns one column's value to an event.
-type setter func(e *Event, v parquet.Value, in *interner)
-
 // interner hands out one string per distinct value of a column.
 type interner struct{ m map[string]string }
 

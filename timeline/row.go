@@ -40,42 +40,6 @@ type row struct {
 	Offset        int64     `parquet:"offset"`
 }
 
-func toRow(e *Event, r *row) {
-	*r = row{
-		ID:            e.ID,
-		Time:          e.Time.UnixMicro(),
-		Source:        e.Source,
-		Shape:         e.Shape,
-		Category:      e.Category,
-		Action:        e.Action,
-		Outcome:       e.Outcome,
-		Reason:        e.Reason,
-		Actor:         e.Actor,
-		ActorKind:     e.ActorKind,
-		Tenant:        e.Tenant,
-		ActorTenant:   e.ActorTenant,
-		AppID:         e.AppID,
-		AppName:       e.AppName,
-		ResourceApp:   e.ResourceApp,
-		SessionID:     e.SessionID,
-		TokenID:       e.TokenID,
-		KeyID:         e.KeyID,
-		IssuedKind:    e.IssuedKind,
-		IssuedID:      e.IssuedID,
-		SrcIP:         e.SrcIP,
-		UserAgent:     e.UserAgent,
-		Country:       e.Country,
-		Target:        e.Target,
-		TargetKind:    e.TargetKind,
-		CorrelationID: e.CorrelationID,
-		Message:       e.Message,
-		Raw:           e.Raw,
-		File:          e.File,
-		FileSHA256:    e.FileSHA256,
-		Offset:        e.Offset,
-	}
-}
-
 func fromRow(r *row, e *Event) {
 	*e = Event{
 		ID:            r.ID,
