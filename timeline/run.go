@@ -417,9 +417,11 @@ func (r *Run) closeSpills() {
 }
 
 // newParquetWriter is how every part is written: zstd, bounded row
-// groups, small pages (a fine page index on time), sorted by time.
+// groups, small pages (a fine page index on time), sorted by time. The raw
+// column alone is Snappy (see rawCodec).
 func newParquetWriter(f *os.File, rowGroupRows int64) *parquet.GenericWriter[row] {
 	return parquet.NewGenericWriter[row](f,
+		rowSchema(),
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
 		parquet.PageBufferSize(64<<10),

@@ -1,0 +1,91 @@
+package timeline
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// TestPartCodecs: a part's raw column is Snappy (rawCodec), every other
+// column zstd, and raw records of every size, including incompressible
+// ones, read back exactly.
+func TestPartCodecs(t *testing.T) {
+	t.Parallel()
+	c := newCase(t)
+	var evs []Event
+	for i := range 2000 {
+		e := testEvent(i, "aws.cloudtrail")
+		switch i % 4 {
+		case 1:
+			e.Raw = `{"big":"` + strings.Repeat("abcdefgh", 5000) + `"}`
+		case 2:
+			// Bytes that do not compress: a pseudo-random string.
+			var b strings.Builder
+			x := uint32(i)
+			for range 3000 {
+				x = x*1664525 + 1013904223
+				b.WriteByte("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[x>>26%62])
+			}
+			e.Raw = `"` + b.String() + `"`
+		case 3:
+			e.Raw = ""
+		}
+		evs = append(evs, e)
+	}
+	importEvents(t, c, evs, RunOptions{RowGroupRows: 300})
+	c, err := Open(c.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := c.Manifest().Parts
+	if len(parts) == 0 {
+		t.Fatal("no parts")
+	}
+	for _, p := range parts {
+		fh, err := os.Open(filepath.Join(c.Dir(), filepath.FromSlash(p.Path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := fh.Stat()
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parquet.OpenFile(fh, st.Size())
+		fh.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rg := range f.Metadata().RowGroups {
+			for _, cc := range rg.Columns {
+				want := format.Zstd
+				if cc.MetaData.PathInSchema[0] == "raw" {
+					want = format.Snappy
+				}
+				if cc.MetaData.Codec != want {
+					t.Errorf("%s: column %v is %v, want %v", p.Path, cc.MetaData.PathInSchema, cc.MetaData.Codec, want)
+				}
+			}
+		}
+	}
+	want := map[string]string{}
+	for _, e := range evs {
+		want[e.ID] = e.Raw
+	}
+	n := 0
+	if err := c.Scan(t.Context(), Query{Raw: true}, func(e *Event) error {
+		n++
+		if e.Raw != want[e.ID] {
+			t.Errorf("%s: raw of %d bytes read back as %d bytes", e.ID, len(want[e.ID]), len(e.Raw))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(evs) {
+		t.Fatalf("scanned %d events, want %d", n, len(evs))
+	}
+}
