@@ -3,9 +3,12 @@ package samples
 import (
 	"bytes"
 	"encoding/base64"
+	"math/bits"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
+	"unsafe"
 )
 
 // Appenders that build provider records without reflection: the hot path
@@ -39,9 +42,11 @@ func appendEsc(b []byte, s string) []byte {
 	// of the word can be one escTable marks (cleanWord), then go byte by
 	// byte from the first word that may hold one.
 	i := 0
-	for i+8 <= len(s) && cleanWord(uint64(s[i])|uint64(s[i+1])<<8|uint64(s[i+2])<<16|uint64(s[i+3])<<24|
-		uint64(s[i+4])<<32|uint64(s[i+5])<<40|uint64(s[i+6])<<48|uint64(s[i+7])<<56) {
+	for i+8 <= len(s) && cleanWord(word(s, i)) {
 		i += 8
+	}
+	if i == len(s) {
+		return append(b, s...)
 	}
 	start := 0
 	for ; i < len(s); i++ {
@@ -67,6 +72,19 @@ func appendEsc(b []byte, s string) []byte {
 		start = i + 1
 	}
 	return append(b, s[start:]...)
+}
+
+// word returns the 8 bytes of s from i as a little-endian word, in one
+// load (amd64 and arm64 allow unaligned loads; the index check is kept).
+func word(s string, i int) uint64 {
+	_ = s[i+7]
+	return *(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i))
+}
+
+// wordB is word for a byte slice.
+func wordB(s []byte, i int) uint64 {
+	_ = s[i+7]
+	return *(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(s)), i))
 }
 
 // cleanWord reports that none of the 8 bytes of x is a control character,
@@ -181,15 +199,34 @@ func randFrom(r *rand.Rand, alphabet string, n int) string {
 }
 
 // appendRand appends n random characters of alphabet (at most 64 long),
-// ten from each 64-bit draw. The small modulo bias does not matter here.
+// ten from each 64-bit draw: character k of a draw is alphabet[v%len]
+// for v its k-th 6 bits. The small modulo bias does not matter here.
 func appendRand(b []byte, r *rand.Rand, alphabet string, n int) []byte {
-	m := uint64(len(alphabet))
-	for n > 0 {
+	// lut[v] is alphabet[v%len(alphabet)]: no division per character.
+	var lut [64]byte
+	if len(alphabet) == 64 {
+		copy(lut[:], alphabet)
+	} else {
+		for v := range lut {
+			lut[v] = alphabet[v%len(alphabet)]
+		}
+	}
+	b = slices.Grow(b, n)
+	at := len(b)
+	b = b[:at+n]
+	out := b[at:]
+	for len(out) >= 10 {
 		x := r.Uint64()
-		for k := 0; k < 10 && n > 0; k++ {
-			b = append(b, alphabet[(x&63)%m])
-			x >>= 6
-			n--
+		_ = out[9]
+		for k := range 10 {
+			out[k] = lut[x>>(6*k)&63]
+		}
+		out = out[10:]
+	}
+	if len(out) > 0 {
+		x := r.Uint64()
+		for k := range out {
+			out[k] = lut[x>>(6*k)&63]
 		}
 	}
 	return b
@@ -375,18 +412,34 @@ func plainRun(src []byte, i int) int {
 }
 
 // stringEnd returns the index of the quote closing the JSON string that
-// opens at src[i] (len(src)-1 if it is cut off). Strings here are short
-// (keys, ids): a byte loop beats a call to bytes.IndexByte per string.
+// opens at src[i] (len(src)-1 if it is cut off). It skips 8 bytes at a
+// time to the first quote or backslash (the zero-byte test of "Bit
+// Twiddling Hacks" finds the lowest such byte exactly), then steps over
+// escapes.
 func stringEnd(src []byte, i int) int {
-	for j := i + 1; j < len(src); j++ {
-		switch src[j] {
-		case '"':
-			return j
-		case '\\':
-			j++ // the escaped byte, which may be a quote
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	j := i + 1
+	for {
+		for j+8 <= len(src) {
+			x := wordB(src, j)
+			q, bs := x^(lo*'"'), x^(lo*'\\')
+			if m := ((q-lo) & ^q | (bs-lo)&^bs) & hi; m != 0 {
+				j += bits.TrailingZeros64(m) / 8
+				break
+			}
+			j += 8
 		}
+		for j < len(src) && src[j] != '"' && src[j] != '\\' {
+			j++
+		}
+		if j >= len(src) {
+			return len(src) - 1
+		}
+		if src[j] == '"' {
+			return j
+		}
+		j += 2 // the escaped byte, which may be a quote
 	}
-	return len(src) - 1
 }
 
 // jwtSegment appends base64url (no padding) of the JSON text j.

@@ -3,10 +3,13 @@ package samples
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -177,6 +180,60 @@ func TestStringEnd(t *testing.T) {
 			t.Errorf("stringEnd(%s) = %d, want %d", c.src, got, c.want)
 		}
 	}
+	// The word-at-a-time scan against a byte loop, with quotes and
+	// backslashes at every position of strings up to three words long.
+	ref := func(src []byte, i int) int {
+		for j := i + 1; j < len(src); j++ {
+			switch src[j] {
+			case '"':
+				return j
+			case '\\':
+				j++
+			}
+		}
+		return len(src) - 1
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		src := make([]byte, 1+r.IntN(30))
+		src[0] = '"'
+		for k := 1; k < len(src); k++ {
+			src[k] = "ab\"\\\x80\xff"[r.IntN(6)]
+			if r.IntN(3) != 0 {
+				src[k] = 'a'
+			}
+		}
+		if got, want := stringEnd(src, 0), ref(src, 0); got != want {
+			t.Fatalf("stringEnd(%q) = %d, want %d", src, got, want)
+		}
+	}
+}
+
+// TestAppendRand checks the table-driven appendRand against the
+// per-character modulo it replaced, for every alphabet length in use.
+func TestAppendRand(t *testing.T) {
+	t.Parallel()
+	ref := func(b []byte, r *rand.Rand, alphabet string, n int) []byte {
+		m := uint64(len(alphabet))
+		for n > 0 {
+			x := r.Uint64()
+			for k := 0; k < 10 && n > 0; k++ {
+				b = append(b, alphabet[(x&63)%m])
+				x >>= 6
+				n--
+			}
+		}
+		return b
+	}
+	for _, alphabet := range []string{hexDigits, "0123456789ABCDEF", upperDigits, alnum, b64url, "abcdefghijklmnopqrstuvwxyz0123456789"} {
+		for n := range 45 {
+			got := appendRand([]byte("x"), rand.New(rand.NewPCG(3, uint64(n))), alphabet, n)
+			want := ref([]byte("x"), rand.New(rand.NewPCG(3, uint64(n))), alphabet, n)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("appendRand(%q, %d) = %q, want %q", alphabet, n, got, want)
+			}
+		}
+	}
 }
 
 // TestAppendEsc checks escaping at every position of the word-at-a-time
@@ -213,6 +270,31 @@ func TestAppendEsc(t *testing.T) {
 				if got, want := string(appendEsc(nil, string(s))), ref(string(s)); got != want {
 					t.Errorf("appendEsc(%q) = %q, want %q", s, got, want)
 				}
+			}
+		}
+	}
+}
+
+// TestSortIdx checks sortIdx against a stable sort of the indexes, for
+// short and long inputs, negative keys, many ties and wide spans.
+func TestSortIdx(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(5, 6))
+	var idx []int
+	for _, n := range []int{0, 1, 2, 31, 32, 33, 100, 1000, 5000} {
+		for _, span := range []int64{1, 3, 1000, 1 << 40, 1 << 62} {
+			keys := make([]int64, n)
+			for i := range keys {
+				keys[i] = r.Int64N(span) - span/2
+			}
+			want := make([]int, n)
+			for i := range want {
+				want[i] = i
+			}
+			slices.SortStableFunc(want, func(a, b int) int { return cmp.Compare(keys[a], keys[b]) })
+			idx = sortIdx(idx, n, func(i int) int64 { return keys[i] })
+			if !slices.Equal(idx, want) {
+				t.Fatalf("n %d span %d: sortIdx differs from a stable sort", n, span)
 			}
 		}
 	}

@@ -46,6 +46,10 @@ type Options struct {
 	Scale int
 	// Gzip says how .gz files are compressed; the zero value is GzipAuto.
 	Gzip Gzip
+	// Workers is how many jobs (tenants, days, parts of days) run at once;
+	// 0 means GOMAXPROCS. Every job draws from its own random stream and
+	// writes its own files, so the output does not depend on it.
+	Workers int
 }
 
 // Gzip is how the gzipped files (CloudTrail objects) are compressed. Every
@@ -216,7 +220,11 @@ func generate(ctx context.Context, sc *scenario, opts Options, o *output) (Stats
 	if err != nil {
 		return Stats{}, fmt.Errorf("samples: %s: %w", sc.Name, err)
 	}
-	if err := runJobs(ctx, o, opts.Seed, p.jobs); err != nil {
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if err := runJobs(ctx, o, opts.Seed, workers, p.jobs); err != nil {
 		return o.stats(), err
 	}
 	if p.finish != nil {
@@ -230,15 +238,15 @@ func generate(ctx context.Context, sc *scenario, opts Options, o *output) (Stats
 	return o.stats(), nil
 }
 
-// runJobs runs jobs on GOMAXPROCS workers and returns the first error.
-func runJobs(ctx context.Context, o *output, seed int64, jobs []job) error {
+// runJobs runs jobs on workers goroutines and returns the first error.
+func runJobs(ctx context.Context, o *output, seed int64, workers int, jobs []job) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	work := make(chan job)
 	var wg sync.WaitGroup
 	var once sync.Once
 	var first error
-	for range max(1, min(runtime.GOMAXPROCS(0), len(jobs))) {
+	for range max(1, min(workers, len(jobs))) {
 		wg.Go(func() {
 			for j := range work {
 				if ctx.Err() != nil {

@@ -1,11 +1,9 @@
 package samples
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 	"time"
 )
@@ -108,34 +106,6 @@ func (st *storm) addCampaign(t *msTenant, day time.Time, dp *dayPlan) {
 // byTime returns the indexes 0..n-1 ordered by at, stably.
 func byTime(idx []int, n int, at func(int) time.Time) []int {
 	return sortIdx(idx, n, func(i int) int64 { return at(i).UnixNano() })
-}
-
-// sortIdx returns the indexes 0..n-1 ordered by key, stably. Keys are
-// computed once and sorted with their index as the tie-break: a stable
-// sort of the records themselves (or of indexes through a comparison that
-// looks each record up) moves and compares far more, and at scale 100 a
-// day holds most of a million records.
-func sortIdx(idx []int, n int, key func(int) int64) []int {
-	keys := make([]idxKey, n)
-	for i := range keys {
-		keys[i] = idxKey{key(i), i}
-	}
-	slices.SortFunc(keys, func(a, b idxKey) int {
-		if a.k != b.k {
-			return cmp.Compare(a.k, b.k)
-		}
-		return cmp.Compare(a.i, b.i)
-	})
-	idx = idx[:0]
-	for _, k := range keys {
-		idx = append(idx, k.i)
-	}
-	return idx
-}
-
-type idxKey struct {
-	k int64
-	i int
 }
 
 // tenantSinks are the open outputs of one tenant.
