@@ -202,32 +202,37 @@ func randFrom(r *rand.Rand, alphabet string, n int) string {
 // ten from each 64-bit draw: character k of a draw is alphabet[v%len]
 // for v its k-th 6 bits. The small modulo bias does not matter here.
 func appendRand(b []byte, r *rand.Rand, alphabet string, n int) []byte {
-	// lut[v] is alphabet[v%len(alphabet)]: no division per character.
-	var lut [64]byte
-	if len(alphabet) == 64 {
-		copy(lut[:], alphabet)
-	} else {
-		for v := range lut {
-			lut[v] = alphabet[v%len(alphabet)]
-		}
-	}
 	b = slices.Grow(b, n)
 	at := len(b)
 	b = b[:at+n]
 	out := b[at:]
-	for len(out) >= 10 {
+	m := uint64(len(alphabet))
+	for len(out) > 0 {
 		x := r.Uint64()
-		_ = out[9]
-		for k := range 10 {
-			out[k] = lut[x>>(6*k)&63]
+		k := min(10, len(out))
+		switch {
+		case m == 64:
+			for j := range out[:k] {
+				out[j] = alphabet[x>>(6*j)&63]
+			}
+		case m == 16:
+			for j := range out[:k] {
+				out[j] = alphabet[x>>(6*j)&15]
+			}
+		case m > 32: // v%m is v or v-m: no division
+			for j := range out[:k] {
+				v := x >> (6 * j) & 63
+				if v >= m {
+					v -= m
+				}
+				out[j] = alphabet[v]
+			}
+		default:
+			for j := range out[:k] {
+				out[j] = alphabet[(x>>(6*j)&63)%m]
+			}
 		}
-		out = out[10:]
-	}
-	if len(out) > 0 {
-		x := r.Uint64()
-		for k := range out {
-			out[k] = lut[x>>(6*k)&63]
-		}
+		out = out[k:]
 	}
 	return b
 }
@@ -492,3 +497,7 @@ func prettyJSON(dst, src []byte, depth int) []byte {
 	}
 	return dst
 }
+
+// strBytes returns the bytes of s without copying them, for functions
+// that only read their input.
+func strBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }

@@ -244,8 +244,7 @@ func (g *gcpScenario) writeDay(ctx context.Context, o *output, r *rand.Rand, sta
 			} else {
 				w.writeString(",\n")
 			}
-			rec = g.encode(rec[:0], r, e)
-			pretty = prettyJSON(append(pretty[:0], "  "...), rec, 1)
+			pretty, rec = g.encodePretty(append(pretty[:0], "  "...), r, e, rec)
 			w.record(pretty)
 		}
 		if w != nil {
@@ -542,4 +541,121 @@ func (g *gcpScenario) workspace(ctx context.Context, o *output, r *rand.Rand) er
 		}
 	}
 	return nil
+}
+
+// Indentation of gcloud's JSON (prettyJSON's layout) at each depth of a
+// LogEntry written as an element of the top-level array.
+const (
+	gd1 = "\n  "
+	gd2 = "\n    "
+	gd3 = "\n      "
+	gd4 = "\n        "
+	gd5 = "\n          "
+	gd6 = "\n            "
+)
+
+// encodePretty appends what prettyJSON(encode(e), 1) gives, built in its
+// final form: the layout is fixed, so only the request, response and
+// resource labels (JSON made elsewhere) go through prettyJSON. It draws
+// the same random numbers as encode, in the same order. An entry with
+// neither principal nor subject (never made) takes the long way.
+func (g *gcpScenario) encodePretty(b []byte, r *rand.Rand, e *gcpEvent, scratch []byte) ([]byte, []byte) {
+	if e.principal == "" && e.subject == "" {
+		scratch = g.encode(scratch[:0], r, e)
+		return prettyJSON(b, scratch, 1), scratch
+	}
+	b = append(b, "{"+gd2+`"insertId": "`...)
+	b = appendRand(b, r, "abcdefghijklmnopqrstuvwxyz0123456789", 12)
+	b = append(b, `",`+gd2+`"logName": "projects/`...)
+	b = append(b, e.project...)
+	b = append(b, `/logs/cloudaudit.googleapis.com%2F`...)
+	b = append(b, e.log...)
+	b = append(b, '"')
+	if e.opID != "" {
+		b = append(b, ","+gd2+`"operation": {`+gd3+`"first": true,`+gd3+`"id": "`...)
+		b = append(b, e.opID...)
+		b = append(b, `",`+gd3+`"producer": "`...)
+		b = append(b, e.service...)
+		b = append(b, `"`+gd2+"}"...)
+	}
+	b = append(b, ","+gd2+`"protoPayload": {`+gd3+`"@type": "type.googleapis.com/google.cloud.audit.AuditLog",`+gd3+`"authenticationInfo": {`+gd4...)
+	if e.principal != "" {
+		b = append(b, `"principalEmail": `...)
+		b = appendStr(b, e.principal)
+	} else {
+		b = append(b, `"principalSubject": `...)
+		b = appendStr(b, e.subject)
+	}
+	if e.delegate != "" {
+		b = append(b, ","+gd4+`"serviceAccountDelegationInfo": [`+gd5+"{"+gd6+`"principalSubject": `...)
+		b = appendStr(b, e.delegate)
+		b = append(b, gd5+"}"+gd4+"]"...)
+	}
+	if e.keyName != "" {
+		b = append(b, ","+gd4+`"serviceAccountKeyName": `...)
+		b = appendStr(b, e.keyName)
+	}
+	b = append(b, gd3+"},"+gd3+`"authorizationInfo": [`+gd4+"{"+gd5...)
+	if !e.denied {
+		b = append(b, `"granted": true,`+gd5...)
+	}
+	b = append(b, `"permission": "`...)
+	b = append(b, e.perm...)
+	b = append(b, `",`+gd5+`"resource": `...)
+	b = appendStr(b, e.resName)
+	b = append(b, ","+gd5+`"resourceAttributes": {}`+gd4+"}"+gd3+"]"...)
+	if e.service == "iamcredentials.googleapis.com" {
+		b = append(b, ","+gd3+`"metadata": {`+gd4+`"identityDelegationChain": [`+gd5+`"projects/-/serviceAccounts/`+gcpDeploySA+`"`+gd4+"]"+gd3+"}"...)
+	}
+	b = append(b, ","+gd3+`"methodName": "`...)
+	b = append(b, e.method...)
+	b = append(b, '"')
+	if e.req != "" {
+		b = append(b, ","+gd3+`"request": `...)
+		b = prettyJSON(b, strBytes(e.req), 3)
+	}
+	b = append(b, ","+gd3+`"requestMetadata": {`+gd4+`"callerIp": `...)
+	b = appendStr(b, e.ip)
+	b = append(b, ","+gd4+`"callerSuppliedUserAgent": `...)
+	b = appendStr(b, e.ua)
+	b = append(b, ","+gd4+`"destinationAttributes": {},`+gd4+`"requestAttributes": {`+gd5+`"auth": {},`+gd5+`"time": "`...)
+	b = appendISO(b, e.t.Add(-time.Duration(r.IntN(9e6))), 9, "Z")
+	b = append(b, `"`+gd4+"}"+gd3+"},"+gd3+`"resourceName": `...)
+	b = appendStr(b, e.resName)
+	if e.resp != "" {
+		b = append(b, ","+gd3+`"response": `...)
+		b = prettyJSON(b, strBytes(e.resp), 3)
+	}
+	b = append(b, ","+gd3+`"serviceName": "`...)
+	b = append(b, e.service...)
+	b = append(b, `",`+gd3+`"status": `...)
+	if e.denied {
+		b = append(b, "{"+gd4+`"code": 7,`+gd4+`"message": "PERMISSION_DENIED"`+gd3+"}"...)
+	} else {
+		b = append(b, "{}"...)
+	}
+	b = append(b, gd2+"},"+gd2+`"receiveTimestamp": "`...)
+	b = appendISO(b, e.t.Add(time.Duration(300+r.IntN(2000))*time.Millisecond), 9, "Z")
+	b = append(b, `",`+gd2+`"resource": {`+gd3+`"labels": `...)
+	if e.resLabels != "" {
+		b = prettyJSON(b, strBytes(e.resLabels), 3)
+	} else {
+		b = append(b, "{"+gd4+`"project_id": "`...)
+		b = append(b, e.project...)
+		b = append(b, `"`+gd3+"}"...)
+	}
+	b = append(b, ","+gd3+`"type": "`...)
+	b = append(b, e.resType...)
+	b = append(b, `"`+gd2+"},"+gd2+`"severity": "`...)
+	switch {
+	case e.denied:
+		b = append(b, "ERROR"...)
+	case e.log == "activity":
+		b = append(b, "NOTICE"...)
+	default:
+		b = append(b, "INFO"...)
+	}
+	b = append(b, `",`+gd2+`"timestamp": "`...)
+	b = appendISO(b, e.t, 9, "Z")
+	return append(b, `"`+gd1+"}"...), scratch
 }
