@@ -77,7 +77,10 @@ func (r *Run) AddBatch(b *Batch, res []AddResult) ([]AddResult, error) {
 	}
 	for i := range b.recs {
 		br := &b.recs[i]
-		what := r.idx.add(br.id, br.detail)
+		what, err := r.idx.add(br.id, br.detail)
+		if err != nil {
+			return res, err
+		}
 		res = append(res, what)
 		if what == Duplicate {
 			continue

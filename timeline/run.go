@@ -3,11 +3,9 @@ package timeline
 import (
 	"bufio"
 	"cmp"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -59,7 +57,7 @@ type Run struct {
 	started  time.Time
 	lock     *os.File
 	m        Manifest
-	idx      *dedupeIndex
+	idx      *dedupe
 	parts    map[partKey]*partBuf
 	last     partKey // the partition of the last event, and its buffer
 	lastBuf  *partBuf
@@ -135,13 +133,15 @@ func (c *Case) BeginRun(opts RunOptions) (*Run, error) {
 	r.jobs = make(chan job)
 	r.writerDone.Add(1)
 	go r.writer()
-	r.idx = newDedupeIndex(1 << 16)
+	base := ""
 	if m.Index != "" {
-		if err := r.idx.load(filepath.Join(c.dir, filepath.FromSlash(m.Index))); err != nil {
-			r.stopWriter()
-			unlock(lock)
-			return nil, fmt.Errorf("load dedupe index: %w", err)
-		}
+		base = filepath.Join(c.dir, filepath.FromSlash(m.Index))
+	}
+	if r.idx, err = openDedupe(base, filepath.Join(c.dir, stagingDir, r.id, "dedupe")); err != nil {
+		r.stopWriter()
+		os.RemoveAll(filepath.Join(c.dir, stagingDir))
+		unlock(lock)
+		return nil, fmt.Errorf("load dedupe index: %w", err)
 	}
 	return r, nil
 }
@@ -164,7 +164,10 @@ func (r *Run) Add(e *Event) (AddResult, error) {
 	if err := e.Validate(); err != nil {
 		return 0, err
 	}
-	res := r.idx.add(idHash(e.Source, e.ID), detailHash(e))
+	res, err := r.idx.add(idHash(e.Source, e.ID), detailHash(e))
+	if err != nil {
+		return 0, err
+	}
 	if res == Duplicate {
 		return Duplicate, nil
 	}
@@ -470,7 +473,7 @@ func (r *Run) Commit() (RunRecord, error) {
 			r.Abort()
 			return RunRecord{}, err
 		}
-		if err := r.idx.save(full); err != nil {
+		if err := r.idx.commit(full); err != nil {
 			r.Abort()
 			return RunRecord{}, fmt.Errorf("save dedupe index: %w", err)
 		}
@@ -492,6 +495,7 @@ func (r *Run) Commit() (RunRecord, error) {
 		return RunRecord{}, fmt.Errorf("write manifest: %w", err)
 	}
 	r.done = true
+	r.idx.close()
 	if oldIndex != "" && oldIndex != m.Index {
 		os.Remove(filepath.Join(r.c.dir, filepath.FromSlash(oldIndex)))
 	}
@@ -543,6 +547,7 @@ func (r *Run) Abort() error {
 	r.done = true
 	r.stopWriter()
 	r.closeSpills()
+	r.idx.close()
 	if r.rejects != nil {
 		r.rejects.Close()
 	}
@@ -643,159 +648,4 @@ func detailHash(e *Event) uint32 {
 		h = (h ^ 0xff) * 16777619
 	}
 	return h
-}
-
-// dedupeIndex is a set of (id hash, detail hash) pairs: 12 bytes a slot,
-// so 10M events fit in about 200 MB at worst. It is 256 open-addressing
-// tables chosen by the id hash's top byte, so that growing one costs a
-// 256th of the index in passing, not a second copy of all of it.
-type dedupeIndex struct {
-	shards [256]dedupeShard
-}
-
-type dedupeShard struct {
-	ids     []uint64
-	details []uint32
-	n       int
-}
-
-// newDedupeIndex makes an index of size slots in all (a power of two of
-// at least 256).
-func newDedupeIndex(size int) *dedupeIndex {
-	x := &dedupeIndex{}
-	per := max(size/len(x.shards), 1)
-	for i := range x.shards {
-		x.shards[i] = dedupeShard{ids: make([]uint64, per), details: make([]uint32, per)}
-	}
-	return x
-}
-
-func (x *dedupeIndex) shard(id uint64) *dedupeShard { return &x.shards[id>>56] }
-
-// len returns the pairs held.
-func (x *dedupeIndex) len() int {
-	n := 0
-	for i := range x.shards {
-		n += x.shards[i].n
-	}
-	return n
-}
-
-// add inserts the pair unless present. It returns Duplicate when the pair
-// is present, Collision when the id is present with other details, else
-// Added.
-func (x *dedupeIndex) add(id uint64, detail uint32) AddResult {
-	s := x.shard(id)
-	if (s.n+1)*4 > len(s.ids)*3 {
-		s.grow()
-	}
-	mask := uint64(len(s.ids) - 1)
-	res := Added
-	for i := id & mask; ; i = (i + 1) & mask {
-		switch s.ids[i] {
-		case 0:
-			s.ids[i], s.details[i] = id, detail
-			s.n++
-			return res
-		case id:
-			if s.details[i] == detail {
-				return Duplicate
-			}
-			res = Collision
-		}
-	}
-}
-
-func (x *dedupeIndex) insert(id uint64, detail uint32) {
-	s := x.shard(id)
-	if (s.n+1)*4 > len(s.ids)*3 {
-		s.grow()
-	}
-	s.insert(id, detail)
-}
-
-func (s *dedupeShard) insert(id uint64, detail uint32) {
-	mask := uint64(len(s.ids) - 1)
-	for i := id & mask; ; i = (i + 1) & mask {
-		if s.ids[i] == 0 {
-			s.ids[i], s.details[i] = id, detail
-			s.n++
-			return
-		}
-	}
-}
-
-func (s *dedupeShard) grow() {
-	old, oldD := s.ids, s.details
-	s.ids, s.details, s.n = make([]uint64, 2*len(old)), make([]uint32, 2*len(old)), 0
-	for i, id := range old {
-		if id != 0 {
-			s.insert(id, oldD[i])
-		}
-	}
-}
-
-const indexMagic = "CWIDX1\n\x00"
-
-func (x *dedupeIndex) save(path string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	w.WriteString(indexMagic)
-	var b [12]byte
-	binary.LittleEndian.PutUint64(b[:8], uint64(x.len()))
-	w.Write(b[:8])
-	for si := range x.shards {
-		s := &x.shards[si]
-		for i, id := range s.ids {
-			if id != 0 {
-				binary.LittleEndian.PutUint64(b[:8], id)
-				binary.LittleEndian.PutUint32(b[8:], s.details[i])
-				w.Write(b[:])
-			}
-		}
-	}
-	err = w.Flush()
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-func (x *dedupeIndex) load(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	r := bufio.NewReaderSize(f, 1<<20)
-	var hdr [16]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return err
-	}
-	if string(hdr[:8]) != indexMagic {
-		return errors.New("not a causeway index")
-	}
-	n := binary.LittleEndian.Uint64(hdr[8:])
-	if st, err := f.Stat(); err != nil || uint64(st.Size()) != 16+12*n {
-		return errors.New("index size does not match its count")
-	}
-	size := 1 << 16
-	for uint64(size)*3 < n*4+4 {
-		size *= 2
-	}
-	*x = *newDedupeIndex(size)
-	var b [12]byte
-	for range n {
-		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return err
-		}
-		x.insert(binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint32(b[8:]))
-	}
-	return nil
 }
