@@ -39,10 +39,19 @@ var escTable = func() (t [256]bool) {
 // appendEsc appends the JSON escaping of s, without quotes.
 func appendEsc(b []byte, s string) []byte {
 	// Most strings need no escaping: skip 8 bytes at a time while no byte
-	// of the word can be one escTable marks (cleanWord), then go byte by
-	// byte from the first word that may hold one.
+	// of the word can be one escTable marks, then go byte by byte from the
+	// first word that may hold one. The test is the zero-byte test of "Bit
+	// Twiddling Hacks" (byte < 0x20, or equal to one of "\<>&), which may
+	// flag a clean word, never miss one that is not; written out, since a
+	// call per word would cost more than the test.
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	i := 0
-	for i+8 <= len(s) && cleanWord(word(s, i)) {
+	for i+8 <= len(s) {
+		x := word(s, i)
+		q, bs, lt, gt, amp := x^(lo*'"'), x^(lo*'\\'), x^(lo*'<'), x^(lo*'>'), x^(lo*'&')
+		if ((x-lo*0x20)&^x|(q-lo)&^q|(bs-lo)&^bs|(lt-lo)&^lt|(gt-lo)&^gt|(amp-lo)&^amp)&hi != 0 {
+			break
+		}
 		i += 8
 	}
 	if i == len(s) {
@@ -85,16 +94,6 @@ func word(s string, i int) uint64 {
 func wordB(s []byte, i int) uint64 {
 	_ = s[i+7]
 	return *(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(s)), i))
-}
-
-// cleanWord reports that none of the 8 bytes of x is a control character,
-// '"', '\\', '<', '>' or '&' (it may say false for a clean word, never
-// true for one that is not: the zero-byte tests of "Bit Twiddling Hacks").
-func cleanWord(x uint64) bool {
-	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	zero := func(v uint64) uint64 { return (v - lo) & ^v & hi }
-	less := (x - lo*0x20) & ^x & hi
-	return less|zero(x^(lo*'"'))|zero(x^(lo*'\\'))|zero(x^(lo*'<'))|zero(x^(lo*'>'))|zero(x^(lo*'&')) == 0
 }
 
 // appendJSONInString appends the JSON text j as a JSON string (the

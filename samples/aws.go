@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // aws-leaked-key: formats.md §5 and §11. A CI pipeline's IAM user key
@@ -270,7 +271,41 @@ func kebab(s string) string {
 
 // stsDate is how CloudTrail writes dates inside STS and IAM responses:
 // "Mar 9, 2024 2:13:07 AM" (formats.md §5b).
-func stsDate(t time.Time) string { return t.UTC().Format("Jan 2, 2006 3:04:05 PM") }
+func stsDate(t time.Time) string {
+	var b [32]byte
+	return string(appendSTSDate(b[:0], t))
+}
+
+// appendSTSDate appends stsDate(t) without time.Format.
+func appendSTSDate(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	b = append(b, mo.String()[:3]...)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(d), 10)
+	b = append(b, ", "...)
+	b = strconv.AppendInt(b, int64(y), 10)
+	b = append(b, ' ')
+	h12, ampm := h%12, " AM"
+	if h12 == 0 {
+		h12 = 12
+	}
+	if h >= 12 {
+		ampm = " PM"
+	}
+	b = strconv.AppendInt(b, int64(h12), 10)
+	b = append(b, ':')
+	b = append2(b, mi)
+	b = append(b, ':')
+	b = append2(b, s)
+	return append(b, ampm...)
+}
+
+// bstr returns b's bytes as a string without copying them: for a
+// record's text built once in a buffer of its own that nothing changes
+// afterwards.
+func bstr(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 func s3BucketRes(bucket, acct string) string {
 	return `[{"accountId":"` + acct + `","type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::` + bucket + `"}]`
@@ -291,11 +326,44 @@ func (a *awsScenario) iamUser(p *awsPerson, acct, key string) *ctIdentity {
 }
 
 func (a *awsScenario) assumedRole(acct, role, session, key string, created time.Time) *ctIdentity {
+	return a.assumedRoleX(acct, role, session, key, created, "")
+}
+
+// assumedRoleX is assumedRole with extra members (`,"invokedBy":…`)
+// before the closing brace.
+func (a *awsScenario) assumedRoleX(acct, role, session, key string, created time.Time, extra string) *ctIdentity {
 	aroa := a.roles[role]
-	return &ctIdentity{accessKey: key, json: `{"type":"AssumedRole","principalId":"` + aroa + ":" + session + `","arn":"arn:aws:sts::` + acct + ":assumed-role/" + role + "/" + session +
-		`","accountId":"` + acct + `","accessKeyId":"` + key + `","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"` + aroa +
-		`","arn":"arn:aws:iam::` + acct + ":role/" + role + `","accountId":"` + acct + `","userName":"` + role +
-		`"},"webIdFederationData":{},"attributes":{"creationDate":"` + created.UTC().Format(time.RFC3339) + `","mfaAuthenticated":"false"}}}`}
+	b := make([]byte, 0, 448+2*len(session)+len(extra))
+	b = append(b, `{"type":"AssumedRole","principalId":"`...)
+	b = append(b, aroa...)
+	b = append(b, ':')
+	b = append(b, session...)
+	b = append(b, `","arn":"arn:aws:sts::`...)
+	b = append(b, acct...)
+	b = append(b, ":assumed-role/"...)
+	b = append(b, role...)
+	b = append(b, '/')
+	b = append(b, session...)
+	b = append(b, `","accountId":"`...)
+	b = append(b, acct...)
+	b = append(b, `","accessKeyId":"`...)
+	b = append(b, key...)
+	b = append(b, `","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"`...)
+	b = append(b, aroa...)
+	b = append(b, `","arn":"arn:aws:iam::`...)
+	b = append(b, acct...)
+	b = append(b, ":role/"...)
+	b = append(b, role...)
+	b = append(b, `","accountId":"`...)
+	b = append(b, acct...)
+	b = append(b, `","userName":"`...)
+	b = append(b, role...)
+	b = append(b, `"},"webIdFederationData":{},"attributes":{"creationDate":"`...)
+	b = appendISO(b, created, 0, "Z") // time.RFC3339 of a UTC time
+	b = append(b, `","mfaAuthenticated":"false"}}`...)
+	b = append(b, extra...)
+	b = append(b, '}')
+	return &ctIdentity{accessKey: key, json: bstr(b)}
 }
 
 // assumeRole adds an AssumeRole call: in the caller's account with the
@@ -305,9 +373,25 @@ func (a *awsScenario) assumedRole(acct, role, session, key string, created time.
 func (a *awsScenario) assumeRole(r *rand.Rand, add func(ctEvent), t time.Time, caller *ctIdentity, callerAcct, roleAcct, role, session, key, ip, ua string, dur int) {
 	aroa := a.roles[role]
 	req := `{"roleArn":"arn:aws:iam::` + roleAcct + ":role/" + role + `","roleSessionName":"` + session + `","durationSeconds":` + strconv.Itoa(dur) + `}`
-	resp := `{"credentials":{"accessKeyId":"` + key + `","sessionToken":"IQoJb3JpZ2luX2VjE` + randFrom(r, b64std, 600) + `","expiration":"` +
-		stsDate(t.Add(time.Duration(dur)*time.Second)) + `"},"assumedRoleUser":{"assumedRoleId":"` + aroa + ":" + session +
-		`","arn":"arn:aws:sts::` + roleAcct + ":assumed-role/" + role + "/" + session + `"}}`
+	b := make([]byte, 0, 848+2*len(session))
+	b = append(b, `{"credentials":{"accessKeyId":"`...)
+	b = append(b, key...)
+	b = append(b, `","sessionToken":"IQoJb3JpZ2luX2VjE`...)
+	b = appendRand(b, r, b64std, 600)
+	b = append(b, `","expiration":"`...)
+	b = appendSTSDate(b, t.Add(time.Duration(dur)*time.Second))
+	b = append(b, `"},"assumedRoleUser":{"assumedRoleId":"`...)
+	b = append(b, aroa...)
+	b = append(b, ':')
+	b = append(b, session...)
+	b = append(b, `","arn":"arn:aws:sts::`...)
+	b = append(b, roleAcct...)
+	b = append(b, ":assumed-role/"...)
+	b = append(b, role...)
+	b = append(b, '/')
+	b = append(b, session...)
+	b = append(b, `"}}`...)
+	resp := bstr(b)
 	res := `[{"accountId":"` + roleAcct + `","type":"AWS::IAM::Role","ARN":"arn:aws:iam::` + roleAcct + ":role/" + role + `"}]`
 	shared := newGUID(r).String()
 	add(ctEvent{t: t, ident: caller, source: "sts.amazonaws.com", name: "AssumeRole", region: "us-east-1", ip: ip, ua: ua, req: req, resp: resp, res: res,

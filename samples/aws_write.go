@@ -370,7 +370,7 @@ func (a *awsScenario) background(r *rand.Rand, ac *awsAccount, day time.Time, un
 				add(ctEvent{t: t, ident: &ctIdentity{json: `{"type":"AWSService","invokedBy":"ec2.amazonaws.com"}`}, source: "sts.amazonaws.com", name: "AssumeRole", region: "us-east-1",
 					ip: "ec2.amazonaws.com", ua: "ec2.amazonaws.com", service: true, readOnly: true, account: ac.id, shared: newGUID(r).String(),
 					req:  `{"roleArn":"arn:aws:iam::` + ac.id + `:role/app-server","roleSessionName":"` + sess + `"}`,
-					resp: `{"credentials":{"accessKeyId":"` + key + `","sessionToken":"IQoJb3JpZ2luX2VjE` + randFrom(r, b64std, 600) + `","expiration":"` + stsDate(t.Add(6*time.Hour)) + `"}}`,
+					resp: instanceCreds(r, key, t),
 					res:  `[{"accountId":"` + ac.id + `","type":"AWS::IAM::Role","ARN":"arn:aws:iam::` + ac.id + `:role/app-server"}]`})
 				ident := a.assumedRole(ac.id, "app-server", sess, key, t)
 				ip := "10.40." + strconv.Itoa(r.IntN(16)) + "." + strconv.Itoa(4+r.IntN(250))
@@ -392,8 +392,7 @@ func (a *awsScenario) background(r *rand.Rand, ac *awsAccount, day time.Time, un
 			}
 			for n := 2 + r.IntN(4); n > 0; n-- {
 				t := at(0, 24)
-				ident := a.assumedRole(ac.id, "AWSServiceRoleForConfig", "AWSConfig-Describe", awsKey(r, "ASIA"), t.Add(-time.Duration(r.IntN(3000))*time.Second))
-				ident.json = ident.json[:len(ident.json)-1] + `,"invokedBy":"config.amazonaws.com"}`
+				ident := a.assumedRoleX(ac.id, "AWSServiceRoleForConfig", "AWSConfig-Describe", awsKey(r, "ASIA"), t.Add(-time.Duration(r.IntN(3000))*time.Second), `,"invokedBy":"config.amazonaws.com"`)
 				add(ctEvent{t: t, ident: ident, source: "ec2.amazonaws.com", name: []string{"DescribeInstances", "DescribeSecurityGroups", "DescribeVolumes"}[r.IntN(3)],
 					region: []string{"us-east-1", "us-west-2"}[r.IntN(2)], ip: "config.amazonaws.com", ua: "config.amazonaws.com", readOnly: true, account: ac.id})
 			}
@@ -413,6 +412,20 @@ func (a *awsScenario) background(r *rand.Rand, ac *awsAccount, day time.Time, un
 		}
 	}
 	return out
+}
+
+// instanceCreds is the responseElements of an instance profile's
+// AssumeRole: a session token and its expiry six hours on.
+func instanceCreds(r *rand.Rand, key string, t time.Time) string {
+	b := make([]byte, 0, 720)
+	b = append(b, `{"credentials":{"accessKeyId":"`...)
+	b = append(b, key...)
+	b = append(b, `","sessionToken":"IQoJb3JpZ2luX2VjE`...)
+	b = appendRand(b, r, b64std, 600)
+	b = append(b, `","expiration":"`...)
+	b = appendSTSDate(b, t.Add(6*time.Hour))
+	b = append(b, `"}}`...)
+	return bstr(b)
 }
 
 // deploy is one pipeline run or engineer session: AssumeRole into the

@@ -299,3 +299,20 @@ func TestSortIdx(t *testing.T) {
 		}
 	}
 }
+
+// TestSTSDate checks the hand-written STS date against time.Format, and
+// appendISO without fraction against time.RFC3339, over a year of hours
+// and minutes.
+func TestSTSDate(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(9, 9))
+	for range 5000 {
+		tm := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(r.Int64N(366 * 24 * int64(time.Hour))))
+		if got, want := stsDate(tm), tm.Format("Jan 2, 2006 3:04:05 PM"); got != want {
+			t.Fatalf("stsDate(%v) = %q, want %q", tm, got, want)
+		}
+		if got, want := string(appendISO(nil, tm, 0, "Z")), tm.Format(time.RFC3339); got != want {
+			t.Fatalf("appendISO(%v) = %q, want %q", tm, got, want)
+		}
+	}
+}
