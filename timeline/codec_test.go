@@ -3,6 +3,7 @@ package timeline
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,13 +12,14 @@ import (
 )
 
 // TestPartCodecs: a part's raw column is Snappy (rawCodec), every other
-// column zstd, and raw records of every size, including incompressible
-// ones, read back exactly.
+// column zstd, every column chunk names its column (path_in_schema, which
+// other Parquet readers go by), and raw records of every size, including
+// incompressible ones, read back exactly.
 func TestPartCodecs(t *testing.T) {
 	t.Parallel()
 	c := newCase(t)
 	var evs []Event
-	for i := range 2000 {
+	for i := range 10_000 { // a week: more parts than the run writes at once
 		e := testEvent(i, "aws.cloudtrail")
 		switch i % 4 {
 		case 1:
@@ -59,14 +61,21 @@ func TestPartCodecs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		cols := f.Schema().Columns()
 		for _, rg := range f.Metadata().RowGroups {
-			for _, cc := range rg.Columns {
+			if len(rg.Columns) != len(cols) {
+				t.Fatalf("%s: %d column chunks, %d columns", p.Path, len(rg.Columns), len(cols))
+			}
+			for i, cc := range rg.Columns {
+				if !slices.Equal(cc.MetaData.PathInSchema, cols[i]) {
+					t.Errorf("%s: column %d's chunk names %q, want %q", p.Path, i, cc.MetaData.PathInSchema, cols[i])
+				}
 				want := format.Zstd
-				if cc.MetaData.PathInSchema[0] == "raw" {
+				if cols[i][0] == "raw" {
 					want = format.Snappy
 				}
 				if cc.MetaData.Codec != want {
-					t.Errorf("%s: column %v is %v, want %v", p.Path, cc.MetaData.PathInSchema, cc.MetaData.Codec, want)
+					t.Errorf("%s: column %v is %v, want %v", p.Path, cols[i], cc.MetaData.Codec, want)
 				}
 			}
 		}

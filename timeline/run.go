@@ -82,7 +82,6 @@ type Run struct {
 	written    []string   // files written by this run, removed on Abort
 	newParts   []PartRecord
 	werr       error     // the writer's first error
-	writers    sync.Pool // of *parquet.GenericWriter[row], closed, for reuse
 }
 
 // job is the writer's work: a partition to write, or buffers to spill.

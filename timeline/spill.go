@@ -513,16 +513,14 @@ func (r *Run) newPartWriter(k partKey) (*partWriter, error) {
 		return nil, err
 	}
 	r.track(full, r.staged(statsRel))
-	w, ok := r.writers.Get().(*parquet.GenericWriter[row])
-	if ok {
-		w.Reset(f)
-	} else {
-		w = newParquetWriter(f, min(r.opts.RowGroupRows, partRowGroupRows))
-	}
+	// A new writer for every part: parquet-go's Writer.Reset clears the
+	// column paths that its column writers share with the last file's
+	// metadata (ColumnMetaData.Reset), so a reset writer writes chunks with
+	// empty path_in_schema (parquet-go v0.32.0; TestPartCodecs checks).
 	return &partWriter{
 		r:     r,
 		f:     f,
-		w:     w,
+		w:     newParquetWriter(f, min(r.opts.RowGroupRows, partRowGroupRows)),
 		sb:    newStatsBuilder(),
 		batch: make([]row, 0, 1024),
 		full:  full,
@@ -570,9 +568,6 @@ func (pw *partWriter) finish() (PartRecord, error) {
 	if err != nil {
 		return pw.rec, fmt.Errorf("write %s: %w", pw.rec.Path, err)
 	}
-	// A closed writer is reset for the next part: its buffers and
-	// encoders cost more to make than many small parts take to write.
-	pw.r.writers.Put(pw.w)
 	if err := pw.sb.write(filepath.Join(filepath.Dir(pw.full), path.Base(pw.rec.Stats))); err != nil {
 		return pw.rec, fmt.Errorf("write %s: %w", pw.rec.Stats, err)
 	}
