@@ -387,13 +387,15 @@ func BuildCase(ctx context.Context, c *timeline.Case, opts Options) (*Graph, err
 	g := newGraph(opts)
 	n := 0
 	st := g.startStages()
-	err := c.ScanBatches(ctx, timeline.Query{Columns: buildColumns[:]}, func(evs []timeline.Event) error {
-		for i := range evs {
-			if err := st.add(&evs[i]); err != nil {
+	var cc caseCodes
+	err := c.ScanColumns(ctx, timeline.Query{Columns: buildColumns[:]}, func(b *timeline.ColumnBatch) error {
+		cc.batch(b)
+		for i := range b.Len {
+			if err := st.addCoded(&cc, i); err != nil {
 				return err
 			}
 		}
-		if n += len(evs); n&^0xffff != (n-len(evs))&^0xffff {
+		if n += b.Len; n&^0xffff != (n-b.Len)&^0xffff {
 			return ctx.Err()
 		}
 		return nil
@@ -411,6 +413,122 @@ func BuildCase(ctx context.Context, c *timeline.Case, opts Options) (*Graph, err
 	g.inferInSession()
 	g.finish()
 	return g, nil
+}
+
+// Positions of the columns in buildColumns.
+const (
+	colID = iota
+	colTime
+	colSource
+	colCategory
+	colAction
+	colOutcome
+	colActor
+	colTenant
+	colActorTenant
+	colAppID
+	colResourceApp
+	colSession
+	colToken
+	colKey
+	colIssuedKind
+	colIssuedID
+	colSrcIP
+	colTarget
+	colTargetKind
+)
+
+// caseCodes is the batch of a case scan being resolved, and the nodes
+// found so far for the codes of its entity columns: a value is looked up
+// once per scan worker (see timeline.ScanColumns), not once per event.
+type caseCodes struct {
+	times                                                       []int64
+	id, source, category, action, outcome, actorTenant, resApp  *timeline.StringColumn
+	issuedKind, targetKind                                      *timeline.StringColumn
+	actor, tenant, app, session, token, key, issued, ip, target codeColumn
+}
+
+// codeColumn is a coded entity column and the nodes of its codes, per
+// dictionary.
+type codeColumn struct {
+	col   *timeline.StringColumn
+	cur   *codeNodes // col's dictionary's
+	dicts []*codeNodes
+}
+
+// codeNodes are the nodes of a dictionary's codes.
+type codeNodes struct {
+	dictID uint64
+	ids    [len(kindNames)][]NodeID // by kind, the node of each code; -1 unknown
+}
+
+// maxDicts bounds the dictionaries a codeColumn remembers (a scan has one
+// per worker and column at a time).
+const maxDicts = 8
+
+func (cc *caseCodes) batch(b *timeline.ColumnBatch) {
+	cc.times = b.Int64(colTime)
+	cc.id, cc.source, cc.category = b.String(colID), b.String(colSource), b.String(colCategory)
+	cc.action, cc.outcome, cc.actorTenant = b.String(colAction), b.String(colOutcome), b.String(colActorTenant)
+	cc.resApp, cc.issuedKind, cc.targetKind = b.String(colResourceApp), b.String(colIssuedKind), b.String(colTargetKind)
+	for _, c := range [...]struct {
+		cc  *codeColumn
+		col int
+	}{
+		{&cc.actor, colActor}, {&cc.tenant, colTenant}, {&cc.app, colAppID}, {&cc.session, colSession},
+		{&cc.token, colToken}, {&cc.key, colKey}, {&cc.issued, colIssuedID}, {&cc.ip, colSrcIP}, {&cc.target, colTarget},
+	} {
+		c.cc.use(b.String(c.col))
+	}
+}
+
+func (c *codeColumn) use(col *timeline.StringColumn) {
+	c.col = col
+	if col.Codes == nil || c.cur != nil && c.cur.dictID == col.DictID {
+		return
+	}
+	for _, d := range c.dicts {
+		if d.dictID == col.DictID {
+			c.cur = d
+			return
+		}
+	}
+	if len(c.dicts) == maxDicts {
+		c.dicts = c.dicts[1:]
+	}
+	c.cur = &codeNodes{dictID: col.DictID}
+	c.dicts = append(c.dicts, c.cur)
+}
+
+// has reports whether event i has a value in the column.
+func (c *codeColumn) has(i int) bool {
+	if c.col.Codes == nil {
+		return c.col.Values[i] != ""
+	}
+	return c.col.Codes[i] != 0
+}
+
+// intern is Graph.intern for event i's value, as kind k.
+func (c *codeColumn) intern(g *Graph, i int, k uint8, t int64) NodeID {
+	if c.col.Codes == nil {
+		return g.intern(k, c.col.Values[i], t)
+	}
+	code := c.col.Codes[i]
+	ids := c.cur.ids[k]
+	if int(code) < len(ids) {
+		if id := ids[code]; id >= 0 {
+			g.count(id, t)
+			return id
+		}
+	}
+	id := g.nodeOf(k, c.col.Dict[code], t)
+	g.count(id, t)
+	for len(ids) <= int(code) {
+		ids = append(ids, -1)
+	}
+	ids[code] = id
+	c.cur.ids[k] = ids
+	return id
 }
 
 // Events adapts a slice to the sequence Build reads.
@@ -441,24 +559,36 @@ func (g *Graph) intern(k uint8, value string, t int64) NodeID {
 	if g.seen == nil {
 		g.seen = new([len(kindNames)][seenSlots]seenString)
 	}
-	given, p := value, unsafe.StringData(value)
+	p := unsafe.StringData(value)
 	slot := &g.seen[k][(uintptr(unsafe.Pointer(p))>>3^uintptr(len(value)))%seenSlots]
-	id, ok := slot.id, unsafe.StringData(slot.s) == p && len(slot.s) == len(value) && value != ""
-	if !ok {
-		id, ok = g.byKind[k][value]
+	id := slot.id
+	if unsafe.StringData(slot.s) != p || len(slot.s) != len(value) || value == "" {
+		id = g.nodeOf(k, value, t)
+		slot.s, slot.id = value, id
 	}
-	if !ok {
-		m := g.byKind[k]
-		id = NodeID(len(g.nodes))
-		// Clone: the caller's string may share a large decode buffer.
-		value = strings.Clone(value)
-		m[value] = id
-		g.nodes = append(g.nodes, node{value: value, first: t, last: t, kind: k, aux: -1})
-		if k == kIP && isIPLiteral(value) {
-			g.nodes[id].aux = 1 // an address, not a host name
-		}
+	g.count(id, t)
+	return id
+}
+
+// nodeOf returns the node of (kind, value), creating it (uncounted) if new.
+func (g *Graph) nodeOf(k uint8, value string, t int64) NodeID {
+	m := g.byKind[k]
+	if id, ok := m[value]; ok {
+		return id
 	}
-	slot.s, slot.id = given, id
+	id := NodeID(len(g.nodes))
+	// Clone: the caller's string may share a large decode buffer.
+	value = strings.Clone(value)
+	m[value] = id
+	g.nodes = append(g.nodes, node{value: value, first: t, last: t, kind: k, aux: -1})
+	if k == kIP && isIPLiteral(value) {
+		g.nodes[id].aux = 1 // an address, not a host name
+	}
+	return id
+}
+
+// count records that an event at t names node id.
+func (g *Graph) count(id NodeID, t int64) {
 	n := &g.nodes[id]
 	n.count++
 	if t < n.first {
@@ -467,7 +597,6 @@ func (g *Graph) intern(k uint8, value string, t int64) NodeID {
 	if t > n.last {
 		n.last = t
 	}
-	return id
 }
 
 func edgeKey(from, to NodeID, rel uint16, ev Evidence) uint64 {
@@ -818,6 +947,67 @@ func (g *Graph) resolve(e *timeline.Event, r *rec) error {
 	return nil
 }
 
+// resolveCoded is resolve for event i of a case scan's batch.
+func (g *Graph) resolveCoded(cc *caseCodes, i int, r *rec) error {
+	if len(g.nodes) > maxNodes-16 {
+		return fmt.Errorf("%w: more than %d", ErrTooLarge, maxNodes-16)
+	}
+	t := cc.times[i]
+	category := timeline.Category(cc.category.At(i))
+	failed := timeline.Outcome(cc.outcome.At(i)) == timeline.OutcomeFailure
+	*r = rec{t: t, id: cc.id.At(i), source: cc.source.At(i), action: cc.action.At(i), actorTenant: cc.actorTenant.At(i),
+		resourceApp: cc.resApp.At(i), category: category, failed: failed, tail: -1, key: -1, tenant: -1, issued: -1,
+		target: -1, actor: -1, ip: -1, app: -1, session: -1, tailKind: kNone, issuedKind: kNone, targetKind: kNone}
+
+	// The credential presented: token, else key, else session.
+	switch {
+	case cc.token.has(i):
+		r.tail, r.tailKind = cc.token.intern(g, i, kToken, t), kToken
+		if cc.key.has(i) && category == timeline.CategoryToken {
+			// A captured token names the key that signed it.
+			r.key = cc.key.intern(g, i, kKey, t)
+		}
+	case cc.key.has(i):
+		r.tail, r.tailKind = cc.key.intern(g, i, kKey, t), kKey
+	case cc.session.has(i):
+		r.tail, r.tailKind = cc.session.intern(g, i, kSession, t), kSession
+	}
+	if cc.tenant.has(i) {
+		r.tenant = cc.tenant.intern(g, i, kTenant, t)
+		r.consumerTenant = strings.EqualFold(g.nodes[r.tenant].value, ConsumerTenant)
+	}
+	// What it issued.
+	if cc.issued.has(i) && !failed {
+		switch cc.issuedKind.At(i) {
+		case timeline.IssuedToken:
+			r.issued, r.issuedKind = cc.issued.intern(g, i, kToken, t), kToken
+		case timeline.IssuedKey:
+			r.issued, r.issuedKind = cc.issued.intern(g, i, kKey, t), kKey
+		}
+	}
+	// What it touched.
+	if cc.target.has(i) {
+		if k := kindIndex(cc.targetKind.At(i)); k != kNone {
+			r.target, r.targetKind = cc.target.intern(g, i, k, t), k
+			r.targetValue = g.nodes[r.target].value
+		}
+	}
+	if cc.actor.has(i) {
+		r.actor = cc.actor.intern(g, i, kIdentity, t)
+	}
+	if cc.ip.has(i) {
+		r.ip = cc.ip.intern(g, i, kIP, t)
+		r.ipAddr = g.nodes[r.ip].aux == 1
+	}
+	if cc.app.has(i) {
+		r.app = cc.app.intern(g, i, kApp, t)
+	}
+	if r.tailKind == kToken && cc.session.has(i) {
+		r.session = cc.session.intern(g, i, kSession, t)
+	}
+	return nil
+}
+
 // apply is the second stage: the edges and facts of one resolved event.
 // It never reads g.nodes, which resolve may be growing meanwhile.
 func (g *Graph) apply(r *rec) {
@@ -919,6 +1109,20 @@ func (g *Graph) startStages() *stages {
 func (s *stages) add(e *timeline.Event) error {
 	s.cur = s.cur[:len(s.cur)+1]
 	if err := s.g.resolve(e, &s.cur[len(s.cur)-1]); err != nil {
+		s.cur = s.cur[:len(s.cur)-1]
+		return err
+	}
+	if len(s.cur) == cap(s.cur) {
+		s.full <- s.cur
+		s.cur = <-s.free
+	}
+	return nil
+}
+
+// addCoded resolves event i of a case scan's batch and queues it for apply.
+func (s *stages) addCoded(cc *caseCodes, i int) error {
+	s.cur = s.cur[:len(s.cur)+1]
+	if err := s.g.resolveCoded(cc, i, &s.cur[len(s.cur)-1]); err != nil {
 		s.cur = s.cur[:len(s.cur)-1]
 		return err
 	}

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -180,6 +183,89 @@ type partDecoder struct {
 	cols     []string
 	interned map[string]string            // dictionary values, across parts
 	same     map[string]map[string]string // colReader.same by column
+	// columnar decodes for ScanColumns; codings are the coded columns'
+	// dictionaries, by column, and dictIDs numbers them across workers.
+	columnar bool
+	codings  map[string]*coding
+	dictIDs  *atomic.Uint64
+}
+
+// coding is the dictionary of a coded column in one worker of a
+// ScanColumns: every value decoded so far, across parts, and their codes,
+// so that a consumer that caches what it derives from a value by code
+// derives it once per worker, not once per row group. vals only grows
+// (batches handed out read its first values meanwhile) until it holds
+// maxCodes values; then a new dictionary starts.
+type coding struct {
+	vals []string
+	id   uint64
+	// tab indexes vals by hash: open addressing, at most half full.
+	seed maphash.Seed
+	tab  []codeSlot
+	// local holds the codes of the current row group's values (of plain
+	// pages), so that tab is searched once per value and row group.
+	local strTable
+}
+
+// codeSlot is a slot of coding.tab: a value's code (0 when free) and the
+// low bits of its hash.
+type codeSlot struct {
+	h    uint32
+	code int32
+}
+
+// maxCodes bounds a coding's values (and the memory it holds).
+const maxCodes = 1 << 22
+
+func (d *partDecoder) coding(name string) *coding {
+	cd := d.codings[name]
+	if cd == nil || len(cd.vals) >= maxCodes {
+		cd = &coding{vals: append(make([]string, 0, 1024), ""), id: d.dictIDs.Add(1), seed: maphash.MakeSeed(),
+			tab: make([]codeSlot, 1024)}
+		d.codings[name] = cd
+	}
+	return cd
+}
+
+// code returns the code of s; a new value is cloned when clone is set.
+func (cd *coding) code(s string, clone bool) int32 {
+	if s == "" {
+		return 0
+	}
+	h := maphash.String(cd.seed, s)
+	mask := uint64(len(cd.tab) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		sl := &cd.tab[i]
+		if sl.code == 0 {
+			if clone {
+				s = strings.Clone(s)
+			}
+			c := int32(len(cd.vals))
+			cd.vals = append(cd.vals, s)
+			*sl = codeSlot{h: uint32(h), code: c}
+			if 2*len(cd.vals) > len(cd.tab) {
+				cd.grow()
+			}
+			return c
+		}
+		if sl.h == uint32(h) && cd.vals[sl.code] == s {
+			return sl.code
+		}
+	}
+}
+
+func (cd *coding) grow() {
+	tab := make([]codeSlot, 2*len(cd.tab))
+	mask := uint64(len(tab) - 1)
+	for c := 1; c < len(cd.vals); c++ {
+		h := maphash.String(cd.seed, cd.vals[c])
+		i := h & mask
+		for tab[i].code != 0 {
+			i = (i + 1) & mask
+		}
+		tab[i] = codeSlot{h: uint32(h), code: int32(c)}
+	}
+	cd.tab = tab
 }
 
 // decode reads the matching rows of part p and hands them to emit in
@@ -217,6 +303,46 @@ func (d *partDecoder) decode(ctx context.Context, c *Case, p PartRecord, f *filt
 			r.close()
 		}
 	}()
+	var evs []Event
+	return walkRows(ctx, pf, rows, readers, func(k int) error {
+		select {
+		case evs = <-free:
+			if d.detach {
+				clear(evs[:cap(evs)]) // Scan's fn may have changed them
+			}
+		default:
+			evs = make([]Event, 0, batchRows)
+		}
+		evs = evs[:k]
+		for _, r := range readers {
+			if err := r.read(evs); err != nil {
+				return fmt.Errorf("column %s: %w", r.name, err)
+			}
+		}
+		return nil
+	}, func(keep func(i int) bool) bool {
+		if keep != nil {
+			j := 0
+			for i := range evs {
+				if keep(i) {
+					evs[j] = evs[i]
+					j++
+				}
+			}
+			clear(evs[j:])
+			evs = evs[:j]
+		}
+		return len(evs) == 0 || emit(evs)
+	})
+}
+
+// walkRows reads the rows of pf (all, or those listed in rows, in order)
+// in batches of up to batchRows within a row group: read reads the next k
+// rows, then emit hands them on, given keep when only some of them were
+// selected (keep(i) tells whether row i of the batch was); emit returns
+// false to stop.
+func walkRows(ctx context.Context, pf *parquet.File, rows []int64, readers []*colReader, read func(k int) error,
+	emit func(keep func(i int) bool) bool) error {
 	var base int64
 	for _, rg := range pf.RowGroups() {
 		n := rg.NumRows()
@@ -245,40 +371,22 @@ func (d *partDecoder) decode(ctx context.Context, c *Case, p PartRecord, f *filt
 				return err
 			}
 			k := min(hi-at, batchRows)
-			var evs []Event
-			select {
-			case evs = <-free:
-				if d.detach {
-					clear(evs[:cap(evs)]) // Scan's fn may have changed them
-				}
-			default:
-				evs = make([]Event, 0, batchRows)
+			if err := read(int(k)); err != nil {
+				return err
 			}
-			evs = evs[:k]
-			for _, r := range readers {
-				if err := r.read(evs); err != nil {
-					return fmt.Errorf("column %s: %w", r.name, err)
-				}
-			}
+			var keep func(i int) bool
 			if sel != nil {
-				// Keep the selected rows only.
-				j := 0
-				for i := range evs {
-					row := base + at + int64(i)
-					if len(sel) > 0 && sel[0] == row {
-						evs[j] = evs[i]
-						j++
+				first := base + at
+				keep = func(i int) bool {
+					if len(sel) > 0 && sel[0] == first+int64(i) {
 						sel = sel[1:]
+						return true
 					}
+					return false
 				}
-				clear(evs[j:])
-				evs = evs[:j]
 			}
 			at += k
-			if len(evs) == 0 {
-				continue
-			}
-			if !emit(evs) {
+			if !emit(keep) {
 				return ctx.Err()
 			}
 		}
@@ -318,6 +426,11 @@ type colReader struct {
 	// a consumer can tell them equal by address); nil for columns of
 	// unique values.
 	same map[string]string
+
+	// For ScanColumns, a coded column's dictionary, and the codes of the
+	// dictionary page's values.
+	cd    *coding
+	remap []int32
 }
 
 // uniqueColumns hold a value of their own in nearly every row: not worth
@@ -329,7 +442,11 @@ func newColReader(name string, index int, d *partDecoder) *colReader {
 	if name != "time" && name != "offset" {
 		r.set = columnSetters[name].set
 		r.off = stringField(name)
-		if !d.detach && !uniqueColumns[name] {
+		if d.columnar {
+			if !uniqueColumns[name] {
+				r.cd = d.coding(name)
+			}
+		} else if !d.detach && !uniqueColumns[name] {
 			// Kept across parts: a map grown once costs no rehashing.
 			if r.same = d.same[name]; r.same == nil {
 				r.same = map[string]string{}
@@ -344,6 +461,11 @@ func newColReader(name string, index int, d *partDecoder) *colReader {
 func (r *colReader) open(chunk parquet.ColumnChunk, lo int64) error {
 	r.close()
 	clear(r.same)
+	if r.cd != nil {
+		r.cd = r.d.coding(r.name) // a new one when full
+		r.cd.local.reset()
+		r.dictOf, r.remap = nil, r.remap[:0]
+	}
 	r.pages = chunk.Pages()
 	if lo > 0 {
 		if err := r.pages.SeekToRow(lo); err != nil {
@@ -404,8 +526,8 @@ func (r *colReader) next() error {
 			}
 		}
 		for _, i := range r.idx[:r.n] {
-			if uint(i) >= uint(len(r.dict)) {
-				return fmt.Errorf("dictionary index %d out of %d", i, len(r.dict))
+			if uint(i) >= uint(r.dictLen()) {
+				return fmt.Errorf("dictionary index %d out of %d", i, r.dictLen())
 			}
 		}
 		return nil
@@ -438,16 +560,29 @@ func (r *colReader) loadDict(dict parquet.Dictionary) error {
 	if len(offs) < n+1 || int(offs[n]) > len(values) {
 		return fmt.Errorf("malformed dictionary")
 	}
-	r.dict = make([]string, n)
+	r.dict, r.remap = r.dict[:0], r.remap[:0]
 	for i := range n {
 		a, b := offs[i], offs[i+1]
 		if a > b {
 			return fmt.Errorf("malformed dictionary")
 		}
-		r.dict[i] = r.d.intern(values[a:b])
+		if r.cd != nil {
+			// Coded: what a value is (its code) is all a batch needs.
+			r.remap = append(r.remap, r.cd.code(unsafe.String(unsafe.SliceData(values[a:b]), b-a), true))
+		} else {
+			r.dict = append(r.dict, r.d.intern(values[a:b]))
+		}
 	}
 	r.dictOf = dict
 	return nil
+}
+
+// dictLen is the length of the dictionary of the column chunk.
+func (r *colReader) dictLen() int {
+	if r.cd != nil {
+		return len(r.remap)
+	}
+	return len(r.dict)
 }
 
 func (d *partDecoder) intern(b []byte) string {
@@ -536,4 +671,379 @@ func (r *colReader) read(evs []Event) error {
 		i += k
 	}
 	return nil
+}
+
+// ColumnBatch is a batch of events as columns, as ScanColumns hands them
+// out: column j is the query's j-th column (Query.Columns, without
+// repeats).
+type ColumnBatch struct {
+	// Len is the number of events.
+	Len  int
+	cols []columnVec
+}
+
+type columnVec struct {
+	ints []int64
+	str  StringColumn
+}
+
+// StringColumn is a string column of a ColumnBatch. Columns of values
+// that repeat (all but id, message, raw and correlation_id) are coded:
+// event i's value is Dict[Codes[i]], and Dict[0] is always "". Other
+// columns hold their Values.
+type StringColumn struct {
+	Values []string
+	Codes  []int32
+	Dict   []string
+	// DictID names Dict within the scan: batches whose column has the
+	// same DictID share the codes (a later batch's Dict may be longer,
+	// never different in the codes both hold).
+	DictID uint64
+}
+
+// At returns event i's value.
+func (c *StringColumn) At(i int) string {
+	if c.Codes != nil {
+		return c.Dict[c.Codes[i]]
+	}
+	return c.Values[i]
+}
+
+// Int64 returns column j's values: microseconds since the epoch for time,
+// the offset for offset.
+func (b *ColumnBatch) Int64(j int) []int64 { return b.cols[j].ints[:b.Len] }
+
+// String returns string column j.
+func (b *ColumnBatch) String(j int) *StringColumn { return &b.cols[j].str }
+
+// ScanColumns is ScanBatches by columns: fn gets every matching event in
+// Scan's order, in batches of columns, the query's columns only. fn must
+// neither keep nor modify the batch, whose columns are reused; a Dict
+// (never modified) and its strings may be kept.
+//
+// The codes of a column stay the same across the parts a decoding worker
+// reads (one dictionary per worker and column, up to a few million
+// values), so a consumer that derives something from a value can cache it
+// by DictID and code. Coding costs a hash per value of a plain column (in
+// a table of the row group's values), and one per distinct value and row
+// group in the worker's dictionary.
+func (c *Case) ScanColumns(ctx context.Context, q Query, fn func(*ColumnBatch) error) error {
+	cols, err := scanColumns(&q)
+	if err != nil {
+		return err
+	}
+	f, err := compile(&q, fullSchema)
+	if err != nil {
+		return err
+	}
+	parts := c.selectParts(&q)
+	if len(parts) == 0 {
+		return nil
+	}
+	workers := scanWorkers(len(parts))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	const ahead = 3
+	type result struct {
+		b   *ColumnBatch
+		end bool
+		err error
+	}
+	outs := make([]chan result, workers)
+	free := make(chan *ColumnBatch, workers*(ahead+2))
+	var dictIDs atomic.Uint64
+	var wg sync.WaitGroup
+	for w := range workers {
+		outs[w] = make(chan result, ahead)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(outs[w])
+			d := &partDecoder{cols: cols, columnar: true, codings: map[string]*coding{}, dictIDs: &dictIDs,
+				interned: map[string]string{}}
+			for i := w; i < len(parts); i += workers {
+				p := c.m.Parts[parts[i]]
+				err := d.decodeColumns(ctx, c, p, f, func(b *ColumnBatch) bool {
+					select {
+					case outs[w] <- result{b: b}:
+						return true
+					case <-ctx.Done():
+						return false
+					}
+				}, free)
+				if err != nil {
+					err = fmt.Errorf("%s: %w", p.Path, err)
+				}
+				select {
+				case outs[w] <- result{end: true, err: err}:
+				case <-ctx.Done():
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	defer func() {
+		cancel()
+		for _, out := range outs {
+			for range out {
+			}
+		}
+		wg.Wait()
+	}()
+	for i := range parts {
+		out := outs[i%workers]
+		for {
+			b, ok := <-out
+			if !ok {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				return errors.New("scan: decoder stopped early")
+			}
+			if b.end {
+				if b.err != nil {
+					return b.err
+				}
+				break
+			}
+			err := fn(b.b)
+			select {
+			case free <- b.b:
+			default:
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return ctx.Err()
+}
+
+// decodeColumns is decode for ScanColumns.
+func (d *partDecoder) decodeColumns(ctx context.Context, c *Case, p PartRecord, f *filter, emit func(*ColumnBatch) bool,
+	free chan *ColumnBatch) error {
+	pf, file, err := c.openPart(p)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	var rows []int64
+	if !f.all() {
+		rows = []int64{}
+		err := scanPart(ctx, pf, f, func(row, _ int64) bool { rows = append(rows, row); return true })
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+	}
+	// readers[j] reads column j, nil when the part lacks it.
+	var readers, present []*colReader
+	for _, name := range d.cols {
+		leaf, ok := pf.Schema().Lookup(name)
+		if !ok {
+			readers = append(readers, nil) // a part written before the column existed
+			continue
+		}
+		r := newColReader(name, leaf.ColumnIndex, d)
+		readers = append(readers, r)
+		present = append(present, r)
+	}
+	defer func() {
+		for _, r := range present {
+			r.close()
+		}
+	}()
+	var b *ColumnBatch
+	return walkRows(ctx, pf, rows, present, func(k int) error {
+		select {
+		case b = <-free:
+		default:
+			b = &ColumnBatch{cols: make([]columnVec, len(d.cols))}
+		}
+		b.Len = k
+		for j, r := range readers {
+			v := &b.cols[j]
+			if r == nil {
+				v.missing(d.cols[j], k)
+				continue
+			}
+			if err := r.readVec(v, k); err != nil {
+				return fmt.Errorf("column %s: %w", r.name, err)
+			}
+		}
+		return nil
+	}, func(keep func(i int) bool) bool {
+		if keep != nil {
+			j := 0
+			for i := range b.Len {
+				if keep(i) {
+					for c := range b.cols {
+						b.cols[c].move(j, i)
+					}
+					j++
+				}
+			}
+			b.Len = j
+		}
+		return b.Len == 0 || emit(b)
+	})
+}
+
+// emptyDict is the Dict of a column a part lacks.
+var emptyDict = []string{""}
+
+// missing fills v with k empty values (or zeros) of column name.
+func (v *columnVec) missing(name string, k int) {
+	switch {
+	case name == "time" || name == "offset":
+		v.ints = slices.Grow(v.ints[:0], k)[:k]
+		clear(v.ints)
+	case uniqueColumns[name]:
+		v.str = StringColumn{Values: slices.Grow(v.str.Values[:0], k)[:k]}
+		clear(v.str.Values)
+	default:
+		codes := slices.Grow(v.str.Codes[:0], k)[:k]
+		clear(codes)
+		v.str = StringColumn{Codes: codes, Dict: emptyDict}
+	}
+}
+
+// move copies row i of the vector to row j.
+func (v *columnVec) move(j, i int) {
+	switch {
+	case v.str.Codes != nil:
+		v.str.Codes[j] = v.str.Codes[i]
+	case v.str.Values != nil:
+		v.str.Values[j] = v.str.Values[i]
+	default:
+		v.ints[j] = v.ints[i]
+	}
+}
+
+// readVec sets v to the next k values of the column.
+func (r *colReader) readVec(v *columnVec, k int) error {
+	coded := r.set != nil && !uniqueColumns[r.name]
+	switch {
+	case r.set == nil:
+		v.ints, v.str = v.ints[:0], StringColumn{}
+	case coded:
+		v.ints, v.str = nil, StringColumn{Codes: v.str.Codes[:0], Dict: r.cd.vals, DictID: r.cd.id}
+	default:
+		v.ints, v.str = nil, StringColumn{Values: v.str.Values[:0]}
+	}
+	for k > 0 {
+		if r.pos == r.n {
+			if err := r.next(); err != nil {
+				return err
+			}
+			continue
+		}
+		m := min(k, r.n-r.pos)
+		switch {
+		case r.set == nil:
+			v.ints = append(v.ints, r.ints[r.pos:r.pos+m]...)
+		case coded && r.idx != nil:
+			for _, i := range r.idx[r.pos : r.pos+m] {
+				v.str.Codes = append(v.str.Codes, r.remap[i])
+			}
+		case coded:
+			offs := r.offs[r.pos : r.pos+m+1]
+			for j := range m {
+				// The row group's values first: a small map, and the
+				// scan's (large) once per value and row group.
+				s := r.str[offs[j]:offs[j+1]]
+				c := int32(0)
+				if s != "" {
+					sl := r.cd.local.find(s)
+					if sl.code < 0 {
+						sl.code = r.cd.code(s, true)
+					}
+					c = sl.code
+				}
+				v.str.Codes = append(v.str.Codes, c)
+			}
+		case r.idx != nil:
+			for _, i := range r.idx[r.pos : r.pos+m] {
+				v.str.Values = append(v.str.Values, r.dict[i])
+			}
+		default:
+			offs := r.offs[r.pos : r.pos+m+1]
+			for j := range m {
+				v.str.Values = append(v.str.Values, r.str[offs[j]:offs[j+1]])
+			}
+		}
+		r.pos += m
+		k -= m
+	}
+	if coded {
+		v.str.Dict = r.cd.vals // grown by this batch's new values
+	}
+	return nil
+}
+
+// strTable maps strings to codes, like a map[string]int32 that keeps its
+// room when reset (a Go map cleared per row group grew again, rehashing,
+// in every one): open addressing, each slot with its string's hash.
+type strTable struct {
+	seed  maphash.Seed
+	slots []strSlot // a power of two of them, at most half used
+	used  []int32   // the slots in use, to reset
+}
+
+type strSlot struct {
+	h    uint64
+	s    string // "" when free
+	code int32
+}
+
+// find returns the slot of s (not ""), a new one with code -1 if s is new;
+// the table keeps s until reset.
+func (t *strTable) find(s string) *strSlot {
+	if 2*(len(t.used)+1) > len(t.slots) {
+		t.grow()
+	}
+	h := maphash.String(t.seed, s)
+	mask := uint64(len(t.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		sl := &t.slots[i]
+		if sl.s == "" {
+			*sl = strSlot{h: h, s: s, code: -1}
+			t.used = append(t.used, int32(i))
+			return sl
+		}
+		if sl.h == h && sl.s == s {
+			return sl
+		}
+	}
+}
+
+func (t *strTable) grow() {
+	if len(t.slots) == 0 {
+		t.seed = maphash.MakeSeed()
+	}
+	old, used := t.slots, t.used
+	t.slots, t.used = make([]strSlot, max(1024, 2*len(old))), make([]int32, 0, 2*cap(used))
+	mask := uint64(len(t.slots) - 1)
+	for _, u := range used {
+		sl := old[u]
+		i := sl.h & mask
+		for t.slots[i].s != "" {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = sl
+		t.used = append(t.used, int32(i))
+	}
+}
+
+// reset empties the table, keeping its room.
+func (t *strTable) reset() {
+	for _, u := range t.used {
+		t.slots[u] = strSlot{}
+	}
+	t.used = t.used[:0]
 }

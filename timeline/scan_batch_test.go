@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -185,5 +186,88 @@ func TestScanStops(t *testing.T) {
 	})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Scan after cancel returned %v", err)
+	}
+}
+
+// TestScanColumnBatches checks that ScanColumns reads what ScanBatches
+// does, column by column, and that coded columns keep their promises:
+// Dict[0] is "", and a dictionary id names one growing dictionary.
+func TestScanColumnBatches(t *testing.T) {
+	t.Parallel()
+	c := scanCase(t)
+	for _, tc := range []struct {
+		name string
+		q    Query
+	}{
+		{"all", Query{}},
+		{"raw", Query{Raw: true}},
+		{"graph", Query{Columns: []string{"id", "time", "source", "token_id", "session_id", "tenant", "src_ip", "offset"}}},
+		{"window", Query{Since: t0.Add(7 * time.Hour), Until: t0.Add(31 * time.Hour), Columns: []string{"time", "token_id", "actor"}}},
+		{"where", Query{Where: []Cond{{"tenant", "TENANT-1"}}}},
+		{"source", Query{Source: []string{"aws.cloudtrail"}, Since: t0.Add(time.Hour)}},
+		{"nothing", Query{Since: t0.Add(-2 * time.Hour), Until: t0.Add(-time.Hour)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var want []Event
+			err := c.ScanBatches(t.Context(), tc.q, func(evs []Event) error {
+				want = append(want, evs...)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(want) == 0 && tc.name != "nothing" {
+				t.Fatal("ScanBatches read nothing")
+			}
+			cols, err := scanColumns(&tc.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dicts := map[uint64][]string{}
+			var got []Event
+			err = c.ScanColumns(t.Context(), tc.q, func(b *ColumnBatch) error {
+				if b.Len == 0 || b.Len > batchRows {
+					t.Errorf("batch of %d", b.Len)
+				}
+				evs := make([]Event, b.Len)
+				for j, name := range cols {
+					switch name {
+					case "time":
+						for i, v := range b.Int64(j) {
+							evs[i].Time = time.UnixMicro(v).UTC()
+						}
+					case "offset":
+						for i, v := range b.Int64(j) {
+							evs[i].Offset = v
+						}
+					default:
+						col := b.String(j)
+						if coded := col.Codes != nil; coded == uniqueColumns[name] {
+							t.Fatalf("column %s: coded %v", name, coded)
+						}
+						if col.Codes != nil {
+							if col.Dict[0] != "" {
+								t.Fatalf("column %s: Dict[0] is %q", name, col.Dict[0])
+							}
+							if old, ok := dicts[col.DictID]; ok && !slices.Equal(old, col.Dict[:len(old)]) {
+								t.Fatalf("column %s: dictionary %d changed", name, col.DictID)
+							}
+							dicts[col.DictID] = slices.Clone(col.Dict)
+						}
+						for i := range b.Len {
+							columnSetters[name].set(&evs[i], col.At(i))
+						}
+					}
+				}
+				got = append(got, evs...)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("ScanColumns differs from ScanBatches (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
