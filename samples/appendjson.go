@@ -176,7 +176,7 @@ func appendGUID(b []byte, g guid) []byte {
 }
 
 // String returns the canonical text of g.
-func (g guid) String() string { return string(appendGUID(make([]byte, 0, 36), g)) }
+func (g guid) String() string { return unsafe.String(&appendGUID(make([]byte, 0, 36), g)[0], 36) }
 
 // UTI returns the Entra uniqueTokenIdentifier of a sign-in whose id is g:
 // base64url of the 16 little-endian bytes (formats.md §1a).

@@ -319,7 +319,7 @@ func messageID(r *rand.Rand, server string) string {
 	b = append(b, server...)
 	b = appendRand(b, r, upperHex, 4)
 	b = append(b, ".namprd09.prod.outlook.com>"...)
-	return string(b)
+	return bstr(b)
 }
 
 // randomAccess is one MailItemsAccessed record's worth of reading: Bind
@@ -406,7 +406,9 @@ func (st *storm) legitJWT(r *rand.Rand, t *msTenant, u *msUser, s *signIn, c []b
 	c = append(c, `,"puid":`...)
 	c = appendStr(c, u.puid)
 	c = append(c, `,"scp":"Mail.ReadWrite Mail.Send Calendars.ReadWrite","sid":`...)
-	c = appendStr(c, s.session.String())
+	c = append(c, '"')
+	c = appendGUID(c, s.session)
+	c = append(c, '"')
 	c = append(c, `,"tid":`...)
 	c = appendStr(c, t.tid)
 	c = append(c, `,"unique_name":`...)
@@ -414,13 +416,16 @@ func (st *storm) legitJWT(r *rand.Rand, t *msTenant, u *msUser, s *signIn, c []b
 	c = append(c, `,"upn":`...)
 	c = appendStr(c, u.upn)
 	c = append(c, `,"uti":`...)
-	c = appendStr(c, s.id.UTI())
+	c = append(c, '"')
+	c = appendUTI(c, s.id)
+	c = append(c, '"')
 	c = append(c, `,"ver":"1.0"}`...)
 	return makeJWT(r, kid, c), c
 }
 
 func makeJWT(r *rand.Rand, kid string, claims []byte) string {
-	h := make([]byte, 0, 128)
+	var hb [128]byte
+	h := hb[:0]
 	h = append(h, `{"typ":"JWT","alg":"RS256","x5t":"`...)
 	h = append(h, kid...)
 	h = append(h, `","kid":"`...)
@@ -432,7 +437,7 @@ func makeJWT(r *rand.Rand, kid string, claims []byte) string {
 	b = jwtSegment(b, claims)
 	b = append(b, '.')
 	b = appendRand(b, r, b64url, 342)
-	return string(b)
+	return bstr(b)
 }
 
 // signIn is one Entra sign-in.
