@@ -159,7 +159,7 @@ func (g *Graph) times(ei int32) []int64 {
 	if e.ext < 0 {
 		return []int64{e.first}
 	}
-	return (*g.ext.at(e.ext)).times
+	return g.tms.get(g.ext.at(e.ext).times)
 }
 
 // earliestFrom returns the earliest time of edge ei in [from, until].
@@ -171,7 +171,7 @@ func (g *Graph) earliestFrom(ei int32, from, until int64) (int64, bool) {
 	if e.ext < 0 {
 		return e.first, e.first >= from && e.first <= until
 	}
-	ts := (*g.ext.at(e.ext)).times
+	ts := g.tms.get(g.ext.at(e.ext).times)
 	i, _ := slices.BinarySearch(ts, from)
 	if i == len(ts) || ts[i] > until {
 		return 0, false
@@ -188,7 +188,7 @@ func (g *Graph) latestUntil(ei int32, since, until int64) (int64, bool) {
 	if e.ext < 0 {
 		return e.first, e.first >= since && e.first <= until
 	}
-	ts := (*g.ext.at(e.ext)).times
+	ts := g.tms.get(g.ext.at(e.ext).times)
 	i, found := slices.BinarySearch(ts, until)
 	if found {
 		for i+1 < len(ts) && ts[i+1] == until {

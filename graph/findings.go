@@ -151,8 +151,8 @@ func (g *Graph) causalEvents(id NodeID, out bool, n int) []string {
 			continue
 		}
 		x := g.ext.at(e.ext)
-		refs = append(refs, x.head...)
-		refs = append(refs, x.tail...)
+		refs = append(refs, g.refs.get(x.head)...)
+		refs = append(refs, g.refs.get(x.tail)...)
 	}
 	slices.SortFunc(refs, func(a, b idRef) int {
 		return cmp.Or(cmp.Compare(a.t, b.t), strings.Compare(g.ids.get(a.id), g.ids.get(b.id)))

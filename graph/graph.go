@@ -142,6 +142,8 @@ type Graph struct {
 	byKind [len(kindNames)]map[string]NodeID
 	edges  chunked[edge]
 	ext    chunked[edgeExt]
+	refs   slab[idRef]      // edgeExt.head and tail
+	tms    slab[int64]      // edgeExt.times
 	edgeOf map[uint64]int32 // edges whose endpoints both have more than hubDegree edges
 	out    [][]adjEntry     // per node, its edges out
 	in     [][]adjEntry     // per node, its edges in
@@ -213,14 +215,15 @@ type idRef struct {
 
 // edgeExt holds the evidence of an edge with more than one event: the
 // earliest and the latest ids (disjoint), and every time of a causal edge.
+// Its arrays are spans of Graph.refs and Graph.tms: it holds no pointers.
 type edgeExt struct {
-	head, tail []idRef
-	headMax    int   // index of the latest in head
-	headMaxT   int64 // its time
-	tailMin    int   // index of the earliest in tail
-	tailLast   int   // index of the last stored in tail
+	head, tail span  // of Graph.refs
+	times      span  // of Graph.tms
+	headMaxT   int64 // the time of the latest in head
+	headMax    int32 // its index
+	tailMin    int32 // index of the earliest in tail
+	tailLast   int32 // index of the last stored in tail
 	tailRing   bool  // tail is sorted in ring order from tailMin
-	times      []int64
 	sorted     bool
 }
 
@@ -276,7 +279,7 @@ var ErrTooLarge = errors.New("graph: too many entities")
 
 func newGraph(opts Options) *Graph {
 	g := &Graph{edgeOf: make(map[uint64]int32), relIndex: make(map[string]uint16),
-		seen: new([len(kindNames)][seenSlots]seenString), evH: -1}
+		seen: new([len(kindNames)][seenSlots]seenString), evH: -1, refs: newSlab[idRef](), tms: newSlab[int64]()}
 	for i := range g.byKind {
 		g.byKind[i] = make(map[string]NodeID)
 	}
@@ -661,11 +664,9 @@ func (g *Graph) touch(ei int32, t int64, id string) {
 	rel := e.rel
 	causal := g.relCausal[rel]
 	if e.ext < 0 {
-		head := make([]idRef, 1, 4)
-		head[0] = idRef{e.first, e.id0}
-		x := edgeExt{head: head, headMaxT: e.first, sorted: true}
+		x := edgeExt{head: g.refs.push(g.refs.alloc(4), idRef{e.first, e.id0}), headMaxT: e.first, sorted: true}
 		if causal {
-			x.times = []int64{e.first}
+			x.times = g.tms.push(g.tms.alloc(2), e.first)
 		}
 		e.ext = g.ext.add(x)
 		e.id0 = -1
@@ -679,10 +680,10 @@ func (g *Graph) touch(ei int32, t int64, id string) {
 	}
 	x := g.ext.at(e.ext)
 	if causal {
-		if n := len(x.times); n > 0 && t < x.times[n-1] {
+		if ts := g.tms.get(x.times); len(ts) > 0 && t < ts[len(ts)-1] {
 			x.sorted = false
 		}
-		x.times = append(x.times, t)
+		x.times = g.tms.push(x.times, t)
 	}
 	half := g.idCap / 2
 	if !causal {
@@ -739,70 +740,74 @@ func (c *chunked[T]) len() int { return c.n }
 // (tail) ids, each holding at most half; what neither keeps is only
 // counted.
 func (x *edgeExt) keep(g *Graph, t int64, id string, half int, tail bool) {
-	if !tail && len(x.head) >= half && t >= x.headMaxT {
+	if !tail && int(x.head.n) >= half && t >= x.headMaxT {
 		return // the common case, decided without touching the ids
 	}
 	r := idRef{t: t, id: -1} // the id is kept only once it is filed
-	if len(x.head) < half {
+	if int(x.head.n) < half {
 		r.id = g.keepH(id)
-		x.head = append(x.head, r)
-		if r.t >= x.head[x.headMax].t {
-			x.headMax = len(x.head) - 1
+		x.head = g.refs.push(x.head, r)
+		head := g.refs.get(x.head)
+		if r.t >= head[x.headMax].t {
+			x.headMax = int32(len(head) - 1)
 		}
-		x.headMaxT = x.head[x.headMax].t
+		x.headMaxT = head[x.headMax].t
 		return
 	}
 	if r.t < x.headMaxT {
+		head := g.refs.get(x.head)
 		r.id = g.keepH(id)
-		r, x.head[x.headMax] = x.head[x.headMax], r
+		r, head[x.headMax] = head[x.headMax], r
 		x.headMax = 0
-		for i := range x.head {
-			if x.head[i].t > x.head[x.headMax].t {
-				x.headMax = i
+		for i := range head {
+			if head[i].t > head[x.headMax].t {
+				x.headMax = int32(i)
 			}
 		}
-		x.headMaxT = x.head[x.headMax].t
+		x.headMaxT = head[x.headMax].t
 	}
 	if !tail {
 		return
 	}
 	// While times arrive in order (the usual case), the tail is a ring
 	// sorted from tailMin, and replacing its earliest needs no scan.
-	if len(x.tail) < half {
+	if int(x.tail.n) < half {
 		if r.id < 0 {
 			r.id = g.keepH(id)
 		}
-		if len(x.tail) == 0 {
+		if old := g.refs.get(x.tail); len(old) == 0 {
 			x.tailRing = true
-		} else if r.t < x.tail[len(x.tail)-1].t {
+		} else if r.t < old[len(old)-1].t {
 			x.tailRing = false
 		}
-		x.tail = append(x.tail, r)
-		x.tailLast = len(x.tail) - 1
-		if r.t < x.tail[x.tailMin].t {
-			x.tailMin = len(x.tail) - 1
+		x.tail = g.refs.push(x.tail, r)
+		tl := g.refs.get(x.tail)
+		x.tailLast = int32(len(tl) - 1)
+		if r.t < tl[x.tailMin].t {
+			x.tailMin = int32(len(tl) - 1)
 		}
 		return
 	}
-	if r.t <= x.tail[x.tailMin].t {
+	tl := g.refs.get(x.tail)
+	if r.t <= tl[x.tailMin].t {
 		return
 	}
 	if r.id < 0 {
 		r.id = g.keepH(id)
 	}
-	if x.tailRing && r.t >= x.tail[x.tailLast].t {
-		x.tail[x.tailMin] = r
+	if x.tailRing && r.t >= tl[x.tailLast].t {
+		tl[x.tailMin] = r
 		x.tailLast = x.tailMin
-		x.tailMin = (x.tailMin + 1) % len(x.tail)
+		x.tailMin = (x.tailMin + 1) % int32(len(tl))
 		return
 	}
 	x.tailRing = false
-	x.tail[x.tailMin] = r
+	tl[x.tailMin] = r
 	x.tailLast = x.tailMin
 	x.tailMin = 0
-	for i := range x.tail {
-		if x.tail[i].t < x.tail[x.tailMin].t {
-			x.tailMin = i
+	for i := range tl {
+		if tl[i].t < tl[x.tailMin].t {
+			x.tailMin = int32(i)
 		}
 	}
 }
@@ -1227,7 +1232,7 @@ func (g *Graph) finish() {
 	for i := range g.ext.len() {
 		x := g.ext.at(int32(i))
 		if !x.sorted {
-			slices.Sort(x.times)
+			slices.Sort(g.tms.get(x.times))
 			x.sorted = true
 		}
 	}
@@ -1329,13 +1334,14 @@ func (g *Graph) eventIDs(ei int32, from, to int64, n int) []string {
 		return nil
 	}
 	x := g.ext.at(e.ext)
-	refs := make([]idRef, 0, len(x.head)+len(x.tail))
-	for _, r := range x.head {
+	head, tail := g.refs.get(x.head), g.refs.get(x.tail)
+	refs := make([]idRef, 0, len(head)+len(tail))
+	for _, r := range head {
 		if r.t >= from && r.t <= to {
 			refs = append(refs, r)
 		}
 	}
-	for _, r := range x.tail {
+	for _, r := range tail {
 		if r.t >= from && r.t <= to {
 			refs = append(refs, r)
 		}
