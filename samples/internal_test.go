@@ -316,3 +316,39 @@ func TestSTSDate(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexQuote checks the word-at-a-time quote search, and the CSV and
+// JSON-in-string quoting built on it, against byte loops.
+func TestIndexQuote(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(4, 4))
+	for range 20000 {
+		s := make([]byte, r.IntN(40))
+		for k := range s {
+			s[k] = "a\"\\\x80\xff,"[r.IntN(6)]
+			if r.IntN(4) != 0 {
+				s[k] = 'a'
+			}
+		}
+		for _, bs := range []bool{false, true} {
+			want := -1
+			for k, c := range s {
+				if c == '"' || bs && c == '\\' {
+					want = k
+					break
+				}
+			}
+			if got := indexQuote(s, bs); got != want {
+				t.Fatalf("indexQuote(%q, %v) = %d, want %d", s, bs, got, want)
+			}
+		}
+		wantCSV := `"` + strings.ReplaceAll(string(s), `"`, `""`) + `"`
+		if got := string(appendCSVField(nil, s, true)); got != wantCSV {
+			t.Fatalf("appendCSVField(%q) = %q, want %q", s, got, wantCSV)
+		}
+		wantJ := `"` + strings.NewReplacer(`"`, `\"`, `\`, `\\`).Replace(string(s)) + `"`
+		if got := string(appendJSONInString(nil, s)); got != wantJ {
+			t.Fatalf("appendJSONInString(%q) = %q, want %q", s, got, wantJ)
+		}
+	}
+}
