@@ -112,6 +112,25 @@ func cmdBench(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	// The unified audit log alone: the Storm-0558 files the import read as
+	// UAL (every export shape of it), again, into a case of their own.
+	var ual []string
+	for _, f := range c.Manifest().Files {
+		if f.Importer == "m365.ual" {
+			ual = append(ual, f.Path)
+		}
+	}
+	if len(ual) > 0 {
+		os.RemoveAll(caseDir + "-ual")
+		n, wall, cpu, rss, err := benchImport(ctx, caseDir+"-ual", ual...)
+		if err != nil {
+			return fmt.Errorf("import the UAL: %w", err)
+		}
+		os.RemoveAll(caseDir + "-ual")
+		add(benchResult{Name: "import M365 UAL alone", Value: float64(n) / wall.Seconds(), Unit: "events/s", Note: fmt.Sprintf("%d events from %d files in %v", n, len(ual), wall.Round(time.Millisecond))})
+		add(benchResult{Name: "  per CPU-second (user+system)", Value: float64(n) / cpu.Seconds(), Unit: "events/s", Note: fmt.Sprintf("%v CPU", cpu.Round(time.Millisecond))})
+		add(benchResult{Name: "  peak RSS", Value: float64(rss) / (1 << 20), Unit: "MB", Target: "< 500 MB"})
+	}
 	var first, last time.Time
 	var total int64
 	for _, p := range c.Manifest().Parts {
