@@ -222,3 +222,46 @@ func BenchmarkDedupe(b *testing.B) {
 		})
 	}
 }
+
+// FuzzDedupeFile: whatever an index file holds (case directories travel
+// between investigators), opening it never panics, and an index that opens
+// answers lookups consistently: a pair added is a duplicate after.
+func FuzzDedupeFile(f *testing.F) {
+	var buf bytes.Buffer
+	buf.WriteString(indexMagic)
+	binary.Write(&buf, binary.LittleEndian, uint64(3))
+	for _, p := range []pair{{1, 1}, {1, 2}, {9, 0}} {
+		binary.Write(&buf, binary.LittleEndian, p.id)
+		binary.Write(&buf, binary.LittleEndian, p.detail)
+	}
+	f.Add(buf.Bytes(), uint64(1), uint32(3))
+	v1 := bytes.Clone(buf.Bytes())
+	copy(v1, indexMagicV1)
+	f.Add(v1, uint64(9), uint32(0))
+	f.Add([]byte(indexMagic), uint64(0), uint32(0))
+	f.Fuzz(func(t *testing.T, data []byte, id uint64, detail uint32) {
+		dir := t.TempDir()
+		p := filepath.Join(dir, "x.idx")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		d, err := openDedupe(p, filepath.Join(dir, "staging"))
+		if err != nil {
+			return
+		}
+		defer d.close()
+		if id == 0 {
+			id = 1 // idHash never returns 0
+		}
+		first, err := d.add(id, detail)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again, err := d.add(id, detail); err != nil || again != Duplicate {
+			t.Fatalf("add after %v = %v %v, want a duplicate", first, again, err)
+		}
+		if err := d.commit(filepath.Join(dir, "next.idx")); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
