@@ -170,6 +170,9 @@ type Graph struct {
 	evID string
 	evH  int32
 
+	// recent holds edges linked lately, while building.
+	recent *[recentSlots]recentEdge
+
 	// seen remembers, per kind, the nodes of recently interned strings by
 	// the address of their bytes: a case scan hands out one string per
 	// value and row group (timeline.Case.ScanBatches), so most lookups end
@@ -196,6 +199,10 @@ type edge struct {
 	first, last int64
 	id0         int32 // the first event's id (a handle in Graph.ids), until ext holds the sample
 	ext         int32 // index into Graph.ext, -1 while count <= 1
+	// skip is, for a context edge whose earliest ids are all kept, the
+	// latest of their times: an event at or after it changes only count,
+	// first and last (touch need not read ext).
+	skip int64
 }
 
 // adjEntry is an edge in an adjacency list, with what identifies it from
@@ -614,6 +621,17 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id strin
 	if n := int(max(from, to)); n >= len(g.out) {
 		g.growAdj(n + 1)
 	}
+	// The edges linked lately first: an event's edges are mostly those of
+	// an event a little before it.
+	key := edgeKey(from, to, rel, ev)
+	if g.recent == nil {
+		g.recent = new([recentSlots]recentEdge)
+	}
+	slot := &g.recent[(key*0x9e3779b97f4a7c15)>>(64-recentBits)]
+	if slot.key == key {
+		g.touch(slot.ei, t, id)
+		return slot.ei
+	}
 	// Scan the shorter adjacency list when it is short (most are: a token
 	// has few edges); only edges between two hubs need the map.
 	ei, ok := int32(-1), false
@@ -637,7 +655,7 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id strin
 	}
 	if !ok {
 		ei = g.edges.add(edge{from: from, to: to, rel: rel, ev: ev, count: 1, first: t, last: t,
-			id0: g.keepH(id), ext: -1})
+			id0: g.keepH(id), ext: -1, skip: maxTime})
 		g.out[from] = append(g.out[from], adjEntry{other: to, rel: rel, ev: ev, ei: ei})
 		g.in[to] = append(g.in[to], adjEntry{other: from, rel: rel, ev: ev, ei: ei})
 		nOut, nIn := len(g.out[from]), len(g.in[to])
@@ -652,10 +670,25 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id strin
 		if nOut == hubDegree+1 && nIn == hubDegree+1 {
 			g.becameHub(g.in[to], false)
 		}
+		slot.key, slot.ei = key, ei
 		return ei
 	}
+	slot.key, slot.ei = key, ei
 	g.touch(ei, t, id)
 	return ei
+}
+
+// recentBits sizes Graph.recent: 2048 edges, 32 KiB.
+const (
+	recentBits  = 11
+	recentSlots = 1 << recentBits
+)
+
+// recentEdge is an edge linked lately, by its key (0: none, since an edge
+// never links a node to itself).
+type recentEdge struct {
+	key uint64
+	ei  int32
 }
 
 // touch adds one event's support to existing edge ei.
@@ -678,6 +711,9 @@ func (g *Graph) touch(ei int32, t int64, id string) {
 	if t > e.last {
 		e.last = t
 	}
+	if t >= e.skip {
+		return
+	}
 	x := g.ext.at(e.ext)
 	if causal {
 		if ts := g.tms.get(x.times); len(ts) > 0 && t < ts[len(ts)-1] {
@@ -691,6 +727,9 @@ func (g *Graph) touch(ei int32, t int64, id string) {
 	}
 	// Context edges keep their earliest ids only: chains cite causal edges.
 	x.keep(g, t, id, max(1, half), causal)
+	if !causal && int(x.head.n) >= max(1, half) {
+		e.skip = x.headMaxT
+	}
 }
 
 // hubDegree is the adjacency length above which a node is a hub: edges
@@ -1236,7 +1275,7 @@ func (g *Graph) finish() {
 			x.sorted = true
 		}
 	}
-	g.seen = nil // what only building needs
+	g.seen, g.recent = nil, nil // what only building needs
 	g.facts.lastSource, g.facts.lastResApp = "", ""
 	g.evID, g.evH = "", -1
 }
