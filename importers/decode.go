@@ -93,7 +93,14 @@ func parseTime(s string) (time.Time, error) {
 	if t, ok := parseISO(s); ok {
 		return t, nil
 	}
+	// A layout that starts with a digit cannot match a string that starts
+	// with a letter, nor the other way round: skip those (a failed
+	// time.Parse costs an error value; STS expirations came 8th).
+	digit := isDigit(s[0])
 	for _, layout := range otherLayouts {
+		if isDigit(layout[0]) != digit {
+			continue
+		}
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC(), nil
 		}
@@ -223,6 +230,8 @@ func parseEpoch(s string) (time.Time, error) {
 		return time.Unix(0, n).UTC(), nil
 	}
 }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func isDigits(s string) bool {
 	if s == "" {

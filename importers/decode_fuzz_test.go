@@ -2,7 +2,9 @@ package importers
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 )
@@ -60,6 +62,12 @@ func FuzzParseTime(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := parseTime(s)
+		// Skipping layouts by the first byte changes no answer: every
+		// layout, in order, as before.
+		want, werr := parseTimeEveryLayout(s)
+		if (err == nil) != (werr == nil) || !got.Equal(want) {
+			t.Fatalf("parseTime(%q) = %v, %v; trying every layout gives %v, %v", s, got, err, want, werr)
+		}
 		if err != nil {
 			return
 		}
@@ -128,4 +136,25 @@ func FuzzHeadHasKey(f *testing.F) {
 			t.Fatalf("headHasKey(%q, %q) = %v, the two-pass search says %v", head, key, got, want)
 		}
 	})
+}
+
+// parseTimeEveryLayout is parseTime as it was before it skipped layouts
+// by their first byte.
+func parseTimeEveryLayout(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, errNoTime
+	}
+	if isDigits(s) {
+		return parseEpoch(s)
+	}
+	if t, ok := parseISO(s); ok {
+		return t, nil
+	}
+	for _, layout := range otherLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, errors.New("unrecognized time")
 }
