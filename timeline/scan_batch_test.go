@@ -271,3 +271,35 @@ func TestScanColumnBatches(t *testing.T) {
 		})
 	}
 }
+
+// TestScanColumnsStops checks that ScanColumns ends on fn's error and on
+// a cancelled context, without waiting for every part.
+func TestScanColumnsStops(t *testing.T) {
+	t.Parallel()
+	c := scanCase(t)
+	boom := errors.New("boom")
+	calls := 0
+	err := c.ScanColumns(t.Context(), Query{Columns: []string{"token_id"}}, func(*ColumnBatch) error {
+		if calls++; calls == 7 {
+			return boom
+		}
+		return nil
+	})
+	if !errors.Is(err, boom) || calls != 7 {
+		t.Errorf("ScanColumns returned %v after %d calls, want boom after 7", err, calls)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	calls = 0
+	err = c.ScanColumns(ctx, Query{}, func(*ColumnBatch) error {
+		if calls++; calls == 3 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("ScanColumns after cancel returned %v", err)
+	}
+	if err := c.ScanColumns(t.Context(), Query{Columns: []string{"nope"}}, func(*ColumnBatch) error { return nil }); err == nil {
+		t.Error("an unknown column was accepted")
+	}
+}
