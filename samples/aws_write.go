@@ -57,81 +57,94 @@ func (a *awsScenario) writeDay(ctx context.Context, o *output, r *rand.Rand, sta
 	day := all
 	var buf []byte
 	var idx, mine []int
+	var keys []int64
 	for _, ac := range a.accounts {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		mine = mine[:0]
+		var t0 int64
 		for i := range all {
 			if all[i].account == ac.id {
+				if ns := all[i].t.UnixNano(); len(mine) == 0 || ns < t0 {
+					t0 = ns
+				}
 				mine = append(mine, i)
 			}
 		}
-		idx = byTime(idx, len(mine), func(i int) time.Time { return all[mine[i]].t })
-		for k, i := range idx {
-			idx[k] = mine[i]
-		}
-		// One object per region and hour, as the trail delivers them.
-		regions := map[string][]int{}
+		// One object per region and hour, as the trail delivers them:
+		// records ordered by region (by name), then time, then the order
+		// made, with a single sort of keys (region rank above 2⁵² ns,
+		// 52 days, of time since the account's first record), so that
+		// the grouping below reads the keys, not the records.
 		var order []string
-		for _, i := range idx {
-			rg := day[i].region
-			if _, ok := regions[rg]; !ok {
+		for _, i := range mine {
+			if rg := day[i].region; !slices.Contains(order, rg) {
 				order = append(order, rg)
 			}
-			regions[rg] = append(regions[rg], i)
 		}
 		slices.Sort(order)
-		for _, rg := range order {
-			idx := regions[rg]
-			for len(idx) > 0 {
-				h := day[idx[0]].t.Truncate(time.Hour)
-				n := 0
-				for n < len(idx) && day[idx[n]].t.Truncate(time.Hour).Equal(h) {
-					n++
-				}
-				lastT := day[idx[n-1]].t
-				stamp := lastT.Add(5 * time.Minute).Truncate(5 * time.Minute)
-				rel := fmt.Sprintf("AWSLogs/%s/%s/CloudTrail/%s/%s/%s_CloudTrail_%s_%s_%s.json.gz",
-					awsOrgID, ac.id, rg, lastT.Format("2006/01/02"), ac.id, rg, stamp.Format("20060102T1504Z"), randFrom(r, alnum, 16))
-				// The digest of the hour the file was delivered in: us-east-1,
-				// for the incident's days (Saturday to Monday), which is what
-				// a responder validating log integrity would pull. Only those
-				// files are hashed.
-				dh := stamp.Add(-time.Nanosecond).Truncate(time.Hour)
-				digested := rg == "us-east-1" && !dh.Before(awsAttack.Truncate(24*time.Hour)) && dh.Before(awsDetection.Truncate(24*time.Hour).AddDate(0, 0, 1))
-				var w *fileWriter
-				var err error
-				if digested {
-					w, err = o.createHashed(rel)
-				} else {
-					w, err = o.create(rel)
-				}
-				if err != nil {
-					return err
-				}
-				w.writeString(`{"Records":[`)
-				for k, i := range idx[:n] {
-					if k > 0 {
-						w.writeString(",")
-					}
-					buf = a.encode(buf[:0], r, &day[i])
-					w.record(buf)
-				}
-				w.writeString("]}")
-				if err := w.close(); err != nil {
-					return err
-				}
-				if digested {
-					a.mu.Lock()
-					if a.digests[ac.id] == nil {
-						a.digests[ac.id] = map[time.Time][]digestEntry{}
-					}
-					a.digests[ac.id][dh] = append(a.digests[ac.id][dh], digestEntry{rel, w.sum(), day[idx[0]].t, lastT})
-					a.mu.Unlock()
-				}
-				idx = idx[n:]
+		keys = keys[:0]
+		for _, i := range mine {
+			keys = append(keys, int64(slices.Index(order, day[i].region))<<52|(day[i].t.UnixNano()-t0))
+		}
+		idx = sortIdx(idx, len(mine), func(k int) int64 { return keys[k] })
+		sorted := make([]int64, len(idx))
+		for k, i := range idx {
+			sorted[k] = keys[i]
+			idx[k] = mine[i]
+		}
+		const mask = 1<<52 - 1
+		at := func(k int64) time.Time { return time.Unix(0, t0+k&mask).UTC() }
+		for len(idx) > 0 {
+			rg := order[sorted[0]>>52]
+			h := at(sorted[0]).Truncate(time.Hour)
+			end := sorted[0]&^mask | (h.Add(time.Hour).UnixNano() - t0)
+			n := 0
+			for n < len(idx) && sorted[n] < end {
+				n++
 			}
+			lastT := day[idx[n-1]].t
+			stamp := lastT.Add(5 * time.Minute).Truncate(5 * time.Minute)
+			rel := fmt.Sprintf("AWSLogs/%s/%s/CloudTrail/%s/%s/%s_CloudTrail_%s_%s_%s.json.gz",
+				awsOrgID, ac.id, rg, lastT.Format("2006/01/02"), ac.id, rg, stamp.Format("20060102T1504Z"), randFrom(r, alnum, 16))
+			// The digest of the hour the file was delivered in: us-east-1,
+			// for the incident's days (Saturday to Monday), which is what
+			// a responder validating log integrity would pull. Only those
+			// files are hashed.
+			dh := stamp.Add(-time.Nanosecond).Truncate(time.Hour)
+			digested := rg == "us-east-1" && !dh.Before(awsAttack.Truncate(24*time.Hour)) && dh.Before(awsDetection.Truncate(24*time.Hour).AddDate(0, 0, 1))
+			var w *fileWriter
+			var err error
+			if digested {
+				w, err = o.createHashed(rel)
+			} else {
+				w, err = o.create(rel)
+			}
+			if err != nil {
+				return err
+			}
+			w.writeString(`{"Records":[`)
+			for k, i := range idx[:n] {
+				if k > 0 {
+					w.writeString(",")
+				}
+				buf = a.encode(buf[:0], r, &day[i])
+				w.record(buf)
+			}
+			w.writeString("]}")
+			if err := w.close(); err != nil {
+				return err
+			}
+			if digested {
+				a.mu.Lock()
+				if a.digests[ac.id] == nil {
+					a.digests[ac.id] = map[time.Time][]digestEntry{}
+				}
+				a.digests[ac.id][dh] = append(a.digests[ac.id][dh], digestEntry{rel, w.sum(), day[idx[0]].t, lastT})
+				a.mu.Unlock()
+			}
+			idx, sorted = idx[n:], sorted[n:]
 		}
 	}
 	return nil

@@ -127,6 +127,7 @@ func TestStoreWriter(t *testing.T) {
 		{"small", []string{`{"Records":[`, `{"a":1}`, "]}"}},
 		{"exact block", []string{string(big[:maxStored])}},
 		{"large", []string{"x", string(big), string(big[:maxStored-1]), "y"}},
+		{"many blocks", []string{string(big), string(big), "z", string(big), string(big), string(big)}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var out bytes.Buffer

@@ -307,7 +307,7 @@ type fileWriter struct {
 	f      *os.File
 	bw     *bufio.Writer
 	gz     *gzip.Writer
-	st     *storeWriter // for .gz files when o.store, writing to bw
+	st     *storeWriter // for .gz files when o.store, writing to the file (bw unused)
 	cw     *countWriter // instead of f when discarding
 	hash   hash.Hash    // of the stored bytes, when created hashed
 	events int64
@@ -352,10 +352,10 @@ func (o *output) createFile(rel string, hashed bool) (*fileWriter, error) {
 	case filepath.Ext(rel) != ".gz":
 	case o.store:
 		if st, ok := o.stores.Get().(*storeWriter); ok {
-			st.reset(w.bw)
+			st.reset(dst)
 			w.st = st
 		} else {
-			w.st = newStoreWriter(w.bw)
+			w.st = newStoreWriter(dst)
 		}
 	default:
 		// No name and no mtime in the header: reproducible bytes.
@@ -406,7 +406,7 @@ func (w *fileWriter) close() error {
 		errs = append(errs, w.gz.Close())
 	}
 	if w.st != nil {
-		w.st.close()
+		errs = append(errs, w.st.close())
 	}
 	errs = append(errs, w.bw.Flush())
 	var size int64
