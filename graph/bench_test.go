@@ -324,8 +324,8 @@ func peakRSS() int64 {
 }
 
 // BenchmarkCaseScan10M reads every event of the 10M-event case: every
-// column but raw, as Build over Case.All did, and only Build's columns, as
-// BuildCase does.
+// column but raw, as Build over Case.All did, only Build's columns, as
+// BuildCase did, and those columns coded, as BuildCase does.
 func BenchmarkCaseScan10M(b *testing.B) {
 	c := caseFixture(b, 10_000_000)
 	for _, tc := range []struct {
@@ -341,6 +341,14 @@ func BenchmarkCaseScan10M(b *testing.B) {
 			n := 0
 			err := c.ScanBatches(b.Context(), timeline.Query{Columns: graph.Columns()}, func(evs []timeline.Event) error {
 				n += len(evs)
+				return nil
+			})
+			return n, err
+		}},
+		{"graph-columns-coded", func() (int, error) {
+			n := 0
+			err := c.ScanColumns(b.Context(), timeline.Query{Columns: graph.Columns()}, func(cb *timeline.ColumnBatch) error {
+				n += cb.Len
 				return nil
 			})
 			return n, err
