@@ -63,6 +63,7 @@ type dedupe struct {
 	dir   string       // where segments are written (the run's staging)
 	base  *indexFile   // the case's index as of the last run; nil when it has none
 	segs  []*indexFile // the run's spilled pairs
+	all   []*indexFile // base and segs, for files; emptied when segs change
 	mem   *memTable    // the run's newest pairs
 	bloom bloom        // ids of base and segs
 	seq   int
@@ -106,11 +107,15 @@ func openDedupe(path, dir string) (*dedupe, error) {
 	return d, nil
 }
 
+// files returns the base (if any), then the segments.
 func (d *dedupe) files() []*indexFile {
 	if d.base == nil {
 		return d.segs
 	}
-	return append([]*indexFile{d.base}, d.segs...)
+	if len(d.all) == 0 {
+		d.all = append(append(d.all, d.base), d.segs...)
+	}
+	return d.all
 }
 
 // add records the pair unless present. It returns Duplicate when the pair
@@ -144,9 +149,6 @@ func (d *dedupe) add(id uint64, detail uint32) (AddResult, error) {
 	return res, nil
 }
 
-// changed reports whether the run added pairs.
-func (d *dedupe) changed() bool { return d.mem.len() > 0 || len(d.segs) > 0 }
-
 // spill writes the table, sorted, as a segment.
 func (d *dedupe) spill() error {
 	ps := d.mem.sorted()
@@ -160,7 +162,7 @@ func (d *dedupe) spill() error {
 	if err != nil {
 		return fmt.Errorf("dedupe segment: %w", err)
 	}
-	d.segs = append(d.segs, seg)
+	d.segs, d.all = append(d.segs, seg), d.all[:0]
 	if err := d.fitBloom(ps); err != nil {
 		return err
 	}
@@ -181,7 +183,7 @@ func (d *dedupe) spill() error {
 	for _, s := range d.segs {
 		s.remove()
 	}
-	d.segs = []*indexFile{merged}
+	d.segs, d.all = []*indexFile{merged}, d.all[:0]
 	return nil
 }
 
@@ -239,7 +241,7 @@ func (d *dedupe) close() {
 	for _, s := range d.segs {
 		s.remove()
 	}
-	d.base, d.segs = nil, nil
+	d.base, d.segs, d.all = nil, nil, nil
 }
 
 func (d *dedupe) convertV1(f *indexFile) (*indexFile, error) {
