@@ -450,20 +450,20 @@ const (
 
 // caseCodes is the batch of a case scan being resolved, and the nodes
 // found so far for the codes of its entity columns: a value is looked up
-// once per scan worker (see timeline.ScanColumns), not once per event.
+// once per case scan (see timeline.ScanColumns), not once per event.
 type caseCodes struct {
 	times                                                       []int64
 	id, source, category, action, outcome, actorTenant, resApp  *timeline.StringColumn
 	issuedKind, targetKind                                      *timeline.StringColumn
 	actor, tenant, app, session, token, key, issued, ip, target codeColumn
+	// dicts holds the nodes of the codes of each dictionary seen.
+	dicts map[uint64]*codeNodes
 }
 
-// codeColumn is a coded entity column and the nodes of its codes, per
-// dictionary.
+// codeColumn is a coded entity column and the nodes of its codes.
 type codeColumn struct {
-	col   *timeline.StringColumn
-	cur   *codeNodes // col's dictionary's
-	dicts []*codeNodes
+	col *timeline.StringColumn
+	cur *codeNodes // col's dictionary's
 }
 
 // codeNodes are the nodes of a dictionary's codes.
@@ -471,10 +471,6 @@ type codeNodes struct {
 	dictID uint64
 	ids    [len(kindNames)][]NodeID // by kind, the node of each code; -1 unknown
 }
-
-// maxDicts bounds the dictionaries a codeColumn remembers (a scan has one
-// per worker and column at a time).
-const maxDicts = 8
 
 func (cc *caseCodes) batch(b *timeline.ColumnBatch) {
 	cc.times = b.Int64(colTime)
@@ -488,26 +484,22 @@ func (cc *caseCodes) batch(b *timeline.ColumnBatch) {
 		{&cc.actor, colActor}, {&cc.tenant, colTenant}, {&cc.app, colAppID}, {&cc.session, colSession},
 		{&cc.token, colToken}, {&cc.key, colKey}, {&cc.issued, colIssuedID}, {&cc.ip, colSrcIP}, {&cc.target, colTarget},
 	} {
-		c.cc.use(b.String(c.col))
+		c.cc.use(b.String(c.col), cc)
 	}
 }
 
-func (c *codeColumn) use(col *timeline.StringColumn) {
+func (c *codeColumn) use(col *timeline.StringColumn, cc *caseCodes) {
 	c.col = col
 	if col.Codes == nil || c.cur != nil && c.cur.dictID == col.DictID {
 		return
 	}
-	for _, d := range c.dicts {
-		if d.dictID == col.DictID {
-			c.cur = d
-			return
-		}
+	if cc.dicts == nil {
+		cc.dicts = map[uint64]*codeNodes{}
 	}
-	if len(c.dicts) == maxDicts {
-		c.dicts = c.dicts[1:]
+	if c.cur = cc.dicts[col.DictID]; c.cur == nil {
+		c.cur = &codeNodes{dictID: col.DictID}
+		cc.dicts[col.DictID] = c.cur
 	}
-	c.cur = &codeNodes{dictID: col.DictID}
-	c.dicts = append(c.dicts, c.cur)
 }
 
 // has reports whether event i has a value in the column.

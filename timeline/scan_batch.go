@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -183,28 +182,27 @@ type partDecoder struct {
 	cols     []string
 	interned map[string]string            // dictionary values, across parts
 	same     map[string]map[string]string // colReader.same by column
-	// columnar decodes for ScanColumns; codings are the coded columns'
-	// dictionaries, by column, and dictIDs numbers them across workers.
+	// columnar decodes for ScanColumns: codings are the coded columns'
+	// dictionaries (the scan's), locals the codes of the current row
+	// group's values of plain pages by column (the worker's), so that a
+	// coding is searched once per value and row group.
 	columnar bool
 	codings  map[string]*coding
-	dictIDs  *atomic.Uint64
+	locals   map[string]*strTable
 }
 
-// coding is the dictionary of a coded column in one worker of a
-// ScanColumns: every value decoded so far, across parts, and their codes,
-// so that a consumer that caches what it derives from a value by code
-// derives it once per worker, not once per row group. vals only grows
-// (batches handed out read its first values meanwhile) until it holds
-// maxCodes values; then a new dictionary starts.
+// coding is the dictionary of a coded column in a ScanColumns, shared by
+// its workers: every value decoded so far and their codes, so that a
+// consumer that caches what it derives from a value by code derives it
+// once per scan. vals only grows: batches handed out read its first values
+// meanwhile. token_id and issued_id share one.
 type coding struct {
+	mu   sync.Mutex
 	vals []string
 	id   uint64
 	// tab indexes vals by hash: open addressing, at most half full.
 	seed maphash.Seed
 	tab  []codeSlot
-	// local holds the codes of the current row group's values (of plain
-	// pages), so that tab is searched once per value and row group.
-	local strTable
 }
 
 // codeSlot is a slot of coding.tab: a value's code (0 when free) and the
@@ -214,17 +212,38 @@ type codeSlot struct {
 	code int32
 }
 
-// maxCodes bounds a coding's values (and the memory it holds).
-const maxCodes = 1 << 22
+// maxCodes bounds a coding's values, for int32 codes.
+const maxCodes = 1 << 30
 
-func (d *partDecoder) coding(name string) *coding {
-	cd := d.codings[name]
-	if cd == nil || len(cd.vals) >= maxCodes {
-		cd = &coding{vals: append(make([]string, 0, 1024), ""), id: d.dictIDs.Add(1), seed: maphash.MakeSeed(),
+// newCodings returns the dictionaries of the coded columns of cols.
+func newCodings(cols []string) map[string]*coding {
+	m := map[string]*coding{}
+	var id uint64
+	for _, name := range cols {
+		if name == "time" || name == "offset" || uniqueColumns[name] {
+			continue
+		}
+		domain := name
+		if name == "issued_id" {
+			domain = "token_id" // the same values: tokens mostly
+		}
+		if cd := m[domain]; cd != nil {
+			m[name] = cd
+			continue
+		}
+		id++
+		cd := &coding{vals: append(make([]string, 0, 1024), ""), id: id, seed: maphash.MakeSeed(),
 			tab: make([]codeSlot, 1024)}
-		d.codings[name] = cd
+		m[name], m[domain] = cd, cd
 	}
-	return cd
+	return m
+}
+
+// snapshot returns the values so far and the dictionary's id.
+func (cd *coding) snapshot() ([]string, uint64) {
+	cd.mu.Lock()
+	defer cd.mu.Unlock()
+	return cd.vals, cd.id
 }
 
 // code returns the code of s; a new value is cloned when clone is set.
@@ -233,6 +252,8 @@ func (cd *coding) code(s string, clone bool) int32 {
 		return 0
 	}
 	h := maphash.String(cd.seed, s)
+	cd.mu.Lock()
+	defer cd.mu.Unlock()
 	mask := uint64(len(cd.tab) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		sl := &cd.tab[i]
@@ -431,6 +452,7 @@ type colReader struct {
 	// dictionary page's values.
 	cd    *coding
 	remap []int32
+	local *strTable
 }
 
 // uniqueColumns hold a value of their own in nearly every row: not worth
@@ -444,7 +466,11 @@ func newColReader(name string, index int, d *partDecoder) *colReader {
 		r.off = stringField(name)
 		if d.columnar {
 			if !uniqueColumns[name] {
-				r.cd = d.coding(name)
+				r.cd = d.codings[name]
+				if r.local = d.locals[name]; r.local == nil {
+					r.local = &strTable{}
+					d.locals[name] = r.local
+				}
 			}
 		} else if !d.detach && !uniqueColumns[name] {
 			// Kept across parts: a map grown once costs no rehashing.
@@ -462,8 +488,7 @@ func (r *colReader) open(chunk parquet.ColumnChunk, lo int64) error {
 	r.close()
 	clear(r.same)
 	if r.cd != nil {
-		r.cd = r.d.coding(r.name) // a new one when full
-		r.cd.local.reset()
+		r.local.reset()
 		r.dictOf, r.remap = nil, r.remap[:0]
 	}
 	r.pages = chunk.Pages()
@@ -695,9 +720,9 @@ type StringColumn struct {
 	Values []string
 	Codes  []int32
 	Dict   []string
-	// DictID names Dict within the scan: batches whose column has the
-	// same DictID share the codes (a later batch's Dict may be longer,
-	// never different in the codes both hold).
+	// DictID names Dict within the scan: columns and batches with the
+	// same DictID share the codes (their Dicts may differ in length, never
+	// in the codes both hold).
 	DictID uint64
 }
 
@@ -721,12 +746,12 @@ func (b *ColumnBatch) String(j int) *StringColumn { return &b.cols[j].str }
 // neither keep nor modify the batch, whose columns are reused; a Dict
 // (never modified) and its strings may be kept.
 //
-// The codes of a column stay the same across the parts a decoding worker
-// reads (one dictionary per worker and column, up to a few million
-// values), so a consumer that derives something from a value can cache it
-// by DictID and code. Coding costs a hash per value of a plain column (in
-// a table of the row group's values), and one per distinct value and row
-// group in the worker's dictionary.
+// A coded column has one dictionary for the whole scan (token_id and
+// issued_id share theirs), which the decoding workers grow together, so a
+// consumer that derives something from a value can cache it by DictID and
+// code. Coding costs a hash per value of a plain column (in a table of the
+// row group's values), and one per distinct value and row group in the
+// scan's dictionary; the dictionaries hold every distinct value read.
 func (c *Case) ScanColumns(ctx context.Context, q Query, fn func(*ColumnBatch) error) error {
 	cols, err := scanColumns(&q)
 	if err != nil {
@@ -751,7 +776,7 @@ func (c *Case) ScanColumns(ctx context.Context, q Query, fn func(*ColumnBatch) e
 	}
 	outs := make([]chan result, workers)
 	free := make(chan *ColumnBatch, workers*(ahead+2))
-	var dictIDs atomic.Uint64
+	codings := newCodings(cols)
 	var wg sync.WaitGroup
 	for w := range workers {
 		outs[w] = make(chan result, ahead)
@@ -759,7 +784,7 @@ func (c *Case) ScanColumns(ctx context.Context, q Query, fn func(*ColumnBatch) e
 		go func() {
 			defer wg.Done()
 			defer close(outs[w])
-			d := &partDecoder{cols: cols, columnar: true, codings: map[string]*coding{}, dictIDs: &dictIDs,
+			d := &partDecoder{cols: cols, columnar: true, codings: codings, locals: map[string]*strTable{},
 				interned: map[string]string{}}
 			for i := w; i < len(parts); i += workers {
 				p := c.m.Parts[parts[i]]
@@ -932,7 +957,11 @@ func (r *colReader) readVec(v *columnVec, k int) error {
 	case r.set == nil:
 		v.ints, v.str = v.ints[:0], StringColumn{}
 	case coded:
-		v.ints, v.str = nil, StringColumn{Codes: v.str.Codes[:0], Dict: r.cd.vals, DictID: r.cd.id}
+		vals, id := r.cd.snapshot()
+		if len(vals) >= maxCodes {
+			return fmt.Errorf("more than %d distinct values", maxCodes)
+		}
+		v.ints, v.str = nil, StringColumn{Codes: v.str.Codes[:0], Dict: vals, DictID: id}
 	default:
 		v.ints, v.str = nil, StringColumn{Values: v.str.Values[:0]}
 	}
@@ -959,7 +988,7 @@ func (r *colReader) readVec(v *columnVec, k int) error {
 				s := r.str[offs[j]:offs[j+1]]
 				c := int32(0)
 				if s != "" {
-					sl := r.cd.local.find(s)
+					sl := r.local.find(s)
 					if sl.code < 0 {
 						sl.code = r.cd.code(s, true)
 					}
@@ -981,7 +1010,7 @@ func (r *colReader) readVec(v *columnVec, k int) error {
 		k -= m
 	}
 	if coded {
-		v.str.Dict = r.cd.vals // grown by this batch's new values
+		v.str.Dict, _ = r.cd.snapshot() // grown by this batch's new values
 	}
 	return nil
 }
