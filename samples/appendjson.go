@@ -37,6 +37,16 @@ var escTable = func() (t [256]bool) {
 	return t
 }()
 
+// isClean reports that s needs no JSON escaping.
+func isClean(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if escTable[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
 // appendEsc appends the JSON escaping of s, without quotes.
 func appendEsc(b []byte, s string) []byte {
 	// Most strings need no escaping: skip 8 bytes at a time while no byte

@@ -57,6 +57,7 @@ type ctEvent struct {
 	account                 string
 	shared                  string
 	eventType               string
+	clean                   bool // ip and ua need no JSON escaping
 }
 
 type awsScenario struct {

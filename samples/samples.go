@@ -281,7 +281,10 @@ func jobRand(seed int64, name string) *rand.Rand {
 type output struct {
 	root    string
 	discard bool // count, but write nothing (benchmarks of the generator alone)
-	store   bool // .gz files in stored DEFLATE blocks (GzipStore)
+	// checkClean makes writers fail on a record marked clean (its strings
+	// quoted without the escape scan) whose strings need escaping: tests.
+	checkClean bool
+	store      bool // .gz files in stored DEFLATE blocks (GzipStore)
 	// Buffers and compressors are reused across files: fresh large
 	// allocations per file cost more than the writing.
 	bufs   sync.Pool // *bufio.Writer
