@@ -163,6 +163,8 @@ type Graph struct {
 	// aux is, while building, the aux of tokens and keys (see node), kept
 	// apart from nodes, which the intern stage grows meanwhile.
 	aux []int32
+	// names holds the nodes' values.
+	names strArena
 	// ids holds the event ids kept as evidence.
 	ids idStore
 	// evID is the id of the event being added, evH its handle in ids once
@@ -580,7 +582,7 @@ func (g *Graph) nodeOf(k uint8, value string, t int64) NodeID {
 	}
 	id := NodeID(len(g.nodes))
 	// Clone: the caller's string may share a large decode buffer.
-	value = strings.Clone(value)
+	value = g.names.clone(value)
 	m[value] = id
 	g.nodes = append(g.nodes, node{value: value, first: t, last: t, kind: k, aux: -1})
 	if k == kIP && isIPLiteral(value) {
@@ -889,6 +891,23 @@ func (s *idStore) get(h int32) string {
 		return ""
 	}
 	return unsafe.String(&s.chunks[sp.chunk][sp.off], sp.n)
+}
+
+// strArena keeps strings in chunks that are never rewritten: a million
+// node values are a few objects for the collector, not a million.
+type strArena struct{ chunk []byte }
+
+// clone returns a copy of s.
+func (a *strArena) clone(s string) string {
+	if s == "" {
+		return ""
+	}
+	if len(s) > cap(a.chunk)-len(a.chunk) {
+		a.chunk = make([]byte, 0, max(1<<20, len(s)))
+	}
+	n := len(a.chunk)
+	a.chunk = append(a.chunk, s...)
+	return unsafe.String(&a.chunk[n], len(s))
 }
 
 // relation returns the index of a relation name, adding it if new.

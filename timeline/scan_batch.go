@@ -203,6 +203,19 @@ type coding struct {
 	// tab indexes vals by hash: open addressing, at most half full.
 	seed maphash.Seed
 	tab  []codeSlot
+	// bytes holds the values cloned, in chunks that are never rewritten:
+	// a million values are a few objects for the collector, not a million.
+	bytes []byte
+}
+
+// clone returns a copy of s (not "") in cd.bytes.
+func (cd *coding) clone(s string) string {
+	if len(s) > cap(cd.bytes)-len(cd.bytes) {
+		cd.bytes = make([]byte, 0, max(1<<20, len(s)))
+	}
+	n := len(cd.bytes)
+	cd.bytes = append(cd.bytes, s...)
+	return unsafe.String(&cd.bytes[n], len(s))
 }
 
 // codeSlot is a slot of coding.tab: a value's code (0 when free) and the
@@ -259,7 +272,7 @@ func (cd *coding) code(s string, clone bool) int32 {
 		sl := &cd.tab[i]
 		if sl.code == 0 {
 			if clone {
-				s = strings.Clone(s)
+				s = cd.clone(s)
 			}
 			c := int32(len(cd.vals))
 			cd.vals = append(cd.vals, s)
