@@ -25,14 +25,18 @@ func cmdSamples(ctx context.Context, args []string, e env) error {
 		}
 		return nil
 	case "generate":
-		fs := newFlags("samples generate", "--scenario NAME --out DIR [--seed N] [--scale N] [--gzip auto|speed|store]", e)
+		fs := newFlags("samples generate", "--scenario NAME --out DIR [--seed N] [--scale N] [--gzip auto|speed|store] [--workers N]", e)
 		name := fs.String("scenario", "", "scenario name (see 'causeway samples list')")
 		out := fs.String("out", "", "output directory")
 		seed := fs.Int64("seed", samples.DefaultSeed, "random seed")
 		scale := fs.Int("scale", samples.DefaultScale, "background volume: 0 is the demo size; N is about N × 100k events (100 ≈ 10M)")
 		gz := fs.String("gzip", "auto", "how .gz files are compressed: speed (DEFLATE level 1), store (stored blocks: larger, much faster), auto (speed at scale 0, else store)")
+		workers := fs.Int("workers", 0, "jobs (tenants, days) generated at once; 0 means one per core (the output is the same for any value)")
 		if _, err := parse(fs, args[1:]); err != nil {
 			return err
+		}
+		if *workers < 0 {
+			return usagef("--workers must be 0 (one per core) or more")
 		}
 		gzipMode, err := samples.ParseGzip(*gz)
 		if err != nil {
@@ -53,7 +57,7 @@ func cmdSamples(ctx context.Context, args []string, e env) error {
 			defer debug.SetMemoryLimit(debug.SetMemoryLimit(4 << 30))
 		}
 		start, cpu0 := time.Now(), cpuTime()
-		st, err := samples.Generate(ctx, samples.Options{Scenario: *name, Out: *out, Seed: *seed, Scale: *scale, Gzip: gzipMode})
+		st, err := samples.Generate(ctx, samples.Options{Scenario: *name, Out: *out, Seed: *seed, Scale: *scale, Gzip: gzipMode, Workers: *workers})
 		if err != nil {
 			return err
 		}
