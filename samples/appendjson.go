@@ -94,18 +94,13 @@ func appendEsc(b []byte, s string) []byte {
 	return append(b, s[start:]...)
 }
 
-// word returns the 8 bytes of s from i as a little-endian word, in one
-// load (amd64 and arm64 allow unaligned loads; the index check is kept).
-func word(s string, i int) uint64 {
-	_ = s[i+7]
-	return *(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i))
-}
+// word returns the 8 bytes of s from i as a little-endian word (one load
+// on amd64 and arm64; byte order fixed, so the zero-byte tests find the
+// first byte on any machine).
+func word(s string, i int) uint64 { return binary.LittleEndian.Uint64(strBytes(s[i : i+8])) }
 
 // wordB is word for a byte slice.
-func wordB(s []byte, i int) uint64 {
-	_ = s[i+7]
-	return *(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(s)), i))
-}
+func wordB(s []byte, i int) uint64 { return binary.LittleEndian.Uint64(s[i : i+8]) }
 
 // appendJSONInString appends the JSON text j as a JSON string (the
 // "JSON inside a string" of Sentinel columns and CSV exports).
