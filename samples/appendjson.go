@@ -393,9 +393,8 @@ func psIndent(dst, src []byte, col int) []byte {
 	depth := 0
 	lineStart := len(dst) - col
 	newline := func(n int) {
-		dst = append(dst, '\n')
-		lineStart = len(dst)
-		dst = appendSpaces(dst, n)
+		lineStart = len(dst) + 1
+		dst = appendNewline(dst, n)
 	}
 	for i := 0; i < len(src); i++ {
 		c := src[i]
@@ -436,6 +435,16 @@ func psIndent(dst, src []byte, col int) []byte {
 		}
 	}
 	return dst
+}
+
+// appendNewline appends a line end and n spaces, in one append when n is
+// at most 64.
+func appendNewline(b []byte, n int) []byte {
+	const nl = "\n                                                                "
+	if n < len(nl) {
+		return append(b, nl[:1+n]...)
+	}
+	return appendSpaces(append(b, '\n'), n)
 }
 
 // appendSpaces appends n spaces.
@@ -509,10 +518,7 @@ func jwtSegment(b []byte, j []byte) []byte {
 // "key": value, empty containers as {} and []. depth is the nesting level
 // of the first byte.
 func prettyJSON(dst, src []byte, depth int) []byte {
-	newline := func(n int) {
-		dst = append(dst, '\n')
-		dst = appendSpaces(dst, 2*n)
-	}
+	newline := func(n int) { dst = appendNewline(dst, 2*n) }
 	for i := 0; i < len(src); i++ {
 		c := src[i]
 		switch c {
