@@ -107,6 +107,9 @@ type msUser struct {
 	admin, mobile        bool
 	desk                 *msApp // usual mail client
 	phoneIP              string
+	// signInPart is what a Graph sign-in holds from the end of
+	// createdDateTime to the appId value: the user's names and id.
+	signInPart string
 }
 
 type msTenant struct {
@@ -125,6 +128,61 @@ type msTenant struct {
 	alertPolID guid
 	// Scratch buffers of the one job that writes this tenant.
 	scratch [3][]byte
+	// signInApp holds the parts of a Graph sign-in that depend on the
+	// app and the tenant only, made once (signInParts).
+	signInApp map[*msApp]*signInAppParts
+}
+
+// signInAppParts are the constant runs of a Graph sign-in for one app of
+// one tenant, each from a quote to the next variable value.
+type signInAppParts struct {
+	app      string // appId value to ipAddress's colon
+	client   string // clientAppUsed through userAgent's colon
+	resource string // resourceDisplayName through sessionId's opening quote
+}
+
+// signInParts fills the users' and apps' constant runs of Graph sign-ins
+// (signInGraph): appended whole, they spare the escaping scans and the
+// dozen appends of names, ids and app fields every sign-in repeats.
+func (t *msTenant) signInParts() {
+	for i := range t.users {
+		u := &t.users[i]
+		b := append([]byte(nil), `","userDisplayName":`...)
+		b = appendStr(b, u.name)
+		b = append(b, `,"userPrincipalName":`...)
+		b = appendStr(b, u.upn)
+		b = append(b, `,"userId":"`...)
+		b = appendGUID(b, u.id)
+		b = append(b, `","appId":"`...)
+		u.signInPart = string(b)
+	}
+	t.signInApp = map[*msApp]*signInAppParts{}
+	for _, a := range []*msApp{appOWA, appOutlook, appMobile, appTeams, appPortal} {
+		t.signInApp[a] = t.appParts(a)
+	}
+}
+
+// appParts makes a's signInAppParts in t.
+func (t *msTenant) appParts(a *msApp) *signInAppParts {
+	p := &signInAppParts{}
+	b := append([]byte(a.id), `","appDisplayName":`...)
+	b = appendStr(b, a.name)
+	p.app = string(append(b, `,"ipAddress":`...))
+	b = append([]byte(nil), `,"clientAppUsed":`...)
+	b = appendStr(b, a.clientApp)
+	p.client = string(append(b, `,"userAgent":`...))
+	b = append([]byte(nil), `,"resourceDisplayName":`...)
+	b = appendStr(b, a.resName)
+	b = append(b, `,"resourceId":"`...)
+	b = append(b, a.resID...)
+	b = append(b, `","resourceTenantId":"`...)
+	b = append(b, t.tid...)
+	b = append(b, `","homeTenantId":"`...)
+	b = append(b, t.tid...)
+	b = append(b, `","homeTenantName":`...)
+	b = appendStr(b, t.def.name)
+	p.resource = string(append(b, `,"userType":"member","sessionId":"`...))
+	return p
 }
 
 // forgedSession is one use of one forged token.
@@ -199,6 +257,7 @@ func planStorm(seed int64, scale int) (*plan, error) {
 			u.desk = []*msApp{appOWA, appOutlook, appOutlook}[r.IntN(3)]
 			t.users = append(t.users, u)
 		}
+		t.signInParts()
 		st.tenants = append(st.tenants, t)
 	}
 	truth := Truth{

@@ -248,21 +248,14 @@ func (st *storm) signInGraph(b []byte, t *msTenant, s *signIn, local bool) []byt
 	} else {
 		b = appendISO(b, s.t, 0, "Z")
 	}
-	b = append(b, `","userDisplayName":`...)
-	b = appendStr(b, s.u.name)
-	b = append(b, `,"userPrincipalName":`...)
-	b = appendStr(b, s.u.upn)
-	b = append(b, `,"userId":"`...)
-	b = appendGUID(b, s.u.id)
-	b = append(b, `","appId":"`...)
-	b = append(b, s.app.id...)
-	b = append(b, `","appDisplayName":`...)
-	b = appendStr(b, s.app.name)
-	b = append(b, `,"ipAddress":`...)
+	parts := t.signInApp[s.app]
+	if parts == nil { // an app signInParts does not list
+		parts = t.appParts(s.app)
+	}
+	b = append(b, s.u.signInPart...)
+	b = append(b, parts.app...)
 	b = appendStr(b, s.ip)
-	b = append(b, `,"clientAppUsed":`...)
-	b = appendStr(b, s.app.clientApp)
-	b = append(b, `,"userAgent":`...)
+	b = append(b, parts.client...)
 	b = appendStr(b, s.ua)
 	b = append(b, `,"correlationId":"`...)
 	b = appendGUID(b, s.corr)
@@ -282,17 +275,7 @@ func (st *storm) signInGraph(b []byte, t *msTenant, s *signIn, local bool) []byt
 	} else {
 		b = append(b, `"refreshToken"`...)
 	}
-	b = append(b, `,"resourceDisplayName":`...)
-	b = appendStr(b, s.app.resName)
-	b = append(b, `,"resourceId":"`...)
-	b = append(b, s.app.resID...)
-	b = append(b, `","resourceTenantId":"`...)
-	b = append(b, t.tid...)
-	b = append(b, `","homeTenantId":"`...)
-	b = append(b, t.tid...)
-	b = append(b, `","homeTenantName":`...)
-	b = appendStr(b, t.def.name)
-	b = append(b, `,"userType":"member","sessionId":"`...)
+	b = append(b, parts.resource...)
 	b = appendGUID(b, s.session)
 	b = append(b, `","uniqueTokenIdentifier":"`...)
 	b = appendUTI(b, s.id)
