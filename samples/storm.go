@@ -110,6 +110,8 @@ type msUser struct {
 	// signInPart is what a Graph sign-in holds from the end of
 	// createdDateTime to the appId value: the user's names and id.
 	signInPart string
+	// ualPart holds the user's constant runs of AuditData (ualParts).
+	ualPart [2]string
 }
 
 type msTenant struct {
@@ -155,6 +157,7 @@ func (t *msTenant) signInParts() {
 		b = appendGUID(b, u.id)
 		b = append(b, `","appId":"`...)
 		u.signInPart = string(b)
+		u.ualPart = ualParts(u)
 	}
 	t.signInApp = map[*msApp]*signInAppParts{}
 	for _, a := range []*msApp{appOWA, appOutlook, appMobile, appTeams, appPortal} {

@@ -95,6 +95,36 @@ func ualUserID(u *ualRec) string {
 
 const exoBuild = " (15.20.6455.020)\r\n"
 
+// appendServer appends appendStr(server+exoBuild) without making the
+// string (escaping goes byte by byte).
+func appendServer(b []byte, server string) []byte {
+	b = append(b, '"')
+	b = appendEsc(b, server)
+	b = appendEsc(b, exoBuild)
+	return append(b, '"')
+}
+
+// ualParts makes u's constant runs of a UAL AuditData record: from the
+// UserKey value to the ClientAppId value, and from ClientInfoString's
+// value to the end of MailboxOwnerUPN.
+func ualParts(u *msUser) [2]string {
+	b := appendStr(nil, u.puid)
+	b = append(b, `,"UserType":0,"Version":1,"Workload":"Exchange","UserId":`...)
+	b = appendStr(b, u.upn)
+	b = append(b, `,"AppId":"`...)
+	b = append(b, exoApp...)
+	b = append(b, `","ClientAppId":"`...)
+	c := append([]byte(nil), `,"ExternalAccess":false,"InternalLogonType":0,"LogonType":0,"LogonUserSid":"`...)
+	c = append(c, u.sid...)
+	c = append(c, `","MailboxGuid":"`...)
+	c = appendGUID(c, u.mailbox)
+	c = append(c, `","MailboxOwnerSid":"`...)
+	c = append(c, u.sid...)
+	c = append(c, `","MailboxOwnerUPN":`...)
+	c = appendStr(c, u.upn)
+	return [2]string{string(b), string(c)}
+}
+
 // auditData appends the AuditData object of a UAL record: the Management
 // Activity API's record, and the AuditData column of the CSV exports.
 func (st *storm) auditData(b []byte, t *msTenant, u *ualRec) []byte {
@@ -132,25 +162,13 @@ func (st *storm) auditData(b []byte, t *msTenant, u *ualRec) []byte {
 		b = appendGUID(b, t.alertPolID)
 		return append(b, `","Severity":"High","Source":"Office 365 Security & Compliance","Status":"Active"}`...)
 	}
-	b = appendStr(b, u.u.puid)
-	b = append(b, `,"UserType":0,"Version":1,"Workload":"Exchange","UserId":`...)
-	b = appendStr(b, u.u.upn)
-	b = append(b, `,"AppId":"`...)
-	b = append(b, exoApp...)
-	b = append(b, `","ClientAppId":"`...)
+	b = append(b, u.u.ualPart[0]...)
 	b = append(b, u.clientApp...)
 	b = append(b, `","ClientIPAddress":`...)
 	b = appendStr(b, u.ip)
 	b = append(b, `,"ClientInfoString":`...)
 	b = appendStr(b, u.info)
-	b = append(b, `,"ExternalAccess":false,"InternalLogonType":0,"LogonType":0,"LogonUserSid":"`...)
-	b = append(b, u.u.sid...)
-	b = append(b, `","MailboxGuid":"`...)
-	b = appendGUID(b, u.u.mailbox)
-	b = append(b, `","MailboxOwnerSid":"`...)
-	b = append(b, u.u.sid...)
-	b = append(b, `","MailboxOwnerUPN":`...)
-	b = appendStr(b, u.u.upn)
+	b = append(b, u.u.ualPart[1]...)
 	if u.kind == ualMIA {
 		b = append(b, `,"OperationProperties":[{"Name":"MailAccessType","Value":"`...)
 		if u.access.bind {
@@ -163,7 +181,7 @@ func (st *storm) auditData(b []byte, t *msTenant, u *ualRec) []byte {
 	b = append(b, `,"OrganizationName":"`...)
 	b = append(b, t.orgName...)
 	b = append(b, `","OriginatingServer":`...)
-	b = appendStr(b, u.server+exoBuild)
+	b = appendServer(b, u.server)
 	if u.hasSession {
 		b = append(b, `,"SessionId":"`...)
 		b = appendGUID(b, u.session)
@@ -263,7 +281,7 @@ func (st *storm) officeActivity(b []byte, t *msTenant, u *ualRec) []byte {
 	b = append(b, `,"OfficeWorkload":"Exchange","ResultStatus":"Succeeded","UserId":`...)
 	b = appendStr(b, u.u.upn)
 	b = append(b, `,"ExternalAccess":"False","OriginatingServer":`...)
-	b = appendStr(b, u.server+exoBuild)
+	b = appendServer(b, u.server)
 	b = append(b, `,"OrganizationName":"`...)
 	b = append(b, t.orgName...)
 	b = append(b, `","Logon_Type":"Owner","MailboxGuid":"`...)
