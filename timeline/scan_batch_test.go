@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/parquet-go/parquet-go"
 )
 
 // scanCase builds a case whose parts have several row groups and pages,
@@ -304,5 +307,166 @@ func TestScanColumnsStops(t *testing.T) {
 	}
 	if err := c.ScanColumns(t.Context(), Query{Columns: []string{"nope"}}, func(*ColumnBatch) error { return nil }); err == nil {
 		t.Error("an unknown column was accepted")
+	}
+}
+
+// dictRow is row with token_id, session_id, issued_id and target
+// dictionary-encoded, as another writer (or a later schema) may store them.
+// Measured 2026-11-26: building the graph of the 10M bench case from such
+// parts took 10-15 % less CPU, importing 400k CloudTrail records 6-13 %
+// more, so row keeps them plain.
+type dictRow struct {
+	ID            string    `parquet:"id"`
+	Time          int64     `parquet:"time,timestamp(microsecond:utc)"`
+	Source        string    `parquet:"source,dict"`
+	Shape         string    `parquet:"shape,dict"`
+	Category      Category  `parquet:"category,dict"`
+	Action        string    `parquet:"action,dict"`
+	Outcome       Outcome   `parquet:"outcome,dict"`
+	Reason        string    `parquet:"reason,dict"`
+	Actor         string    `parquet:"actor,dict"`
+	ActorKind     ActorKind `parquet:"actor_kind,dict"`
+	Tenant        string    `parquet:"tenant,dict"`
+	ActorTenant   string    `parquet:"actor_tenant,dict"`
+	AppID         string    `parquet:"app_id,dict"`
+	AppName       string    `parquet:"app_name,dict"`
+	ResourceApp   string    `parquet:"resource_app,dict"`
+	SessionID     string    `parquet:"session_id,dict"`
+	TokenID       string    `parquet:"token_id,dict"`
+	KeyID         string    `parquet:"key_id,dict"`
+	IssuedKind    string    `parquet:"issued_kind,dict"`
+	IssuedID      string    `parquet:"issued_id,dict"`
+	SrcIP         string    `parquet:"src_ip,dict"`
+	UserAgent     string    `parquet:"user_agent,dict"`
+	Country       string    `parquet:"country,dict"`
+	Target        string    `parquet:"target,dict"`
+	TargetKind    string    `parquet:"target_kind,dict"`
+	CorrelationID string    `parquet:"correlation_id"`
+	Message       string    `parquet:"message"`
+	Raw           string    `parquet:"raw,json"`
+	File          string    `parquet:"file,dict"`
+	FileSHA256    string    `parquet:"file_sha256,dict"`
+	Offset        int64     `parquet:"offset"`
+}
+
+// TestReadDictEncodedIDColumns rewrites every part of a case with the id
+// columns dictionary-encoded (dictRow) and checks that every reader reads
+// the same events from it: readers must take either encoding of a column.
+func TestReadDictEncodedIDColumns(t *testing.T) {
+	t.Parallel()
+	c := scanCase(t)
+	queries := []Query{
+		{Raw: true},
+		{Since: t0.Add(7 * time.Hour), Until: t0.Add(31 * time.Hour)},
+		{Where: []Cond{{"token_id", "tok-77"}}},
+	}
+	type read struct {
+		scan, rows, cols []Event
+		page             Page
+	}
+	readAll := func(c *Case) []read {
+		var out []read
+		for _, q := range queries {
+			var r read
+			if err := c.Scan(t.Context(), q, func(e *Event) error { r.scan = append(r.scan, *e); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			r.rows = oldScan(t, c, q)
+			cols, err := scanColumns(&q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.ScanColumns(t.Context(), q, func(b *ColumnBatch) error {
+				evs := make([]Event, b.Len)
+				for j, name := range cols {
+					switch name {
+					case "time":
+						for i, v := range b.Int64(j) {
+							evs[i].Time = time.UnixMicro(v).UTC()
+						}
+					case "offset":
+						for i, v := range b.Int64(j) {
+							evs[i].Offset = v
+						}
+					default:
+						for i := range b.Len {
+							columnSetters[name].set(&evs[i], b.String(j).At(i))
+						}
+					}
+				}
+				r.cols = append(r.cols, evs...)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			q.Limit = 50
+			if r.page, err = c.Events(t.Context(), q); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	want := readAll(c)
+	// tokenDictPages reports whether part p's first token_id page is a
+	// dictionary page.
+	tokenDictPages := func(p PartRecord) bool {
+		pf, file, err := c.openPart(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer file.Close()
+		leaf, _ := pf.Schema().Lookup("token_id")
+		pages := pf.RowGroups()[0].ColumnChunks()[leaf.ColumnIndex].Pages()
+		defer pages.Close()
+		page, err := pages.ReadPage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return page.Dictionary() != nil
+	}
+	for _, p := range c.m.Parts {
+		if tokenDictPages(p) {
+			t.Fatalf("%s: token_id is dictionary-encoded already", p.Path)
+		}
+		path := filepath.Join(c.Dir(), filepath.FromSlash(p.Path))
+		rows, err := parquet.ReadFile[dictRow](path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := parquet.NewGenericWriter[dictRow](f, parquet.MaxRowsPerRowGroup(700), parquet.PageBufferSize(8<<10))
+		if _, err := w.Write(rows); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if !tokenDictPages(p) {
+			t.Fatalf("%s: token_id was not rewritten dictionary-encoded", p.Path)
+		}
+	}
+	c, err := Open(c.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readAll(c)
+	for i := range queries {
+		if len(want[i].scan) == 0 {
+			t.Fatalf("query %d reads nothing", i)
+		}
+		if diff := cmp.Diff(want[i], got[i], cmp.AllowUnexported(read{})); diff != "" {
+			t.Errorf("query %d: dictionary-encoded parts read differently (-plain +dictionary):\n%s", i, diff)
+		}
+		if !cmp.Equal(got[i].scan, got[i].rows) {
+			t.Errorf("query %d: Scan and the row reader differ", i)
+		}
 	}
 }
