@@ -125,31 +125,41 @@ func appendCSVField(b []byte, s []byte, always bool) []byte {
 	if !always && bytes.IndexAny(s, ",\"\n\r") < 0 {
 		return append(b, s...)
 	}
-	b = append(b, '"')
-	// A word at a time: a word without a quote is stored whole (no call
-	// to memmove for the dozen bytes between two quotes of a JSON text).
+	// Room for the worst case (every byte a quote), then stores by index:
+	// a quote-free word whole, any other byte by byte, each byte followed
+	// by a second quote that the next byte overwrites unless it was one.
+	b = slices.Grow(b, 2*len(s)+2)
+	out := b[len(b) : len(b)+2*len(s)+2]
+	out[0] = '"'
+	n := 1
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	j := 0
 	for ; j+8 <= len(s); j += 8 {
 		x := wordB(s, j)
 		if q := x ^ (lo * '"'); (q-lo)&^q&hi == 0 {
-			b = binary.LittleEndian.AppendUint64(b, x)
+			binary.LittleEndian.PutUint64(out[n:], x)
+			n += 8
 			continue
 		}
 		for _, c := range s[j : j+8] {
-			if c == '"' {
-				b = append(b, '"')
-			}
-			b = append(b, c)
+			out[n], out[n+1] = c, '"'
+			n += 1 + b2i(c == '"')
 		}
 	}
 	for _, c := range s[j:] {
-		if c == '"' {
-			b = append(b, '"')
-		}
-		b = append(b, c)
+		out[n], out[n+1] = c, '"'
+		n += 1 + b2i(c == '"')
 	}
-	return append(b, '"')
+	out[n] = '"'
+	return b[:len(b)+n+1]
+}
+
+// b2i is 1 for true, 0 for false (compiled without a branch).
+func b2i(v bool) int {
+	if v {
+		return 1
+	}
+	return 0
 }
 
 // indexQuote returns the index of the first '"' in s (or of the first
