@@ -553,7 +553,7 @@ type ualRec struct {
 	subject    string
 	imid       string
 	size       int
-	server     string
+	serverNo   int // OriginatingServer: the tenant's prefix and this number, 0 for none
 }
 
 // telRec is one provider-side GetAccessTokenForResource telemetry line.
@@ -678,13 +678,13 @@ func (st *storm) planSession(r *rand.Rand, t *msTenant, u *msUser, start time.Ti
 		if t.def.mia && r.IntN(5) != 0 {
 			a := randomAccess(r, u, tk.t.Add(time.Duration(30+r.IntN(1500))*time.Second), t.def.serverPrefix)
 			dp.ual = append(dp.ual, ualRec{kind: ualMIA, t: a.t, id: newGUID(r), u: u, ip: tk.ip + port, clientApp: tk.app.id, info: tk.app.infoString,
-				session: tk.session, hasSession: true, token: tk.id, iat: tk.t, access: a, server: t.def.serverPrefix + strconv.Itoa(1000+r.IntN(9000))})
+				session: tk.session, hasSession: true, token: tk.id, iat: tk.t, access: a, serverNo: 1000 + r.IntN(9000)})
 		}
 		if r.IntN(4) == 0 {
 			dp.ual = append(dp.ual, ualRec{kind: ualSend, t: tk.t.Add(time.Duration(60+r.IntN(2400)) * time.Second), id: newGUID(r), u: u, ip: tk.ip + port,
 				clientApp: tk.app.id, info: tk.app.infoString, session: tk.session, hasSession: true, token: tk.id, iat: tk.t,
 				subject: subjects[r.IntN(len(subjects))], imid: messageID(r, t.def.serverPrefix), size: 3000 + r.IntN(90000),
-				server: t.def.serverPrefix + strconv.Itoa(1000+r.IntN(9000))})
+				serverNo: 1000 + r.IntN(9000)})
 		}
 	}
 }

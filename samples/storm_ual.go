@@ -95,11 +95,15 @@ func ualUserID(u *ualRec) string {
 
 const exoBuild = " (15.20.6455.020)\r\n"
 
-// appendServer appends appendStr(server+exoBuild) without making the
-// string (escaping goes byte by byte).
-func appendServer(b []byte, server string) []byte {
+// appendServer appends a record's OriginatingServer, the JSON string of
+// the tenant's server prefix, u.serverNo and exoBuild (only the build
+// when serverNo is 0), without making the string.
+func appendServer(b []byte, t *msTenant, u *ualRec) []byte {
 	b = append(b, '"')
-	b = appendEsc(b, server)
+	if u.serverNo != 0 {
+		b = appendEsc(b, t.def.serverPrefix)
+		b = strconv.AppendInt(b, int64(u.serverNo), 10)
+	}
 	b = appendEsc(b, exoBuild)
 	return append(b, '"')
 }
@@ -181,7 +185,7 @@ func (st *storm) auditData(b []byte, t *msTenant, u *ualRec) []byte {
 	b = append(b, `,"OrganizationName":"`...)
 	b = append(b, t.orgName...)
 	b = append(b, `","OriginatingServer":`...)
-	b = appendServer(b, u.server)
+	b = appendServer(b, t, u)
 	if u.hasSession {
 		b = append(b, `,"SessionId":"`...)
 		b = appendGUID(b, u.session)
@@ -281,7 +285,7 @@ func (st *storm) officeActivity(b []byte, t *msTenant, u *ualRec) []byte {
 	b = append(b, `,"OfficeWorkload":"Exchange","ResultStatus":"Succeeded","UserId":`...)
 	b = appendStr(b, u.u.upn)
 	b = append(b, `,"ExternalAccess":"False","OriginatingServer":`...)
-	b = appendServer(b, u.server)
+	b = appendServer(b, t, u)
 	b = append(b, `,"OrganizationName":"`...)
 	b = append(b, t.orgName...)
 	b = append(b, `","Logon_Type":"Owner","MailboxGuid":"`...)

@@ -95,7 +95,7 @@ func (st *storm) addCampaign(t *msTenant, day time.Time, dp *dayPlan) {
 			r := rand.New(rand.NewPCG(uint64(st.seed), uint64(a.t.UnixNano())^uint64(i)))
 			dp.ual = append(dp.ual, ualRec{kind: ualMIA, t: a.t, id: newGUID(r), u: u, ip: fs.ip, clientApp: st.attackerApp,
 				info: "Client=REST;Client=RESTSystem;;", uti: fs.uti, iat: fs.iat, access: a,
-				server: t.def.serverPrefix + strconv.Itoa(1000+r.IntN(9000))})
+				serverNo: 1000 + r.IntN(9000)})
 		}
 	}
 	if !t.alertAt.IsZero() && !t.alertAt.Before(day) && t.alertAt.Before(next) {
