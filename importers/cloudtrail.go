@@ -434,7 +434,7 @@ type ctResource struct {
 // JSON strings, or Athena's lower-case column names.
 func decodeCT(b []byte, r *ctRecord) (lake bool, err error) {
 	*r = ctRecord{}
-	if err := json.UnmarshalNoEscape(b, r); err == nil {
+	if err := json.UnmarshalOf(b, r); err == nil {
 		return false, nil
 	}
 	*r = ctRecord{}

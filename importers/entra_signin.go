@@ -240,7 +240,7 @@ func decodeLenient(fast, lenient func() error) error {
 // cannot be normalized as a recordError.
 func decodeSignin[S ~string](e *timeline.Event, rec []byte, s *signInOf[S]) error {
 	*s = signInOf[S]{}
-	if err := json.UnmarshalNoEscape(rec, s); err != nil {
+	if err := json.UnmarshalOf(rec, s); err != nil {
 		return err
 	}
 	env, in := s, s

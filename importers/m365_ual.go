@@ -190,7 +190,7 @@ func (imp m365UAL) Import(ctx context.Context, r io.Reader, src timeline.Source,
 // is, a record that cannot be normalized as a recordError.
 func decodeUAL[S ~string](e *timeline.Event, rec []byte, u *ualRecordOf[S]) error {
 	*u = ualRecordOf[S]{}
-	if err := json.UnmarshalNoEscape(rec, u); err != nil {
+	if err := json.UnmarshalOf(rec, u); err != nil {
 		return err
 	}
 	if orig, ok := elasticOriginal(u.Event); ok {

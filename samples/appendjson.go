@@ -122,7 +122,7 @@ func appendJSONInString(b []byte, j []byte) []byte {
 // appendCSVField appends s as a CSV field, quoted when it must be (or when
 // always is set: Export-Csv quotes every field).
 func appendCSVField(b []byte, s []byte, always bool) []byte {
-	if !always && bytes.IndexAny(s, ",\"\n\r") < 0 {
+	if !always && !bytes.ContainsAny(s, ",\"\n\r") {
 		return append(b, s...)
 	}
 	// Room for the worst case (every byte a quote), then stores by index:

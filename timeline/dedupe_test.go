@@ -89,8 +89,7 @@ func TestDedupe(t *testing.T) {
 	if err != nil || v1 {
 		t.Fatalf("open: %v (v1 %v)", err, v1)
 	}
-	var b bloom
-	b = newBloom(1)
+	b := newBloom(1)
 	if err := x.scan(&b); err != nil {
 		t.Fatal(err)
 	}
