@@ -81,7 +81,8 @@ type Run struct {
 	mu         sync.Mutex // guards written, newParts and werr
 	written    []string   // files written by this run, removed on Abort
 	newParts   []PartRecord
-	werr       error // the writer's first error
+	werr       error     // the writer's first error
+	writers    sync.Pool // of *parquet.GenericWriter[row], closed, for reuse
 }
 
 // job is the writer's work: a partition to write, or buffers to spill.
