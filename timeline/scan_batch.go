@@ -74,14 +74,6 @@ func scanColumns(q *Query) ([]string, error) {
 	return cols, nil
 }
 
-// scanBatch is one batch on its way from a decoding worker, or the end of
-// a part (end), with the error that ended it if any.
-type scanBatch struct {
-	events []Event
-	end    bool
-	err    error
-}
-
 // scanBatches is ScanBatches; with detach every string is a copy of its
 // own, as Scan promises.
 func (c *Case) scanBatches(ctx context.Context, q Query, detach bool, fn func([]Event) error) error {
@@ -98,37 +90,70 @@ func (c *Case) scanBatches(ctx context.Context, q Query, detach bool, fn func([]
 		return nil
 	}
 	workers := scanWorkers(len(parts))
+	free := make(chan []Event, workers*(scanAhead+2))
+	return inPartOrder(ctx, c.partRecords(parts), workers, free, func() decodeFunc[[]Event] {
+		d := &partDecoder{detach: detach, cols: cols, interned: map[string]string{}, same: map[string]map[string]string{}}
+		return func(ctx context.Context, p PartRecord, emit func([]Event) bool) error {
+			return d.decode(ctx, c, p, f, emit, free)
+		}
+	}, fn)
+}
+
+// partRecords returns the records of the parts at the given indexes.
+func (c *Case) partRecords(idx []int) []PartRecord {
+	ps := make([]PartRecord, len(idx))
+	for i, j := range idx {
+		ps[i] = c.m.Parts[j]
+	}
+	return ps
+}
+
+// scanAhead is how many batches a scan's decoding worker may have ready
+// beyond the one the consumer takes.
+const scanAhead = 3
+
+// decodeFunc decodes one part into batches, handing each to emit (which
+// returns false when the scan stops).
+type decodeFunc[B any] func(ctx context.Context, p PartRecord, emit func(B) bool) error
+
+// inPartOrder decodes the parts on workers goroutines, each with a decoder
+// of its own from newDecode: worker w decodes parts w, w+workers, …, and the
+// consumer takes their batches in part order from each worker's channel in
+// turn, so that order is kept while the next parts are decoded ahead. fn
+// gets every batch; then the batch goes to free (if it has room) for the
+// decoders to reuse.
+func inPartOrder[B any](ctx context.Context, parts []PartRecord, workers int, free chan B, newDecode func() decodeFunc[B],
+	fn func(B) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// Worker w decodes parts w, w+workers, …; the consumer takes them in
-	// order from each worker's channel in turn, so order is kept while
-	// the next parts are decoded ahead.
-	const ahead = 3
-	outs := make([]chan scanBatch, workers)
-	free := make(chan []Event, workers*(ahead+2))
+	type result struct {
+		b   B
+		end bool  // the end of a part,
+		err error // with the error that ended it, if any
+	}
+	outs := make([]chan result, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
-		outs[w] = make(chan scanBatch, ahead)
+		outs[w] = make(chan result, scanAhead)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer close(outs[w])
-			d := &partDecoder{detach: detach, cols: cols, interned: map[string]string{}, same: map[string]map[string]string{}}
+			decode := newDecode()
 			for i := w; i < len(parts); i += workers {
-				p := c.m.Parts[parts[i]]
-				err := d.decode(ctx, c, p, f, func(evs []Event) bool {
+				err := decode(ctx, parts[i], func(b B) bool {
 					select {
-					case outs[w] <- scanBatch{events: evs}:
+					case outs[w] <- result{b: b}:
 						return true
 					case <-ctx.Done():
 						return false
 					}
-				}, free)
+				})
 				if err != nil {
-					err = fmt.Errorf("%s: %w", p.Path, err)
+					err = fmt.Errorf("%s: %w", parts[i].Path, err)
 				}
 				select {
-				case outs[w] <- scanBatch{end: true, err: err}:
+				case outs[w] <- result{end: true, err: err}:
 				case <-ctx.Done():
 					return
 				}
@@ -149,7 +174,7 @@ func (c *Case) scanBatches(ctx context.Context, q Query, detach bool, fn func([]
 	for i := range parts {
 		out := outs[i%workers]
 		for {
-			b, ok := <-out
+			r, ok := <-out
 			if !ok {
 				// The worker stopped: the context ended.
 				if err := ctx.Err(); err != nil {
@@ -157,15 +182,15 @@ func (c *Case) scanBatches(ctx context.Context, q Query, detach bool, fn func([]
 				}
 				return errors.New("scan: decoder stopped early")
 			}
-			if b.end {
-				if b.err != nil {
-					return b.err
+			if r.end {
+				if r.err != nil {
+					return r.err
 				}
 				break
 			}
-			err := fn(b.events)
+			err := fn(r.b)
 			select {
-			case free <- b.events[:0]:
+			case free <- r.b:
 			default:
 			}
 			if err != nil {
@@ -779,85 +804,15 @@ func (c *Case) ScanColumns(ctx context.Context, q Query, fn func(*ColumnBatch) e
 		return nil
 	}
 	workers := scanWorkers(len(parts))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	const ahead = 3
-	type result struct {
-		b   *ColumnBatch
-		end bool
-		err error
-	}
-	outs := make([]chan result, workers)
-	free := make(chan *ColumnBatch, workers*(ahead+2))
+	free := make(chan *ColumnBatch, workers*(scanAhead+2))
 	codings := newCodings(cols)
-	var wg sync.WaitGroup
-	for w := range workers {
-		outs[w] = make(chan result, ahead)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer close(outs[w])
-			d := &partDecoder{cols: cols, columnar: true, codings: codings, locals: map[string]*strTable{},
-				interned: map[string]string{}}
-			for i := w; i < len(parts); i += workers {
-				p := c.m.Parts[parts[i]]
-				err := d.decodeColumns(ctx, c, p, f, func(b *ColumnBatch) bool {
-					select {
-					case outs[w] <- result{b: b}:
-						return true
-					case <-ctx.Done():
-						return false
-					}
-				}, free)
-				if err != nil {
-					err = fmt.Errorf("%s: %w", p.Path, err)
-				}
-				select {
-				case outs[w] <- result{end: true, err: err}:
-				case <-ctx.Done():
-					return
-				}
-				if err != nil {
-					return
-				}
-			}
-		}()
-	}
-	defer func() {
-		cancel()
-		for _, out := range outs {
-			for range out {
-			}
+	return inPartOrder(ctx, c.partRecords(parts), workers, free, func() decodeFunc[*ColumnBatch] {
+		d := &partDecoder{cols: cols, columnar: true, codings: codings, locals: map[string]*strTable{},
+			interned: map[string]string{}}
+		return func(ctx context.Context, p PartRecord, emit func(*ColumnBatch) bool) error {
+			return d.decodeColumns(ctx, c, p, f, emit, free)
 		}
-		wg.Wait()
-	}()
-	for i := range parts {
-		out := outs[i%workers]
-		for {
-			b, ok := <-out
-			if !ok {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				return errors.New("scan: decoder stopped early")
-			}
-			if b.end {
-				if b.err != nil {
-					return b.err
-				}
-				break
-			}
-			err := fn(b.b)
-			select {
-			case free <- b.b:
-			default:
-			}
-			if err != nil {
-				return err
-			}
-		}
-	}
-	return ctx.Err()
+	}, fn)
 }
 
 // decodeColumns is decode for ScanColumns.
