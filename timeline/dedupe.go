@@ -61,11 +61,10 @@ func comparePairs(a, b pair) int {
 // dedupe is a run's deduplication state.
 type dedupe struct {
 	dir   string       // where segments are written (the run's staging)
-	base  *indexFile   // the case's index as of the last run; nil when it has none
-	segs  []*indexFile // the run's spilled pairs
-	all   []*indexFile // base and segs, for files; emptied when segs change
+	files []*indexFile // the case's index (first, when nbase is 1), then the run's spilled pairs
+	nbase int          // 1 when files[0] is the case's index (kept, never removed), else 0
 	mem   *memTable    // the run's newest pairs
-	bloom bloom        // ids of base and segs
+	bloom bloom        // ids of files
 	seq   int
 
 	memMax, maxSegs int // memPairs and maxSegments (tests make them small)
@@ -75,47 +74,39 @@ type dedupe struct {
 // for a run whose temporary files go to dir.
 func openDedupe(path, dir string) (*dedupe, error) {
 	d := &dedupe{dir: dir, mem: newMemTable(1 << 16), memMax: memPairs, maxSegs: maxSegments}
-	var n int64
-	if path != "" {
-		f, v1, err := openIndexFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("dedupe index %s: %w", path, err)
-		}
-		if v1 {
-			// A case from before sorted index files: sort it once into a
-			// segment of this run; Commit writes the new format.
-			seg, err := d.convertV1(f)
-			f.f.Close()
-			if err != nil {
-				d.close()
-				return nil, fmt.Errorf("dedupe index %s: %w", path, err)
-			}
-			d.segs = append(d.segs, seg)
-			n = seg.n
-		} else {
-			d.base = f
-			n = f.n
-		}
+	if path == "" {
+		d.bloom = newBloom(12 * 2 * int64(d.memMax))
+		return d, nil
 	}
-	d.bloom = newBloom(12 * (n + 2*memPairs))
-	for _, f := range d.files() {
+	f, v1, err := openIndexFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("dedupe index %s: %w", path, err)
+	}
+	d.bloom = newBloom(12 * (f.n + 2*int64(d.memMax)))
+	if !v1 {
+		d.files, d.nbase = []*indexFile{f}, 1
 		if err := f.scan(&d.bloom); err != nil {
 			d.close()
-			return nil, fmt.Errorf("dedupe index %s: %w", f.f.Name(), err)
+			return nil, fmt.Errorf("dedupe index %s: %w", path, err)
 		}
+		return d, nil
+	}
+	// A case from before sorted index files: sort it once into a segment
+	// of this run; Commit writes the new format.
+	var ps []pair
+	err = f.each(func(p pair) { ps = append(ps, p) })
+	f.f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("dedupe index %s: %w", path, err)
+	}
+	slices.SortFunc(ps, comparePairs)
+	if err := d.addSegment(pairSource(ps)); err != nil {
+		return nil, fmt.Errorf("dedupe index %s: %w", path, err)
+	}
+	for _, p := range ps {
+		d.bloom.add(p.id)
 	}
 	return d, nil
-}
-
-// files returns the base (if any), then the segments.
-func (d *dedupe) files() []*indexFile {
-	if d.base == nil {
-		return d.segs
-	}
-	if len(d.all) == 0 {
-		d.all = append(append(d.all, d.base), d.segs...)
-	}
-	return d.all
 }
 
 // add records the pair unless present. It returns Duplicate when the pair
@@ -127,7 +118,7 @@ func (d *dedupe) add(id uint64, detail uint32) (AddResult, error) {
 		return Duplicate, nil
 	}
 	if d.bloom.has(id) {
-		for _, f := range d.files() {
+		for _, f := range d.files {
 			dup, same, err := f.find(id, detail)
 			if err != nil {
 				return 0, fmt.Errorf("dedupe index %s: %w", f.f.Name(), err)
@@ -149,41 +140,51 @@ func (d *dedupe) add(id uint64, detail uint32) (AddResult, error) {
 	return res, nil
 }
 
-// spill writes the table, sorted, as a segment.
-func (d *dedupe) spill() error {
-	ps := d.mem.sorted()
-	d.mem = newMemTable(1 << 16)
+// segments returns the run's segments (the files but the case's index).
+func (d *dedupe) segments() []*indexFile { return d.files[d.nbase:] }
+
+// addSegment writes the pairs next returns, which must come sorted, as a
+// new segment file.
+func (d *dedupe) addSegment(next func() (pair, bool, error)) error {
 	if err := os.MkdirAll(d.dir, 0o755); err != nil {
 		return err
 	}
 	d.seq++
-	name := filepath.Join(d.dir, fmt.Sprintf("dedupe-%05d.idx", d.seq))
-	seg, err := writeIndexFile(name, false, pairSource(ps))
+	seg, err := writeIndexFile(filepath.Join(d.dir, fmt.Sprintf("dedupe-%05d.idx", d.seq)), false, next)
 	if err != nil {
 		return fmt.Errorf("dedupe segment: %w", err)
 	}
-	d.segs, d.all = append(d.segs, seg), d.all[:0]
+	d.files = append(d.files, seg)
+	return nil
+}
+
+// spill writes the table, sorted, as a segment, and merges the segments
+// into one when maxSegs pile up, so that a lookup reads a bounded number
+// of files.
+func (d *dedupe) spill() error {
+	ps := d.mem.sorted()
+	d.mem = newMemTable(1 << 16)
+	if err := d.addSegment(pairSource(ps)); err != nil {
+		return err
+	}
 	if err := d.fitBloom(ps); err != nil {
 		return err
 	}
-	if len(d.segs) < d.maxSegs {
+	segs := d.segments()
+	if len(segs) < d.maxSegs {
 		return nil
 	}
-	// Merge the segments, so that a lookup reads a bounded number of files.
-	d.seq++
-	name = filepath.Join(d.dir, fmt.Sprintf("dedupe-%05d.idx", d.seq))
-	srcs := make([]func() (pair, bool, error), len(d.segs))
-	for i, s := range d.segs {
+	srcs := make([]func() (pair, bool, error), len(segs))
+	for i, s := range segs {
 		srcs[i] = s.reader()
 	}
-	merged, err := writeIndexFile(name, false, mergePairs(srcs))
-	if err != nil {
-		return fmt.Errorf("dedupe segment: %w", err)
+	if err := d.addSegment(mergePairs(srcs)); err != nil {
+		return err
 	}
-	for _, s := range d.segs {
+	for _, s := range segs {
 		s.remove()
 	}
-	d.segs, d.all = []*indexFile{merged}, d.all[:0]
+	d.files = append(d.files[:d.nbase], d.files[len(d.files)-1])
 	return nil
 }
 
@@ -192,7 +193,7 @@ func (d *dedupe) spill() error {
 // imports far more than the case held).
 func (d *dedupe) fitBloom(ps []pair) error {
 	var n int64
-	for _, f := range d.files() {
+	for _, f := range d.files {
 		n += f.n
 	}
 	if 12*n <= d.bloom.bits() || d.bloom.bits() >= 8*bloomMaxBytes {
@@ -202,27 +203,19 @@ func (d *dedupe) fitBloom(ps []pair) error {
 		return nil
 	}
 	d.bloom = newBloom(12 * (n + 2*int64(d.memMax)))
-	for _, f := range d.files() {
-		next := f.reader()
-		for {
-			p, ok, err := next()
-			if err != nil {
-				return fmt.Errorf("dedupe index %s: %w", f.f.Name(), err)
-			}
-			if !ok {
-				break
-			}
-			d.bloom.add(p.id)
+	for _, f := range d.files {
+		if err := f.each(func(p pair) { d.bloom.add(p.id) }); err != nil {
+			return fmt.Errorf("dedupe index %s: %w", f.f.Name(), err)
 		}
 	}
 	return nil
 }
 
-// commit writes the case's next index file at path: the base, the
+// commit writes the case's next index file at path: the case's index, the
 // segments and the table merged.
 func (d *dedupe) commit(path string) error {
 	srcs := []func() (pair, bool, error){pairSource(d.mem.sorted())}
-	for _, f := range d.files() {
+	for _, f := range d.files {
 		srcs = append(srcs, f.reader())
 	}
 	f, err := writeIndexFile(path, true, mergePairs(srcs))
@@ -235,34 +228,14 @@ func (d *dedupe) commit(path string) error {
 
 // close releases the files (and removes the segments).
 func (d *dedupe) close() {
-	if d.base != nil {
-		d.base.f.Close()
-	}
-	for _, s := range d.segs {
-		s.remove()
-	}
-	d.base, d.segs, d.all = nil, nil, nil
-}
-
-func (d *dedupe) convertV1(f *indexFile) (*indexFile, error) {
-	ps := make([]pair, 0, f.n)
-	next := f.reader()
-	for {
-		p, ok, err := next()
-		if err != nil {
-			return nil, err
+	for i, f := range d.files {
+		if i < d.nbase {
+			f.f.Close()
+		} else {
+			f.remove()
 		}
-		if !ok {
-			break
-		}
-		ps = append(ps, p)
 	}
-	slices.SortFunc(ps, comparePairs)
-	if err := os.MkdirAll(d.dir, 0o755); err != nil {
-		return nil, err
-	}
-	d.seq++
-	return writeIndexFile(filepath.Join(d.dir, fmt.Sprintf("dedupe-%05d.idx", d.seq)), false, pairSource(slices.Compact(ps)))
+	d.files, d.nbase = nil, 0
 }
 
 // indexFile is an open index file: its pairs on disk, its fence in memory.
@@ -309,11 +282,8 @@ func (x *indexFile) scan(b *bloom) error {
 	var last pair
 	for i := int64(0); ; i++ {
 		p, ok, err := next()
-		if err != nil {
+		if err != nil || !ok {
 			return err
-		}
-		if !ok {
-			return nil
 		}
 		if i > 0 && comparePairs(last, p) >= 0 {
 			return fmt.Errorf("pair %d out of order", i)
@@ -323,6 +293,18 @@ func (x *indexFile) scan(b *bloom) error {
 		}
 		b.add(p.id)
 		last = p
+	}
+}
+
+// each calls fn with every pair of the file, in order.
+func (x *indexFile) each(fn func(pair)) error {
+	next := x.reader()
+	for {
+		p, ok, err := next()
+		if err != nil || !ok {
+			return err
+		}
+		fn(p)
 	}
 }
 

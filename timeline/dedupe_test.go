@@ -65,8 +65,8 @@ func TestDedupe(t *testing.T) {
 				t.Fatalf("%s: add %d (%x, %d) = %v, want %v", name, i, id, detail, got, want)
 			}
 			counts[got]++
-			if len(d.segs) > maxSegs {
-				t.Fatalf("%s: %d segments, at most %d wanted", name, len(d.segs), maxSegs)
+			if len(d.segments()) > maxSegs {
+				t.Fatalf("%s: %d segments, at most %d wanted", name, len(d.segments()), maxSegs)
 			}
 		}
 		for _, r := range []AddResult{Added, Duplicate, Collision} {
@@ -77,7 +77,7 @@ func TestDedupe(t *testing.T) {
 		if err := d.commit(filepath.Join(dir, name+".idx")); err != nil {
 			t.Fatal(err)
 		}
-		return len(d.segs) > 0
+		return len(d.segments()) > 0
 	}
 	if !run("first", "", 40_000, 1_000, 3) {
 		t.Fatal("the first run wrote no segment")
@@ -217,7 +217,7 @@ func BenchmarkDedupe(b *testing.B) {
 				}
 				i++
 			}
-			b.ReportMetric(float64(len(d.bloom.blocks)*64+len(d.base.fence)*8)/(1<<20), "filter+fence-MB")
+			b.ReportMetric(float64(len(d.bloom.blocks)*64+len(d.files[0].fence)*8)/(1<<20), "filter+fence-MB")
 		})
 	}
 }
