@@ -7,6 +7,7 @@ import (
 	"github.com/klauspost/compress/snappy"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
+	"github.com/parquet-go/parquet-go/encoding"
 	"github.com/parquet-go/parquet-go/format"
 )
 
@@ -40,33 +41,53 @@ func (rawCodec) Decode(dst, src []byte) ([]byte, error) {
 	return snappy.Decode(dst[:n], src)
 }
 
-// rowSchema is row's Parquet schema with rawCodec on the raw column. It
-// keeps row's columns and types, so parquet-go still writes rows through
-// its direct struct path (which compares schemas without compression).
+// rowSchema is row's Parquet schema with rawCodec on the raw column.
 func rowSchema() *parquet.Schema {
+	return rowSchemaWith(map[string]fieldWith{"raw": {codec: rawCodec{}}})
+}
+
+// rowSchemaWith is row's Parquet schema with the encodings and codecs of
+// some columns replaced. It keeps row's columns, their order and types, so
+// parquet-go still writes rows through its direct struct path (which
+// compares schemas without encodings or compression).
+func rowSchemaWith(with map[string]fieldWith) *parquet.Schema {
 	base := parquet.SchemaOf(row{})
 	fields := slices.Clone(base.Fields())
 	for i, f := range fields {
-		if f.Name() == "raw" {
-			fields[i] = codecField{f, rawCodec{}}
+		if w, ok := with[f.Name()]; ok {
+			w.Field = f
+			fields[i] = w
 		}
 	}
-	return parquet.NewSchema(base.Name(), codecGroup{base, fields})
+	return parquet.NewSchema(base.Name(), fieldsGroup{base, fields})
 }
 
-// codecGroup is a group node with replaced fields, in their order (a
+// fieldsGroup is a group node with replaced fields, in their order (a
 // parquet.Group is a map and would sort them by name).
-type codecGroup struct {
+type fieldsGroup struct {
 	parquet.Node
 	fields []parquet.Field
 }
 
-func (g codecGroup) Fields() []parquet.Field { return g.fields }
+func (g fieldsGroup) Fields() []parquet.Field { return g.fields }
 
-// codecField is a field compressed with its own codec.
-type codecField struct {
+// fieldWith is a field with its own encoding or codec (where not nil).
+type fieldWith struct {
 	parquet.Field
+	enc   encoding.Encoding
 	codec compress.Codec
 }
 
-func (f codecField) Compression() compress.Codec { return f.codec }
+func (f fieldWith) Encoding() encoding.Encoding {
+	if f.enc != nil {
+		return f.enc
+	}
+	return f.Field.Encoding()
+}
+
+func (f fieldWith) Compression() compress.Codec {
+	if f.codec != nil {
+		return f.codec
+	}
+	return f.Field.Compression()
+}
