@@ -77,21 +77,13 @@ func scanColumns(q *Query) ([]string, error) {
 // scanBatches is ScanBatches; with detach every string is a copy of its
 // own, as Scan promises.
 func (c *Case) scanBatches(ctx context.Context, q Query, detach bool, fn func([]Event) error) error {
-	cols, err := scanColumns(&q)
-	if err != nil {
+	cols, f, parts, err := c.scanPlan(&q)
+	if err != nil || len(parts) == 0 {
 		return err
-	}
-	f, err := compile(&q, fullSchema)
-	if err != nil {
-		return err
-	}
-	parts := c.selectParts(&q)
-	if len(parts) == 0 {
-		return nil
 	}
 	workers := scanWorkers(len(parts))
 	free := make(chan []Event, workers*(scanAhead+2))
-	return inPartOrder(ctx, c.partRecords(parts), workers, free, func() decodeFunc[[]Event] {
+	return inPartOrder(ctx, parts, workers, free, func() decodeFunc[[]Event] {
 		d := &partDecoder{detach: detach, cols: cols, interned: map[string]string{}, same: map[string]map[string]string{}}
 		return func(ctx context.Context, p PartRecord, emit func([]Event) bool) error {
 			return d.decode(ctx, c, p, f, emit, free)
@@ -99,13 +91,23 @@ func (c *Case) scanBatches(ctx context.Context, q Query, detach bool, fn func([]
 	}, fn)
 }
 
-// partRecords returns the records of the parts at the given indexes.
-func (c *Case) partRecords(idx []int) []PartRecord {
-	ps := make([]PartRecord, len(idx))
-	for i, j := range idx {
-		ps[i] = c.m.Parts[j]
+// scanPlan returns what a scan of q reads: the columns, the filter of its
+// conditions, and the parts it selects, in scan order.
+func (c *Case) scanPlan(q *Query) ([]string, *filter, []PartRecord, error) {
+	cols, err := scanColumns(q)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	return ps
+	f, err := compile(q, fullSchema)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	idx := c.selectParts(q)
+	parts := make([]PartRecord, len(idx))
+	for i, j := range idx {
+		parts[i] = c.m.Parts[j]
+	}
+	return cols, f, parts, nil
 }
 
 // scanAhead is how many batches a scan's decoding worker may have ready
@@ -791,22 +793,14 @@ func (b *ColumnBatch) String(j int) *StringColumn { return &b.cols[j].str }
 // row group's values), and one per distinct value and row group in the
 // scan's dictionary; the dictionaries hold every distinct value read.
 func (c *Case) ScanColumns(ctx context.Context, q Query, fn func(*ColumnBatch) error) error {
-	cols, err := scanColumns(&q)
-	if err != nil {
+	cols, f, parts, err := c.scanPlan(&q)
+	if err != nil || len(parts) == 0 {
 		return err
-	}
-	f, err := compile(&q, fullSchema)
-	if err != nil {
-		return err
-	}
-	parts := c.selectParts(&q)
-	if len(parts) == 0 {
-		return nil
 	}
 	workers := scanWorkers(len(parts))
 	free := make(chan *ColumnBatch, workers*(scanAhead+2))
 	codings := newCodings(cols)
-	return inPartOrder(ctx, c.partRecords(parts), workers, free, func() decodeFunc[*ColumnBatch] {
+	return inPartOrder(ctx, parts, workers, free, func() decodeFunc[*ColumnBatch] {
 		d := &partDecoder{cols: cols, columnar: true, codings: codings, locals: map[string]*strTable{},
 			interned: map[string]string{}}
 		return func(ctx context.Context, p PartRecord, emit func(*ColumnBatch) bool) error {

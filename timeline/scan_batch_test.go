@@ -154,11 +154,12 @@ func TestScanColumns(t *testing.T) {
 	}
 }
 
+// TestScanStops checks that Scan and ScanColumns end on fn's error and on
+// a cancelled context, without waiting for every part (the deferred drain
+// must not hang), and that a consumer of All may stop early.
 func TestScanStops(t *testing.T) {
 	t.Parallel()
 	c := scanCase(t)
-	// A consumer that stops early ends the scan without waiting for every
-	// part to be decoded (the deferred drain must not hang).
 	n := 0
 	for _, err := range c.All(t.Context(), Query{}) {
 		if err != nil {
@@ -168,27 +169,45 @@ func TestScanStops(t *testing.T) {
 			break
 		}
 	}
-	boom := errors.New("boom")
-	calls := 0
-	err := c.Scan(t.Context(), Query{}, func(*Event) error {
-		if calls++; calls == 1234 {
-			return boom
-		}
-		return nil
-	})
-	if !errors.Is(err, boom) || calls != 1234 {
-		t.Errorf("Scan returned %v after %d calls, want boom after 1234", err, calls)
+	for _, tc := range []struct {
+		name   string
+		scan   func(ctx context.Context, fn func() error) error
+		stopAt int // calls of fn, before the last of the scan
+	}{
+		{"Scan", func(ctx context.Context, fn func() error) error {
+			return c.Scan(ctx, Query{}, func(*Event) error { return fn() })
+		}, 1234},
+		{"ScanColumns", func(ctx context.Context, fn func() error) error {
+			return c.ScanColumns(ctx, Query{Columns: []string{"token_id"}}, func(*ColumnBatch) error { return fn() })
+		}, 7},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			boom := errors.New("boom")
+			calls := 0
+			err := tc.scan(t.Context(), func() error {
+				if calls++; calls == tc.stopAt {
+					return boom
+				}
+				return nil
+			})
+			if !errors.Is(err, boom) || calls != tc.stopAt {
+				t.Errorf("returned %v after %d calls, want boom after %d", err, calls, tc.stopAt)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			calls = 0
+			err = tc.scan(ctx, func() error {
+				if calls++; calls == 3 {
+					cancel()
+				}
+				return nil
+			})
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("after cancel returned %v", err)
+			}
+		})
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	calls = 0
-	err = c.Scan(ctx, Query{}, func(*Event) error {
-		if calls++; calls == 10 {
-			cancel()
-		}
-		return nil
-	})
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("Scan after cancel returned %v", err)
+	if err := c.ScanColumns(t.Context(), Query{Columns: []string{"nope"}}, func(*ColumnBatch) error { return nil }); err == nil {
+		t.Error("an unknown column was accepted")
 	}
 }
 
@@ -275,38 +294,6 @@ func TestScanColumnBatches(t *testing.T) {
 				t.Errorf("ScanColumns differs from ScanBatches (-want +got):\n%s", diff)
 			}
 		})
-	}
-}
-
-// TestScanColumnsStops checks that ScanColumns ends on fn's error and on
-// a cancelled context, without waiting for every part.
-func TestScanColumnsStops(t *testing.T) {
-	t.Parallel()
-	c := scanCase(t)
-	boom := errors.New("boom")
-	calls := 0
-	err := c.ScanColumns(t.Context(), Query{Columns: []string{"token_id"}}, func(*ColumnBatch) error {
-		if calls++; calls == 7 {
-			return boom
-		}
-		return nil
-	})
-	if !errors.Is(err, boom) || calls != 7 {
-		t.Errorf("ScanColumns returned %v after %d calls, want boom after 7", err, calls)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	calls = 0
-	err = c.ScanColumns(ctx, Query{}, func(*ColumnBatch) error {
-		if calls++; calls == 3 {
-			cancel()
-		}
-		return nil
-	})
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("ScanColumns after cancel returned %v", err)
-	}
-	if err := c.ScanColumns(t.Context(), Query{Columns: []string{"nope"}}, func(*ColumnBatch) error { return nil }); err == nil {
-		t.Error("an unknown column was accepted")
 	}
 }
 
