@@ -1162,22 +1162,19 @@ func (g *Graph) startStages() *stages {
 
 // add resolves e and queues it for apply.
 func (s *stages) add(e *timeline.Event) error {
-	s.cur = s.cur[:len(s.cur)+1]
-	if err := s.g.resolve(e, &s.cur[len(s.cur)-1]); err != nil {
-		s.cur = s.cur[:len(s.cur)-1]
-		return err
-	}
-	if len(s.cur) == cap(s.cur) {
-		s.full <- s.cur
-		s.cur = <-s.free
-	}
-	return nil
+	return s.queue(func(r *rec) error { return s.g.resolve(e, r) })
 }
 
 // addCoded resolves event i of a case scan's batch and queues it for apply.
 func (s *stages) addCoded(cc *caseCodes, i int) error {
+	return s.queue(func(r *rec) error { return s.g.resolveCoded(cc, i, r) })
+}
+
+// queue fills the next record with resolve and, unless that fails, queues
+// it, handing a full batch to apply.
+func (s *stages) queue(resolve func(*rec) error) error {
 	s.cur = s.cur[:len(s.cur)+1]
-	if err := s.g.resolveCoded(cc, i, &s.cur[len(s.cur)-1]); err != nil {
+	if err := resolve(&s.cur[len(s.cur)-1]); err != nil {
 		s.cur = s.cur[:len(s.cur)-1]
 		return err
 	}
