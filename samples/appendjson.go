@@ -349,6 +349,12 @@ func appendUS(b []byte, t time.Time) []byte {
 	b = append(b, '/')
 	b = append4(b, y)
 	b = append(b, ' ')
+	return appendClock12(b, h, mi, s)
+}
+
+// appendClock12 appends a 12-hour clock as US culture and AWS's STS print
+// it: 3:04:05 PM.
+func appendClock12(b []byte, h, mi, s int) []byte {
 	h12, ampm := h%12, " AM"
 	if h12 == 0 {
 		h12 = 12

@@ -288,19 +288,7 @@ func appendSTSDate(b []byte, t time.Time) []byte {
 	b = append(b, ", "...)
 	b = strconv.AppendInt(b, int64(y), 10)
 	b = append(b, ' ')
-	h12, ampm := h%12, " AM"
-	if h12 == 0 {
-		h12 = 12
-	}
-	if h >= 12 {
-		ampm = " PM"
-	}
-	b = strconv.AppendInt(b, int64(h12), 10)
-	b = append(b, ':')
-	b = append2(b, mi)
-	b = append(b, ':')
-	b = append2(b, s)
-	return append(b, ampm...)
+	return appendClock12(b, h, mi, s)
 }
 
 // bstr returns b's bytes as a string without copying them: for a

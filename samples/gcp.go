@@ -74,6 +74,17 @@ type gcpEvent struct {
 	clean                    bool // no string field needs JSON escaping
 }
 
+// severity is the LogEntry severity Cloud Audit Logs give the event.
+func (e *gcpEvent) severity() string {
+	switch {
+	case e.denied:
+		return "ERROR"
+	case e.log == "activity":
+		return "NOTICE"
+	}
+	return "INFO"
+}
+
 type gcpScenario struct {
 	seed    int64
 	scale   int
@@ -421,14 +432,7 @@ func (g *gcpScenario) encode(b []byte, r *rand.Rand, e *gcpEvent) []byte {
 	b = append(b, `,"type":"`...)
 	b = append(b, e.resType...)
 	b = append(b, `"},"severity":"`...)
-	switch {
-	case e.denied:
-		b = append(b, "ERROR"...)
-	case e.log == "activity":
-		b = append(b, "NOTICE"...)
-	default:
-		b = append(b, "INFO"...)
-	}
+	b = append(b, e.severity()...)
 	b = append(b, `","timestamp":"`...)
 	b = appendISO(b, e.t, 9, "Z")
 	return append(b, `"}`...)
@@ -667,14 +671,7 @@ func (g *gcpScenario) encodePretty(b []byte, r *rand.Rand, e *gcpEvent, scratch 
 	b = append(b, ","+gd3+`"type": "`...)
 	b = append(b, e.resType...)
 	b = append(b, `"`+gd2+"},"+gd2+`"severity": "`...)
-	switch {
-	case e.denied:
-		b = append(b, "ERROR"...)
-	case e.log == "activity":
-		b = append(b, "NOTICE"...)
-	default:
-		b = append(b, "INFO"...)
-	}
+	b = append(b, e.severity()...)
 	b = append(b, `",`+gd2+`"timestamp": "`...)
 	b = appendISO(b, e.t, 9, "Z")
 	return append(b, `"`+gd1+"}"...), scratch
