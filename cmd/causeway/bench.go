@@ -66,6 +66,18 @@ func cmdBench(ctx context.Context, args []string, e env) error {
 			fmt.Fprintf(e.stdout, "%-44s %12.1f %-9s %s\n", r.Name, r.Value, r.Unit, strings.TrimSpace(r.Target+"  "+r.Note))
 		}
 	}
+	// importStep imports paths into a case in a child process and reports
+	// its rates and peak RSS.
+	importStep := func(name, dir string, paths ...string) error {
+		n, wall, cpu, rss, err := benchImport(ctx, dir, paths...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		add(benchResult{Name: name, Value: float64(n) / wall.Seconds(), Unit: "events/s", Note: fmt.Sprintf("%d events in %v", n, wall.Round(time.Millisecond))})
+		add(benchResult{Name: "  per CPU-second (user+system)", Value: float64(n) / cpu.Seconds(), Unit: "events/s", Note: fmt.Sprintf("%v CPU: steadier than wall time on a busy machine", cpu.Round(time.Millisecond))})
+		add(benchResult{Name: "  peak RSS", Value: float64(rss) / (1 << 20), Unit: "MB", Target: "< 500 MB"})
+		return nil
+	}
 	logsAWS, logsStorm := filepath.Join(*dir, "aws"), filepath.Join(*dir, "storm")
 	ndjson := filepath.Join(*dir, "cloudtrail.ndjson")
 	caseDir := filepath.Join(*dir, "case")
@@ -100,13 +112,9 @@ func cmdBench(ctx context.Context, args []string, e env) error {
 		{"import CloudTrail NDJSON", caseDir + "-ndjson", ndjson},
 		{"import Storm-0558 (Entra, UAL, telemetry)", caseDir, logsStorm},
 	} {
-		n, wall, cpu, rss, err := benchImport(ctx, imp.dir, imp.path)
-		if err != nil {
-			return fmt.Errorf("%s: %w", imp.name, err)
+		if err := importStep(imp.name, imp.dir, imp.path); err != nil {
+			return err
 		}
-		add(benchResult{Name: imp.name, Value: float64(n) / wall.Seconds(), Unit: "events/s", Note: fmt.Sprintf("%d events in %v", n, wall.Round(time.Millisecond))})
-		add(benchResult{Name: "  per CPU-second (user+system)", Value: float64(n) / cpu.Seconds(), Unit: "events/s", Note: fmt.Sprintf("%v CPU: steadier than wall time on a busy machine", cpu.Round(time.Millisecond))})
-		add(benchResult{Name: "  peak RSS", Value: float64(rss) / (1 << 20), Unit: "MB", Target: "< 500 MB"})
 	}
 	os.RemoveAll(caseDir + "-ndjson")
 	c, err := timeline.Open(caseDir)
@@ -123,14 +131,11 @@ func cmdBench(ctx context.Context, args []string, e env) error {
 	}
 	if len(ual) > 0 {
 		os.RemoveAll(caseDir + "-ual")
-		n, wall, cpu, rss, err := benchImport(ctx, caseDir+"-ual", ual...)
-		if err != nil {
-			return fmt.Errorf("import the UAL: %w", err)
-		}
+		err := importStep(fmt.Sprintf("import M365 UAL alone (%d files)", len(ual)), caseDir+"-ual", ual...)
 		os.RemoveAll(caseDir + "-ual")
-		add(benchResult{Name: "import M365 UAL alone", Value: float64(n) / wall.Seconds(), Unit: "events/s", Note: fmt.Sprintf("%d events from %d files in %v", n, len(ual), wall.Round(time.Millisecond))})
-		add(benchResult{Name: "  per CPU-second (user+system)", Value: float64(n) / cpu.Seconds(), Unit: "events/s", Note: fmt.Sprintf("%v CPU", cpu.Round(time.Millisecond))})
-		add(benchResult{Name: "  peak RSS", Value: float64(rss) / (1 << 20), Unit: "MB", Target: "< 500 MB"})
+		if err != nil {
+			return err
+		}
 	}
 	var first, last time.Time
 	var total int64
