@@ -209,13 +209,12 @@ type partDecoder struct {
 	cols     []string
 	interned map[string]string            // dictionary values, across parts
 	same     map[string]map[string]string // colReader.same by column
-	// columnar decodes for ScanColumns: codings are the coded columns'
+	// For ScanColumns (codings not nil): codings are the coded columns'
 	// dictionaries (the scan's), locals the codes of the current row
 	// group's values of plain pages by column (the worker's), so that a
 	// coding is searched once per value and row group.
-	columnar bool
-	codings  map[string]*coding
-	locals   map[string]*strTable
+	codings map[string]*coding
+	locals  map[string]*strTable
 }
 
 // coding is the dictionary of a coded column in a ScanColumns, shared by
@@ -504,7 +503,7 @@ func newColReader(name string, index int, d *partDecoder) *colReader {
 	if name != "time" && name != "offset" {
 		r.set = columnSetters[name].set
 		r.off = stringField(name)
-		if d.columnar {
+		if d.codings != nil {
 			if !uniqueColumns[name] {
 				r.cd = d.codings[name]
 				if r.local = d.locals[name]; r.local == nil {
@@ -801,7 +800,7 @@ func (c *Case) ScanColumns(ctx context.Context, q Query, fn func(*ColumnBatch) e
 	free := make(chan *ColumnBatch, workers*(scanAhead+2))
 	codings := newCodings(cols)
 	return inPartOrder(ctx, parts, workers, free, func() decodeFunc[*ColumnBatch] {
-		d := &partDecoder{cols: cols, columnar: true, codings: codings, locals: map[string]*strTable{},
+		d := &partDecoder{cols: cols, codings: codings, locals: map[string]*strTable{},
 			interned: map[string]string{}}
 		return func(ctx context.Context, p PartRecord, emit func(*ColumnBatch) bool) error {
 			return d.decodeColumns(ctx, c, p, f, emit, free)
