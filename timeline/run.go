@@ -436,6 +436,23 @@ func newParquetWriter(f *os.File, rowGroupRows int64) *parquet.GenericWriter[row
 	)
 }
 
+// resetWriter readies a closed writer for the next part, in f. Reset
+// clears the last file's column paths in place (ColumnMetaData.Reset), and
+// in parquet-go v0.32.0 those are the column writers' own paths, so every
+// later file would name no column: the metadata gets copies first.
+// TestPartCodecs checks every part's paths.
+func resetWriter(w *parquet.GenericWriter[row], f *os.File) {
+	if fv := w.File(); fv != nil {
+		for i := range fv.Metadata().RowGroups {
+			cols := fv.Metadata().RowGroups[i].Columns
+			for j := range cols {
+				cols[j].MetaData.PathInSchema = slices.Clone(cols[j].MetaData.PathInSchema)
+			}
+		}
+	}
+	w.Reset(f)
+}
+
 // Commit writes what is still buffered, the index and the rejects, then
 // the manifest: from that moment the run's events are part of the case.
 func (r *Run) Commit() (RunRecord, error) {

@@ -515,7 +515,7 @@ func (r *Run) newPartWriter(k partKey) (*partWriter, error) {
 	r.track(full, r.staged(statsRel))
 	w, ok := r.writers.Get().(*parquet.GenericWriter[row])
 	if ok {
-		w.Reset(f)
+		resetWriter(w, f)
 	} else {
 		w = newParquetWriter(f, min(r.opts.RowGroupRows, partRowGroupRows))
 	}
@@ -570,21 +570,9 @@ func (pw *partWriter) finish() (PartRecord, error) {
 	if err != nil {
 		return pw.rec, fmt.Errorf("write %s: %w", pw.rec.Path, err)
 	}
-	// A closed writer is reset for the next part: its buffers and
-	// encoders cost more to make than many small parts take to write (a
-	// fresh writer per part cost 4% of a CloudTrail import). Reset clears
-	// the last file's column paths in place (ColumnMetaData.Reset), and in
-	// parquet-go v0.32.0 those are the column writers' own paths, so the
-	// next files would name no column: give the metadata copies first.
-	// TestPartCodecs checks every part's paths.
-	if fv := pw.w.File(); fv != nil {
-		for i := range fv.Metadata().RowGroups {
-			cols := fv.Metadata().RowGroups[i].Columns
-			for j := range cols {
-				cols[j].MetaData.PathInSchema = slices.Clone(cols[j].MetaData.PathInSchema)
-			}
-		}
-	}
+	// A closed writer is reset for the next part (resetWriter): its
+	// buffers and encoders cost more to make than many small parts take to
+	// write (a fresh writer per part cost 4% of a CloudTrail import).
 	pw.r.writers.Put(pw.w)
 	if err := pw.sb.write(filepath.Join(filepath.Dir(pw.full), path.Base(pw.rec.Stats))); err != nil {
 		return pw.rec, fmt.Errorf("write %s: %w", pw.rec.Stats, err)
