@@ -336,16 +336,9 @@ func (d *partDecoder) decode(ctx context.Context, c *Case, p PartRecord, f *filt
 		return err
 	}
 	defer file.Close()
-	var rows []int64 // matching rows, when the filter selects some
-	if !f.all() {
-		rows = []int64{}
-		err := scanPart(ctx, pf, f, func(row, _ int64) bool { rows = append(rows, row); return true })
-		if err != nil {
-			return err
-		}
-		if len(rows) == 0 {
-			return nil
-		}
+	rows, none, err := matchingRows(ctx, pf, f)
+	if err != nil || none {
+		return err
 	}
 	readers := make([]*colReader, 0, len(d.cols))
 	for _, name := range d.cols {
@@ -492,6 +485,17 @@ type colReader struct {
 	cd    *coding
 	remap []int32
 	local *strTable
+}
+
+// matchingRows returns the rows of the part that f selects, or nil when
+// f takes every row; none says that it selects no row.
+func matchingRows(ctx context.Context, pf *parquet.File, f *filter) (rows []int64, none bool, err error) {
+	if f.all() {
+		return nil, false, nil
+	}
+	rows = []int64{}
+	err = scanPart(ctx, pf, f, func(row, _ int64) bool { rows = append(rows, row); return true })
+	return rows, err == nil && len(rows) == 0, err
 }
 
 // uniqueColumns hold a value of their own in nearly every row: not worth
@@ -816,16 +820,9 @@ func (d *partDecoder) decodeColumns(ctx context.Context, c *Case, p PartRecord, 
 		return err
 	}
 	defer file.Close()
-	var rows []int64
-	if !f.all() {
-		rows = []int64{}
-		err := scanPart(ctx, pf, f, func(row, _ int64) bool { rows = append(rows, row); return true })
-		if err != nil {
-			return err
-		}
-		if len(rows) == 0 {
-			return nil
-		}
+	rows, none, err := matchingRows(ctx, pf, f)
+	if err != nil || none {
+		return err
 	}
 	// readers[j] reads column j, nil when the part lacks it.
 	var readers, present []*colReader
