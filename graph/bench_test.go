@@ -433,3 +433,37 @@ func benchCaseBuild(b *testing.B, build func() (*graph.Graph, error)) {
 			tc.opts.Since.Format(time.DateOnly), len(ch.Nodes), len(ch.Edges), walls[len(walls)/2], cpus[len(cpus)/2])
 	}
 }
+
+// BenchmarkRealCaseBuild builds the graph of the case in directory
+// $CAUSEWAY_GRAPH_CASE (a real case, e.g. the bench's scenarios imported at
+// scale 50), as `causeway chain` does; it skips when the variable is unset.
+// Run it alone, with -benchtime 1x, for its peak RSS to mean anything.
+func BenchmarkRealCaseBuild(b *testing.B) {
+	dir := os.Getenv("CAUSEWAY_GRAPH_CASE")
+	if dir == "" {
+		b.Skip("CAUSEWAY_GRAPH_CASE is not set")
+	}
+	c, err := timeline.Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var g *graph.Graph
+	c0 := cpuTime()
+	for b.Loop() {
+		g = nil
+		if g, err = graph.BuildCase(b.Context(), c, graph.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu := (cpuTime() - c0) / time.Duration(b.N)
+	b.ReportMetric(cpu.Seconds(), "cpu-s/op")
+	b.ReportMetric(float64(g.Len()), "nodes")
+	b.ReportMetric(float64(g.EdgeCount()), "edges")
+	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MB")
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MB")
+	b.Logf("nodes by kind: %v", g.KindCounts())
+	runtime.KeepAlive(g)
+}
