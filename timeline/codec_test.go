@@ -11,10 +11,11 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 )
 
-// TestPartCodecs: a part's raw column is Snappy (rawCodec), every other
-// column zstd, every column chunk names its column (path_in_schema, which
-// other Parquet readers go by), and raw records of every size, including
-// incompressible ones, read back exactly.
+// TestPartCodecs: a part's snappyColumns are Snappy (rawCodec), every
+// other column zstd, deltaColumns are DELTA_BINARY_PACKED, every column
+// chunk names its column (path_in_schema, which other Parquet readers go
+// by), and events with raw records of every size, including incompressible
+// ones, read back exactly.
 func TestPartCodecs(t *testing.T) {
 	t.Parallel()
 	c := newCase(t)
@@ -71,24 +72,32 @@ func TestPartCodecs(t *testing.T) {
 					t.Errorf("%s: column %d's chunk names %q, want %q", p.Path, i, cc.MetaData.PathInSchema, cols[i])
 				}
 				want := format.Zstd
-				if cols[i][0] == "raw" {
+				if slices.Contains(snappyColumns[:], cols[i][0]) {
 					want = format.Snappy
 				}
 				if cc.MetaData.Codec != want {
 					t.Errorf("%s: column %v is %v, want %v", p.Path, cols[i], cc.MetaData.Codec, want)
 				}
+				if slices.Contains(deltaColumns[:], cols[i][0]) && !slices.Contains(cc.MetaData.Encoding, format.DeltaBinaryPacked) {
+					t.Errorf("%s: column %v is encoded %v, want DELTA_BINARY_PACKED", p.Path, cols[i], cc.MetaData.Encoding)
+				}
 			}
 		}
 	}
-	want := map[string]string{}
+	want := map[string]Event{}
 	for _, e := range evs {
-		want[e.ID] = e.Raw
+		want[e.ID] = e
 	}
 	n := 0
 	if err := c.Scan(t.Context(), Query{Raw: true}, func(e *Event) error {
 		n++
-		if e.Raw != want[e.ID] {
-			t.Errorf("%s: raw of %d bytes read back as %d bytes", e.ID, len(want[e.ID]), len(e.Raw))
+		w := want[e.ID]
+		if e.Raw != w.Raw {
+			t.Errorf("%s: raw of %d bytes read back as %d bytes", e.ID, len(w.Raw), len(e.Raw))
+		}
+		if !e.Time.Equal(w.Time) || e.Offset != w.Offset || e.Message != w.Message || e.CorrelationID != w.CorrelationID {
+			t.Errorf("%s: read back time %v offset %d message %q correlation %q, want %v %d %q %q", e.ID, e.Time, e.Offset,
+				e.Message, e.CorrelationID, w.Time, w.Offset, w.Message, w.CorrelationID)
 		}
 		return nil
 	}); err != nil {

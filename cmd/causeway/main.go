@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"runtime/trace"
 	"syscall"
 )
 
@@ -21,7 +22,16 @@ func main() {
 			defer f.Close()
 		}
 	}
+	// CAUSEWAY_TRACE=file writes an execution trace (go tool trace): where
+	// the cores wait on each other.
+	if p := os.Getenv("CAUSEWAY_TRACE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			trace.Start(f)
+			defer f.Close()
+		}
+	}
 	code := run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
+	trace.Stop()
 	pprof.StopCPUProfile()
 	stop()
 	os.Exit(code)
