@@ -4,12 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	stdjson "encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	json "github.com/goccy/go-json"
 
@@ -42,7 +46,11 @@ import (
 // dict text in its cells) is recognized and refused as a whole with
 // errDerivedAlertTable: it holds no CloudTrail records, and importing its
 // rows under CloudTrail's eventIDs would collide with the real records.
-type cloudTrail struct{}
+type cloudTrail struct {
+	// slow turns off the single-pass reader (ctFast): the tests compare
+	// the two paths.
+	slow bool
+}
 
 var _ timeline.Importer = cloudTrail{}
 
@@ -110,7 +118,11 @@ func (c cloudTrail) Import(ctx context.Context, r io.Reader, src timeline.Source
 	if headHasKey(head, "QueryResultRows") || headHasAll(head, "ResultSet", "Rows", "VarCharValue") {
 		return d.lakeRows(ctx, br)
 	}
-	return streamJSON(ctx, br, []string{"Records", "Events", "logEvents", "events"}, c.Name(), src, out, d.record)
+	fast := d.fast.read
+	if c.slow {
+		fast = nil
+	}
+	return streamJSONFast(ctx, br, ctEnvelopes, c.Name(), src, out, fast, d.record)
 }
 
 // lakeRows reads a CloudTrail Lake GetQueryResults document:
@@ -325,6 +337,10 @@ type ctDecoder struct {
 	rec       ctRecord
 	inner     ctRecord
 	ev        timeline.Event
+
+	fast    ctFast            // the single-pass reader, run by the splitter
+	ptrs    [ctfCount]*string // where ctFast's fields go in rec
+	ptrsSet bool
 }
 
 // ctRecord is a CloudTrail record, or one of its wrappers (LookupEvents,
@@ -529,17 +545,35 @@ func ctDecodeParams(v flexJSON, p *ctParams) {
 		SecretID: str("secretId"), KeyID: str("keyId"), InstanceID: str("instanceId")}
 }
 
-// record normalizes one record of the stream.
-func (d *ctDecoder) record(raw []byte, off int64) error { return d.recordAs(raw, raw, off) }
+// record normalizes one record of the stream. A record the splitter's
+// single-pass reader has read (d.fast) is not decoded again.
+func (d *ctDecoder) record(raw []byte, off int64) error {
+	if f := &d.fast; f.n > 0 && f.n == len(raw) && f.at == &raw[0] {
+		f.n, f.at = 0, nil
+		if !d.ptrsSet {
+			d.ptrs, d.ptrsSet = ctFieldPtrs(&d.rec), true
+		}
+		text := string(raw)
+		f.fill(&d.rec, &d.ptrs, text)
+		return d.normalize(false, text, off)
+	}
+	return d.recordAs(raw, raw, off)
+}
 
 // recordAs normalizes the record text, keeping raw (the bytes as they
 // were in the file) as the event's Raw.
 func (d *ctDecoder) recordAs(text, raw []byte, off int64) error {
-	w := &d.rec
-	lake, err := decodeCT(text, w)
+	lake, err := decodeCT(text, &d.rec)
 	if err != nil {
 		return rejectf("not a CloudTrail record: %v", err)
 	}
+	return d.normalize(lake, string(raw), off)
+}
+
+// normalize makes the event of the record in d.rec (lake as decodeCT
+// reported) whose bytes in the file are raw.
+func (d *ctDecoder) normalize(lake bool, raw string, off int64) error {
+	w := &d.rec
 	rec, shape := w, d.fileShape
 	var wrapTime string // the wrapper's own time, used only when the record has none
 	switch {
@@ -574,7 +608,7 @@ func (d *ctDecoder) recordAs(text, raw []byte, off int64) error {
 	}
 
 	e := &d.ev
-	*e = newEvent(d.name, shape, d.src, off, raw)
+	*e = newEventString(d.name, shape, d.src, off, raw)
 	ts := rec.EventTime
 	if ts == "" {
 		ts = rec.Timestamp // Logstash drops eventTime
@@ -860,4 +894,683 @@ func ctMessage(e *timeline.Event, r *ctRecord) string {
 		}
 	}
 	return b.String()
+}
+
+// The single-pass reader of plain CloudTrail records.
+//
+// ctFast reads a record the way the typed decode of decodeCT does, in the
+// same pass that finds where the record ends (the record splitter hands it
+// the buffered bytes from the record's '{', see jsonScanner.fast), and
+// keeps each value it needs as a span of the record's bytes. It vouches
+// only for what it fully understands: strict JSON (RFC 8259, valid UTF-8,
+// nesting under ctFastDepth), every member CloudTrail's fields read of the
+// expected type, each at most once, keys matched exactly. Anything else
+// (another type, a key that matches a field only by case folding, an escape
+// it does not decode, a wrapper shape, an envelope key, a record cut by the
+// end of the buffer) makes it step aside, and the record takes the old
+// path: the splitter's own walk and decodeCT. FuzzCloudTrailFastDecode
+// checks that whatever it reads equals decodeCT's record.
+
+// Fields of ctRecord read by ctFast, as bit numbers of ctFast.set.
+const (
+	ctfEventTime = iota
+	ctfTimestamp
+	ctfEventSource
+	ctfEventName
+	ctfAWSRegion
+	ctfSourceIP
+	ctfUserAgent
+	ctfErrorCode
+	ctfErrorMessage
+	ctfRequestID
+	ctfEventID
+	ctfRecipient
+	ctfDetailType
+	ctfAccount
+	ctfTime
+	ctfIDType
+	ctfIDPrincipal
+	ctfIDARN
+	ctfIDAccount
+	ctfIDAccessKey
+	ctfIDUserName
+	ctfIDInvokedBy
+	ctfIDOnBehalfOf
+	ctfPBucket
+	ctfPKey
+	ctfPRoleARN
+	ctfPUserName
+	ctfPRoleName
+	ctfPGroupName
+	ctfPPolicyARN
+	ctfPFunctionName
+	ctfPSecretID
+	ctfPKeyID
+	ctfPInstanceID
+	ctfRCredKey
+	ctfRCredExpiration
+	ctfRAccessKeyID
+	ctfRAccessKeyUser
+	ctfRConsoleLogin
+	ctfRAssumedRoleARN
+	ctfMFAUsed
+	ctfResource // resources[i].ARN is ctfResource+2i, .type ctfResource+2i+1
+	ctfCount    = ctfResource + 2*len(ctRecord{}.Resources)
+)
+
+// ctFieldPtrs returns where each ctf field lives in r.
+func ctFieldPtrs(r *ctRecord) [ctfCount]*string {
+	u, p, re := &r.UserIdentity, &r.RequestParameters, &r.ResponseElements
+	f := [ctfCount]*string{
+		ctfEventTime: &r.EventTime, ctfTimestamp: &r.Timestamp, ctfEventSource: &r.EventSource, ctfEventName: &r.EventName,
+		ctfAWSRegion: &r.AWSRegion, ctfSourceIP: &r.SourceIPAddress, ctfUserAgent: &r.UserAgent, ctfErrorCode: &r.ErrorCode,
+		ctfErrorMessage: &r.ErrorMessage, ctfRequestID: &r.RequestID, ctfEventID: &r.EventID, ctfRecipient: &r.RecipientAccountID,
+		ctfDetailType: &r.DetailType, ctfAccount: &r.Account, ctfTime: &r.Time,
+		ctfIDType: &u.Type, ctfIDPrincipal: &u.PrincipalID, ctfIDARN: &u.ARN, ctfIDAccount: &u.AccountID,
+		ctfIDAccessKey: &u.AccessKeyID, ctfIDUserName: &u.UserName, ctfIDInvokedBy: &u.InvokedBy, ctfIDOnBehalfOf: &u.OnBehalfOf.UserID,
+		ctfPBucket: &p.BucketName, ctfPKey: &p.Key, ctfPRoleARN: &p.RoleARN, ctfPUserName: &p.UserName, ctfPRoleName: &p.RoleName,
+		ctfPGroupName: &p.GroupName, ctfPPolicyARN: &p.PolicyARN, ctfPFunctionName: &p.FunctionName, ctfPSecretID: &p.SecretID,
+		ctfPKeyID: &p.KeyID, ctfPInstanceID: &p.InstanceID,
+		ctfRCredKey: &re.Credentials.AccessKeyID, ctfRCredExpiration: &re.Credentials.Expiration,
+		ctfRAccessKeyID: &re.AccessKey.AccessKeyID, ctfRAccessKeyUser: &re.AccessKey.UserName,
+		ctfRConsoleLogin: &re.ConsoleLogin, ctfRAssumedRoleARN: &re.AssumedRoleUser.ARN,
+		ctfMFAUsed: &r.AdditionalEventData.MFAUsed,
+	}
+	for i := range r.Resources {
+		f[ctfResource+2*i], f[ctfResource+2*i+1] = &r.Resources[i].ARN, &r.Resources[i].Type
+	}
+	return f
+}
+
+// ctLevel is one object of the record ctFast descends into.
+type ctLevel uint8
+
+const (
+	ctlSkip ctLevel = iota // an object none of whose members is read
+	ctlTop
+	ctlIdentity
+	ctlOnBehalfOf
+	ctlParams
+	ctlResponse
+	ctlCredentials
+	ctlAccessKey
+	ctlAssumedRole
+	ctlAdditional
+	ctlResource
+	ctlCount
+)
+
+// ctKind is what a member of a level is.
+type ctKind uint8
+
+const (
+	ctkString         ctKind = iota + 1 // a string field (null leaves it empty)
+	ctkObject                           // an object read at level sub (null: nothing)
+	ctkSessionContext                   // an object only tested for presence
+	ctkResources                        // the resources array
+	ctkStepAside                        // a member the fast path leaves to decodeCT
+)
+
+type ctMember struct {
+	key   string
+	kind  ctKind
+	field int     // ctkString: the ctf field (resources: of resources[0])
+	sub   ctLevel // ctkObject: the level of the object
+}
+
+// ctMembers lists, per level, every member ctRecord's typed decode reads
+// (their json tags). A key equal to none of them but to one of them by
+// case folding makes ctFast step aside: the typed decode would read it.
+var ctMembers = [ctlCount][]ctMember{
+	ctlTop: {
+		{"eventTime", ctkString, ctfEventTime, 0}, {"@timestamp", ctkString, ctfTimestamp, 0},
+		{"eventSource", ctkString, ctfEventSource, 0}, {"eventName", ctkString, ctfEventName, 0},
+		{"awsRegion", ctkString, ctfAWSRegion, 0}, {"sourceIPAddress", ctkString, ctfSourceIP, 0},
+		{"userAgent", ctkString, ctfUserAgent, 0}, {"userIdentity", ctkObject, 0, ctlIdentity},
+		{"requestParameters", ctkObject, 0, ctlParams}, {"responseElements", ctkObject, 0, ctlResponse},
+		{"additionalEventData", ctkObject, 0, ctlAdditional}, {"errorCode", ctkString, ctfErrorCode, 0},
+		{"errorMessage", ctkString, ctfErrorMessage, 0}, {"requestID", ctkString, ctfRequestID, 0},
+		{"eventID", ctkString, ctfEventID, 0}, {"recipientAccountId", ctkString, ctfRecipient, 0},
+		{"resources", ctkResources, ctfResource, ctlResource},
+		{"CloudTrailEvent", ctkStepAside, 0, 0}, {"message", ctkStepAside, 0, 0}, {"detail", ctkStepAside, 0, 0},
+		{"detail-type", ctkString, ctfDetailType, 0}, {"account", ctkString, ctfAccount, 0}, {"time", ctkString, ctfTime, 0},
+	},
+	ctlIdentity: {
+		{"type", ctkString, ctfIDType, 0}, {"principalId", ctkString, ctfIDPrincipal, 0}, {"arn", ctkString, ctfIDARN, 0},
+		{"accountId", ctkString, ctfIDAccount, 0}, {"accessKeyId", ctkString, ctfIDAccessKey, 0},
+		{"userName", ctkString, ctfIDUserName, 0}, {"invokedBy", ctkString, ctfIDInvokedBy, 0},
+		{"sessionContext", ctkSessionContext, 0, 0}, {"onBehalfOf", ctkObject, 0, ctlOnBehalfOf},
+	},
+	ctlOnBehalfOf: {{"userId", ctkString, ctfIDOnBehalfOf, 0}},
+	ctlParams: {
+		{"bucketName", ctkString, ctfPBucket, 0}, {"key", ctkString, ctfPKey, 0}, {"roleArn", ctkString, ctfPRoleARN, 0},
+		{"userName", ctkString, ctfPUserName, 0}, {"roleName", ctkString, ctfPRoleName, 0},
+		{"groupName", ctkString, ctfPGroupName, 0}, {"policyArn", ctkString, ctfPPolicyARN, 0},
+		{"functionName", ctkString, ctfPFunctionName, 0}, {"secretId", ctkString, ctfPSecretID, 0},
+		{"keyId", ctkString, ctfPKeyID, 0}, {"instanceId", ctkString, ctfPInstanceID, 0},
+	},
+	ctlResponse: {
+		{"credentials", ctkObject, 0, ctlCredentials}, {"accessKey", ctkObject, 0, ctlAccessKey},
+		{"ConsoleLogin", ctkString, ctfRConsoleLogin, 0}, {"assumedRoleUser", ctkObject, 0, ctlAssumedRole},
+	},
+	ctlCredentials: {{"accessKeyId", ctkString, ctfRCredKey, 0}, {"expiration", ctkString, ctfRCredExpiration, 0}},
+	ctlAccessKey:   {{"accessKeyId", ctkString, ctfRAccessKeyID, 0}, {"userName", ctkString, ctfRAccessKeyUser, 0}},
+	ctlAssumedRole: {{"arn", ctkString, ctfRAssumedRoleARN, 0}},
+	ctlAdditional:  {{"MFAUsed", ctkString, ctfMFAUsed, 0}},
+	ctlResource:    {{"ARN", ctkString, 0, 0}, {"type", ctkString, 1, 0}}, // fields relative to the entry's
+}
+
+// ctEnvelopes are the envelope keys Import gives the splitter: a record
+// with one of them at the top is left to the splitter's own walk.
+var ctEnvelopes = []string{"Records", "Events", "logEvents", "events"}
+
+// ctFastDepth bounds the nesting ctFast reads; deeper records step aside.
+const ctFastDepth = 64
+
+// ctFast results of read: the record is longer than the bytes given, or
+// the fast path steps aside.
+const (
+	ctNeedMore = -1
+	ctAside    = -2
+)
+
+// ctSpan is where a field's value is: bytes [a, b) of the record, or s
+// when the value had escapes.
+type ctSpan struct {
+	a, b int32
+	s    string
+	esc  bool
+}
+
+// ctFast is the reader's state for one record; it is reused.
+type ctFast struct {
+	spans          [ctfCount]ctSpan
+	set            uint64 // the fields with a value
+	sessionContext bool
+	resources      bool // the resources member was seen
+	resIdx         int  // the resources[] entry being read
+	depth          int
+	// n and at identify the record read: its length and first byte.
+	n  int
+	at *byte
+}
+
+// read reads the record at the start of b (b[0] == '{') and returns its
+// length, ctNeedMore or ctAside.
+func (f *ctFast) read(b []byte) int {
+	f.set, f.sessionContext, f.resources, f.depth, f.n, f.at = 0, false, false, 0, 0, nil
+	n := f.object(b, 0, ctlTop)
+	if n > 0 {
+		if n > maxRecord {
+			return ctAside
+		}
+		f.n, f.at = n, &b[0]
+	}
+	return n
+}
+
+// ws skips JSON white space from i.
+func ctWS(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// object reads the object at b[i] (a '{') at level lv and returns the index
+// after it, or a negative result.
+func (f *ctFast) object(b []byte, i int, lv ctLevel) int {
+	if f.depth >= ctFastDepth {
+		return ctAside
+	}
+	f.depth++
+	i = f.members(b, i, lv)
+	f.depth--
+	return i
+}
+
+// members reads the members of the object at b[i] and its closing brace.
+func (f *ctFast) members(b []byte, i int, lv ctLevel) int {
+	i = ctWS(b, i+1)
+	if i >= len(b) {
+		return ctNeedMore
+	}
+	if b[i] == '}' {
+		return i + 1
+	}
+	for {
+		if i >= len(b) {
+			return ctNeedMore
+		}
+		if b[i] != '"' {
+			return ctAside
+		}
+		ks := i + 1
+		end, esc, nonASCII := ctString(b, i)
+		if end < 0 {
+			return end
+		}
+		key := b[ks : end-1]
+		if nonASCII && !utf8.Valid(key) {
+			return ctAside
+		}
+		i = ctWS(b, end)
+		if i >= len(b) {
+			return ctNeedMore
+		}
+		if b[i] != ':' {
+			return ctAside
+		}
+		i = ctWS(b, i+1)
+		if i >= len(b) {
+			return ctNeedMore
+		}
+		var m *ctMember
+		if lv != ctlSkip {
+			if esc || nonASCII {
+				return ctAside // the typed decode may unescape or fold it into a field's key
+			}
+			if m = ctFind(lv, key); m == nil {
+				if ctFolds(lv, key) {
+					return ctAside
+				}
+				if lv == ctlTop {
+					for _, e := range ctEnvelopes {
+						if string(key) == e {
+							return ctAside
+						}
+					}
+				}
+			}
+		}
+		if m == nil {
+			i = f.skip(b, i)
+		} else {
+			i = f.member(b, i, lv, m)
+		}
+		if i < 0 {
+			return i
+		}
+		i = ctWS(b, i)
+		if i >= len(b) {
+			return ctNeedMore
+		}
+		switch b[i] {
+		case ',':
+			i = ctWS(b, i+1)
+		case '}':
+			return i + 1
+		default:
+			return ctAside
+		}
+	}
+}
+
+// member reads the value at b[i] of the known member m of level lv.
+func (f *ctFast) member(b []byte, i int, lv ctLevel, m *ctMember) int {
+	c := b[i]
+	if c == 'n' {
+		if m.kind == ctkResources {
+			if f.resources {
+				return ctAside
+			}
+			f.resources = true
+		}
+		if m.kind == ctkSessionContext {
+			f.sessionContext = false
+		}
+		return ctLiteral(b, i, "null")
+	}
+	switch m.kind {
+	case ctkString:
+		if c != '"' {
+			return ctAside
+		}
+		field := m.field
+		if lv == ctlResource {
+			field += ctfResource + 2*f.resIdx
+		}
+		if f.set&(1<<field) != 0 {
+			return ctAside // a second value: the typed decode's merge is not followed here
+		}
+		end, esc, nonASCII := ctString(b, i)
+		if end < 0 {
+			return end
+		}
+		if nonASCII && !utf8.Valid(b[i+1:end-1]) {
+			return ctAside
+		}
+		sp := &f.spans[field]
+		sp.a, sp.b, sp.esc = int32(i+1), int32(end-1), esc
+		if esc {
+			s, ok := ctUnescape(b[i+1 : end-1])
+			if !ok {
+				return ctAside
+			}
+			sp.s = s
+		}
+		f.set |= 1 << field
+		return end
+	case ctkObject:
+		if c != '{' {
+			return ctAside
+		}
+		return f.object(b, i, m.sub)
+	case ctkSessionContext:
+		if c != '{' {
+			return ctAside
+		}
+		f.sessionContext = true
+		return f.object(b, i, ctlSkip)
+	case ctkResources:
+		if c != '[' || f.resources {
+			return ctAside
+		}
+		f.resources = true
+		i = ctWS(b, i+1)
+		if i >= len(b) {
+			return ctNeedMore
+		}
+		if b[i] == ']' {
+			return i + 1
+		}
+		for n := 0; ; n++ {
+			if i >= len(b) {
+				return ctNeedMore
+			}
+			switch {
+			case b[i] == 'n':
+				i = ctLiteral(b, i, "null")
+			case b[i] != '{':
+				return ctAside
+			case n < len(ctRecord{}.Resources):
+				f.resIdx = n
+				i = f.object(b, i, ctlResource)
+			default:
+				i = f.skip(b, i) // the fixed array keeps the first entries
+			}
+			if i < 0 {
+				return i
+			}
+			i = ctWS(b, i)
+			if i >= len(b) {
+				return ctNeedMore
+			}
+			switch b[i] {
+			case ',':
+				i = ctWS(b, i+1)
+			case ']':
+				return i + 1
+			default:
+				return ctAside
+			}
+		}
+	}
+	return ctAside
+}
+
+// ctFind returns the member of lv whose key is key, or nil.
+func ctFind(lv ctLevel, key []byte) *ctMember {
+	ms := ctMembers[lv]
+	for i := range ms {
+		if len(ms[i].key) == len(key) && ms[i].key == string(key) {
+			return &ms[i]
+		}
+	}
+	return nil
+}
+
+// ctFolds reports whether the ASCII key equals a member's key of lv by
+// ASCII case folding.
+func ctFolds(lv ctLevel, key []byte) bool {
+	for _, m := range ctMembers[lv] {
+		if len(m.key) == len(key) && strings.EqualFold(m.key, string(key)) {
+			return true
+		}
+	}
+	return false
+}
+
+// skip validates and skips the value at b[i].
+func (f *ctFast) skip(b []byte, i int) int {
+	switch c := b[i]; {
+	case c == '"':
+		end, _, nonASCII := ctString(b, i)
+		if end > 0 && nonASCII && !utf8.Valid(b[i+1:end-1]) {
+			return ctAside
+		}
+		return end
+	case c == '{':
+		return f.object(b, i, ctlSkip)
+	case c == '[':
+		if f.depth >= ctFastDepth {
+			return ctAside
+		}
+		f.depth++
+		i = f.elements(b, i)
+		f.depth--
+		return i
+	case c == 't':
+		return ctLiteral(b, i, "true")
+	case c == 'f':
+		return ctLiteral(b, i, "false")
+	case c == 'n':
+		return ctLiteral(b, i, "null")
+	case c == '-' || c >= '0' && c <= '9':
+		return ctNumber(b, i)
+	}
+	return ctAside
+}
+
+// elements validates and skips the elements of the array at b[i] and its
+// closing bracket.
+func (f *ctFast) elements(b []byte, i int) int {
+	i = ctWS(b, i+1)
+	if i >= len(b) {
+		return ctNeedMore
+	}
+	if b[i] == ']' {
+		return i + 1
+	}
+	for {
+		if i = f.skip(b, i); i < 0 {
+			return i
+		}
+		i = ctWS(b, i)
+		if i >= len(b) {
+			return ctNeedMore
+		}
+		switch b[i] {
+		case ',':
+			i = ctWS(b, i+1)
+			if i >= len(b) {
+				return ctNeedMore
+			}
+		case ']':
+			return i + 1
+		default:
+			return ctAside
+		}
+	}
+}
+
+// ctLiteral checks the literal lit at b[i].
+func ctLiteral(b []byte, i int, lit string) int {
+	if len(b)-i < len(lit) {
+		if string(b[i:]) == lit[:len(b)-i] {
+			return ctNeedMore
+		}
+		return ctAside
+	}
+	if string(b[i:i+len(lit)]) != lit {
+		return ctAside
+	}
+	return i + len(lit)
+}
+
+// ctNumber checks the JSON number at b[i] and returns the index after it.
+func ctNumber(b []byte, i int) int {
+	digits := func(i int) (int, int) { // index after the digits, their count
+		j := i
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+		return j, j - i
+	}
+	if b[i] == '-' {
+		i++
+	}
+	if i >= len(b) {
+		return ctNeedMore
+	}
+	switch {
+	case b[i] == '0':
+		i++
+	case b[i] >= '1' && b[i] <= '9':
+		i, _ = digits(i)
+	default:
+		return ctAside
+	}
+	if i < len(b) && b[i] == '.' {
+		var n int
+		if i, n = digits(i + 1); n == 0 {
+			return ctNumberEnd(b, i)
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		var n int
+		if i, n = digits(i); n == 0 {
+			return ctNumberEnd(b, i)
+		}
+	}
+	if i >= len(b) {
+		return ctNeedMore // the number may go on
+	}
+	return i
+}
+
+// ctNumberEnd is the result for a number missing digits at b[i]: more input
+// may bring them.
+func ctNumberEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return ctNeedMore
+	}
+	return ctAside
+}
+
+// ctString finds the end of the JSON string at b[i] (a '"'): the index
+// after its closing quote, whether it has escapes and whether it has bytes
+// that are not ASCII. A control character or a bad escape steps aside.
+func ctString(b []byte, i int) (end int, esc, nonASCII bool) {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	j := i + 1
+	for {
+		for j+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[j:])
+			// Quote, backslash, a byte under 0x20 or over 0x7f.
+			if hasByte(x, '"')|hasByte(x, '\\')|((x-lo*0x20)&^x&hi)|(x&hi) != 0 {
+				break
+			}
+			j += 8
+		}
+		if j >= len(b) {
+			return ctNeedMore, false, false
+		}
+		switch c := b[j]; {
+		case c == '"':
+			return j + 1, esc, nonASCII
+		case c == '\\':
+			esc = true
+			if j+1 >= len(b) {
+				return ctNeedMore, false, false
+			}
+			switch b[j+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				j += 2
+			case 'u':
+				if j+6 > len(b) {
+					return ctNeedMore, false, false
+				}
+				for _, h := range b[j+2 : j+6] {
+					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
+						return ctAside, false, false
+					}
+				}
+				j += 6
+			default:
+				return ctAside, false, false
+			}
+		case c < 0x20:
+			return ctAside, false, false
+		case c >= 0x80:
+			nonASCII = true
+			j++
+		default:
+			j++
+		}
+	}
+}
+
+// ctUnescape decodes the escapes of a string's bytes (checked by ctString).
+// A \u escape of a surrogate is not decoded here (false).
+func ctUnescape(s []byte) (string, bool) {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		i++
+		switch s[i] {
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			v, err := strconv.ParseUint(string(s[i+1:i+5]), 16, 32)
+			if err != nil || v >= 0xD800 && v < 0xE000 {
+				return "", false
+			}
+			out = utf8.AppendRune(out, rune(v))
+			i += 4
+		default: // '"', '\\', '/'
+			out = append(out, s[i])
+		}
+	}
+	return string(out), true
+}
+
+// fill sets r to the record read, whose bytes are raw: each value is a
+// substring of raw, or its unescaped copy.
+func (f *ctFast) fill(r *ctRecord, ptrs *[ctfCount]*string, raw string) {
+	*r = ctRecord{}
+	for set := f.set; set != 0; set &= set - 1 {
+		i := bits.TrailingZeros64(set)
+		sp := &f.spans[i]
+		if sp.esc {
+			*ptrs[i] = sp.s
+			sp.s = ""
+		} else {
+			*ptrs[i] = raw[sp.a:sp.b]
+		}
+	}
+	if f.sessionContext {
+		r.UserIdentity.SessionContext = &struct{}{}
+	}
 }

@@ -688,3 +688,249 @@ func BenchmarkCloudTrailParts(b *testing.B) {
 		reportRates(b, 1, cpu0)
 	})
 }
+
+// BenchmarkCloudTrailFile imports the first records of a real CloudTrail
+// NDJSON file (CAUSEWAY_CT_FILE, default /tmp/ct400k.ndjson as written by
+// `samples generate`; skipped when absent) into a discarding Emitter: the
+// parse path (split, decode, normalize, provenance) without the store,
+// with the single-pass reader ("fast") and without it ("slow").
+// CAUSEWAY_CT_MB bounds how much of the file is read (default 150 MB).
+func BenchmarkCloudTrailFile(b *testing.B) {
+	path := os.Getenv("CAUSEWAY_CT_FILE")
+	if path == "" {
+		path = "/tmp/ct400k.ndjson"
+	}
+	limit := int64(150 << 20)
+	if v := os.Getenv("CAUSEWAY_CT_MB"); v != "" {
+		var mb int64
+		if _, err := fmt.Sscan(v, &mb); err != nil {
+			b.Fatalf("CAUSEWAY_CT_MB: %v", err)
+		}
+		limit = mb << 20
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		b.Skipf("no CloudTrail file: %v", err)
+	}
+	data, err := io.ReadAll(io.LimitReader(fh, limit))
+	fh.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if i := bytes.LastIndexByte(data, '\n'); i >= 0 {
+		data = data[:i+1]
+	}
+	n := bytes.Count(data, []byte("\n"))
+	for _, imp := range []cloudTrail{{}, {slow: true}} {
+		name := "fast"
+		if imp.slow {
+			name = "slow"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			cpu0 := cpuTime()
+			for b.Loop() {
+				em := &extCountEmitter{}
+				if err := imp.Import(b.Context(), bytes.NewReader(data), timeline.Source{File: path, SHA256: "00"}, em); err != nil {
+					b.Fatal(err)
+				}
+				if em.n+em.rejects != n {
+					b.Fatalf("got %d events and %d rejects from %d lines", em.n, em.rejects, n)
+				}
+			}
+			reportRates(b, n, cpu0)
+			if cpu := cpuTime() - cpu0; cpu > 0 {
+				b.ReportMetric(float64(cpu.Nanoseconds())/1e3/float64(n*b.N), "cpu-µs/event")
+			}
+		})
+	}
+}
+
+// ctFastSeeds are records for the single-pass reader's tests: the shapes
+// of testdata, the benchmark's records, and the edges it must step aside at
+// or read exactly as the typed decode does.
+func ctFastSeeds(t testing.TB) [][]byte {
+	var seeds [][]byte
+	for _, name := range []string{"cloudtrail_shapes.jsonl", "cloudtrail_lookup_envelope.json", "cloudtrail_cloudwatch.json"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seeds = append(seeds, b)
+		for line := range bytes.Lines(b) {
+			seeds = append(seeds, line)
+		}
+	}
+	for i := range 12 {
+		seeds = append(seeds, []byte(ctBenchRecord(i)))
+	}
+	const base = `"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject"`
+	for _, s := range []string{
+		`{` + base + `,"userIdentity":{"type":"AssumedRole","sessionContext":null}}`,
+		`{` + base + `,"userIdentity":{"type":"AssumedRole","sessionContext":{"a":[1,2.5e3,-0,true,false,null,{}]}},"userIdentity":{"arn":"x"}}`,
+		`{` + base + `,"userIdentity":{"sessionContext":{}},"userIdentity":{"sessionContext":null}}`,
+		`{` + base + `,"eventName":"PutObject"}`,
+		`{` + base + `,"EventName":"PutObject"}`,
+		`{` + base + `,"eventname":"x","eventtime":"2024-01-01 00:00:00"}`,
+		`{` + base + `,"errorMessage":"a \"quoted\" \\ \/ \b\f\n\r\t \u00e9 \u2028 é"}`,
+		`{` + base + `,"errorMessage":"\ud83d\ude00"}`,
+		`{` + base + `,"errorMessage":"\ud83d"}`,
+		`{` + base + `,"userAgent":"bad \xff utf8"}`,
+		`{` + base + `,"other":"bad \xff utf8"}`,
+		`{` + base + `,"other":"ctl ` + "\x01" + `"}`,
+		`{` + base + `,"resources":[{"ARN":"a"},null,{"ARN":"b","type":"t"},{},{},{},{},{},{"ARN":"ninth"}]}`,
+		`{` + base + `,"resources":[],"resources":[{"ARN":"a"}]}`,
+		`{` + base + `,"resources":["arn:aws:s3:::b"]}`,
+		`{` + base + `,"resources":null}`,
+		`{` + base + `,"requestParameters":{"key":{"S":"x"},"bucketName":"b"}}`,
+		`{` + base + `,"requestParameters":{"Key":"k","bucketName":"b"}}`,
+		`{` + base + `,"requestParameters":"{\"bucketName\":\"b\"}"}`,
+		`{` + base + `,"responseElements":{"credentials":{"accessKeyId":"ASIA1","expiration":1700000000}}}`,
+		`{` + base + `,"responseElements":{"ConsoleLogin":"Failure"},"additionalEventData":{"MFAUsed":"No"}}`,
+		`{` + base + `,"eventVersion":01}`,
+		`{` + base + `,"n":1.}`,
+		`{` + base + `,"n":-1.5E+10,"m":[[[]]],"o":{"p":{"q":{}}}}`,
+		`{` + base + `,"Records":[1]}`,
+		`{` + base + `,"events":"x"}`,
+		`{` + base + ` , "a" : [ 1 , 2 ] }`,
+		`{` + base + `,"a":tru}`,
+		`{` + base + `,"a":nul`,
+		`{` + base + `,"k\u0065y":"v","event\u0053ource":"iam.amazonaws.com"}`,
+		`{` + base + `,"eventſource":"iam"}`,
+		`{` + base + ",\"a\":\"b\"\xef\xbb\xbf}",
+		`{` + base + `,"detail":{"eventName":"x"}}`,
+		"{" + base + "}\n{" + base + ",\"eventID\":\"ABC\"}\n",
+		`{"Records":[{` + base + `},{` + base + `}]}`,
+		`[{` + base + `},{` + base,
+		`{` + strings.Repeat(`"a":{`, 70) + strings.Repeat(`}`, 70) + `,` + base + `}`,
+	} {
+		seeds = append(seeds, []byte(s))
+	}
+	return seeds
+}
+
+// FuzzCloudTrailFastDecode compares the single-pass reader with what it
+// replaces: a record it reads must be the record the splitter cuts at the
+// same place, and its fields those of decodeCT's typed decode.
+func FuzzCloudTrailFastDecode(f *testing.F) {
+	for _, s := range ctFastSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ctCheckFast(t, data)
+	})
+}
+
+func ctCheckFast(t *testing.T, data []byte) {
+	t.Helper()
+	if len(data) == 0 || data[0] != '{' {
+		return
+	}
+	var fr ctFast
+	n := fr.read(data)
+	if n == 0 || n < ctAside || n > len(data) {
+		t.Fatalf("read returned %d for %d bytes", n, len(data))
+	}
+	if n < 0 {
+		return
+	}
+	s := newJSONScanner(bytes.NewReader(data), ctEnvelopes)
+	rec, err := s.next()
+	if err != nil || rec.Err != nil || rec.Offset != 0 || !bytes.Equal(rec.Data, data[:n]) {
+		t.Fatalf("fast read %d bytes; the splitter cut %q at %d (%v, %v)", n, rec.Data, rec.Offset, err, rec.Err)
+	}
+	var want ctRecord
+	lake, err := decodeCT(data[:n], &want)
+	if err != nil || lake {
+		t.Fatalf("fast read a record decodeCT reads with lake %v, error %v", lake, err)
+	}
+	ptrs := [ctfCount]*string{}
+	var got ctRecord
+	ptrs = ctFieldPtrs(&got)
+	fr.fill(&got, &ptrs, string(data[:n]))
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("fast read differs from decodeCT (-decodeCT +fast):\n%s", diff)
+	}
+	// Cut short, the same record asks for more bytes or steps aside.
+	for _, m := range []int{n - 1, n / 2, 1} {
+		if m <= 0 || m >= n {
+			continue
+		}
+		if r := fr.read(data[:m]); r >= 0 {
+			t.Fatalf("read of the first %d of %d bytes returned %d", m, n, r)
+		}
+	}
+}
+
+// FuzzCloudTrailFastImport imports the same bytes with and without the
+// single-pass reader: events, rejects and notes must be the same.
+func FuzzCloudTrailFastImport(f *testing.F) {
+	for _, s := range ctFastSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ctCompareImports(t, data)
+	})
+}
+
+// ctCompareImports imports data with the single-pass reader and without,
+// whole and through a one-byte reader, and compares the results.
+func ctCompareImports(t *testing.T, data []byte) {
+	t.Helper()
+	run := func(imp cloudTrail, r io.Reader) *recorder {
+		rec := &recorder{}
+		err := imp.Import(t.Context(), r, timeline.Source{File: "f", SHA256: "00"}, rec)
+		if err != nil {
+			rec.notes = append(rec.notes, "error: "+err.Error())
+		}
+		return rec
+	}
+	type reject struct {
+		Offset   int64
+		Err, Raw string
+	}
+	view := func(r *recorder) (out struct {
+		Events  []timeline.Event
+		Rejects []reject
+		Notes   []string
+	}) {
+		out.Events, out.Notes = r.events, r.notes
+		for _, pe := range r.rejects {
+			out.Rejects = append(out.Rejects, reject{pe.Offset, pe.Err.Error(), string(pe.Raw)})
+		}
+		return out
+	}
+	want := view(run(cloudTrail{slow: true}, bytes.NewReader(data)))
+	for _, r := range []io.Reader{bytes.NewReader(data), iotest.OneByteReader(bytes.NewReader(data))} {
+		if diff := cmp.Diff(want, view(run(cloudTrail{}, r))); diff != "" {
+			t.Fatalf("import differs (-slow +fast):\n%s", diff)
+		}
+	}
+}
+
+func TestCloudTrailFastSeeds(t *testing.T) {
+	t.Parallel()
+	for _, s := range ctFastSeeds(t) {
+		ctCheckFast(t, s)
+		ctCompareImports(t, s)
+	}
+}
+
+// TestCloudTrailFastCorpus: every corpus file and every testdata file
+// imports the same with the single-pass reader and without.
+func TestCloudTrailFastCorpus(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob(filepath.Join("testdata", "cloudtrail_*"))
+	dir := corpusDir(t, "aws-cloudtrail")
+	more, _ := filepath.Glob(filepath.Join(dir, "*"))
+	for _, p := range append(files, more...) {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
+			continue
+		}
+		t.Run(filepath.Base(p), func(t *testing.T) { ctCompareImports(t, data) })
+	}
+}

@@ -48,13 +48,19 @@ func parseError(name string, src timeline.Source, off int64, err error, raw []by
 
 // newEvent starts an event with the provenance every importer sets.
 func newEvent(name, shape string, src timeline.Source, off int64, raw []byte) timeline.Event {
+	return newEventString(name, shape, src, off, string(raw))
+}
+
+// newEventString is newEvent for a record whose bytes are already a string
+// (an importer that keeps substrings of it as values).
+func newEventString(name, shape string, src timeline.Source, off int64, raw string) timeline.Event {
 	return timeline.Event{
 		Source:     name,
 		Shape:      shape,
 		File:       src.File,
 		FileSHA256: src.SHA256,
 		Offset:     src.Base + off,
-		Raw:        string(raw),
+		Raw:        raw,
 		Outcome:    timeline.OutcomeUnknown,
 		Category:   timeline.CategoryOther,
 	}

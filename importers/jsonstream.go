@@ -46,7 +46,18 @@ type jsonScanner struct {
 	// array or an envelope's array). Each remembers how many objects
 	// enclose it: after its ']' the rest of those objects is skipped.
 	frames []int
+
+	// fast, when set, is an importer's single-pass reader of a record: see
+	// streamJSONFast.
+	fast func(b []byte) int
 }
+
+// fastNeedMore is what a fast reader returns when b ends inside the record.
+const fastNeedMore = -1
+
+// fastMaxBuffered bounds how far the buffer grows for a fast reader; a
+// longer record is cut by the splitter's own walk.
+const fastMaxBuffered = 4 << 20
 
 func newJSONScanner(r io.Reader, envelopes []string) *jsonScanner {
 	s := &jsonScanner{rd: r, buf: make([]byte, 0, 256<<10), mark: -1}
@@ -424,6 +435,13 @@ func (s *jsonScanner) next() (jsonRecord, error) {
 				}
 			}
 		case '{':
+			if s.fast != nil {
+				if n := s.tryFast(); n > 0 {
+					rec := jsonRecord{Data: s.buf[s.pos : s.pos+n], Offset: s.offset(s.pos)}
+					s.pos += n
+					return rec, nil
+				}
+			}
 			rec, isRecord, err := s.object()
 			if err != nil {
 				return rec, err
@@ -438,6 +456,28 @@ func (s *jsonScanner) next() (jsonRecord, error) {
 			return s.resync(errNotObject)
 		}
 	}
+}
+
+// tryFast runs the fast reader on the object at pos, reading more input
+// while the reader needs it, and returns the record's length, or 0 to leave
+// the object to object().
+func (s *jsonScanner) tryFast() int {
+	for range 8 {
+		n := s.fast(s.buf[s.pos:])
+		if n != fastNeedMore {
+			return max(n, 0)
+		}
+		if len(s.buf)-s.pos >= fastMaxBuffered {
+			return 0
+		}
+		s.mark = s.pos
+		ok := s.more()
+		s.mark = -1
+		if !ok {
+			return 0
+		}
+	}
+	return 0
 }
 
 // object reads the object at pos. It returns the object as a record, or,
@@ -581,7 +621,20 @@ func (s *jsonScanner) skipLine() {
 // not a record through out.Reject. fn returns errRecord-wrapped errors (see
 // rejectf) for records it cannot normalize; any other error stops the import.
 func streamJSON(ctx context.Context, r io.Reader, envelopes []string, name string, src timeline.Source, out timeline.Emitter, fn func(rec []byte, off int64) error) error {
+	return streamJSONFast(ctx, r, envelopes, name, src, out, nil, fn)
+}
+
+// streamJSONFast is streamJSON with an importer's single-pass reader: where
+// an object starts, fast is given the buffered bytes from its '{' and
+// returns the object's length when it has read it whole, or fastNeedMore
+// when b ends first (it is called again with more), or any other negative
+// value to leave the object to the splitter. fast may vouch only for an
+// object the splitter would itself cut as one record of that length: valid
+// JSON, and no key that is an envelope path or the start of one. The
+// record then goes to fn as usual (fn may find what fast read of it).
+func streamJSONFast(ctx context.Context, r io.Reader, envelopes []string, name string, src timeline.Source, out timeline.Emitter, fast func(b []byte) int, fn func(rec []byte, off int64) error) error {
 	s := newJSONScanner(r, envelopes)
+	s.fast = fast
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
