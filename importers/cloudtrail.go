@@ -1476,8 +1476,11 @@ func ctString(b []byte, i int) (end int, esc, nonASCII bool) {
 	for {
 		for j+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[j:])
-			// Quote, backslash, a byte under 0x20 or over 0x7f.
-			if hasByte(x, '"')|hasByte(x, '\\')|((x-lo*0x20)&^x&hi)|(x&hi) != 0 {
+			// Quote, backslash, a byte under 0x20 or over 0x7f. Each test
+			// may flag a byte after a true one, never before: the lowest
+			// flag is the first such byte.
+			if m := hasByte(x, '"') | hasByte(x, '\\') | ((x-lo*0x20)|x)&hi; m != 0 {
+				j += bits.TrailingZeros64(m) >> 3
 				break
 			}
 			j += 8
