@@ -1314,12 +1314,26 @@ func (f *ctFast) member(b []byte, i int, lv ctLevel, m *ctMember) int {
 	return ctAside
 }
 
+// ctKeyLens indexes ctMembers by key length: bit k of ctKeyLens[lv][n] is
+// set when ctMembers[lv][k] has a key of n bytes.
+var ctKeyLens = func() (t [ctlCount][24]uint32) {
+	for lv, ms := range ctMembers {
+		for k, m := range ms {
+			t[lv][len(m.key)] |= 1 << k
+		}
+	}
+	return t
+}()
+
 // ctFind returns the member of lv whose key is key, or nil.
 func ctFind(lv ctLevel, key []byte) *ctMember {
-	ms := ctMembers[lv]
-	for i := range ms {
-		if len(ms[i].key) == len(key) && ms[i].key == string(key) {
-			return &ms[i]
+	if len(key) >= len(ctKeyLens[lv]) {
+		return nil
+	}
+	for set := ctKeyLens[lv][len(key)]; set != 0; set &= set - 1 {
+		m := &ctMembers[lv][bits.TrailingZeros32(set)]
+		if m.key == string(key) {
+			return m
 		}
 	}
 	return nil
@@ -1328,8 +1342,16 @@ func ctFind(lv ctLevel, key []byte) *ctMember {
 // ctFolds reports whether the ASCII key equals a member's key of lv by
 // ASCII case folding.
 func ctFolds(lv ctLevel, key []byte) bool {
-	for _, m := range ctMembers[lv] {
-		if len(m.key) == len(key) && strings.EqualFold(m.key, string(key)) {
+	if len(key) >= len(ctKeyLens[lv]) {
+		return false
+	}
+	for set := ctKeyLens[lv][len(key)]; set != 0; set &= set - 1 {
+		m := ctMembers[lv][bits.TrailingZeros32(set)].key
+		i := 0
+		for i < len(m) && (m[i] == key[i] || m[i]|0x20 == key[i]|0x20 && m[i]|0x20 >= 'a' && m[i]|0x20 <= 'z') {
+			i++
+		}
+		if i == len(m) {
 			return true
 		}
 	}
