@@ -865,11 +865,15 @@ func ctMessage(e *timeline.Event, r *ctRecord) string {
 		b.WriteString(e.TokenID)
 	}
 	if e.IssuedID != "" {
-		fmt.Fprintf(&b, "; issued %s %s", e.IssuedKind, e.IssuedID)
+		b.WriteString("; issued ")
+		b.WriteString(e.IssuedKind)
+		b.WriteByte(' ')
+		b.WriteString(e.IssuedID)
 		if exp := r.ResponseElements.Credentials.Expiration; exp != "" && e.IssuedKind == timeline.IssuedToken {
-			if t, err := parseTime(exp); err == nil {
+			if t, err := ctExpiration(exp); err == nil {
+				var buf [40]byte
 				b.WriteString(" expiring ")
-				b.WriteString(t.Format(time.RFC3339))
+				b.Write(t.AppendFormat(buf[:0], time.RFC3339))
 			}
 		}
 	}
@@ -1598,4 +1602,79 @@ func (f *ctFast) fill(r *ctRecord, ptrs *[ctfCount]*string, raw string) {
 	if f.sessionContext {
 		r.UserIdentity.SessionContext = &struct{}{}
 	}
+}
+
+// ctExpiration reads an STS credential expiration: parseTime, with a fast
+// path for the spelling STS writes ("Mar 4, 2024 6:00:36 AM"), which
+// parseTime reaches only after its numeric forms and reads with
+// time.Parse. FuzzCTExpiration compares the two.
+func ctExpiration(s string) (time.Time, error) {
+	if t, ok := ctParseSTSTime(s); ok {
+		return t, nil
+	}
+	return parseTime(s)
+}
+
+// ctParseSTSTime reads exactly "Mon D, YYYY H:MM:SS AM" (1–2 digit day and
+// hour, a capitalized English month, upper-case AM or PM), in UTC, as
+// time.Parse reads it with the layout "Jan 2, 2006 3:04:05 PM"; any other
+// text is not read (false).
+func ctParseSTSTime(s string) (time.Time, bool) {
+	if len(s) < len("Jan 2, 2006 3:04:05 PM") || len(s) > len("Jan 22, 2006 13:04:05 PM") || s[3] != ' ' {
+		return time.Time{}, false
+	}
+	month := strings.Index("JanFebMarAprMayJunJulAugSepOctNovDec", s[:3])
+	if month < 0 || month%3 != 0 {
+		return time.Time{}, false
+	}
+	month = month/3 + 1
+	i := 4
+	num := func(min, max int) (int, bool) { // min to max digits at i
+		n, j := 0, i
+		for j < len(s) && j-i < max && s[j] >= '0' && s[j] <= '9' {
+			n = n*10 + int(s[j]-'0')
+			j++
+		}
+		if j-i < min {
+			return 0, false
+		}
+		i = j
+		return n, true
+	}
+	lit := func(l string) bool {
+		if !strings.HasPrefix(s[i:], l) {
+			return false
+		}
+		i += len(l)
+		return true
+	}
+	day, ok1 := num(1, 2)
+	ok2 := lit(", ")
+	year, ok3 := num(4, 4)
+	ok4 := lit(" ")
+	hour, ok5 := num(1, 2)
+	ok6 := lit(":")
+	minute, ok7 := num(2, 2)
+	ok8 := lit(":")
+	sec, ok9 := num(2, 2)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7 && ok8 && ok9) || hour > 12 || minute > 59 || sec > 59 || day < 1 {
+		return time.Time{}, false
+	}
+	switch s[i:] {
+	case " AM":
+		if hour == 12 {
+			hour = 0
+		}
+	case " PM":
+		if hour < 12 {
+			hour += 12
+		}
+	default:
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC)
+	if t.Day() != day {
+		return time.Time{}, false // 31 February and the like
+	}
+	return t, true
 }

@@ -934,3 +934,22 @@ func TestCloudTrailFastCorpus(t *testing.T) {
 		t.Run(filepath.Base(p), func(t *testing.T) { ctCompareImports(t, data) })
 	}
 }
+
+// FuzzCTExpiration: what the STS-expiration fast path reads, parseTime
+// reads the same.
+func FuzzCTExpiration(f *testing.F) {
+	for _, s := range []string{"Mar 4, 2024 6:00:36 AM", "Dec 31, 1999 12:59:59 PM", "Feb 29, 2023 1:00:00 AM", "Jan 2, 2006 12:00:00 AM",
+		"Oct 2, 2019 11:12:29 PM", "Feb 29, 2024 0:00:00 PM", "Jan 02, 2006 03:04:05 PM", "Jan 2, 2006 3:04:05.5 PM", "jan 2, 2006 3:04:05 pm"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := ctParseSTSTime(s)
+		if !ok {
+			return
+		}
+		want, err := parseTime(s)
+		if err != nil || !want.Equal(got) || want.Location() != got.Location() {
+			t.Fatalf("%q: fast %v, parseTime %v (%v)", s, got, want, err)
+		}
+	})
+}
