@@ -529,9 +529,12 @@ func (r *Run) staged(rel string) string {
 	return filepath.Join(r.c.dir, stagingDir, r.id, filepath.FromSlash(rel))
 }
 
-// publish renames the run's staged files to their places in the case and
-// syncs the directories they went to.
+// publish syncs the run's staged files, renames them to their places in
+// the case and syncs the directories they went to.
 func (r *Run) publish() error {
+	if err := syncFiles(r.written); err != nil {
+		return err
+	}
 	stage := filepath.Join(r.c.dir, stagingDir, r.id)
 	dirs := map[string]bool{}
 	for i, f := range r.written {

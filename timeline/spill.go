@@ -559,10 +559,7 @@ func (pw *partWriter) flush() error {
 func (pw *partWriter) finish() (PartRecord, error) {
 	err := pw.flush()
 	if err == nil {
-		err = pw.w.Close()
-	}
-	if err == nil {
-		err = pw.f.Sync()
+		err = pw.w.Close() // synced with the run's other files, in Run.publish
 	}
 	if cerr := pw.f.Close(); err == nil {
 		err = cerr

@@ -115,11 +115,7 @@ func (sb *statsBuilder) write(path string) error {
 		f.Close()
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return f.Close() // synced with the part, in Run.publish
 }
 
 // partStats returns the stats of part i, or nil when it has none.
