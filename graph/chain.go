@@ -29,7 +29,7 @@ func (g *Graph) Lookup(s string) (NodeID, error) {
 	s = strings.TrimSpace(s)
 	if k, v, ok := strings.Cut(s, ":"); ok {
 		if ki := kindIndex(strings.ToLower(k)); ki != kNone && v != "" {
-			if id, ok := g.byKind[ki][v]; ok {
+			if id, ok := g.lookup(ki, v); ok {
 				return id, nil
 			}
 			if id, ok := g.lookupFold(ki, v); ok {
@@ -40,7 +40,7 @@ func (g *Graph) Lookup(s string) (NodeID, error) {
 	}
 	found := NodeID(-1)
 	for ki := range kindNames {
-		id, ok := g.byKind[ki][s]
+		id, ok := g.lookup(uint8(ki), s)
 		if !ok {
 			id, ok = g.lookupFold(uint8(ki), s)
 		}
@@ -59,16 +59,16 @@ func (g *Graph) Lookup(s string) (NodeID, error) {
 
 func (g *Graph) lookupFold(k uint8, v string) (NodeID, bool) {
 	g.lowerOnce.Do(func() {
-		for ki := range g.byKind {
-			m := make(map[string]NodeID, len(g.byKind[ki]))
-			for val, id := range g.byKind[ki] {
-				lv := strings.ToLower(val)
-				// Keep the lowest id when two values differ only in case.
-				if old, ok := m[lv]; !ok || id < old {
-					m[lv] = id
-				}
+		for ki := range g.lower {
+			g.lower[ki] = make(map[string]NodeID, g.kindCount[ki])
+		}
+		for i := range g.nodes {
+			n := &g.nodes[i]
+			m, lv := g.lower[n.kind], strings.ToLower(n.value)
+			// Keep the lowest id when two values differ only in case.
+			if _, ok := m[lv]; !ok {
+				m[lv] = NodeID(i)
 			}
-			g.lower[ki] = m
 		}
 	})
 	if g.lower[k] == nil {

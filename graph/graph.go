@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"iter"
 	"slices"
 	"strings"
@@ -138,15 +139,24 @@ type Edge struct {
 // concurrent readers once built, except AddAssertions, which must not run
 // alongside readers.
 type Graph struct {
-	nodes  []node
-	byKind [len(kindNames)]map[string]NodeID
-	edges  chunked[edge]
-	ext    chunked[edgeExt]
-	refs   slab[idRef]      // edgeExt.head and tail
-	tms    slab[int64]      // edgeExt.times
-	edgeOf map[uint64]int32 // edges whose endpoints both have more than hubDegree edges
-	out    [][]adjEntry     // per node, its edges out
-	in     [][]adjEntry     // per node, its edges in
+	nodes []node
+	// index finds nodes by kind and value. While building, a kind whose
+	// nodes all came from one dictionary of a case scan has none (its codes
+	// tell values apart: see nodeOfCode); settle indexes every kind.
+	index     [len(kindNames)]nodeIndex
+	indexed   [len(kindNames)]bool
+	kindCount [len(kindNames)]int
+	// codeSrc is, per kind not indexed, the dictionary its nodes came from
+	// (0: none yet).
+	codeSrc [len(kindNames)]uint64
+	seed    maphash.Seed
+	edges   chunked[edge]
+	ext     chunked[edgeExt]
+	refs    slab[idRef]      // edgeExt.head and tail
+	tms     slab[int64]      // edgeExt.times
+	edgeOf  map[uint64]int32 // edges whose endpoints both have more than hubDegree edges
+	out     [][]adjEntry     // per node, its edges out
+	in      [][]adjEntry     // per node, its edges in
 
 	relNames  []string
 	relCausal []bool
@@ -288,10 +298,8 @@ var ErrTooLarge = errors.New("graph: too many entities")
 
 func newGraph(opts Options) *Graph {
 	g := &Graph{edgeOf: make(map[uint64]int32), relIndex: make(map[string]uint16),
-		seen: new([len(kindNames)][seenSlots]seenString), evH: -1, refs: newSlab[idRef](), tms: newSlab[int64]()}
-	for i := range g.byKind {
-		g.byKind[i] = make(map[string]NodeID)
-	}
+		seen: new([len(kindNames)][seenSlots]seenString), evH: -1, refs: newSlab[idRef](), tms: newSlab[int64](),
+		seed: maphash.MakeSeed()}
 	for _, r := range builtinRelations {
 		g.relIndex[r.name] = uint16(len(g.relNames))
 		g.relNames = append(g.relNames, r.name)
@@ -525,7 +533,7 @@ func (c *codeColumn) intern(g *Graph, i int, k uint8, t int64) NodeID {
 			return id
 		}
 	}
-	id := g.nodeOf(k, c.col.Dict[code], t)
+	id := g.nodeOfCode(k, c.cur.dictID, c.col.Dict[code], t)
 	g.count(id, t)
 	for len(ids) <= int(code) {
 		ids = append(ids, -1)
@@ -576,14 +584,40 @@ func (g *Graph) intern(k uint8, value string, t int64) NodeID {
 
 // nodeOf returns the node of (kind, value), creating it (uncounted) if new.
 func (g *Graph) nodeOf(k uint8, value string, t int64) NodeID {
-	m := g.byKind[k]
-	if id, ok := m[value]; ok {
+	if !g.indexed[k] {
+		g.indexKind(k)
+	}
+	h := g.hashValue(value)
+	if id, ok := g.index[k].get(g, value, h); ok {
 		return id
 	}
+	id := g.newNode(k, value, t)
+	g.index[k].put(id, h)
+	return id
+}
+
+// nodeOfCode is nodeOf for a value of dictionary dict of a case scan that
+// no node of kind k has had under its code yet. While every node of kind k
+// came from dict, the value is new: the node is made without the index
+// (settle files it). A second dictionary for the kind indexes it.
+func (g *Graph) nodeOfCode(k uint8, dict uint64, value string, t int64) NodeID {
+	if !g.indexed[k] {
+		if g.codeSrc[k] == 0 {
+			g.codeSrc[k] = dict
+		}
+		if g.codeSrc[k] == dict {
+			return g.newNode(k, value, t)
+		}
+	}
+	return g.nodeOf(k, value, t)
+}
+
+// newNode makes the node of (kind, value), uncounted; the caller files it.
+func (g *Graph) newNode(k uint8, value string, t int64) NodeID {
 	id := NodeID(len(g.nodes))
 	// Clone: the caller's string may share a large decode buffer.
 	value = g.names.clone(value)
-	m[value] = id
+	g.kindCount[k]++
 	g.nodes = append(g.nodes, node{value: value, first: t, last: t, kind: k, aux: -1})
 	if k == kIP && isIPLiteral(value) {
 		g.nodes[id].aux = 1 // an address, not a host name
@@ -1199,6 +1233,7 @@ func (s *stages) wait() {
 // settle ends building: every node gets its adjacency lists and the facts
 // apply filed for it.
 func (g *Graph) settle() {
+	g.indexAll()
 	g.growAdj(len(g.nodes))
 	for i, a := range g.aux {
 		if a >= 0 {
@@ -1320,7 +1355,7 @@ func (g *Graph) AddAssertions(as []timeline.Assertion) error {
 // assertNode finds an asserted entity, case-insensitively as Lookup does,
 // else creates it without counting an event.
 func (g *Graph) assertNode(k uint8, value string, t int64) NodeID {
-	if id, ok := g.byKind[k][value]; ok {
+	if id, ok := g.lookup(k, value); ok {
 		return id
 	}
 	if id, ok := g.lookupFold(k, value); ok {
@@ -1422,8 +1457,8 @@ func fromMicro(t int64) time.Time {
 // KindCounts returns the number of nodes of each kind.
 func (g *Graph) KindCounts() map[timeline.EntityKind]int {
 	m := make(map[timeline.EntityKind]int, len(kindNames))
-	for i := range g.byKind {
-		if n := len(g.byKind[i]); n > 0 {
+	for i, n := range g.kindCount {
+		if n > 0 {
 			m[kindNames[i]] = n
 		}
 	}
