@@ -59,7 +59,8 @@ type Run struct {
 	m        Manifest
 	idx      *dedupe
 	parts    map[partKey]*partBuf
-	last     partKey // the partition of the last event, and its buffer
+	chunks   *chunkPool // the partitions' arena chunks
+	last     partKey    // the partition of the last event, and its buffer
 	lastBuf  *partBuf
 	buffered int64
 	seq      atomic.Int64
@@ -126,6 +127,7 @@ func (c *Case) BeginRun(opts RunOptions) (*Run, error) {
 	}
 	r := &Run{c: c, opts: opts, started: opts.Now().UTC(), lock: lock, m: m, parts: map[partKey]*partBuf{}}
 	r.id = newRunID(r.started)
+	r.chunks = newChunkPool(opts.MaxBuffered)
 	if err := removeOrphans(c.dir, &m); err != nil {
 		unlock(lock)
 		return nil, err
@@ -191,7 +193,7 @@ func (r *Run) partition(k partKey) *partBuf {
 	p := r.parts[k]
 	if p == nil {
 		k.source = strings.Clone(k.source)
-		p = &partBuf{}
+		p = &partBuf{pool: r.chunks}
 		r.parts[k] = p
 	}
 	r.last, r.lastBuf = k, p
