@@ -3,6 +3,7 @@ package importers
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 
 	"context"
 	"errors"
@@ -175,7 +176,10 @@ func (s *jsonScanner) skipValue(limit bool) error {
 				for i+8 <= end {
 					x := binary.LittleEndian.Uint64(buf[i:])
 					y := x | 0x2020202020202020 // '[' → '{', ']' → '}'
-					if hasByte(x, '"')|hasByte(y, '{')|hasByte(y, '}') != 0 {
+					if m := hasByte(x, '"') | hasByte(y, '{') | hasByte(y, '}'); m != 0 {
+						// The lowest flag is the first quote or bracket
+						// (hasByte never flags a byte before a true one).
+						i += bits.TrailingZeros64(m) >> 3
 						break
 					}
 					i += 8
@@ -189,7 +193,8 @@ func (s *jsonScanner) skipValue(limit bool) error {
 					for {
 						for j+8 <= end {
 							x := binary.LittleEndian.Uint64(buf[j:])
-							if hasByte(x, '"')|hasByte(x, '\\') != 0 {
+							if m := hasByte(x, '"') | hasByte(x, '\\'); m != 0 {
+								j += bits.TrailingZeros64(m) >> 3
 								break
 							}
 							j += 8
@@ -295,7 +300,8 @@ func (s *jsonScanner) skipString() error {
 		i := 0
 		for i+8 <= len(rest) {
 			x := binary.LittleEndian.Uint64(rest[i:])
-			if hasByte(x, '"')|hasByte(x, '\\') != 0 {
+			if m := hasByte(x, '"') | hasByte(x, '\\'); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
 				break
 			}
 			i += 8
@@ -321,8 +327,9 @@ func (s *jsonScanner) skipString() error {
 }
 
 // hasByte is non-zero when one of the 8 bytes of x is b (SWAR: the
-// classic "has zero byte" test on x^b). It may also flag a byte right
-// after a match, never misses one: callers rescan the word bytewise.
+// classic "has zero byte" test on x^b). It may also flag a byte after a
+// match, never one before the first match, and never misses one: the
+// lowest flag (little-endian: the first byte) is always a match.
 func hasByte(x uint64, b byte) uint64 {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	v := x ^ (lo * uint64(b))
