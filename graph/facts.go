@@ -2,6 +2,7 @@ package graph
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/causeway-ir/causeway/timeline"
@@ -185,8 +186,15 @@ func (f *facts) key(g *Graph, id NodeID) *keyFact {
 
 // auxOf returns where the aux of token or key id is while building.
 func (g *Graph) auxOf(id NodeID) *int32 {
-	for int(id) >= len(g.aux) {
-		g.aux = append(g.aux, -1)
+	if n := int(id) + 1; n > len(g.aux) {
+		if n > cap(g.aux) {
+			g.aux = slices.Grow(g.aux, max(n, 2*cap(g.aux), 1024)-len(g.aux))
+		}
+		k := len(g.aux)
+		g.aux = g.aux[:n]
+		for i := k; i < n; i++ {
+			g.aux[i] = -1
+		}
 	}
 	return &g.aux[id]
 }

@@ -618,6 +618,11 @@ func (g *Graph) newNode(k uint8, value string, t int64) NodeID {
 	// Clone: the caller's string may share a large decode buffer.
 	value = g.names.clone(value)
 	g.kindCount[k]++
+	if len(g.nodes) == cap(g.nodes) {
+		// Double: append grows large slices by a quarter, copying millions
+		// of nodes again and again.
+		g.nodes = slices.Grow(g.nodes, max(1024, len(g.nodes)))
+	}
 	g.nodes = append(g.nodes, node{value: value, first: t, last: t, kind: k, aux: -1})
 	if k == kIP && isIPLiteral(value) {
 		g.nodes[id].aux = 1 // an address, not a host name
@@ -1245,10 +1250,17 @@ func (g *Graph) settle() {
 
 // growAdj makes room in the adjacency lists for nodes below n.
 func (g *Graph) growAdj(n int) {
-	if k := n - len(g.out); k > 0 {
-		g.out = append(g.out, make([][]adjEntry, k)...)
-		g.in = append(g.in, make([][]adjEntry, k)...)
+	if n <= len(g.out) {
+		return
 	}
+	if n > cap(g.out) {
+		// Double, as newNode does g.nodes.
+		c := max(n, 2*cap(g.out), 1024)
+		g.out = slices.Grow(g.out, c-len(g.out))
+		g.in = slices.Grow(g.in, c-len(g.in))
+	}
+	// Past len, the arrays hold only nil lists: never written yet.
+	g.out, g.in = g.out[:n], g.in[:n]
 }
 
 // inferInSession adds the inferred edge session → token for a token that
