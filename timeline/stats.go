@@ -31,22 +31,35 @@ type partStats struct {
 
 // statsBuilder counts values as rows go by. Rows come sorted by time,
 // and neighbours often share a value: each column keeps its last value and
-// how often it repeated, and touches its map only when the value changes.
+// how often it repeated, and looks the value up only when it changes, first
+// among the few it saw last (values alternate: a user's sign-ins between
+// another's), then in its index.
 type statsBuilder struct {
 	rows int64
 	cols [len(statsColumns)]statsCol
 }
 
 type statsCol struct {
-	m    map[string]int64 // nil: too many values
+	index  map[string]int32 // value -> position in keys and counts; nil: too many values
+	keys   []string
+	counts []int64
+	recent [statsRecent]struct {
+		s string // a view of keys[i-1]
+		i int32  // 0: empty
+	}
+	next int // where recent takes the next value
 	last string
 	n    int64
 }
 
+// statsRecent is how many of its last distinct values a column checks
+// before its index.
+const statsRecent = 4
+
 func newStatsBuilder() *statsBuilder {
 	sb := &statsBuilder{}
 	for i := range sb.cols {
-		sb.cols[i].m = map[string]int64{}
+		sb.cols[i].index = map[string]int32{}
 	}
 	return sb
 }
@@ -65,7 +78,7 @@ func (sb *statsBuilder) add(r *row) {
 	vals := statsValues(r)
 	for i := range sb.cols {
 		c := &sb.cols[i]
-		if c.m == nil {
+		if c.index == nil {
 			continue
 		}
 		if c.n > 0 && vals[i] == c.last {
@@ -77,21 +90,49 @@ func (sb *statsBuilder) add(r *row) {
 	}
 }
 
-// settle adds the pending run of the last value to the map. Keys are
+// settle adds the pending run of the last value to its count. Keys are
 // copied: row strings point into buffers that must not be kept alive.
 func (c *statsCol) settle() {
-	if c.n == 0 || c.m == nil {
+	if c.n == 0 || c.index == nil {
 		return
 	}
-	if _, ok := c.m[c.last]; ok {
-		c.m[c.last] += c.n
-	} else {
-		c.m[strings.Clone(c.last)] = c.n
+	i := int32(-1)
+	for _, r := range c.recent {
+		if r.i > 0 && len(r.s) == len(c.last) && r.s == c.last {
+			i = r.i - 1
+			break
+		}
 	}
+	if i < 0 {
+		var ok bool
+		if i, ok = c.index[c.last]; !ok {
+			i = int32(len(c.keys))
+			k := strings.Clone(c.last)
+			c.index[k] = i
+			c.keys = append(c.keys, k)
+			c.counts = append(c.counts, 0)
+		}
+		c.recent[c.next].s, c.recent[c.next].i = c.keys[i], i+1
+		c.next = (c.next + 1) % statsRecent
+	}
+	c.counts[i] += c.n
 	c.last, c.n = "", 0
-	if len(c.m) > maxStatsValues {
-		c.m = nil
+	if len(c.keys) > maxStatsValues {
+		*c = statsCol{} // too many values: not counted
 	}
+}
+
+// counts returns the column's value counts, or nil when it has too many
+// values.
+func (c *statsCol) countsByValue() map[string]int64 {
+	if c.index == nil {
+		return nil
+	}
+	m := make(map[string]int64, len(c.keys))
+	for i, k := range c.keys {
+		m[k] = c.counts[i]
+	}
+	return m
 }
 
 func (sb *statsBuilder) write(path string) error {
@@ -99,8 +140,8 @@ func (sb *statsBuilder) write(path string) error {
 	for i := range sb.cols {
 		c := &sb.cols[i]
 		c.settle()
-		if c.m != nil {
-			st.Columns[statsColumns[i]] = c.m
+		if m := c.countsByValue(); m != nil {
+			st.Columns[statsColumns[i]] = m
 		}
 	}
 	b, err := json.Marshal(&st)
