@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -465,7 +467,12 @@ func decodeCT(b []byte, r *ctRecord) (lake bool, err error) {
 		}
 		return string(s)
 	}
-	for k, v := range m {
+	// Keys are taken in sorted order: two that differ only in case
+	// ("EventSource", "eventSource") fill one field, and map order would
+	// pick a different one from run to run. The lower-case (CloudTrail's
+	// own camelCase) spelling sorts last and wins.
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		v := m[k]
 		if k == "eventtime" || k == "eventname" {
 			lake = true
 		}
@@ -1218,6 +1225,9 @@ func (f *ctFast) members(b []byte, i int, lv ctLevel) int {
 // member reads the value at b[i] of the known member m of level lv.
 func (f *ctFast) member(b []byte, i int, lv ctLevel, m *ctMember) int {
 	c := b[i]
+	if m.kind == ctkStepAside {
+		return ctAside // even null: "detail" keeps it as its text
+	}
 	if c == 'n' {
 		if m.kind == ctkResources {
 			if f.resources {

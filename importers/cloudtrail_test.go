@@ -799,6 +799,9 @@ func ctFastSeeds(t testing.TB) [][]byte {
 		`{` + base + `,"eventſource":"iam"}`,
 		`{` + base + ",\"a\":\"b\"\xef\xbb\xbf}",
 		`{` + base + `,"detail":{"eventName":"x"}}`,
+		`{"eventSource":"s3.amazonaws.com","eventTime":"2024-01-01T00:00:00Z","detail":null}`,
+		`{` + base + `,"message":null,"CloudTrailEvent":null}`,
+		`{` + base + `,"EventSource":"x","eventSource":{"a":1}}`,
 		"{" + base + "}\n{" + base + ",\"eventID\":\"ABC\"}\n",
 		`{"Records":[{` + base + `},{` + base + `}]}`,
 		`[{` + base + `},{` + base,
@@ -903,7 +906,7 @@ func ctCompareImports(t *testing.T, data []byte) {
 	want := view(run(cloudTrail{slow: true}, bytes.NewReader(data)))
 	for _, r := range []io.Reader{bytes.NewReader(data), iotest.OneByteReader(bytes.NewReader(data))} {
 		if diff := cmp.Diff(want, view(run(cloudTrail{}, r))); diff != "" {
-			t.Fatalf("import differs (-slow +fast):\n%s", diff)
+			t.Fatalf("import of %q differs (-slow +fast):\n%s", data, diff)
 		}
 	}
 }
@@ -950,6 +953,119 @@ func FuzzCTExpiration(f *testing.F) {
 		want, err := parseTime(s)
 		if err != nil || !want.Equal(got) || want.Location() != got.Location() {
 			t.Fatalf("%q: fast %v, parseTime %v (%v)", s, got, want, err)
+		}
+	})
+}
+
+// ctRandomRecord builds a random record from CloudTrail's own keys (exact,
+// in another case, repeated), values of every JSON type (strings with
+// escapes, non-ASCII and invalid text), nested known objects and resources
+// lists: byte-level fuzzing seldom makes such records.
+func ctRandomRecord(rng *rand.Rand) string {
+	strs := []string{`"x"`, `""`, `"AKIAEXAMPLE"`, `"ASIAEXAMPLE"`, `"2024-03-01T10:00:00Z"`, `"2024-03-01 10:00:00"`, `"s3.amazonaws.com"`,
+		`"a\"b\\c\/d\u00e9\n"`, `"\ud83d\ude00"`, `"\ud800"`, `"é日本"`, "\"bad \xff\"", "\"ctl \x01\"", `"Mar 4, 2024 6:00:36 AM"`,
+		`"arn:aws:iam::1:role/r"`, `"{\"type\":\"IAMUser\"}"`, `"AssumeRole"`, `"Failure"`, `"IAMUser"`, `"AssumedRole"`, `"AWSService"`}
+	var value func(depth int, lv ctLevel) string
+	object := func(depth int, lv ctLevel) string {
+		var b strings.Builder
+		b.WriteByte('{')
+		for i := range rng.IntN(6) {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			key := fmt.Sprintf("k%d", rng.IntN(3))
+			sub := ctlSkip
+			if ms := ctMembers[lv]; len(ms) > 0 && rng.IntN(4) > 0 {
+				m := ms[rng.IntN(len(ms))]
+				key, sub = m.key, m.sub
+				switch rng.IntN(12) {
+				case 0:
+					key = strings.ToUpper(key[:1]) + key[1:]
+				case 1:
+					key = strings.ToLower(key)
+				}
+				if m.kind == ctkResources {
+					sub = ctlResource
+				}
+			}
+			b.WriteString(`"` + key + `":`)
+			switch {
+			case sub != ctlSkip && sub != ctlResource && rng.IntN(3) > 0:
+				b.WriteString(value(depth+1, sub))
+			case sub == ctlResource && rng.IntN(3) > 0:
+				b.WriteByte('[')
+				for j := range rng.IntN(11) {
+					if j > 0 {
+						b.WriteByte(',')
+					}
+					if rng.IntN(8) == 0 {
+						b.WriteString(value(depth+1, ctlSkip))
+					} else {
+						b.WriteString(value(depth+1, ctlResource))
+					}
+				}
+				b.WriteByte(']')
+			default:
+				b.WriteString(value(depth+1, ctlSkip))
+			}
+		}
+		b.WriteByte('}')
+		return b.String()
+	}
+	value = func(depth int, lv ctLevel) string {
+		if lv != ctlSkip {
+			return object(depth, lv)
+		}
+		switch k := rng.IntN(10); {
+		case k < 5:
+			return strs[rng.IntN(len(strs))]
+		case k == 5:
+			return []string{"null", "true", "false", "0", "-1.5e3", "12", "01", "1."}[rng.IntN(8)]
+		case k == 6 && depth < 5:
+			return object(depth, ctlSkip)
+		case k == 7 && depth < 5:
+			return "[" + value(depth+1, ctlSkip) + "," + value(depth+1, ctlSkip) + "]"
+		}
+		return strs[rng.IntN(len(strs))]
+	}
+	rec := object(0, ctlTop)
+	if rng.IntN(2) == 0 {
+		rec = `{"eventName":"GetObject","eventSource":"s3.amazonaws.com","eventTime":"2024-03-01T10:00:00Z",` + rec[1:]
+		rec = strings.Replace(rec, ",}", "}", 1)
+	}
+	return rec
+}
+
+// TestCloudTrailFastRandom checks the single-pass reader against decodeCT,
+// and the import against the old path, on random records.
+func TestCloudTrailFastRandom(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	read := 0
+	for range 4000 {
+		rec := ctRandomRecord(rng)
+		var f ctFast
+		if f.read([]byte(rec)) > 0 {
+			read++
+		}
+		ctCheckFast(t, []byte(rec))
+		ctCompareImports(t, []byte(rec+"\n"+rec+"\n"))
+	}
+	if read < 400 {
+		t.Errorf("the fast path read only %d of 4000 records: the test no longer exercises it", read)
+	}
+}
+
+// FuzzCloudTrailFastRandom is TestCloudTrailFastRandom with seeds chosen by
+// the fuzzer: ten random records an input.
+func FuzzCloudTrailFastRandom(f *testing.F) {
+	f.Add(uint64(1), uint64(2))
+	f.Fuzz(func(t *testing.T, a, b uint64) {
+		rng := rand.New(rand.NewPCG(a, b))
+		for range 10 {
+			rec := ctRandomRecord(rng)
+			ctCheckFast(t, []byte(rec))
+			ctCompareImports(t, []byte(rec+"\n"))
 		}
 	})
 }
