@@ -438,7 +438,7 @@ func (a *awsScenario) background(r *rand.Rand, ac *awsAccount, day time.Time, un
 // instanceCreds is the responseElements of an instance profile's
 // AssumeRole: a session token and its expiry six hours on.
 func instanceCreds(r *rand.Rand, key string, t time.Time) string {
-	b := make([]byte, 0, 720)
+	b := make([]byte, 0, 736+len(key)) // all of it, the longest date too: no growing
 	b = append(b, `{"credentials":{"accessKeyId":"`...)
 	b = append(b, key...)
 	b = append(b, `","sessionToken":"IQoJb3JpZ2luX2VjE`...)
