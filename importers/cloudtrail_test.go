@@ -645,7 +645,8 @@ func TestCloudTrailLakeRaw(t *testing.T) {
 
 // BenchmarkCloudTrailParts splits the NDJSON import into its stages, to
 // show where the time goes: "scan" is the shared record splitter alone,
-// "decode" the typed goccy decode of one record, "record" decode plus
+// "decode" the typed goccy decode of one record, "read" the single-pass
+// reader (split and decode in one) on one record, "record" decode plus
 // normalization of one record.
 func BenchmarkCloudTrailParts(b *testing.B) {
 	const n = 20_000
@@ -673,6 +674,16 @@ func BenchmarkCloudTrailParts(b *testing.B) {
 		for b.Loop() {
 			if _, err := decodeCT(rec, &r); err != nil {
 				b.Fatal(err)
+			}
+		}
+		reportRates(b, 1, cpu0)
+	})
+	b.Run("read", func(b *testing.B) {
+		var f ctFast
+		cpu0 := cpuTime()
+		for b.Loop() {
+			if f.read(rec) != len(rec) {
+				b.Fatal("the single-pass reader stepped aside")
 			}
 		}
 		reportRates(b, 1, cpu0)
