@@ -252,7 +252,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 	heap.Push(h, reach{start, r})
 	if !opts.Backward && !isCredential(g.nodes[r].kind) && !g.hasCausalOut(r) {
 		// Identities, IPs and apps are context: begin with their credentials.
-		for _, a := range g.out[r] {
+		for _, a := range g.outs(r) {
 			ei := a.ei
 			e := g.edges.at(ei)
 			if g.relCausal[e.rel] || !isCredential(g.nodes[e.to].kind) || e.last < since || e.first > until {
@@ -272,7 +272,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 		}
 		if !opts.Backward {
 			spans := g.hubSpans[hubKey{cur.node, true}]
-			for i, a := range g.out[cur.node] {
+			for i, a := range g.outs(cur.node) {
 				if !g.relCausal[a.rel] {
 					continue
 				}
@@ -298,7 +298,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 			continue
 		}
 		spans := g.hubSpans[hubKey{cur.node, false}]
-		for i, a := range g.in[cur.node] {
+		for i, a := range g.ins(cur.node) {
 			if !g.relCausal[a.rel] {
 				continue
 			}
@@ -368,7 +368,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 	// the identities, IPs and apps seen with reached credentials.
 	for id, t := range at {
 		k := g.nodes[id].kind
-		for _, a := range g.out[id] {
+		for _, a := range g.outs(id) {
 			ei := a.ei
 			e := g.edges.at(ei)
 			if e.rel != relIn || (k != kMailbox && k != kResource && k != kToken) {
@@ -387,7 +387,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 		if !opts.Context || !isCredential(k) {
 			continue
 		}
-		for _, a := range g.in[id] {
+		for _, a := range g.ins(id) {
 			ei := a.ei
 			e := g.edges.at(ei)
 			if e.rel != relUses && e.rel != relOrigin && e.rel != relClientOf {
@@ -415,7 +415,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 }
 
 func (g *Graph) hasCausalOut(id NodeID) bool {
-	for _, a := range g.out[id] {
+	for _, a := range g.outs(id) {
 		ei := a.ei
 		if g.relCausal[(*g.edges.at(ei)).rel] {
 			return true

@@ -136,9 +136,9 @@ func fmtDay(d int32) string {
 // causalEvents lists up to n event ids of the causal edges of node id, in
 // (out) or out, earliest first.
 func (g *Graph) causalEvents(id NodeID, out bool, n int) []string {
-	adj := g.in[id]
+	adj := g.ins(id)
 	if out {
-		adj = g.out[id]
+		adj = g.outs(id)
 	}
 	var refs []idRef
 	for _, a := range adj {
@@ -172,7 +172,7 @@ func (g *Graph) causalEvents(id NodeID, out bool, n int) []string {
 // signers returns the keys seen signing token id.
 func (g *Graph) signers(id NodeID) []string {
 	var ks []string
-	for _, a := range g.in[id] {
+	for _, a := range g.ins(id) {
 		ei := a.ei
 		e := g.edges.at(ei)
 		if e.rel == relSigned {
@@ -359,7 +359,7 @@ func (g *Graph) tokenReplay(opts FindingOptions) []Finding {
 				who = " of " + g.nodes[tf.actor].value
 			}
 			evs := []string{s.id}
-			for _, a := range g.in[id] {
+			for _, a := range g.ins(id) {
 				ei := a.ei
 				if e := g.edges.at(ei); e.rel == relOrigin && e.from == s.ip {
 					evs = append(evs, g.eventIDs(ei, s.first, maxTime, opts.EventIDs)...)
@@ -408,7 +408,7 @@ func (g *Graph) keyFromNewIP(opts FindingOptions) []Finding {
 				ents = append(ents, g.entity(kf.actor))
 			}
 			evs := []string{s.id}
-			for _, a := range g.in[id] {
+			for _, a := range g.ins(id) {
 				ei := a.ei
 				if e := g.edges.at(ei); e.rel == relOrigin && e.from == s.ip {
 					evs = append(evs, g.eventIDs(ei, s.first, maxTime, opts.EventIDs)...)
@@ -430,7 +430,7 @@ func (g *Graph) roleChains(opts FindingOptions) []Finding {
 		depth, cur := 1, r.from
 		for range 16 {
 			prev := NodeID(-1)
-			for _, a := range g.in[cur] {
+			for _, a := range g.ins(cur) {
 				ei := a.ei
 				if e := g.edges.at(ei); e.rel == relIssued && g.nodes[e.from].kind == kToken {
 					prev = e.from

@@ -155,8 +155,10 @@ type Graph struct {
 	refs    slab[idRef]      // edgeExt.head and tail
 	tms     slab[int64]      // edgeExt.times
 	edgeOf  map[uint64]int32 // edges whose endpoints both have more than hubDegree edges
-	out     [][]adjEntry     // per node, its edges out
-	in      [][]adjEntry     // per node, its edges in
+	// out and in are, per node, its edges out and in: arrays of adj, which
+	// holds millions of short lists without a pointer for the collector.
+	out, in []span
+	adj     slab[adjEntry]
 
 	relNames  []string
 	relCausal []bool
@@ -299,7 +301,7 @@ var ErrTooLarge = errors.New("graph: too many entities")
 func newGraph(opts Options) *Graph {
 	g := &Graph{edgeOf: make(map[uint64]int32), relIndex: make(map[string]uint16),
 		seen: new([len(kindNames)][seenSlots]seenString), evH: -1, refs: newSlab[idRef](), tms: newSlab[int64](),
-		seed: maphash.MakeSeed()}
+		adj: newSlab[adjEntry](), seed: maphash.MakeSeed()}
 	for _, r := range builtinRelations {
 		g.relIndex[r.name] = uint16(len(g.relNames))
 		g.relNames = append(g.relNames, r.name)
@@ -668,14 +670,11 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id strin
 	// Scan the shorter adjacency list when it is short (most are: a token
 	// has few edges); only edges between two hubs need the map.
 	ei, ok := int32(-1), false
-	adj := g.out[from]
-	if len(g.in[to]) < len(adj) {
-		adj = g.in[to]
-	}
-	if len(adj) <= hubDegree {
-		other := to // scanning out[from]
-		if len(g.in[to]) < len(g.out[from]) {
-			other = from
+	nOut, nIn := g.out[from].n, g.in[to].n
+	if min(nOut, nIn) <= hubDegree {
+		adj, other := g.outs(from), to
+		if nIn < nOut {
+			adj, other = g.ins(to), from
 		}
 		for _, a := range adj {
 			if a.other == other && a.rel == rel && a.ev == ev {
@@ -689,19 +688,19 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id strin
 	if !ok {
 		ei = g.edges.add(edge{from: from, to: to, rel: rel, ev: ev, count: 1, first: t, last: t,
 			id0: g.keepH(id), ext: -1, skip: maxTime})
-		g.out[from] = append(g.out[from], adjEntry{other: to, rel: rel, ev: ev, ei: ei})
-		g.in[to] = append(g.in[to], adjEntry{other: from, rel: rel, ev: ev, ei: ei})
-		nOut, nIn := len(g.out[from]), len(g.in[to])
+		g.out[from] = g.adj.push(g.out[from], adjEntry{other: to, rel: rel, ev: ev, ei: ei})
+		g.in[to] = g.adj.push(g.in[to], adjEntry{other: from, rel: rel, ev: ev, ei: ei})
+		nOut, nIn = g.out[from].n, g.in[to].n
 		switch {
 		case nOut == hubDegree+1:
-			g.becameHub(g.out[from], true)
+			g.becameHub(g.outs(from), true)
 		case nIn == hubDegree+1:
-			g.becameHub(g.in[to], false)
+			g.becameHub(g.ins(to), false)
 		case nOut > hubDegree && nIn > hubDegree:
 			g.edgeOf[edgeKey(from, to, rel, ev)] = ei
 		}
 		if nOut == hubDegree+1 && nIn == hubDegree+1 {
-			g.becameHub(g.in[to], false)
+			g.becameHub(g.ins(to), false)
 		}
 		slot.key, slot.ei = key, ei
 		return ei
@@ -775,9 +774,9 @@ const hubDegree = 16
 func (g *Graph) becameHub(adj []adjEntry, out bool) {
 	for _, a := range adj {
 		e := g.edges.at(a.ei)
-		other := len(g.in[a.other])
+		other := g.in[a.other].n
 		if !out {
-			other = len(g.out[a.other])
+			other = g.out[a.other].n
 		}
 		if other > hubDegree {
 			g.edgeOf[edgeKey(e.from, e.to, e.rel, e.ev)] = a.ei
@@ -1248,6 +1247,12 @@ func (g *Graph) settle() {
 	g.aux = nil
 }
 
+// outs returns the edges out of node id (not to be appended to).
+func (g *Graph) outs(id NodeID) []adjEntry { return g.adj.get(g.out[id]) }
+
+// ins returns the edges into node id (not to be appended to).
+func (g *Graph) ins(id NodeID) []adjEntry { return g.adj.get(g.in[id]) }
+
 // growAdj makes room in the adjacency lists for nodes below n.
 func (g *Graph) growAdj(n int) {
 	if n <= len(g.out) {
@@ -1259,7 +1264,7 @@ func (g *Graph) growAdj(n int) {
 		g.out = slices.Grow(g.out, c-len(g.out))
 		g.in = slices.Grow(g.in, c-len(g.in))
 	}
-	// Past len, the arrays hold only nil lists: never written yet.
+	// Past len, the arrays hold only empty lists: never written yet.
 	g.out, g.in = g.out[:n], g.in[:n]
 }
 
@@ -1283,7 +1288,7 @@ func (g *Graph) inferInSession() {
 
 // issuesTokens reports whether credential id issued a token (observed).
 func (g *Graph) issuesTokens(id NodeID) bool {
-	for _, a := range g.out[id] {
+	for _, a := range g.outs(id) {
 		ei := a.ei
 		if e := g.edges.at(ei); e.rel == relIssued && e.ev == Observed && g.nodes[e.to].kind == kToken {
 			return true
@@ -1311,10 +1316,11 @@ func (g *Graph) finish() {
 		if out {
 			lists = g.out
 		}
-		for id, adj := range lists {
-			if len(adj) < hubSpanMin {
+		for id, sp := range lists {
+			if sp.n < hubSpanMin {
 				continue
 			}
+			adj := g.adj.get(sp)
 			spans := make([]edgeSpan, len(adj))
 			for i, a := range adj {
 				e := g.edges.at(a.ei)
@@ -1400,9 +1406,9 @@ func (g *Graph) Node(id NodeID) Node {
 
 // Edges returns the edges leaving (out) or entering (!out) node id.
 func (g *Graph) Edges(id NodeID, out bool) []Edge {
-	adj := g.in[id]
+	adj := g.ins(id)
 	if out {
-		adj = g.out[id]
+		adj = g.outs(id)
 	}
 	es := make([]Edge, 0, len(adj))
 	for _, a := range adj {
