@@ -125,26 +125,35 @@ func appendCSVField(b []byte, s []byte, always bool) []byte {
 	if !always && !bytes.ContainsAny(s, ",\"\n\r") {
 		return append(b, s...)
 	}
-	// Room for the worst case (every byte a quote), then stores by index:
-	// a quote-free word whole, any other byte by byte, each byte followed
-	// by a second quote that the next byte overwrites unless it was one.
-	b = slices.Grow(b, 2*len(s)+2)
-	out := b[len(b) : len(b)+2*len(s)+2]
+	// Room for the worst case (every byte a quote) and a word's overrun,
+	// then stores by index, 8 bytes at a time: each word is stored whole,
+	// and for each quote in it (JSON has one every dozen bytes or so) the
+	// store is cut after the quote, a second quote written, and the rest
+	// of the word stored again behind it.
+	b = slices.Grow(b, 2*len(s)+2+8)
+	out := b[len(b) : len(b)+2*len(s)+2+8]
 	out[0] = '"'
 	n := 1
-	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	const lo, hi, low7 = 0x0101010101010101, 0x8080808080808080, 0x7f7f7f7f7f7f7f7f
 	j := 0
 	for ; j+8 <= len(s); j += 8 {
 		x := wordB(s, j)
-		if q := x ^ (lo * '"'); (q-lo)&^q&hi == 0 {
+		q := x ^ (lo * '"')
+		// The high bit of each byte of q that is zero, exactly (no
+		// borrow from a lower byte, unlike the test in indexQuote).
+		m := ^((q&low7 + low7) | q | low7)
+		rest := 8
+		for m != 0 {
+			k := bits.TrailingZeros64(m)/8 + 1 // bytes up to and with the quote
 			binary.LittleEndian.PutUint64(out[n:], x)
-			n += 8
-			continue
+			out[n+k] = '"'
+			n += k + 1
+			x >>= 8 * k
+			m >>= 8 * k
+			rest -= k
 		}
-		for _, c := range s[j : j+8] {
-			out[n], out[n+1] = c, '"'
-			n += 1 + b2i(c == '"')
-		}
+		binary.LittleEndian.PutUint64(out[n:], x)
+		n += rest
 	}
 	for _, c := range s[j:] {
 		out[n], out[n+1] = c, '"'

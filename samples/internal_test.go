@@ -326,7 +326,9 @@ func TestIndexQuote(t *testing.T) {
 	for range 20000 {
 		s := make([]byte, r.IntN(40))
 		for k := range s {
-			s[k] = "a\"\\\x80\xff,"[r.IntN(6)]
+			// '#' and '\xa2' differ from a quote in one bit: a word-at-
+			// a-time test that borrows across bytes takes them for one.
+			s[k] = "a\"\\\x80\xff,#\xa2"[r.IntN(8)]
 			if r.IntN(4) != 0 {
 				s[k] = 'a'
 			}
