@@ -156,10 +156,10 @@ func (h *reachHeap) Pop() any {
 // times returns the sorted event times of causal edge ei.
 func (g *Graph) times(ei int32) []int64 {
 	e := g.edges.at(ei)
-	if e.ext < 0 {
+	if !e.hasExt() {
 		return []int64{e.first}
 	}
-	return g.tms.get(g.ext.at(e.ext).times)
+	return g.tms.get(g.ext.at(e.ref).times)
 }
 
 // earliestFrom returns the earliest time of edge ei in [from, until].
@@ -168,10 +168,10 @@ func (g *Graph) earliestFrom(ei int32, from, until int64) (int64, bool) {
 	if e.first == minTime { // asserted without a time: always holds
 		return from, from <= until
 	}
-	if e.ext < 0 {
+	if !e.hasExt() {
 		return e.first, e.first >= from && e.first <= until
 	}
-	ts := g.tms.get(g.ext.at(e.ext).times)
+	ts := g.tms.get(g.ext.at(e.ref).times)
 	i, _ := slices.BinarySearch(ts, from)
 	if i == len(ts) || ts[i] > until {
 		return 0, false
@@ -185,10 +185,10 @@ func (g *Graph) latestUntil(ei int32, since, until int64) (int64, bool) {
 	if e.first == minTime {
 		return until, since <= until
 	}
-	if e.ext < 0 {
+	if !e.hasExt() {
 		return e.first, e.first >= since && e.first <= until
 	}
-	ts := g.tms.get(g.ext.at(e.ext).times)
+	ts := g.tms.get(g.ext.at(e.ref).times)
 	i, found := slices.BinarySearch(ts, until)
 	if found {
 		for i+1 < len(ts) && ts[i+1] == until {

@@ -146,11 +146,11 @@ func (g *Graph) causalEvents(id NodeID, out bool, n int) []string {
 		if !g.relCausal[e.rel] || e.ev != Observed {
 			continue
 		}
-		if e.ext < 0 {
-			refs = append(refs, idRef{e.first, e.id0})
+		if !e.hasExt() {
+			refs = append(refs, idRef{e.first, e.ref})
 			continue
 		}
-		x := g.ext.at(e.ext)
+		x := g.ext.at(e.ref)
 		refs = append(refs, g.refs.get(x.head)...)
 		refs = append(refs, g.refs.get(x.tail)...)
 	}

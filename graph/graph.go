@@ -206,18 +206,22 @@ type node struct {
 }
 
 type edge struct {
-	from, to    NodeID
-	rel         uint16
-	ev          Evidence
+	from, to NodeID
+	rel      uint16
+	ev       Evidence
+	// full is set on a context edge whose earliest ids are all kept: an
+	// event at or after its last changes only count, first and last (touch
+	// need not read its edgeExt).
+	full        bool
 	count       int32
 	first, last int64
-	id0         int32 // the first event's id (a handle in Graph.ids), until ext holds the sample
-	ext         int32 // index into Graph.ext, -1 while count <= 1
-	// skip is, for a context edge whose earliest ids are all kept, the
-	// latest of their times: an event at or after it changes only count,
-	// first and last (touch need not read ext).
-	skip int64
+	// ref is, while count is 1, the event's id (a handle in Graph.ids);
+	// then the index of the edge's edgeExt in Graph.ext.
+	ref int32
 }
+
+// hasExt reports whether the edge's evidence is in an edgeExt (ref).
+func (e *edge) hasExt() bool { return e.count > 1 }
 
 // adjEntry is an edge in an adjacency list, with what identifies it from
 // that end, so that finding an edge scans one short array.
@@ -687,7 +691,7 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id strin
 	}
 	if !ok {
 		ei = g.edges.add(edge{from: from, to: to, rel: rel, ev: ev, count: 1, first: t, last: t,
-			id0: g.keepH(id), ext: -1, skip: maxTime})
+			ref: g.keepH(id)})
 		g.out[from] = g.adj.push(g.out[from], adjEntry{other: to, rel: rel, ev: ev, ei: ei})
 		g.in[to] = g.adj.push(g.in[to], adjEntry{other: from, rel: rel, ev: ev, ei: ei})
 		nOut, nIn = g.out[from].n, g.in[to].n
@@ -728,25 +732,27 @@ func (g *Graph) touch(ei int32, t int64, id string) {
 	e := g.edges.at(ei)
 	rel := e.rel
 	causal := g.relCausal[rel]
-	if e.ext < 0 {
-		x := edgeExt{head: g.refs.push(g.refs.alloc(4), idRef{e.first, e.id0}), headMaxT: e.first, sorted: true}
+	if !e.hasExt() {
+		x := edgeExt{head: g.refs.push(g.refs.alloc(4), idRef{e.first, e.ref}), headMaxT: e.first, sorted: true}
 		if causal {
 			x.times = g.tms.push(g.tms.alloc(2), e.first)
 		}
-		e.ext = g.ext.add(x)
-		e.id0 = -1
+		e.ref = g.ext.add(x)
 	}
 	e.count++
 	if t < e.first {
 		e.first = t
 	}
+	if e.full && t >= e.last {
+		// At or after the last, so after every kept id: keep would only
+		// count it.
+		e.last = t
+		return
+	}
 	if t > e.last {
 		e.last = t
 	}
-	if t >= e.skip {
-		return
-	}
-	x := g.ext.at(e.ext)
+	x := g.ext.at(e.ref)
 	if causal {
 		if ts := g.tms.get(x.times); len(ts) > 0 && t < ts[len(ts)-1] {
 			x.sorted = false
@@ -760,7 +766,7 @@ func (g *Graph) touch(ei int32, t int64, id string) {
 	// Context edges keep their earliest ids only: chains cite causal edges.
 	x.keep(g, t, id, max(1, half), causal)
 	if !causal && int(x.head.n) >= max(1, half) {
-		e.skip = x.headMaxT
+		e.full = true
 	}
 }
 
@@ -1427,13 +1433,13 @@ func (g *Graph) edge(ei int32) Edge {
 // earliest first, at most n (all when n <= 0).
 func (g *Graph) eventIDs(ei int32, from, to int64, n int) []string {
 	e := g.edges.at(ei)
-	if e.ext < 0 {
+	if !e.hasExt() {
 		if e.first == minTime || e.first >= from && e.first <= to {
-			return []string{g.ids.get(e.id0)}
+			return []string{g.ids.get(e.ref)}
 		}
 		return nil
 	}
-	x := g.ext.at(e.ext)
+	x := g.ext.at(e.ref)
 	head, tail := g.refs.get(x.head), g.refs.get(x.tail)
 	refs := make([]idRef, 0, len(head)+len(tail))
 	for _, r := range head {
