@@ -915,12 +915,14 @@ func ctMessage(e *timeline.Event, r *ctRecord) string {
 // keeps each value it needs as a span of the record's bytes. It vouches
 // only for what it fully understands: strict JSON (RFC 8259, valid UTF-8,
 // nesting under ctFastDepth), every member CloudTrail's fields read of the
-// expected type, each at most once, keys matched exactly. Anything else
-// (another type, a key that matches a field only by case folding, an escape
-// it does not decode, a wrapper shape, an envelope key, a record cut by the
-// end of the buffer) makes it step aside, and the record takes the old
-// path: the splitter's own walk and decodeCT. FuzzCloudTrailFastDecode
-// checks that whatever it reads equals decodeCT's record.
+// expected type, a string field given at most once, keys matched exactly.
+// Anything else (another type, a key that matches a field only by case
+// folding, an escape it does not decode, a wrapper shape, an envelope key,
+// a record cut by the end of the buffer) makes it step aside, and the
+// record takes the old path: the splitter's own walk and decodeCT.
+// FuzzCloudTrailFastDecode and TestCloudTrailFastRandom check that whatever
+// it reads equals decodeCT's record and is cut where the splitter cuts it;
+// FuzzCloudTrailFastImport that imports give the same events and rejects.
 
 // Fields of ctRecord read by ctFast, as bit numbers of ctFast.set.
 const (
@@ -1081,7 +1083,7 @@ const ctFastDepth = 64
 // ctFast results of read: the record is longer than the bytes given, or
 // the fast path steps aside.
 const (
-	ctNeedMore = -1
+	ctNeedMore = fastNeedMore
 	ctAside    = -2
 )
 
