@@ -55,7 +55,7 @@ type facts struct {
 
 	tokens  chunked[tokenFact]
 	keys    chunked[keyFact]
-	actorIP map[uint64]int64 // actor<<32 | ip → first time
+	actorIP firstTimes // actor<<32 | ip → first time
 	mbApp   map[mbAppKey]mbAppFact
 
 	resApps   []string
@@ -139,7 +139,6 @@ func (f *facts) init() {
 	for i := range f.lastCov {
 		f.lastCov[i].tenant = -1
 	}
-	f.actorIP = make(map[uint64]int64)
 	f.mbApp = make(map[mbAppKey]mbAppFact)
 	f.resAppIdx = make(map[string]int32)
 	f.domains = make(map[NodeID]map[string]int32)
@@ -267,9 +266,7 @@ func (f *facts) observe(g *Graph, r *rec) {
 	if actor >= 0 && ipOK {
 		k := uint64(actor)<<32 | uint64(ip)
 		if k != f.lastActorIP || t < f.lastActorIPT {
-			if old, ok := f.actorIP[k]; !ok || t < old {
-				f.actorIP[k] = t
-			}
+			f.actorIP.note(k, t)
 			f.lastActorIP, f.lastActorIPT = k, t
 		}
 	}
@@ -361,4 +358,55 @@ func (f *facts) observe(g *Graph, r *rec) {
 			}
 		}
 	}
+}
+
+// firstTimes maps keys to the earliest time noted for them, like a
+// map[uint64]int64 but cheaper for millions of keys: open addressing,
+// without pointers, a key and its time in one slot.
+type firstTimes struct {
+	slots []firstTime // a power of two of them, at most three quarters used
+	n     int
+}
+
+type firstTime struct {
+	key uint64 // the key plus one (0: free)
+	t   int64
+}
+
+func (m *firstTimes) slot(key uint64) *firstTime {
+	mask := uint64(len(m.slots) - 1)
+	for i := (key * 0x9e3779b97f4a7c15) >> 32 & mask; ; i = (i + 1) & mask {
+		if s := &m.slots[i]; s.key == key+1 || s.key == 0 {
+			return s
+		}
+	}
+}
+
+// note records that key was seen at t.
+func (m *firstTimes) note(key uint64, t int64) {
+	if 4*(m.n+1) > 3*len(m.slots) {
+		old := m.slots
+		m.slots = make([]firstTime, max(1024, 2*len(old)))
+		for _, s := range old {
+			if s.key != 0 {
+				*m.slot(s.key - 1) = s
+			}
+		}
+	}
+	s := m.slot(key)
+	if s.key == 0 {
+		*s = firstTime{key: key + 1, t: t}
+		m.n++
+	} else if t < s.t {
+		s.t = t
+	}
+}
+
+// get returns the earliest time noted for key.
+func (m *firstTimes) get(key uint64) (int64, bool) {
+	if len(m.slots) == 0 {
+		return 0, false
+	}
+	s := m.slot(key)
+	return s.t, s.key != 0
 }

@@ -347,7 +347,7 @@ func (g *Graph) tokenReplay(opts FindingOptions) []Finding {
 				continue
 			}
 			if tf.actor >= 0 {
-				if t, ok := g.facts.actorIP[uint64(tf.actor)<<32|uint64(s.ip)]; ok && t < s.first {
+				if t, ok := g.facts.actorIP.get(uint64(tf.actor)<<32 | uint64(s.ip)); ok && t < s.first {
 					continue // the identity used that address before
 				}
 			}

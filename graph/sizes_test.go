@@ -1,0 +1,55 @@
+package graph
+
+import (
+	"os"
+	"testing"
+	"unsafe"
+
+	"github.com/causeway-ir/causeway/timeline"
+)
+
+// TestRealCaseSizes logs what the graph of the case in
+// $CAUSEWAY_GRAPH_CASE holds, structure by structure (skipped when unset):
+// where a big graph's memory goes.
+func TestRealCaseSizes(t *testing.T) {
+	dir := os.Getenv("CAUSEWAY_GRAPH_CASE")
+	if dir == "" {
+		t.Skip("CAUSEWAY_GRAPH_CASE is not set")
+	}
+	c, err := timeline.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := BuildCase(t.Context(), c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb := func(n int) float64 { return float64(n) / (1 << 20) }
+	t.Logf("nodes %d (%.0f MB, cap %.0f MB), edges %d (%.0f MB)", len(g.nodes), mb(len(g.nodes)*int(unsafe.Sizeof(node{}))),
+		mb(cap(g.nodes)*int(unsafe.Sizeof(node{}))), g.edges.len(), mb(g.edges.len()*int(unsafe.Sizeof(edge{}))))
+	t.Logf("edgeExt %d (%.0f MB)", g.ext.len(), mb(g.ext.len()*int(unsafe.Sizeof(edgeExt{}))))
+	t.Logf("adjacency slab %.0f MB, spans %.0f MB", mb(slabBytes(&g.adj)), mb(2*cap(g.out)*int(unsafe.Sizeof(span{}))))
+	t.Logf("refs slab %.0f MB, times slab %.0f MB", mb(slabBytes(&g.refs)), mb(slabBytes(&g.tms)))
+	idb := 0
+	for _, ch := range g.ids.chunks {
+		idb += cap(ch)
+	}
+	t.Logf("ids %d (%.0f MB bytes, %.0f MB spans)", g.ids.spans.len(), mb(idb), mb(g.ids.spans.len()*12))
+	t.Logf("token facts %d (%.0f MB), key facts %d, edgeOf %d, hubSpans %d, mbApp %d, cov %d, actorIP %d slots",
+		g.facts.tokens.len(), mb(g.facts.tokens.len()*int(unsafe.Sizeof(tokenFact{}))), g.facts.keys.len(), len(g.edgeOf),
+		len(g.hubSpans), len(g.facts.mbApp), len(g.facts.cov), len(g.facts.actorIP.slots))
+	idx := 0
+	for k := range g.index {
+		idx += len(g.index[k].slots) * 8
+	}
+	t.Logf("node index %.0f MB", mb(idx))
+}
+
+func slabBytes[T any](s *slab[T]) int {
+	n := 0
+	var v T
+	for _, ch := range s.chunks {
+		n += cap(ch) * int(unsafe.Sizeof(v))
+	}
+	return n
+}
