@@ -274,6 +274,21 @@ func TestAppendEsc(t *testing.T) {
 			}
 		}
 	}
+	// Several escapes, in one word and in words apart (the scan goes back
+	// to words after each), and near-misses the word test may flag.
+	r := rand.New(rand.NewPCG(6, 7))
+	for range 20000 {
+		s := make([]byte, r.IntN(48))
+		for k := range s {
+			s[k] = 'a'
+			if r.IntN(5) == 0 {
+				s[k] = (specials + "!#'=?]\x20\xa2")[r.IntN(len(specials)+8)]
+			}
+		}
+		if got, want := string(appendEsc([]byte("x"), string(s))), "x"+ref(string(s)); got != want {
+			t.Fatalf("appendEsc(%q) = %q, want %q", s, got, want)
+		}
+	}
 }
 
 // TestSortIdx checks sortIdx against a stable sort of the indexes, for
