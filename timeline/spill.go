@@ -397,6 +397,25 @@ type segSource struct {
 	bi   int
 	cur  []byte
 	cbuf []byte
+	// blocks are the decoded blocks the source's rows may still point
+	// into, the current one last; recycle gives the others to free once
+	// the rows made from them are written.
+	blocks [][]byte
+	free   *[][]byte
+}
+
+// recycle hands the blocks the source has read past to free: every row
+// made from them is in a part (the caller just flushed its batch).
+func (s *segSource) recycle() {
+	if len(s.blocks) < 2 {
+		return
+	}
+	done := s.blocks[:len(s.blocks)-1]
+	if len(*s.free) < 64 {
+		*s.free = append(*s.free, done...)
+	}
+	clear(done)
+	s.blocks = append(s.blocks[:0], s.blocks[len(s.blocks)-1])
 }
 
 func (s *segSource) next(x *row) (bool, error) {
@@ -417,11 +436,20 @@ func (s *segSource) next(x *row) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("read spill: %w", err)
 		}
-		// A new buffer for every block: the rows' strings point into it.
-		s.cur, err = s2.Decode(make([]byte, n), c)
+		// A buffer of its own for every block: the rows' strings point
+		// into it until they are written (see recycle).
+		var buf []byte
+		if k := len(*s.free); k > 0 && cap((*s.free)[k-1]) >= n {
+			buf = (*s.free)[k-1][:n]
+			*s.free = (*s.free)[:k-1]
+		} else {
+			buf = make([]byte, n, max(n, spillBlockSize+spillBlockSize/4))
+		}
+		s.cur, err = s2.Decode(buf, c)
 		if err != nil {
 			return false, fmt.Errorf("read spill: %w", err)
 		}
+		s.blocks = append(s.blocks, buf)
 	}
 	n, err := decodeRow(s.cur, x)
 	if err != nil {
@@ -468,8 +496,17 @@ type writeJob struct {
 // Parquet parts.
 func (r *Run) write(job writeJob) ([]PartRecord, error) {
 	var srcs []rowSource
+	var segs []*segSource
+	var free [][]byte // decoded spill blocks for reuse
 	for _, s := range job.spills {
-		srcs = append(srcs, &segSource{seg: s})
+		ss := &segSource{seg: s, free: &free}
+		srcs = append(srcs, ss)
+		segs = append(segs, ss)
+	}
+	recycle := func() {
+		for _, s := range segs {
+			s.recycle()
+		}
 	}
 	if job.mem != nil && len(job.mem.refs) > 0 {
 		job.mem.sort()
@@ -495,6 +532,7 @@ func (r *Run) write(job writeJob) ([]PartRecord, error) {
 			if pw, err = r.newPartWriter(job.key); err != nil {
 				return out, err
 			}
+			pw.flushed = recycle
 		}
 		it := h[0]
 		if err := pw.add(&it.row); err != nil {
@@ -542,6 +580,9 @@ type partWriter struct {
 	batch []row
 	full  string
 	rec   PartRecord
+	// flushed, if set, is called after each batch is written: the
+	// buffers the batch's rows pointed into may be reused.
+	flushed func()
 }
 
 func (r *Run) newPartWriter(k partKey) (*partWriter, error) {
@@ -594,10 +635,16 @@ func (pw *partWriter) flush() error {
 	for i := range pw.batch {
 		pw.sb.add(&pw.batch[i])
 	}
+	// The counts keep no view of the batch's strings: their buffers may be
+	// reused once it is written (see flushed).
+	pw.sb.settle()
 	pw.rec.MaxTime = time.UnixMicro(pw.batch[len(pw.batch)-1].Time).UTC()
 	_, err := pw.w.Write(pw.batch)
 	clear(pw.batch) // drop the references into the buffers
 	pw.batch = pw.batch[:0]
+	if pw.flushed != nil && err == nil {
+		pw.flushed()
+	}
 	return err
 }
 
