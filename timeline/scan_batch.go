@@ -290,7 +290,11 @@ func (cd *coding) code(s string, clone bool) int32 {
 	if s == "" {
 		return 0
 	}
-	h := maphash.String(cd.seed, s)
+	return cd.codeHashed(s, maphash.String(cd.seed, s), clone)
+}
+
+// codeHashed is code for s whose hash under cd.seed is h.
+func (cd *coding) codeHashed(s string, h uint64, clone bool) int32 {
 	cd.mu.Lock()
 	defer cd.mu.Unlock()
 	mask := uint64(len(cd.tab) - 1)
@@ -314,16 +318,20 @@ func (cd *coding) code(s string, clone bool) int32 {
 	}
 }
 
+// grow doubles the table. A slot's position is its hash's low bits, which
+// it keeps (the table stays under 2^32 slots), so no value is hashed again.
 func (cd *coding) grow() {
 	tab := make([]codeSlot, 2*len(cd.tab))
-	mask := uint64(len(tab) - 1)
-	for c := 1; c < len(cd.vals); c++ {
-		h := maphash.String(cd.seed, cd.vals[c])
-		i := h & mask
+	mask := uint32(len(tab) - 1)
+	for _, sl := range cd.tab {
+		if sl.code == 0 {
+			continue
+		}
+		i := sl.h & mask
 		for tab[i].code != 0 {
 			i = (i + 1) & mask
 		}
-		tab[i] = codeSlot{h: uint32(h), code: int32(c)}
+		tab[i] = sl
 	}
 	cd.tab = tab
 }
@@ -511,7 +519,9 @@ func newColReader(name string, index int, d *partDecoder) *colReader {
 			if !uniqueColumns[name] {
 				r.cd = d.codings[name]
 				if r.local = d.locals[name]; r.local == nil {
-					r.local = &strTable{}
+					// The scan's seed: a value new to the row group is
+					// coded with the hash the table computed.
+					r.local = &strTable{seed: r.cd.seed, seeded: true}
 					d.locals[name] = r.local
 				}
 			}
@@ -948,7 +958,7 @@ func (r *colReader) readVec(v *columnVec, k int) error {
 				if s != "" {
 					sl := r.local.find(s)
 					if sl.code < 0 {
-						sl.code = r.cd.code(s, true)
+						sl.code = r.cd.codeHashed(s, sl.h, true)
 					}
 					c = sl.code
 				}
@@ -977,9 +987,10 @@ func (r *colReader) readVec(v *columnVec, k int) error {
 // room when reset (a Go map cleared per row group grew again, rehashing,
 // in every one): open addressing, each slot with its string's hash.
 type strTable struct {
-	seed  maphash.Seed
-	slots []strSlot // a power of two of them, at most half used
-	used  []int32   // the slots in use, to reset
+	seed   maphash.Seed
+	seeded bool      // seed was given, else grow makes one
+	slots  []strSlot // a power of two of them, at most half used
+	used   []int32   // the slots in use, to reset
 }
 
 type strSlot struct {
@@ -1010,8 +1021,8 @@ func (t *strTable) find(s string) *strSlot {
 }
 
 func (t *strTable) grow() {
-	if len(t.slots) == 0 {
-		t.seed = maphash.MakeSeed()
+	if !t.seeded {
+		t.seed, t.seeded = maphash.MakeSeed(), true
 	}
 	old, used := t.slots, t.used
 	t.slots, t.used = make([]strSlot, max(1024, 2*len(old))), make([]int32, 0, 2*cap(used))
