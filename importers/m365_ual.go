@@ -20,7 +20,10 @@ import (
 // event.original. MailItemsAccessed and the other Exchange operations of
 // formats.md §3c–3d get mailbox targets and their token, session and app
 // join keys.
-type m365UAL struct{}
+type m365UAL struct {
+	// slow turns the single-pass reader off: tests compare the two paths.
+	slow bool
+}
 
 var _ timeline.Importer = m365UAL{}
 
@@ -84,15 +87,15 @@ type ualRecordOf[S ~string] struct {
 	LogonError          S          `json:"LogonError"`
 	SendAsUserSMTP      S          `json:"SendAsUserSmtp"`
 	SendOnBehalfOfSMTP  S          `json:"SendOnBehalfOfUserSmtp"`
-	AppAccessContext    flexJSON   `json:"AppAccessContext"`
-	Folders             flexJSON   `json:"Folders"`
-	OperationProperties flexJSON   `json:"OperationProperties"`
-	Parameters          flexJSON   `json:"Parameters"`
-	ExtendedProperties  flexJSON   `json:"ExtendedProperties"`
-	DeviceProperties    flexJSON   `json:"DeviceProperties"`
-	ModifiedProperties  flexJSON   `json:"ModifiedProperties"`
-	Item                flexJSON   `json:"Item"`
-	AffectedItems       flexJSON   `json:"AffectedItems"`
+	AppAccessContext    ualJSON    `json:"AppAccessContext"`
+	Folders             ualJSON    `json:"Folders"`
+	OperationProperties ualJSON    `json:"OperationProperties"`
+	Parameters          ualJSON    `json:"Parameters"`
+	ExtendedProperties  ualJSON    `json:"ExtendedProperties"`
+	DeviceProperties    ualJSON    `json:"DeviceProperties"`
+	ModifiedProperties  ualJSON    `json:"ModifiedProperties"`
+	Item                ualJSON    `json:"Item"`
+	AffectedItems       ualJSON    `json:"AffectedItems"`
 
 	// Sentinel OfficeActivity columns (formats.md §3a).
 	OfficeID           S `json:"OfficeId"`
@@ -104,15 +107,15 @@ type ualRecordOf[S ~string] struct {
 	Type               S `json:"Type"`
 
 	// Elastic documents: {"event":{"original":"<AuditData>"}}.
-	Event flexJSON `json:"event"`
+	Event ualJSON `json:"event"`
 
 	// Wrappers that carry AuditData: Search-UnifiedAuditLog objects through
 	// ConvertTo-Json (AuditData a JSON string beside Operations, UserIds)
 	// and Graph auditLogRecord (auditData an object, createdDateTime).
-	AuditData       flexJSON `json:"AuditData"`
-	Operations      S        `json:"Operations"`
-	UserIDs         S        `json:"UserIds"`
-	CreatedDateTime S        `json:"createdDateTime"`
+	AuditData       ualJSON `json:"AuditData"`
+	Operations      S       `json:"Operations"`
+	UserIDs         S       `json:"UserIds"`
+	CreatedDateTime S       `json:"createdDateTime"`
 }
 
 // ualAccessContext is AppAccessContext.
@@ -165,24 +168,53 @@ func (imp m365UAL) Import(ctx context.Context, r io.Reader, src timeline.Source,
 	case firstKeyIs(head, "value") || firstKeyIs(head, "@odata.context"):
 		envelopes = []string{"value"}
 	}
-	var fast ualRecordOf[string] // reused: records are decoded one at a time
-	return streamJSON(ctx, br, envelopes, imp.Name(), src, out, func(rec []byte, off int64) error {
-		var e timeline.Event
-		err := decodeLenient(func() error {
-			e = newEvent(imp.Name(), "management-api", src, off, rec)
-			return decodeUAL(&e, rec, &fast)
-		}, func() error {
-			e = newEvent(imp.Name(), "management-api", src, off, rec)
-			return decodeUAL(&e, rec, new(ualRecordOf[flexString]))
-		})
-		if err != nil {
-			return err
+	d := &ualDecoder{imp: imp, src: src, out: out}
+	return streamJSON(ctx, br, envelopes, imp.Name(), src, out, d.record)
+}
+
+// ualDecoder maps the JSON records of one file.
+type ualDecoder struct {
+	imp         m365UAL
+	src         timeline.Source
+	out         timeline.Emitter
+	fast, quick ualRecordOf[string] // reused: records are decoded one at a time
+}
+
+// record maps one record at offset off.
+func (d *ualDecoder) record(rec []byte, off int64) error {
+	imp, src, out := d.imp, d.src, d.out
+	var e timeline.Event
+	if !imp.slow {
+		// The single-pass reader reads the record's text in place; when it
+		// steps aside the decoder reads the record again.
+		e = newEvent(imp.Name(), "management-api", src, off, rec)
+		if d.quick.scan(e.Raw) {
+			if d.quick.OfficeWorkload != "" || d.quick.OfficeID != "" || strings.EqualFold(d.quick.Type, "OfficeActivity") {
+				e.Shape = "sentinel"
+			}
+			if err := mapUAL(&e, &d.quick, e.Shape, ""); err != nil {
+				return err
+			}
+			if err := finish(&e); err != nil {
+				return err
+			}
+			return out.Emit(&e)
 		}
-		if err := finish(&e); err != nil {
-			return err
-		}
-		return out.Emit(&e)
+	}
+	err := decodeLenient(func() error {
+		e = newEvent(imp.Name(), "management-api", src, off, rec)
+		return decodeUAL(&e, rec, &d.fast)
+	}, func() error {
+		e = newEvent(imp.Name(), "management-api", src, off, rec)
+		return decodeUAL(&e, rec, new(ualRecordOf[flexString]))
 	})
+	if err != nil {
+		return err
+	}
+	if err := finish(&e); err != nil {
+		return err
+	}
+	return out.Emit(&e)
 }
 
 // decodeUAL decodes one JSON audit record (AuditData, an OfficeActivity
@@ -193,13 +225,13 @@ func decodeUAL[S ~string](e *timeline.Event, rec []byte, u *ualRecordOf[S]) erro
 	if err := json.UnmarshalOf(rec, u); err != nil {
 		return err
 	}
-	if orig, ok := elasticOriginal(u.Event); ok {
+	if orig, ok := elasticOriginal(u.Event.flex); ok {
 		*u = ualRecordOf[S]{}
 		if err := json.Unmarshal(orig, u); err != nil {
 			return err
 		}
 		e.Shape = "elastic"
-	} else if inner := u.AuditData.Bytes(); isJSONObject(inner) {
+	} else if inner := u.AuditData.flex.Bytes(); isJSONObject(inner) {
 		var a ualRecordOf[S]
 		if err := json.Unmarshal(inner, &a); err != nil {
 			return err
@@ -246,6 +278,7 @@ func elasticOriginal(ev flexJSON) ([]byte, bool) {
 // is culture-formatted in Export-Csv (d/M or M/d), so the time comes from
 // AuditData.CreationTime (UTC without a zone).
 func (imp m365UAL) importCSV(ctx context.Context, r io.Reader, src timeline.Source, out timeline.Emitter) error {
+	var quick ualRecordOf[string] // reused: rows are read one at a time
 	return streamCSV(ctx, r, imp.Name(), src, out, func(row *csvRow) error {
 		shape := "export-csv"
 		if _, ok := row.header["RecordId"]; ok {
@@ -256,6 +289,17 @@ func (imp m365UAL) importCSV(ctx context.Context, r io.Reader, src timeline.Sour
 			return rejectf("empty AuditData")
 		}
 		var e timeline.Event
+		if t := strings.TrimSpace(data); !imp.slow && t[0] == '{' && quick.scan(t) {
+			e = newEvent(imp.Name(), shape, src, row.offset, nil)
+			if err := ualFromRow(&e, row, &quick); err != nil {
+				return err
+			}
+			e.Raw = row.rawJSON()
+			if err := finish(&e); err != nil {
+				return err
+			}
+			return out.Emit(&e)
+		}
 		err := decodeLenient(func() error {
 			e = newEvent(imp.Name(), shape, src, row.offset, nil)
 			return decodeUALRow[string](&e, row, jsonText(data).Bytes())
@@ -281,6 +325,12 @@ func decodeUALRow[S ~string](e *timeline.Event, row *csvRow, data []byte) error 
 	if err := json.Unmarshal(data, &u); err != nil {
 		return err
 	}
+	return ualFromRow(e, row, &u)
+}
+
+// ualFromRow maps the AuditData u of a CSV row, taking what it lacks from
+// the row's own columns.
+func ualFromRow[S ~string](e *timeline.Event, row *csvRow, u *ualRecordOf[S]) error {
 	if u.Operation == "" {
 		u.Operation = S(row.get("Operation", "Operations"))
 	}
@@ -299,7 +349,7 @@ func decodeUALRow[S ~string](e *timeline.Event, row *csvRow, data []byte) error 
 			fallback = cd
 		}
 	}
-	return mapUAL(e, &u, e.Shape, fallback)
+	return mapUAL(e, u, e.Shape, fallback)
 }
 
 // mapUAL fills e from an AuditData record. fallbackTime is a CSV's
@@ -339,11 +389,9 @@ func mapUAL[S ~string](e *timeline.Event, u *ualRecordOf[S], shape, fallbackTime
 	}
 	e.SrcIP = msIP(firstNonEmpty(string(u.ClientIPAddress), string(u.ClientIPAddressCol), string(u.ClientIP), string(u.ActorIPAddress)))
 
-	var ctxv ualAccessContext
-	decodeLoose(u.AppAccessContext, &ctxv)
-	var ext, dev []nameValue
-	_ = u.ExtendedProperties.Decode(&ext)
-	_ = u.DeviceProperties.Decode(&dev)
+	ctxv := u.AppAccessContext.accessContext()
+	ext := u.ExtendedProperties.nameValues()
+	dev := u.DeviceProperties.nameValues()
 
 	e.TokenID = normalizeUTI(string(ctxv.UniqueTokenID))
 	e.SessionID = lower(firstNonEmpty(string(ctxv.AADSessionID), string(u.SessionID), nvGet(dev, "SessionId")))
@@ -401,12 +449,10 @@ func mapMailItemsAccessed[S ~string](e *timeline.Event, u *ualRecordOf[S]) {
 	e.Category = timeline.CategoryMail
 	owner := lower(string(u.MailboxOwnerUPN))
 	e.Target, e.TargetKind = owner, string(timeline.KindMailbox)
-	var props []nameValue
-	_ = u.OperationProperties.Decode(&props)
+	props := u.OperationProperties.nameValues()
 	access := nvGet(props, "MailAccessType")
 	throttled := strings.EqualFold(nvGet(props, "IsThrottled"), "true")
-	var folders []ualFolder
-	_ = u.Folders.Decode(&folders)
+	folders := u.Folders.folders()
 	items := 0
 	var paths []string
 	for _, f := range folders {
@@ -467,10 +513,8 @@ func isInboxRuleOp(op string) bool {
 // message names the rule and what it forwards, moves or deletes.
 func mapInboxRule[S ~string](e *timeline.Event, u *ualRecordOf[S], op string) {
 	e.Category = timeline.CategoryMail
-	var params []nameValue
-	_ = u.Parameters.Decode(&params)
-	var props []nameValue
-	_ = u.OperationProperties.Decode(&props)
+	params := u.Parameters.nameValues()
+	props := u.OperationProperties.nameValues()
 	mbx := firstNonEmpty(nvGet(params, "Mailbox"), string(u.MailboxOwnerUPN))
 	if mbx == "" {
 		if id := nvGet(params, "Identity"); strings.Contains(id, "\\") {
@@ -513,8 +557,7 @@ func mapSend[S ~string](e *timeline.Event, u *ualRecordOf[S], op string) {
 	e.Category = timeline.CategoryMail
 	mbx := lower(firstNonEmpty(string(u.SendAsUserSMTP), string(u.SendOnBehalfOfSMTP), string(u.MailboxOwnerUPN)))
 	e.Target, e.TargetKind = mbx, string(timeline.KindMailbox)
-	var it ualItem
-	_ = u.Item.Decode(&it)
+	subject := u.Item.itemSubject()
 	what := "sent"
 	switch op {
 	case "SendAs":
@@ -526,8 +569,8 @@ func mapSend[S ~string](e *timeline.Event, u *ualRecordOf[S], op string) {
 			what = "sent from " + mbx
 		}
 	}
-	if it.Subject != "" {
-		what += " \"" + truncate(string(it.Subject), 100) + "\""
+	if subject != "" {
+		what += " \"" + truncate(subject, 100) + "\""
 	}
 	if c := clientName(string(u.ClientInfoString)); c != "" {
 		what += " via " + c
@@ -538,8 +581,7 @@ func mapSend[S ~string](e *timeline.Event, u *ualRecordOf[S], op string) {
 // mapSetMailbox maps Set-Mailbox; with forwarding parameters it is mail
 // forwarding (exfiltration), otherwise an admin change.
 func mapSetMailbox[S ~string](e *timeline.Event, u *ualRecordOf[S], op string) {
-	var params []nameValue
-	_ = u.Parameters.Decode(&params)
+	params := u.Parameters.nameValues()
 	mbx := firstNonEmpty(nvGet(params, "Identity"), string(u.ObjectID))
 	e.Target, e.TargetKind = lower(mbx), string(timeline.KindMailbox)
 	fwd := firstNonEmpty(nvGet(params, "ForwardingSmtpAddress"), nvGet(params, "ForwardingAddress"))
@@ -572,8 +614,7 @@ func isMailboxPermissionOp(op string) bool {
 // mapMailboxPermission maps grants of access to a mailbox or folder.
 func mapMailboxPermission[S ~string](e *timeline.Event, u *ualRecordOf[S], op string) {
 	e.Category = timeline.CategoryAdmin
-	var params []nameValue
-	_ = u.Parameters.Decode(&params)
+	params := u.Parameters.nameValues()
 	id := firstNonEmpty(nvGet(params, "Identity"), string(u.ObjectID))
 	mbx, _, _ := strings.Cut(id, ":\\") // folder permissions name "mailbox:\Folder"
 	e.Target, e.TargetKind = lower(mbx), string(timeline.KindMailbox)
@@ -634,9 +675,7 @@ func mapUALDirectory[S ~string](e *timeline.Event, u *ualRecordOf[S], op string)
 	}
 	var added []string
 	if isCredentialAdd(op) {
-		var mods []nameValue
-		_ = u.ModifiedProperties.Decode(&mods)
-		for _, m := range mods {
+		for _, m := range u.ModifiedProperties.nameValues() {
 			if strings.EqualFold(string(m.Name), "KeyDescription") {
 				added = append(added, addedKeyIDs(string(m.OldValue), string(m.NewValue))...)
 			}
@@ -658,15 +697,12 @@ func mapExchangeItem[S ~string](e *timeline.Event, u *ualRecordOf[S], op string)
 	e.Category = timeline.CategoryMail
 	owner := lower(string(u.MailboxOwnerUPN))
 	e.Target, e.TargetKind = owner, string(timeline.KindMailbox)
-	var it ualItem
-	_ = u.Item.Decode(&it)
 	what := op
-	if it.Subject != "" {
-		what += " \"" + truncate(string(it.Subject), 100) + "\""
+	if subject := u.Item.itemSubject(); subject != "" {
+		what += " \"" + truncate(subject, 100) + "\""
 	}
-	var affected []json.RawMessage
-	if u.AffectedItems.Decode(&affected) == nil && len(affected) > 0 {
-		what += " (" + strconv.Itoa(len(affected)) + " items)"
+	if n := u.AffectedItems.affectedCount(); n > 0 {
+		what += " (" + strconv.Itoa(n) + " items)"
 	}
 	if owner != "" && owner != e.Actor {
 		what += " in " + owner + "'s mailbox"

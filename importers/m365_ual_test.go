@@ -3,7 +3,17 @@ package importers
 import (
 	"bytes"
 	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	json "github.com/goccy/go-json"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/causeway-ir/causeway/timeline"
 )
 
 func TestM365UALShapes(t *testing.T) {
@@ -119,33 +129,379 @@ func BenchmarkUALManagementAPI(b *testing.B) {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		switch i % 4 {
-		case 0, 1:
-			fmt.Fprintf(&buf, `{"CreationTime":"2023-06-15T09:%02d:%02d","Id":"a1000000-0000-4000-8000-%012d","Operation":"MailItemsAccessed",`+
-				`"OrganizationId":"f0000000-0000-4000-8000-00000000000a","RecordType":50,"ResultStatus":"Succeeded","UserKey":"10032001EEC259BA","UserType":0,`+
-				`"Version":1,"Workload":"Exchange","UserId":"user%d@contoso.com","AppId":"00000003-0000-0000-c000-000000000000",`+
-				`"ClientAppId":"5a95e683-08ad-424e-a441-1d1aec52c02c","ClientIPAddress":"45.1.%d.%d","ClientInfoString":"Client=REST;;","ExternalAccess":false,`+
-				`"MailboxGuid":"d0c5f8ae-9ed7-4e46-bfdf-ea1460f5a31b","MailboxOwnerUPN":"user%d@contoso.com","OperationCount":3,"SessionId":"8c1e0000-0000-4000-8000-%012d",`+
-				`"AppAccessContext":{"AADSessionId":"5e550000-0000-4000-8000-%012d","UniqueTokenId":"Rdwd2lRF4UKBin7iUvN8AA","IssuedAtTime":"2023-06-15T09:00:00"},`+
-				`"OperationProperties":[{"Name":"MailAccessType","Value":"Bind"},{"Name":"IsThrottled","Value":"False"}],`+
-				`"Folders":[{"Id":"LgAAAA1","Path":"\\Inbox","FolderItems":[{"InternetMessageId":"<a%d@contoso.com>","SizeInBytes":1024},`+
-				`{"InternetMessageId":"<b%d@contoso.com>","SizeInBytes":2048},{"InternetMessageId":"<c%d@contoso.com>","SizeInBytes":4096}]}]}`,
-				(i/60)%60, i%60, i, i%5000, (i>>8)&255, i&255, i%5000, i, i, i, i, i)
-		case 2:
-			fmt.Fprintf(&buf, `{"CreationTime":"2023-06-15T10:%02d:%02d","Id":"a2000000-0000-4000-8000-%012d","Operation":"New-InboxRule",`+
-				`"OrganizationId":"f0000000-0000-4000-8000-00000000000a","RecordType":1,"ResultStatus":"True","UserType":2,"Workload":"Exchange",`+
-				`"ObjectId":"contoso.onmicrosoft.com\\rule","UserId":"user%d@contoso.com","ClientIP":"185.73.124.135:19823","SessionId":"9dfdecb6-0000-4000-8000-%012d",`+
-				`"Parameters":[{"Name":"Name","Value":"."},{"Name":"MoveToFolder","Value":"RSS Feeds"},{"Name":"MarkAsRead","Value":"True"}]}`,
-				(i/60)%60, i%60, i, i%5000, i)
-		default:
-			fmt.Fprintf(&buf, `{"CreationTime":"2023-06-15T08:%02d:%02d","Id":"a3000000-0000-4000-8000-%012d","Operation":"UserLoggedIn",`+
-				`"OrganizationId":"f0000000-0000-4000-8000-00000000000a","RecordType":15,"ResultStatus":"Success","UserType":0,"Workload":"AzureActiveDirectory",`+
-				`"ClientIP":"45.1.2.3","ObjectId":"00000002-0000-0ff1-ce00-000000000000","UserId":"user%d@contoso.com","ApplicationId":"89bee1f7-5e6e-4d8a-9f3d-ecd601259da7",`+
-				`"ExtendedProperties":[{"Name":"UserAgent","Value":"Mozilla/5.0"},{"Name":"RequestType","Value":"OAuth2:Authorize"}],`+
-				`"DeviceProperties":[{"Name":"OS","Value":"Windows 10"},{"Name":"SessionId","Value":"5e550000-0000-4000-8000-%012d"}],"ErrorNumber":"0"}`,
-				(i/60)%60, i%60, i, i%5000, i)
-		}
+		buf.WriteString(ualBenchRecord(i))
 	}
 	buf.WriteByte(']')
-	benchImport(b, m365UAL{}, buf.Bytes(), n)
+	// fast and slow alternate: on a shared machine only CPU time per event
+	// compares them (the single-pass reader and the decoder alone).
+	for range 2 {
+		b.Run("fast", func(b *testing.B) { benchImport(b, m365UAL{}, buf.Bytes(), n) })
+		b.Run("slow", func(b *testing.B) { benchImport(b, m365UAL{slow: true}, buf.Bytes(), n) })
+	}
+}
+
+// ualBenchRecord is the benchmark's record i.
+func ualBenchRecord(i int) string {
+	switch i % 4 {
+	case 0, 1:
+		return fmt.Sprintf(`{"CreationTime":"2023-06-15T09:%02d:%02d","Id":"a1000000-0000-4000-8000-%012d","Operation":"MailItemsAccessed",`+
+			`"OrganizationId":"f0000000-0000-4000-8000-00000000000a","RecordType":50,"ResultStatus":"Succeeded","UserKey":"10032001EEC259BA","UserType":0,`+
+			`"Version":1,"Workload":"Exchange","UserId":"user%d@contoso.com","AppId":"00000003-0000-0000-c000-000000000000",`+
+			`"ClientAppId":"5a95e683-08ad-424e-a441-1d1aec52c02c","ClientIPAddress":"45.1.%d.%d","ClientInfoString":"Client=REST;;","ExternalAccess":false,`+
+			`"MailboxGuid":"d0c5f8ae-9ed7-4e46-bfdf-ea1460f5a31b","MailboxOwnerUPN":"user%d@contoso.com","OperationCount":3,"SessionId":"8c1e0000-0000-4000-8000-%012d",`+
+			`"AppAccessContext":{"AADSessionId":"5e550000-0000-4000-8000-%012d","UniqueTokenId":"Rdwd2lRF4UKBin7iUvN8AA","IssuedAtTime":"2023-06-15T09:00:00"},`+
+			`"OperationProperties":[{"Name":"MailAccessType","Value":"Bind"},{"Name":"IsThrottled","Value":"False"}],`+
+			`"Folders":[{"Id":"LgAAAA1","Path":"\\Inbox","FolderItems":[{"InternetMessageId":"<a%d@contoso.com>","SizeInBytes":1024},`+
+			`{"InternetMessageId":"<b%d@contoso.com>","SizeInBytes":2048},{"InternetMessageId":"<c%d@contoso.com>","SizeInBytes":4096}]}]}`,
+			(i/60)%60, i%60, i, i%5000, (i>>8)&255, i&255, i%5000, i, i, i, i, i)
+	case 2:
+		return fmt.Sprintf(`{"CreationTime":"2023-06-15T10:%02d:%02d","Id":"a2000000-0000-4000-8000-%012d","Operation":"New-InboxRule",`+
+			`"OrganizationId":"f0000000-0000-4000-8000-00000000000a","RecordType":1,"ResultStatus":"True","UserType":2,"Workload":"Exchange",`+
+			`"ObjectId":"contoso.onmicrosoft.com\\rule","UserId":"user%d@contoso.com","ClientIP":"185.73.124.135:19823","SessionId":"9dfdecb6-0000-4000-8000-%012d",`+
+			`"Parameters":[{"Name":"Name","Value":"."},{"Name":"MoveToFolder","Value":"RSS Feeds"},{"Name":"MarkAsRead","Value":"True"}]}`,
+			(i/60)%60, i%60, i, i%5000, i)
+	default:
+		return fmt.Sprintf(`{"CreationTime":"2023-06-15T08:%02d:%02d","Id":"a3000000-0000-4000-8000-%012d","Operation":"UserLoggedIn",`+
+			`"OrganizationId":"f0000000-0000-4000-8000-00000000000a","RecordType":15,"ResultStatus":"Success","UserType":0,"Workload":"AzureActiveDirectory",`+
+			`"ClientIP":"45.1.2.3","ObjectId":"00000002-0000-0ff1-ce00-000000000000","UserId":"user%d@contoso.com","ApplicationId":"89bee1f7-5e6e-4d8a-9f3d-ecd601259da7",`+
+			`"ExtendedProperties":[{"Name":"UserAgent","Value":"Mozilla/5.0"},{"Name":"RequestType","Value":"OAuth2:Authorize"}],`+
+			`"DeviceProperties":[{"Name":"OS","Value":"Windows 10"},{"Name":"SessionId","Value":"5e550000-0000-4000-8000-%012d"}],"ErrorNumber":"0"}`,
+			(i/60)%60, i%60, i, i%5000, i)
+	}
+}
+
+// ualCompareImports imports data with the single-pass reader and without
+// and compares events, rejects (offset, error, bytes) and notes.
+func ualCompareImports(t *testing.T, data []byte) {
+	t.Helper()
+	run := func(imp m365UAL) *recorder {
+		rec := &recorder{}
+		if err := imp.Import(t.Context(), bytes.NewReader(data), timeline.Source{File: "f", SHA256: "00"}, rec); err != nil {
+			rec.notes = append(rec.notes, "error: "+err.Error())
+		}
+		return rec
+	}
+	type reject struct {
+		Offset   int64
+		Err, Raw string
+	}
+	view := func(r *recorder) (out struct {
+		Events  []timeline.Event
+		Rejects []reject
+		Notes   []string
+	}) {
+		out.Events, out.Notes = r.events, r.notes
+		for _, pe := range r.rejects {
+			out.Rejects = append(out.Rejects, reject{pe.Offset, pe.Err.Error(), string(pe.Raw)})
+		}
+		return out
+	}
+	if diff := cmp.Diff(view(run(m365UAL{slow: true})), view(run(m365UAL{}))); diff != "" {
+		t.Fatalf("import of %q differs (-slow +fast):\n%s", truncate(string(data), 4096), diff)
+	}
+}
+
+// TestUALFastMatchesSlow imports every fixture and corpus file with the
+// single-pass reader and without.
+func TestUALFastMatchesSlow(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob(filepath.Join("testdata", "m365-ual", "*"))
+	more, _ := filepath.Glob(filepath.Join(corpusDir(t, "m365-ual"), "*"))
+	for _, file := range append(files, more...) {
+		if strings.HasSuffix(file, ".golden") {
+			continue
+		}
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			t.Parallel()
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ualCompareImports(t, data)
+		})
+	}
+}
+
+// TestUALScanVouches holds the single-pass reader to the records it is
+// for: if it stepped aside on these, the comparisons above would compare
+// the old path with itself.
+func TestUALScanVouches(t *testing.T) {
+	t.Parallel()
+	for _, rec := range []string{
+		ualBenchRecord(0), ualBenchRecord(2), ualBenchRecord(3),
+		// OfficeActivity: nested values as JSON in strings, null columns.
+		`{"TenantId":"b6a1720f-3673-48b2-a412-7d2459ff16b1","RecordType":"50","TimeGenerated":"2023-05-08T14:12:27Z","Operation":"MailItemsAccessed",` +
+			`"UserType":"Regular","OfficeWorkload":"Exchange","ResultStatus":"Succeeded","UserId":"Andrew.Sanchez@adatum.com","OriginatingServer":"MW4 (15.20)\r\n",` +
+			`"Client_IPAddress":"172.58.85.97:11804","Folders":"[{\"Id\":\"LgAAB\",\"Path\":\"\\\\Inbox\"}]",` +
+			`"OperationProperties":"[{\"Name\":\"MailAccessType\",\"Value\":\"Sync\"}]","SessionId":null,` +
+			`"AppAccessContext":"{\"AADSessionId\":\"dae4ef98\",\"UniqueTokenId\":\"xRDhtIOISk6bUfk23hggHQ\"}","OfficeId":"706e3c9c","Type":"OfficeActivity"}`,
+	} {
+		var u ualRecordOf[string]
+		if !u.scan(rec) {
+			t.Errorf("scan stepped aside on %s", rec)
+			continue
+		}
+		if _, ok := jsInner(u.Folders.text); u.Operation == "MailItemsAccessed" && !ok {
+			t.Errorf("Folders %q not read in place", u.Folders.text)
+		}
+		if got, ok := jsFolders(first(jsInner(u.Folders.text))); u.Operation == "MailItemsAccessed" && (!ok || len(got) != 1) {
+			t.Errorf("Folders of %s: %v %v", rec, got, ok)
+		}
+	}
+}
+
+func first[T any](v T, _ bool) T { return v }
+
+// TestUALScanSteps lists records the reader must leave to the decoder.
+func TestUALScanSteps(t *testing.T) {
+	t.Parallel()
+	for _, rec := range []string{
+		`{"Operation":"a","Operation":"b"}`, // repeated key
+		`{"operation":"a"}`,                 // folds to a field
+		`{"OperaTion":"a"}`,                 // folds to a field
+		`{"Operation":"\ud83d\ude00"}`,      // surrogates
+		"{\"Operation\":\"\xff\"}",          // invalid UTF-8
+		`{"Operation":{"x":1}}`,             // object in a string field
+		`{"AuditData":"{}"}`,                // wrapper
+		`{"event":{"original":"{}"}}`,       // Elastic
+		`{"Operation":"a",}`,                // trailing comma
+		`{"Operation":01}`,                  // leading zero
+		`{"Operation":"a"} x`,               // trailing text
+		"{\"Operation\":\"a\tb\"}",          // control byte
+		`{"Folders":[` + strings.Repeat("[", 80) + strings.Repeat("]", 80) + `]}`, // depth
+	} {
+		var u ualRecordOf[string]
+		if u.scan(rec) {
+			t.Errorf("scan vouched for %q", rec)
+		}
+	}
+}
+
+// TestUALFastRandom compares the two paths on records built from the
+// UAL's keys with values of every JSON type and spelling.
+func TestUALFastRandom(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(10, 558))
+	const n = 3000
+	vouched := 0
+	for range n {
+		rec := ualRandomRecord(rng)
+		var u ualRecordOf[string]
+		if u.scan(rec) {
+			vouched++
+		}
+		ualCompareImports(t, []byte(rec))
+	}
+	t.Logf("the reader vouched for %d of %d records", vouched, n)
+	// Both paths must be exercised: the reader vouches for many of these
+	// records and steps aside on many.
+	if vouched < n/5 || vouched > n*4/5 {
+		t.Errorf("the reader vouched for %d of %d records", vouched, n)
+	}
+}
+
+func FuzzUALFastImport(f *testing.F) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 8 {
+		f.Add([]byte(ualBenchRecord(i)))
+		f.Add([]byte(ualRandomRecord(rng)))
+	}
+	f.Add([]byte("\"CreationDate\",\"AuditData\"\n\"2023-05-08\",\"{\"\"CreationTime\"\":\"\"2023-05-08T11:06:37\"\",\"\"Operation\"\":\"\"Send\"\"}\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ualCompareImports(t, data)
+	})
+}
+
+var ualRandomKeys = []string{
+	"CreationTime", "Id", "Operation", "OrganizationId", "RecordType", "ResultStatus", "UserType", "Workload", "ClientIP",
+	"ClientIPAddress", "ObjectId", "UserId", "AppId", "ClientAppId", "ApplicationId", "ClientInfoString", "SessionId",
+	"MailboxOwnerUPN", "OperationCount", "TokenTenantId", "ErrorNumber", "LogonError", "SendAsUserSmtp", "AppAccessContext",
+	"Folders", "OperationProperties", "Parameters", "ExtendedProperties", "DeviceProperties", "ModifiedProperties", "Item",
+	"AffectedItems", "OfficeId", "OfficeWorkload", "Client_IPAddress", "TimeGenerated", "Type", "UserKey", "clientip",
+	"operation", "Version",
+}
+
+var ualRandomOps = []string{
+	`"MailItemsAccessed"`, `"New-InboxRule"`, `"Send"`, `"SendAs"`, `"Set-Mailbox"`, `"Add-MailboxPermission"`, `"UserLoggedIn"`,
+	`"UserLoginFailed"`, `"Add service principal credentials."`, `"SoftDelete"`, `"FileAccessed"`, `null`, `7`,
+}
+
+// ualRandomRecord builds one UAL-like record.
+func ualRandomRecord(rng *rand.Rand) string {
+	scalars := []string{`"x"`, `""`, `"a\"b\\c\/\u00e9\n"`, `12`, `-1.5e3`, `true`, `null`, `"2023-06-15T09:02:11"`, `"45.1.2.3:80"`,
+		`"Exchange"`, `"AzureActiveDirectory"`, `"Succeeded"`, `"Failed"`, `"alice@contoso.com"`, `"Client=REST;;"`, `"\ud83d\ude00"`, `"é"`}
+	nv := func() string {
+		var b strings.Builder
+		b.WriteByte('[')
+		for i := range rng.IntN(4) {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			switch rng.IntN(8) {
+			case 0:
+				b.WriteString(scalars[rng.IntN(len(scalars))])
+			case 1:
+				b.WriteString(`{"name":"MailAccessType","Value":"Bind"}`)
+			default:
+				names := []string{"MailAccessType", "IsThrottled", "Name", "ForwardTo", "UserAgent", "SessionId", "Identity", "ForwardingSmtpAddress", "KeyDescription"}
+				fields := []string{"Name", "Value", "NewValue", "OldValue", "Other"}
+				b.WriteString(`{"Name":"` + names[rng.IntN(len(names))] + `"`)
+				for range rng.IntN(3) {
+					b.WriteString(`,"` + fields[rng.IntN(len(fields))] + `":` + scalars[rng.IntN(len(scalars))])
+				}
+				b.WriteByte('}')
+			}
+		}
+		b.WriteByte(']')
+		return b.String()
+	}
+	nested := func(key string) string {
+		var v string
+		switch rng.IntN(10) {
+		case 0:
+			return scalars[rng.IntN(len(scalars))]
+		case 1:
+			v = `{}`
+		default:
+			switch key {
+			case "AppAccessContext":
+				v = `{"AADSessionId":` + scalars[rng.IntN(len(scalars))] + `,"UniqueTokenId":"Rdwd2lRF4UKBin7iUvN8AA","IssuedAtTime":"x"}`
+				if rng.IntN(4) == 0 {
+					v = `{"uniquetokenid":"abc"}`
+				}
+			case "Folders":
+				v = `[{"Path":` + scalars[rng.IntN(len(scalars))] + `,"FolderItems":[{"a":1},{}]},{"Path":"\\Inbox"}` +
+					[]string{"", `,null`, `,{"FolderItems":null}`, `,{"FolderItems":[1]}`, `,{"path":"x"}`}[rng.IntN(5)] + `]`
+			case "Item":
+				v = `{"Subject":` + scalars[rng.IntN(len(scalars))] + `,"ParentFolder":` + []string{`{"Path":"\\Sent"}`, `"x"`, `null`, `{"Path":{}}`}[rng.IntN(4)] + `}`
+			case "AffectedItems":
+				v = `[{"Id":"1"},{"Id":"2"}` + []string{"", ",null", ",3"}[rng.IntN(3)] + `]`
+			default:
+				v = nv()
+			}
+		}
+		if rng.IntN(3) == 0 { // OfficeActivity: the value as a JSON string
+			q, _ := jsonMarshalString(v)
+			return q
+		}
+		return v
+	}
+	var b strings.Builder
+	b.WriteByte('{')
+	n := 3 + rng.IntN(12)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		key := ualRandomKeys[rng.IntN(len(ualRandomKeys))]
+		if i == 0 {
+			key = "CreationTime"
+		}
+		b.WriteString(`"` + key + `":`)
+		switch key {
+		case "AppAccessContext", "Folders", "OperationProperties", "Parameters", "ExtendedProperties", "DeviceProperties",
+			"ModifiedProperties", "Item", "AffectedItems":
+			b.WriteString(nested(key))
+		case "Operation":
+			b.WriteString(ualRandomOps[rng.IntN(len(ualRandomOps))])
+		case "CreationTime":
+			b.WriteString([]string{`"2023-06-15T09:02:11"`, `"2023-06-15T09:02:11Z"`, `"bad"`, `null`, `1686819731`}[rng.IntN(5)])
+		default:
+			b.WriteString(scalars[rng.IntN(len(scalars))])
+		}
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// hashEmitter keeps a hash of each event and reject, for comparing imports
+// too large to keep.
+type hashEmitter struct{ sums []uint64 }
+
+func (h *hashEmitter) add(kind string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	f := fnv.New64a()
+	f.Write([]byte(kind))
+	f.Write(b)
+	h.sums = append(h.sums, f.Sum64())
+	return nil
+}
+func (h *hashEmitter) Emit(e *timeline.Event) error { return h.add("event", e) }
+func (h *hashEmitter) Reject(pe *timeline.ParseError) error {
+	return h.add("reject", []any{pe.File, pe.Offset, pe.Err.Error(), string(pe.Raw)})
+}
+func (h *hashEmitter) Note(string) {}
+
+// TestUALFastMatchesSlowFiles compares the two paths on the files listed,
+// one a line, in the file named by CAUSEWAY_UAL_FILES (real exports too
+// large for the corpus); it is skipped without it.
+func TestUALFastMatchesSlowFiles(t *testing.T) {
+	list := os.Getenv("CAUSEWAY_UAL_FILES")
+	if list == "" {
+		t.Skip("CAUSEWAY_UAL_FILES not set")
+	}
+	text, err := os.ReadFile(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range strings.Split(strings.TrimSpace(string(text)), "\n") {
+		run := func(imp m365UAL) *hashEmitter {
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			h := &hashEmitter{}
+			if err := imp.Import(t.Context(), f, timeline.Source{File: path, SHA256: "00"}, h); err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			return h
+		}
+		slow, fast := run(m365UAL{slow: true}), run(m365UAL{})
+		for i := range max(len(slow.sums), len(fast.sums)) {
+			if i >= len(slow.sums) || i >= len(fast.sums) || slow.sums[i] != fast.sums[i] {
+				t.Errorf("%s: record %d differs (%d and %d records)", path, i, len(slow.sums), len(fast.sums))
+				break
+			}
+		}
+		t.Logf("%s: %d records alike", path, len(slow.sums))
+	}
+}
+
+// BenchmarkUALRecords maps the benchmark's records one by one, without the
+// file's splitter, discarding the events: the parse path alone. fast and
+// slow alternate; compare their CPU-µs per event.
+func BenchmarkUALRecords(b *testing.B) {
+	const n = 20_000
+	recs := make([][]byte, n)
+	for i := range recs {
+		recs[i] = []byte(ualBenchRecord(i))
+	}
+	for range 2 {
+		for _, slow := range []bool{false, true} {
+			name := map[bool]string{false: "fast", true: "slow"}[slow]
+			b.Run(name, func(b *testing.B) {
+				b.ReportAllocs()
+				out := &countingEmitter{}
+				d := &ualDecoder{imp: m365UAL{slow: slow}, src: timeline.Source{File: "bench", SHA256: "00"}, out: out}
+				cpu0 := processCPUTime()
+				for b.Loop() {
+					for i, rec := range recs {
+						if err := d.record(rec, int64(i)); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				if out.rejects != 0 {
+					b.Fatalf("%d rejects", out.rejects)
+				}
+				if cpu := processCPUTime() - cpu0; cpu > 0 {
+					b.ReportMetric(float64(cpu.Microseconds())/float64(n*b.N), "cpu-µs/event")
+				}
+			})
+		}
+	}
 }
