@@ -55,6 +55,7 @@ type facts struct {
 
 	tokens  chunked[tokenFact]
 	keys    chunked[keyFact]
+	ipSlab  slab[ipSeen]
 	actorIP firstTimes // actor<<32 | ip → first time
 	mbApp   map[mbAppKey]mbAppFact
 
@@ -72,31 +73,35 @@ type covKey struct {
 	day    int32
 }
 
+// ipSeen is an address a credential was presented from, with the time
+// and event (a handle in Graph.ids) of its first use.
 type ipSeen struct {
 	ip    NodeID
+	id    int32
 	first int64
-	id    string
 }
 
+// tokenFact and keyFact hold no pointers: millions of tokens are a few
+// chunks for the collector.
 type tokenFact struct {
-	firstUse   int64
-	firstUseID string
-	useTenant  NodeID
-	actor      NodeID
-	issued     bool
-	issueT     int64
-	issueIP    NodeID
-	ips        []ipSeen
-	// The first session the token was presented in.
+	firstUse  int64
+	useTenant NodeID
+	actor     NodeID
+	issued    bool
+	issueT    int64
+	issueIP   NodeID
+	ips       span // of facts.ipSlab
+	// The first session the token was presented in, when, and the event
+	// (a handle in Graph.ids).
 	session   NodeID
+	sessionEv int32
 	sessionT  int64
-	sessionEv string
 }
 
 type keyFact struct {
 	firstUse int64
 	actor    NodeID
-	ips      []ipSeen
+	ips      span // of facts.ipSlab
 }
 
 type mbAppKey struct {
@@ -130,6 +135,7 @@ type roleRef struct {
 }
 
 func (f *facts) init() {
+	f.ipSlab = newSlab[ipSeen]()
 	f.actIndex = make(map[string]uint16)
 	f.cov = make(map[covKey]struct{})
 	f.sourceAct = make(map[string]uint16)
@@ -205,16 +211,17 @@ func isIPLiteral(s string) bool {
 	return err == nil
 }
 
-func addIP(g *Graph, ips []ipSeen, ip NodeID, t int64, id string) []ipSeen {
+func addIP(g *Graph, sp span, ip NodeID, t int64, id string) span {
+	ips := g.facts.ipSlab.get(sp)
 	for i := range ips {
 		if ips[i].ip == ip {
 			if t < ips[i].first {
-				ips[i].first, ips[i].id = t, g.keepID(id)
+				ips[i].first, ips[i].id = t, g.keepH(id)
 			}
-			return ips
+			return sp
 		}
 	}
-	return append(ips, ipSeen{ip: ip, first: t, id: g.keepID(id)})
+	return g.facts.ipSlab.push(sp, ipSeen{ip: ip, first: t, id: g.keepH(id)})
 }
 
 // isS3Data reports whether a CloudTrail action is an S3 object-level (data)
@@ -288,7 +295,7 @@ func (f *facts) observe(g *Graph, r *rec) {
 	if tailKind == kToken && r.category != timeline.CategoryToken {
 		tf := f.token(g, tail)
 		if t < tf.firstUse {
-			tf.firstUse, tf.firstUseID, tf.useTenant = t, g.keepID(r.id), tenant
+			tf.firstUse, tf.useTenant = t, tenant
 		}
 		if tf.actor < 0 {
 			tf.actor = actor

@@ -327,22 +327,23 @@ func (g *Graph) tokenReplay(opts FindingOptions) []Finding {
 			continue
 		}
 		tf := g.facts.tokens.at(n.aux)
-		if len(tf.ips) == 0 {
+		ips := g.facts.ipSlab.get(tf.ips)
+		if len(ips) == 0 {
 			continue
 		}
 		origin, since := tf.issueIP, tf.issueT
 		if origin < 0 {
 			// Not issued in the case (or from no address): its first
 			// address is its origin.
-			first := tf.ips[0]
-			for _, s := range tf.ips[1:] {
+			first := ips[0]
+			for _, s := range ips[1:] {
 				if s.first < first.first {
 					first = s
 				}
 			}
 			origin, since = first.ip, first.first
 		}
-		for _, s := range tf.ips {
+		for _, s := range ips {
 			if s.ip == origin || s.first < since {
 				continue
 			}
@@ -358,7 +359,7 @@ func (g *Graph) tokenReplay(opts FindingOptions) []Finding {
 				ents = append(ents, g.entity(tf.actor))
 				who = " of " + g.nodes[tf.actor].value
 			}
-			evs := []string{s.id}
+			evs := []string{g.ids.get(s.id)}
 			for _, a := range g.ins(id) {
 				ei := a.ei
 				if e := g.edges.at(ei); e.rel == relOrigin && e.from == s.ip {
@@ -398,7 +399,7 @@ func (g *Graph) keyFromNewIP(opts FindingOptions) []Finding {
 			continue
 		}
 		kf := g.facts.keys.at(n.aux)
-		for _, s := range kf.ips {
+		for _, s := range g.facts.ipSlab.get(kf.ips) {
 			if s.first-kf.firstUse < baseline {
 				continue // part of the key's baseline
 			}
@@ -407,7 +408,7 @@ func (g *Graph) keyFromNewIP(opts FindingOptions) []Finding {
 			if kf.actor >= 0 {
 				ents = append(ents, g.entity(kf.actor))
 			}
-			evs := []string{s.id}
+			evs := []string{g.ids.get(s.id)}
 			for _, a := range g.ins(id) {
 				ei := a.ei
 				if e := g.edges.at(ei); e.rel == relOrigin && e.from == s.ip {

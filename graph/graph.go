@@ -151,7 +151,8 @@ type Graph struct {
 	codeSrc [len(kindNames)]uint64
 	seed    maphash.Seed
 	edges   chunked[edge]
-	ext     chunked[edgeExt]
+	ext     chunked[edgeExt] // causal edges'
+	cext    chunked[idHead]  // context edges'
 	refs    slab[idRef]      // edgeExt.head and tail
 	tms     slab[int64]      // edgeExt.times
 	edgeOf  map[uint64]int32 // edges whose endpoints both have more than hubDegree edges
@@ -238,18 +239,25 @@ type idRef struct {
 	id int32
 }
 
-// edgeExt holds the evidence of an edge with more than one event: the
-// earliest and the latest ids (disjoint), and every time of a causal edge.
-// Its arrays are spans of Graph.refs and Graph.tms: it holds no pointers.
+// edgeExt holds the evidence of a causal edge with more than one event:
+// the earliest and the latest ids (disjoint), and every time. Its arrays
+// are spans of Graph.refs and Graph.tms: it holds no pointers.
 type edgeExt struct {
-	head, tail span  // of Graph.refs
-	times      span  // of Graph.tms
-	headMaxT   int64 // the time of the latest in head
-	headMax    int32 // its index
-	tailMin    int32 // index of the earliest in tail
-	tailLast   int32 // index of the last stored in tail
-	tailRing   bool  // tail is sorted in ring order from tailMin
-	sorted     bool
+	idHead
+	tail     span  // of Graph.refs
+	times    span  // of Graph.tms
+	tailMin  int32 // index of the earliest in tail
+	tailLast int32 // index of the last stored in tail
+	tailRing bool  // tail is sorted in ring order from tailMin
+	sorted   bool
+}
+
+// idHead holds the earliest ids of an edge with more than one event: all a
+// context edge keeps (Graph.cext), the first half of a causal one's.
+type idHead struct {
+	head     span  // of Graph.refs
+	headMaxT int64 // the time of the latest in head
+	headMax  int32 // its index
 }
 
 // kindNames is the kind order used for node kinds (timeline.EntityKinds).
@@ -733,11 +741,12 @@ func (g *Graph) touch(ei int32, t int64, id string) {
 	rel := e.rel
 	causal := g.relCausal[rel]
 	if !e.hasExt() {
-		x := edgeExt{head: g.refs.push(g.refs.alloc(4), idRef{e.first, e.ref}), headMaxT: e.first, sorted: true}
+		h := idHead{head: g.refs.push(g.refs.alloc(4), idRef{e.first, e.ref}), headMaxT: e.first}
 		if causal {
-			x.times = g.tms.push(g.tms.alloc(2), e.first)
+			e.ref = g.ext.add(edgeExt{idHead: h, times: g.tms.push(g.tms.alloc(2), e.first), sorted: true})
+		} else {
+			e.ref = g.cext.add(h)
 		}
-		e.ref = g.ext.add(x)
 	}
 	e.count++
 	if t < e.first {
@@ -752,22 +761,22 @@ func (g *Graph) touch(ei int32, t int64, id string) {
 	if t > e.last {
 		e.last = t
 	}
-	x := g.ext.at(e.ref)
-	if causal {
-		if ts := g.tms.get(x.times); len(ts) > 0 && t < ts[len(ts)-1] {
-			x.sorted = false
-		}
-		x.times = g.tms.push(x.times, t)
-	}
-	half := g.idCap / 2
 	if !causal {
-		half = g.ctxIDCap
+		// Context edges keep their earliest ids only: chains cite causal
+		// edges.
+		h, half := g.cext.at(e.ref), max(1, g.ctxIDCap)
+		h.keep(g, t, id, half, false)
+		if int(h.head.n) >= half {
+			e.full = true
+		}
+		return
 	}
-	// Context edges keep their earliest ids only: chains cite causal edges.
-	x.keep(g, t, id, max(1, half), causal)
-	if !causal && int(x.head.n) >= max(1, half) {
-		e.full = true
+	x := g.ext.at(e.ref)
+	if ts := g.tms.get(x.times); len(ts) > 0 && t < ts[len(ts)-1] {
+		x.sorted = false
 	}
+	x.times = g.tms.push(x.times, t)
+	x.keep(g, t, id, max(1, g.idCap/2))
 }
 
 // hubDegree is the adjacency length above which a node is a hub: edges
@@ -813,37 +822,11 @@ func (c *chunked[T]) add(v T) int32 {
 
 func (c *chunked[T]) len() int { return c.n }
 
-// keep files r into the earliest (head) or, when tail is set, the latest
-// (tail) ids, each holding at most half; what neither keeps is only
-// counted.
-func (x *edgeExt) keep(g *Graph, t int64, id string, half int, tail bool) {
-	if !tail && int(x.head.n) >= half && t >= x.headMaxT {
-		return // the common case, decided without touching the ids
-	}
-	r := idRef{t: t, id: -1} // the id is kept only once it is filed
-	if int(x.head.n) < half {
-		r.id = g.keepH(id)
-		x.head = g.refs.push(x.head, r)
-		head := g.refs.get(x.head)
-		if r.t >= head[x.headMax].t {
-			x.headMax = int32(len(head) - 1)
-		}
-		x.headMaxT = head[x.headMax].t
-		return
-	}
-	if r.t < x.headMaxT {
-		head := g.refs.get(x.head)
-		r.id = g.keepH(id)
-		r, head[x.headMax] = head[x.headMax], r
-		x.headMax = 0
-		for i := range head {
-			if head[i].t > head[x.headMax].t {
-				x.headMax = int32(i)
-			}
-		}
-		x.headMaxT = head[x.headMax].t
-	}
-	if !tail {
+// keep files the event at t into the earliest (head) or the latest (tail)
+// ids, each holding at most half; what neither keeps is only counted.
+func (x *edgeExt) keep(g *Graph, t int64, id string, half int) {
+	r, done := x.idHead.keep(g, t, id, half, true)
+	if done {
 		return
 	}
 	// While times arrive in order (the usual case), the tail is a ring
@@ -887,6 +870,41 @@ func (x *edgeExt) keep(g *Graph, t int64, id string, half int, tail bool) {
 			x.tailMin = int32(i)
 		}
 	}
+}
+
+// keep files the event at t into the earliest ids (head), which hold at
+// most half. It returns what the head does not keep (the event, or the
+// latest it held, which the event displaced), for a causal edge's tail;
+// done when nothing is left over. Without tail, what is left over is only
+// counted.
+func (x *idHead) keep(g *Graph, t int64, id string, half int, tail bool) (r idRef, done bool) {
+	if !tail && int(x.head.n) >= half && t >= x.headMaxT {
+		return r, true // the common case, decided without touching the ids
+	}
+	r = idRef{t: t, id: -1} // the id is kept only once it is filed
+	if int(x.head.n) < half {
+		r.id = g.keepH(id)
+		x.head = g.refs.push(x.head, r)
+		head := g.refs.get(x.head)
+		if r.t >= head[x.headMax].t {
+			x.headMax = int32(len(head) - 1)
+		}
+		x.headMaxT = head[x.headMax].t
+		return r, true
+	}
+	if r.t < x.headMaxT {
+		head := g.refs.get(x.head)
+		r.id = g.keepH(id)
+		r, head[x.headMax] = head[x.headMax], r
+		x.headMax = 0
+		for i := range head {
+			if head[i].t > head[x.headMax].t {
+				x.headMax = int32(i)
+			}
+		}
+		x.headMaxT = head[x.headMax].t
+	}
+	return r, !tail
 }
 
 // keepH keeps id in g.ids and returns its handle: a copy, since the
@@ -1167,7 +1185,7 @@ func (g *Graph) apply(r *rec) {
 		// The session a token was presented in, for inferInSession.
 		tf := g.facts.token(g, tail)
 		if tf.session < 0 || t < tf.sessionT {
-			tf.session, tf.sessionT, tf.sessionEv = r.session, t, g.keepID(id)
+			tf.session, tf.sessionT, tf.sessionEv = r.session, t, g.keepH(id)
 		}
 	}
 	g.facts.observe(g, r)
@@ -1288,7 +1306,7 @@ func (g *Graph) inferInSession() {
 		if tf.issued || tf.session < 0 || !g.issuesTokens(tf.session) {
 			continue
 		}
-		g.link(tf.session, NodeID(i), relIssued, Inferred, tf.sessionT, tf.sessionEv)
+		g.link(tf.session, NodeID(i), relIssued, Inferred, tf.sessionT, g.ids.get(tf.sessionEv))
 	}
 }
 
@@ -1439,8 +1457,13 @@ func (g *Graph) eventIDs(ei int32, from, to int64, n int) []string {
 		}
 		return nil
 	}
-	x := g.ext.at(e.ref)
-	head, tail := g.refs.get(x.head), g.refs.get(x.tail)
+	var head, tail []idRef
+	if g.relCausal[e.rel] {
+		x := g.ext.at(e.ref)
+		head, tail = g.refs.get(x.head), g.refs.get(x.tail)
+	} else {
+		head = g.refs.get(g.cext.at(e.ref).head)
+	}
 	refs := make([]idRef, 0, len(head)+len(tail))
 	for _, r := range head {
 		if r.t >= from && r.t <= to {
