@@ -1,6 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -8,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/causeway-ir/causeway/samples"
 )
 
 // TestBenchImportPeakRSS: the peak RSS benchImport reports is the child's,
@@ -73,4 +80,66 @@ func vmRSS(t *testing.T) int64 {
 	}
 	t.Skip("no VmRSS in /proc/self/status")
 	return 0
+}
+
+// TestGzipTree: gzipTree compresses the stored-gzip CloudTrail objects of
+// a generated tree in place, each still inflating to the same bytes, and
+// leaves other files alone.
+func TestGzipTree(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if _, err := samples.Generate(t.Context(), samples.Options{Scenario: "aws-leaked-key", Out: dir, Scale: 1, Gzip: samples.GzipStore}); err != nil {
+		t.Fatal(err)
+	}
+	before := map[string][]byte{}
+	var sizes int64
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(p, ".json.gz") {
+			sizes += int64(len(b))
+			if b, err = gunzip(b); err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+		}
+		before[p] = b
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, in, out, err := gzipTree(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 || out >= in || out >= sizes/2 {
+		t.Fatalf("gzipTree: %d files, %d -> %d bytes (stored: %d): not compressed", n, in, out, sizes)
+	}
+	for p, want := range before {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(p, ".json.gz") {
+			if b, err = gunzip(b); err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+		}
+		if !bytes.Equal(b, want) {
+			t.Errorf("%s changed", p)
+		}
+	}
+}
+
+func gunzip(b []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
 }
