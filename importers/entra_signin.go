@@ -719,7 +719,8 @@ func isJSONObject(b []byte) bool { return len(b) > 0 && b[0] == '{' }
 // firstNonEmpty returns the first argument that is not blank.
 func firstNonEmpty(ss ...string) string {
 	for _, s := range ss {
-		if strings.TrimSpace(s) != "" {
+		// A first byte that is ASCII and no space is not blank.
+		if s != "" && (s[0] > ' ' && s[0] < 0x80 || strings.TrimSpace(s) != "") {
 			return s
 		}
 	}

@@ -116,6 +116,10 @@ type ualRecordOf[S ~string] struct {
 	Operations      S       `json:"Operations"`
 	UserIDs         S       `json:"UserIds"`
 	CreatedDateTime S       `json:"createdDateTime"`
+
+	// bufs, when set, holds the lists of nested values the single-pass
+	// reader fills, reused from record to record.
+	bufs *ualBufs
 }
 
 // ualAccessContext is AppAccessContext.
@@ -169,6 +173,7 @@ func (imp m365UAL) Import(ctx context.Context, r io.Reader, src timeline.Source,
 		envelopes = []string{"value"}
 	}
 	d := &ualDecoder{imp: imp, src: src, out: out}
+	d.quick.bufs = new(ualBufs)
 	return streamJSON(ctx, br, envelopes, imp.Name(), src, out, d.record)
 }
 
@@ -178,29 +183,31 @@ type ualDecoder struct {
 	src         timeline.Source
 	out         timeline.Emitter
 	fast, quick ualRecordOf[string] // reused: records are decoded one at a time
+	ev          timeline.Event      // reused: the emitter copies what it keeps
 }
 
 // record maps one record at offset off.
 func (d *ualDecoder) record(rec []byte, off int64) error {
 	imp, src, out := d.imp, d.src, d.out
-	var e timeline.Event
 	if !imp.slow {
 		// The single-pass reader reads the record's text in place; when it
 		// steps aside the decoder reads the record again.
-		e = newEvent(imp.Name(), "management-api", src, off, rec)
+		e := &d.ev
+		*e = newEvent(imp.Name(), "management-api", src, off, rec)
 		if d.quick.scan(e.Raw) {
 			if d.quick.OfficeWorkload != "" || d.quick.OfficeID != "" || strings.EqualFold(d.quick.Type, "OfficeActivity") {
 				e.Shape = "sentinel"
 			}
-			if err := mapUAL(&e, &d.quick, e.Shape, ""); err != nil {
+			if err := mapUAL(e, &d.quick, e.Shape, ""); err != nil {
 				return err
 			}
-			if err := finish(&e); err != nil {
+			if err := finish(e); err != nil {
 				return err
 			}
-			return out.Emit(&e)
+			return out.Emit(e)
 		}
 	}
+	var e timeline.Event
 	err := decodeLenient(func() error {
 		e = newEvent(imp.Name(), "management-api", src, off, rec)
 		return decodeUAL(&e, rec, &d.fast)
@@ -278,7 +285,7 @@ func elasticOriginal(ev flexJSON) ([]byte, bool) {
 // is culture-formatted in Export-Csv (d/M or M/d), so the time comes from
 // AuditData.CreationTime (UTC without a zone).
 func (imp m365UAL) importCSV(ctx context.Context, r io.Reader, src timeline.Source, out timeline.Emitter) error {
-	var quick ualRecordOf[string] // reused: rows are read one at a time
+	quick := ualRecordOf[string]{bufs: new(ualBufs)} // reused: rows are read one at a time
 	return streamCSV(ctx, r, imp.Name(), src, out, func(row *csvRow) error {
 		shape := "export-csv"
 		if _, ok := row.header["RecordId"]; ok {
@@ -390,8 +397,8 @@ func mapUAL[S ~string](e *timeline.Event, u *ualRecordOf[S], shape, fallbackTime
 	e.SrcIP = msIP(firstNonEmpty(string(u.ClientIPAddress), string(u.ClientIPAddressCol), string(u.ClientIP), string(u.ActorIPAddress)))
 
 	ctxv := u.AppAccessContext.accessContext()
-	ext := u.ExtendedProperties.nameValues()
-	dev := u.DeviceProperties.nameValues()
+	ext := u.ExtendedProperties.nameValues(u.buf(0))
+	dev := u.DeviceProperties.nameValues(u.buf(1))
 
 	e.TokenID = normalizeUTI(string(ctxv.UniqueTokenID))
 	e.SessionID = lower(firstNonEmpty(string(ctxv.AADSessionID), string(u.SessionID), nvGet(dev, "SessionId")))
@@ -449,10 +456,10 @@ func mapMailItemsAccessed[S ~string](e *timeline.Event, u *ualRecordOf[S]) {
 	e.Category = timeline.CategoryMail
 	owner := lower(string(u.MailboxOwnerUPN))
 	e.Target, e.TargetKind = owner, string(timeline.KindMailbox)
-	props := u.OperationProperties.nameValues()
+	props := u.OperationProperties.nameValues(u.buf(2))
 	access := nvGet(props, "MailAccessType")
 	throttled := strings.EqualFold(nvGet(props, "IsThrottled"), "true")
-	folders := u.Folders.folders()
+	folders := u.Folders.folders(u.folderBuf())
 	items := 0
 	var paths []string
 	for _, f := range folders {
@@ -513,8 +520,8 @@ func isInboxRuleOp(op string) bool {
 // message names the rule and what it forwards, moves or deletes.
 func mapInboxRule[S ~string](e *timeline.Event, u *ualRecordOf[S], op string) {
 	e.Category = timeline.CategoryMail
-	params := u.Parameters.nameValues()
-	props := u.OperationProperties.nameValues()
+	params := u.Parameters.nameValues(u.buf(3))
+	props := u.OperationProperties.nameValues(u.buf(2))
 	mbx := firstNonEmpty(nvGet(params, "Mailbox"), string(u.MailboxOwnerUPN))
 	if mbx == "" {
 		if id := nvGet(params, "Identity"); strings.Contains(id, "\\") {
@@ -581,7 +588,7 @@ func mapSend[S ~string](e *timeline.Event, u *ualRecordOf[S], op string) {
 // mapSetMailbox maps Set-Mailbox; with forwarding parameters it is mail
 // forwarding (exfiltration), otherwise an admin change.
 func mapSetMailbox[S ~string](e *timeline.Event, u *ualRecordOf[S], op string) {
-	params := u.Parameters.nameValues()
+	params := u.Parameters.nameValues(u.buf(3))
 	mbx := firstNonEmpty(nvGet(params, "Identity"), string(u.ObjectID))
 	e.Target, e.TargetKind = lower(mbx), string(timeline.KindMailbox)
 	fwd := firstNonEmpty(nvGet(params, "ForwardingSmtpAddress"), nvGet(params, "ForwardingAddress"))
@@ -614,7 +621,7 @@ func isMailboxPermissionOp(op string) bool {
 // mapMailboxPermission maps grants of access to a mailbox or folder.
 func mapMailboxPermission[S ~string](e *timeline.Event, u *ualRecordOf[S], op string) {
 	e.Category = timeline.CategoryAdmin
-	params := u.Parameters.nameValues()
+	params := u.Parameters.nameValues(u.buf(3))
 	id := firstNonEmpty(nvGet(params, "Identity"), string(u.ObjectID))
 	mbx, _, _ := strings.Cut(id, ":\\") // folder permissions name "mailbox:\Folder"
 	e.Target, e.TargetKind = lower(mbx), string(timeline.KindMailbox)
@@ -675,7 +682,7 @@ func mapUALDirectory[S ~string](e *timeline.Event, u *ualRecordOf[S], op string)
 	}
 	var added []string
 	if isCredentialAdd(op) {
-		for _, m := range u.ModifiedProperties.nameValues() {
+		for _, m := range u.ModifiedProperties.nameValues(u.buf(4)) {
 			if strings.EqualFold(string(m.Name), "KeyDescription") {
 				added = append(added, addedKeyIDs(string(m.OldValue), string(m.NewValue))...)
 			}

@@ -1,6 +1,7 @@
 package importers
 
 import (
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 
@@ -37,13 +38,35 @@ func jsWS(s string, i int) int {
 	return i
 }
 
+// jsPlain returns the index of the first byte at or after j that is a
+// quote, a backslash, a control byte or outside ASCII, or len(s): eight
+// bytes at a time (the lowest SWAR flag is exact, as in ctString).
+func jsPlain(s string, j int) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	for j+8 <= len(s) {
+		x := uint64(s[j]) | uint64(s[j+1])<<8 | uint64(s[j+2])<<16 | uint64(s[j+3])<<24 |
+			uint64(s[j+4])<<32 | uint64(s[j+5])<<40 | uint64(s[j+6])<<48 | uint64(s[j+7])<<56
+		if m := hasByte(x, '"') | hasByte(x, '\\') | ((x-lo*0x20)|x)&hi; m != 0 {
+			return j + bits.TrailingZeros64(m)>>3
+		}
+		j += 8
+	}
+	for j < len(s) {
+		if c := s[j]; c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
+			return j
+		}
+		j++
+	}
+	return j
+}
+
 // jsString reads the JSON string starting at s[i] (a quote): its value (a
 // substring of s when it has no escapes) and the index after its closing
 // quote. ok is false for anything the reader does not vouch for.
 func jsString(s string, i int) (v string, end int, ok bool) {
 	start := i + 1
 	high := false
-	for j := start; j < len(s); j++ {
+	for j := jsPlain(s, start); j < len(s); j = jsPlain(s, j+1) {
 		c := s[j]
 		switch {
 		case c == '"':
@@ -217,7 +240,7 @@ func jsSkip(s string, i, depth int) (int, bool) {
 // jsStringRaw validates the string at s[i] without unescaping it.
 func jsStringRaw(s string, i int) (string, int, bool) {
 	high := false
-	for j := i + 1; j < len(s); j++ {
+	for j := jsPlain(s, i+1); j < len(s); j = jsPlain(s, j+1) {
 		c := s[j]
 		switch {
 		case c == '"':
@@ -325,8 +348,10 @@ func jsScalar(s string, i int) (v string, end int, ok bool) {
 		end, ok = jsLiteral(s, i, "null")
 		return "", end, ok
 	}
-	end, ok = jsSkip(s, i, 0)
-	return s[i:end], end, ok
+	if end, ok = jsSkip(s, i, 0); !ok {
+		return "", 0, false
+	}
+	return s[i:end], end, true
 }
 
 // jsKey reads a member's key at s[i] and the colon after it: a key with an
@@ -355,7 +380,10 @@ func jsKey(s string, i int) (k string, end int, ok bool) {
 	if end >= len(s) || s[end] != ':' {
 		return "", 0, false
 	}
-	return k, jsWS(s, end+1), true
+	if end = jsWS(s, end+1); end >= len(s) {
+		return "", 0, false // fn may look at the value's first byte
+	}
+	return k, end, true
 }
 
 // jsFoldKey writes k lower-cased (ASCII) into buf; false when k is longer
@@ -487,12 +515,45 @@ func (j ualJSON) bytes() flexJSON {
 // decode is flexJSON.Decode of the value.
 func (j ualJSON) decode(v any) error { return j.bytes().Decode(v) }
 
+// ualBufs holds the lists the single-pass reader fills for one record,
+// reused from record to record: one per nested list that mapUAL may hold
+// at once (ExtendedProperties, DeviceProperties, OperationProperties,
+// Parameters, ModifiedProperties) and the folders.
+type ualBufs struct {
+	nv      [5][]nameValue
+	folders []ualFolder
+}
+
+// buf returns the reused list i, or nil.
+func (u *ualRecordOf[S]) buf(i int) *[]nameValue {
+	if u.bufs == nil {
+		return nil
+	}
+	return &u.bufs.nv[i]
+}
+
+// folderBuf returns the reused folder list, or nil.
+func (u *ualRecordOf[S]) folderBuf() *[]ualFolder {
+	if u.bufs == nil {
+		return nil
+	}
+	return &u.bufs.folders
+}
+
 // nameValues returns a Parameters-like list: read from the text where the
-// reader vouches for it, decoded otherwise (errors ignored, as ever).
-func (j ualJSON) nameValues() []nameValue {
+// reader vouches for it (into buf, when not nil: the list is valid until
+// buf's next use), decoded otherwise (errors ignored, as ever).
+func (j ualJSON) nameValues(buf *[]nameValue) []nameValue {
 	if j.text != "" {
 		if in, ok := jsInner(j.text); ok {
-			if list, ok := jsNameValues(in); ok {
+			var list []nameValue
+			if buf != nil {
+				list = (*buf)[:0]
+			}
+			if list, ok := jsNameValues(in, list); ok {
+				if buf != nil {
+					*buf = list
+				}
 				return list
 			}
 		}
@@ -502,19 +563,11 @@ func (j ualJSON) nameValues() []nameValue {
 	return list
 }
 
-// jsNameValues reads an array of {"Name":…,"Value":…} objects.
-func jsNameValues(s string) ([]nameValue, bool) {
-	n := 0
-	end, ok := jsElements(s, 0, func(v int) (int, bool) {
-		n++
-		return jsSkip(s, v, 0)
-	})
-	if !ok || !jsOnly(s, end) {
-		return nil, false
-	}
-	list := make([]nameValue, 0, n)
+// jsNameValues appends the entries of an array of {"Name":…,"Value":…}
+// objects to list.
+func jsNameValues(s string, list []nameValue) ([]nameValue, bool) {
 	var buf [16]byte
-	_, ok = jsElements(s, 0, func(v int) (int, bool) {
+	end, ok := jsElements(s, 0, func(v int) (int, bool) {
 		var nv nameValue
 		end, ok := jsMembers(s, v, func(k string, v int) (int, bool) {
 			var dst *flexString
@@ -546,15 +599,22 @@ func jsNameValues(s string) ([]nameValue, bool) {
 		list = append(list, nv)
 		return end, ok
 	})
-	return list, ok
+	return list, ok && jsOnly(s, end)
 }
 
 // folders reads MailItemsAccessed's Folders: the paths and the number of
 // items.
-func (j ualJSON) folders() []ualFolder {
+func (j ualJSON) folders(buf *[]ualFolder) []ualFolder {
 	if j.text != "" {
 		if in, ok := jsInner(j.text); ok {
-			if list, ok := jsFolders(in); ok {
+			var list []ualFolder
+			if buf != nil {
+				list = (*buf)[:0]
+			}
+			if list, ok := jsFolders(in, list); ok {
+				if buf != nil {
+					*buf = list
+				}
 				return list
 			}
 		}
@@ -565,8 +625,7 @@ func (j ualJSON) folders() []ualFolder {
 }
 
 // jsFolders reads an array of {"Path":…,"FolderItems":[…]} objects.
-func jsFolders(s string) ([]ualFolder, bool) {
-	var list []ualFolder
+func jsFolders(s string, list []ualFolder) ([]ualFolder, bool) {
 	var buf [16]byte
 	end, ok := jsElements(s, 0, func(v int) (int, bool) {
 		var f ualFolder
@@ -739,7 +798,7 @@ func (j ualJSON) affectedCount() int {
 // for anything the decoder might read otherwise, and for the wrapper
 // shapes (event.original, AuditData), which take the decoder's path.
 func (u *ualRecordOf[S]) scan(s string) bool {
-	*u = ualRecordOf[S]{}
+	*u = ualRecordOf[S]{bufs: u.bufs}
 	var seen uint64
 	var buf [32]byte
 	end, ok := jsMembers(s, jsWS(s, 0), func(k string, v int) (int, bool) {
