@@ -2,6 +2,7 @@ package samples
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"embed"
@@ -17,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 )
 
@@ -175,6 +177,11 @@ type plan struct {
 type job struct {
 	name string // for the random stream and error messages
 	run  func(ctx context.Context, o *output, rng *rand.Rand) error
+	// weight is about how much work the job is, relative to the plan's
+	// other jobs (0 if they are alike): runJobs starts the heaviest first,
+	// so that the last to start is a light one and every worker is busy
+	// until close to the end.
+	weight int
 }
 
 // Generate writes the scenario named in opts into opts.Out, with its
@@ -258,6 +265,9 @@ func runJobs(ctx context.Context, o *output, seed int64, workers int, jobs []job
 			}
 		})
 	}
+	// Heaviest first (the output does not depend on the order).
+	jobs = slices.Clone(jobs)
+	slices.SortStableFunc(jobs, func(a, b job) int { return cmp.Compare(b.weight, a.weight) })
 	for _, j := range jobs {
 		work <- j
 	}
