@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/causeway-ir/causeway/timeline"
+	"github.com/google/go-cmp/cmp"
 )
 
 // memSink is a hand-written Sink that keeps everything in memory.
@@ -311,4 +312,69 @@ func TestUnreadableFiles(t *testing.T) {
 			check(Import(t.Context(), r, []string{dir}, Options{Workers: 2}))
 		})
 	}
+}
+
+// TestSmallFilesReadOnce: files read whole into memory (hashed, then
+// imported from there, gzip inflated from memory) import exactly as when
+// they are streamed from disk: the same events, rejects and file records,
+// for plain, gzipped and zipped files, and a file too big for memory.
+func TestSmallFilesReadOnce(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var nd strings.Builder
+	for i := range 3000 {
+		nd.WriteString(hostileCT(fmt.Sprintf("id-a-%d", i), "2023-06-01T00:00:00Z") + "\n")
+		if i%500 == 0 {
+			nd.WriteString("{not json\n")
+		}
+	}
+	files := map[string][]byte{
+		"a.json":    []byte(nd.String()),
+		"b.json.gz": gz([]byte(strings.ReplaceAll(nd.String(), "id-a-", "id-b-"))),
+		"c.zip":     zipOf(t, map[string][]byte{"x.json": []byte(strings.ReplaceAll(nd.String(), "id-a-", "id-c-"))}),
+		"d.json.gz": gz([]byte("{broken")),
+	}
+	var paths []string
+	for name, b := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	run := func(small int64) (*memSink, []FileResult) {
+		sink := &memSink{}
+		res, err := Import(t.Context(), sink, paths, Options{small: small, Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sink, res
+	}
+	streamed, sres := run(-1)
+	for _, small := range []int64{0, 64 << 10} { // every file read whole; only the smaller ones
+		mem, mres := run(small)
+		if diff := cmp.Diff(sres, mres); diff != "" {
+			t.Errorf("small %d: results (-streamed +read whole):\n%s", small, diff)
+		}
+		if diff := cmp.Diff(streamed.events, mem.events); diff != "" {
+			t.Errorf("small %d: events (-streamed +read whole):\n%s", small, diff)
+		}
+		if diff := cmp.Diff(rejectStrings(streamed.rejects), rejectStrings(mem.rejects)); diff != "" {
+			t.Errorf("small %d: rejects (-streamed +read whole):\n%s", small, diff)
+		}
+		if diff := cmp.Diff(streamed.files, mem.files); diff != "" {
+			t.Errorf("small %d: file records (-streamed +read whole):\n%s", small, diff)
+		}
+	}
+	if len(streamed.events) != 9000 || len(streamed.rejects) < 6 {
+		t.Fatalf("%d events and %d rejects, want 9000 and at least 6", len(streamed.events), len(streamed.rejects))
+	}
+}
+
+func rejectStrings(pes []*timeline.ParseError) []string {
+	var out []string
+	for _, pe := range pes {
+		out = append(out, fmt.Sprintf("%s %q", pe.Error(), pe.Raw))
+	}
+	return out
 }
