@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -408,14 +409,14 @@ func mapUAL[S ~string](e *timeline.Event, u *ualRecordOf[S], shape, fallbackTime
 	e.ResourceApp = lower(string(u.AppID))
 	e.UserAgent = firstNonEmpty(string(u.UserAgent), nvGet(ext, "UserAgent"), string(u.ClientInfoString))
 
-	switch strings.ToLower(strings.TrimSpace(string(u.ResultStatus))) {
-	case "succeeded", "success", "true", "partiallysucceeded":
+	switch rs := strings.TrimSpace(string(u.ResultStatus)); {
+	case lowerIn(rs, "succeeded", "success", "true", "partiallysucceeded"):
 		e.Outcome = timeline.OutcomeSuccess
-	case "failed", "failure", "false":
+	case lowerIn(rs, "failed", "failure", "false"):
 		e.Outcome = timeline.OutcomeFailure
 	}
 
-	workload := strings.ToLower(firstNonEmpty(string(u.Workload), string(u.OfficeWorkload)))
+	workload := firstNonEmpty(string(u.Workload), string(u.OfficeWorkload)) // compared lower-cased
 	rt := ualRecordType(string(u.RecordType))
 	switch {
 	case op == "MailItemsAccessed":
@@ -430,15 +431,15 @@ func mapUAL[S ~string](e *timeline.Event, u *ualRecordOf[S], shape, fallbackTime
 		mapMailboxPermission(e, u, op)
 	case op == "UserLoggedIn" || op == "UserLoginFailed":
 		mapUALLogin(e, u, op, ext)
-	case workload == "azureactivedirectory" || rt == 8:
+	case lowerIn(workload, "azureactivedirectory") || rt == 8:
 		mapUALDirectory(e, u, op)
-	case workload == "exchange" && (rt == 2 || rt == 3 || u.MailboxOwnerUPN != ""):
+	case lowerIn(workload, "exchange") && (rt == 2 || rt == 3 || u.MailboxOwnerUPN != ""):
 		mapExchangeItem(e, u, op)
-	case workload == "sharepoint" || workload == "onedrive":
+	case lowerIn(workload, "sharepoint", "onedrive"):
 		e.Category = timeline.CategoryFile
 		e.Target, e.TargetKind = string(u.ObjectID), string(timeline.KindResource)
 		e.Message = ualMessage(e, op+" "+string(u.ObjectID))
-	case workload == "exchange":
+	case lowerIn(workload, "exchange"):
 		e.Category = timeline.CategoryAdmin
 		e.Target, e.TargetKind = string(u.ObjectID), targetKindFor(string(u.ObjectID))
 		e.Message = ualMessage(e, "ran "+op+onText(string(u.ObjectID)))
@@ -454,7 +455,10 @@ func mapUAL[S ~string](e *timeline.Event, u *ualRecordOf[S], shape, fallbackTime
 // Sync (whole folders).
 func mapMailItemsAccessed[S ~string](e *timeline.Event, u *ualRecordOf[S]) {
 	e.Category = timeline.CategoryMail
-	owner := lower(string(u.MailboxOwnerUPN))
+	owner := e.Actor // lower(UserId): one's own mailbox, most often
+	if u.MailboxOwnerUPN != u.UserID {
+		owner = lower(string(u.MailboxOwnerUPN))
+	}
 	e.Target, e.TargetKind = owner, string(timeline.KindMailbox)
 	props := u.OperationProperties.nameValues(u.buf(2))
 	access := nvGet(props, "MailAccessType")
@@ -472,11 +476,14 @@ func mapMailItemsAccessed[S ~string](e *timeline.Event, u *ualRecordOf[S]) {
 		items, _ = strconv.Atoi(strings.TrimSpace(string(u.OperationCount)))
 	}
 	var b strings.Builder
-	b.WriteString(firstNonEmpty(e.Actor, "unknown user"))
+	actor := firstNonEmpty(e.Actor, "unknown user")
 	where := strings.Join(paths, ", ")
 	if owner != "" && owner != e.Actor {
 		where = strings.TrimSpace(owner + "'s mailbox " + where)
 	}
+	client := clientName(string(u.ClientInfoString))
+	b.Grow(len(actor) + len(where) + len(client) + len(e.SrcIP) + len(access) + 64)
+	b.WriteString(actor)
 	if strings.EqualFold(access, "Sync") {
 		b.WriteString(" synced ")
 		b.WriteString(firstNonEmpty(where, "mailbox folders"))
@@ -487,20 +494,28 @@ func mapMailItemsAccessed[S ~string](e *timeline.Event, u *ualRecordOf[S]) {
 		case 1:
 			b.WriteString(" read 1 item")
 		default:
-			b.WriteString(" read " + strconv.Itoa(items) + " items")
+			b.WriteString(" read ")
+			var num [20]byte
+			b.Write(strconv.AppendInt(num[:0], int64(items), 10))
+			b.WriteString(" items")
 		}
 		if where != "" {
-			b.WriteString(" in " + where)
+			b.WriteString(" in ")
+			b.WriteString(where)
 		}
 	}
-	if c := clientName(string(u.ClientInfoString)); c != "" {
-		b.WriteString(" via " + c)
+	if client != "" {
+		b.WriteString(" via ")
+		b.WriteString(client)
 	}
 	if e.SrcIP != "" {
-		b.WriteString(" from " + e.SrcIP)
+		b.WriteString(" from ")
+		b.WriteString(e.SrcIP)
 	}
 	if access != "" {
-		b.WriteString(" (" + access + ")")
+		b.WriteString(" (")
+		b.WriteString(access)
+		b.WriteString(")")
 	}
 	if throttled {
 		b.WriteString(" (throttled: further access is not logged for 24 h)")
@@ -722,20 +737,45 @@ func mapExchangeItem[S ~string](e *timeline.Event, u *ualRecordOf[S], op string)
 
 // ualMessage writes "<actor> <what> from <ip>: <outcome>".
 func ualMessage(e *timeline.Event, what string) string {
-	var b strings.Builder
-	b.WriteString(firstNonEmpty(e.Actor, "unknown user"))
-	b.WriteString(" " + what)
-	if e.SrcIP != "" {
-		b.WriteString(" from " + e.SrcIP)
+	actor := firstNonEmpty(e.Actor, "unknown user")
+	reason := ""
+	if e.Outcome == timeline.OutcomeFailure {
+		reason = truncate(e.Reason, 120)
 	}
-	switch e.Outcome {
-	case timeline.OutcomeFailure:
+	var b strings.Builder
+	b.Grow(len(actor) + 1 + len(what) + 6 + len(e.SrcIP) + 11 + len(reason))
+	b.WriteString(actor)
+	b.WriteString(" ")
+	b.WriteString(what)
+	if e.SrcIP != "" {
+		b.WriteString(" from ")
+		b.WriteString(e.SrcIP)
+	}
+	if e.Outcome == timeline.OutcomeFailure {
 		b.WriteString(": failed")
-		if e.Reason != "" {
-			b.WriteString(" (" + truncate(e.Reason, 120) + ")")
+		if reason != "" {
+			b.WriteString(" (")
+			b.WriteString(reason)
+			b.WriteString(")")
 		}
 	}
 	return b.String()
+}
+
+// lowerIn reports whether strings.ToLower(s) is one of ts (lower-case
+// ASCII), without lower-casing an ASCII s.
+func lowerIn(s string, ts ...string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return slices.Contains(ts, strings.ToLower(s))
+		}
+	}
+	for _, t := range ts {
+		if strings.EqualFold(s, t) {
+			return true
+		}
+	}
+	return false
 }
 
 func onText(target string) string {
@@ -766,14 +806,14 @@ func ualActorKind(userType, actor string) timeline.ActorKind {
 	if actor == "s-1-5-18" || strings.HasPrefix(actor, "nt authority\\") {
 		return timeline.ActorService // Exchange's own system account (formats.md §3d)
 	}
-	switch strings.ToLower(strings.TrimSpace(userType)) {
-	case "0", "regular", "2", "admin", "1", "reserved":
+	switch ut := strings.TrimSpace(userType); {
+	case lowerIn(ut, "0", "regular", "2", "admin", "1", "reserved"):
 		return timeline.ActorUser
-	case "3", "dcadmin", "4", "system":
+	case lowerIn(ut, "3", "dcadmin", "4", "system"):
 		return timeline.ActorService
-	case "5", "application", "6", "serviceprincipal":
+	case lowerIn(ut, "5", "application", "6", "serviceprincipal"):
 		return timeline.ActorServicePrincipal
-	case "":
+	case ut == "":
 		if strings.Contains(actor, "@") {
 			return timeline.ActorUser
 		}

@@ -515,6 +515,10 @@ func (j ualJSON) bytes() flexJSON {
 // decode is flexJSON.Decode of the value.
 func (j ualJSON) decode(v any) error { return j.bytes().Decode(v) }
 
+// absent reports whether the record had no such member: decode would
+// leave its target untouched.
+func (j ualJSON) absent() bool { return j.text == "" && len(j.flex) == 0 }
+
 // ualBufs holds the lists the single-pass reader fills for one record,
 // reused from record to record: one per nested list that mapUAL may hold
 // at once (ExtendedProperties, DeviceProperties, OperationProperties,
@@ -544,6 +548,9 @@ func (u *ualRecordOf[S]) folderBuf() *[]ualFolder {
 // reader vouches for it (into buf, when not nil: the list is valid until
 // buf's next use), decoded otherwise (errors ignored, as ever).
 func (j ualJSON) nameValues(buf *[]nameValue) []nameValue {
+	if j.absent() {
+		return nil
+	}
 	if j.text != "" {
 		if in, ok := jsInner(j.text); ok {
 			var list []nameValue
@@ -605,6 +612,9 @@ func jsNameValues(s string, list []nameValue) ([]nameValue, bool) {
 // folders reads MailItemsAccessed's Folders: the paths and the number of
 // items.
 func (j ualJSON) folders(buf *[]ualFolder) []ualFolder {
+	if j.absent() {
+		return nil
+	}
 	if j.text != "" {
 		if in, ok := jsInner(j.text); ok {
 			var list []ualFolder
@@ -669,15 +679,23 @@ func jsFolders(s string, list []ualFolder) ([]ualFolder, bool) {
 
 // accessContext reads AppAccessContext as decodeLoose does.
 func (j ualJSON) accessContext() ualAccessContext {
-	var v ualAccessContext
+	if j.absent() {
+		return ualAccessContext{}
+	}
 	if j.text != "" {
 		if in, ok := jsInner(j.text); ok && in[0] == '{' {
+			var v ualAccessContext
 			if jsAccessContext(in, &v) {
 				return v
 			}
-			v = ualAccessContext{}
 		}
 	}
+	return j.accessContextSlow()
+}
+
+// accessContextSlow is decodeLoose of the value (apart: its target escapes).
+func (j ualJSON) accessContextSlow() ualAccessContext {
+	var v ualAccessContext
 	decodeLoose(j.bytes(), &v)
 	return v
 }
@@ -718,6 +736,9 @@ func jsAccessContext(s string, v *ualAccessContext) bool {
 
 // itemSubject reads Item.Subject.
 func (j ualJSON) itemSubject() string {
+	if j.absent() {
+		return ""
+	}
 	if j.text != "" {
 		if in, ok := jsInner(j.text); ok && in[0] == '{' {
 			if subj, ok := jsItemSubject(in); ok {
@@ -774,6 +795,9 @@ func jsItemSubject(s string) (string, bool) {
 // affectedCount is the number of AffectedItems, or 0 when they do not
 // decode as a list.
 func (j ualJSON) affectedCount() int {
+	if j.absent() {
+		return 0
+	}
 	if j.text != "" {
 		if in, ok := jsInner(j.text); ok && in[0] == '[' {
 			n := 0
