@@ -117,6 +117,27 @@ type scenario struct {
 	// plan's own scale adds (measured); Options.Scale N runs the plan at
 	// N × eventsPerScale / unitEvents.
 	unitEvents int
+	// heapPerScale is how much live heap one unit of Options.Scale adds
+	// at the peak (measured), for the scenarios whose jobs grow with the
+	// scale; see HeapHint.
+	heapPerScale int64
+}
+
+// HeapHint is about the most heap Generate keeps live at once for opts
+// (the records of two jobs), in bytes: a memory limit for the process
+// should leave room for it, or the GC runs without pause (gcp-sa-key at
+// scale 50 under a 400 MiB limit: 41 s of CPU instead of 22). Storm-0558's
+// tenants and aws-leaked-key's day parts stay under 200 MB at every scale;
+// a gcp-sa-key job holds a whole day, about 14 MB a unit of scale (276 MB
+// at scale 20, 511-620 MB at 50).
+func HeapHint(opts Options) int64 {
+	const base = 200 << 20
+	for _, s := range scenarios() {
+		if s.Name == opts.Scenario {
+			return max(base, s.heapPerScale*int64(opts.Scale))
+		}
+	}
+	return base
 }
 
 // planScale maps Options.Scale to the plan's own scale: 1 for the demo
@@ -130,9 +151,9 @@ func (sc *scenario) planScale(scale int) int {
 
 func scenarios() []scenario {
 	return []scenario{
-		{Scenario{"storm-0558", "Storm-0558 (2023): a stolen MSA consumer signing key forges tokens that read Exchange Online mailboxes in several tenants; 12 tenants, every Microsoft export shape"}, planStorm, 2400},
-		{Scenario{"aws-leaked-key", "A leaked CI access key: AccessDenied recon, AssumeRole and role chaining across 3 accounts, S3 reads, IAM persistence; CloudTrail S3 delivery (.json.gz)"}, planAWS, 1400},
-		{Scenario{"gcp-sa-key", "A GCP service-account key leaked in a public repo mints a key for a privileged account that reads Cloud Storage, widens IAM and starts a miner; gcloud logging read exports"}, planGCP, 390},
+		{Scenario{"storm-0558", "Storm-0558 (2023): a stolen MSA consumer signing key forges tokens that read Exchange Online mailboxes in several tenants; 12 tenants, every Microsoft export shape"}, planStorm, 2400, 0},
+		{Scenario{"aws-leaked-key", "A leaked CI access key: AccessDenied recon, AssumeRole and role chaining across 3 accounts, S3 reads, IAM persistence; CloudTrail S3 delivery (.json.gz)"}, planAWS, 1400, 0},
+		{Scenario{"gcp-sa-key", "A GCP service-account key leaked in a public repo mints a key for a privileged account that reads Cloud Storage, widens IAM and starts a miner; gcloud logging read exports"}, planGCP, 390, 14 << 20},
 	}
 }
 
