@@ -21,7 +21,10 @@ import (
 // All four sign-in types (interactive, non-interactive, service principal,
 // managed identity) land here. A successful sign-in issues a token, named
 // by its uniqueTokenIdentifier in the form tokens carry as `uti`.
-type entraSignin struct{}
+type entraSignin struct {
+	// slow turns the single-pass reader off: tests compare the two paths.
+	slow bool
+}
 
 var _ timeline.Importer = entraSignin{}
 
@@ -102,12 +105,12 @@ type signInOf[S ~string] struct {
 	ServicePrincipalCredentialThumbprint S                   `json:"servicePrincipalCredentialThumbprint"`
 	ClientCredentialType                 S                   `json:"clientCredentialType"`
 	IsInteractive                        flexString          `json:"isInteractive"`
-	SignInEventTypes                     flexJSON            `json:"signInEventTypes"`
+	SignInEventTypes                     ualJSON             `json:"signInEventTypes"`
 	Status                               signinStatusField   `json:"status"`
 	Location                             signinLocationField `json:"location"`
 
 	// Diagnostic-settings envelope (formats.md §1b).
-	Properties      flexJSON   `json:"properties"`
+	Properties      ualJSON    `json:"properties"`
 	Category        S          `json:"category"`
 	Time            S          `json:"time"`
 	TenantID        S          `json:"tenantId"` // Entra tenant in diagnostics; the workspace in Log Analytics
@@ -198,25 +201,74 @@ func (imp entraSignin) Import(ctx context.Context, r io.Reader, src timeline.Sou
 	default:
 		return imp.importCSV(ctx, br, src, out)
 	}
-	fileShape := jsonFileShape(head)
-	var fast signIn // reused: records are decoded one at a time
-	return streamJSON(ctx, br, []string{"value", "records"}, imp.Name(), src, out, func(rec []byte, off int64) error {
-		var e timeline.Event
-		err := decodeLenient(func() error {
-			e = newEvent(imp.Name(), fileShape, src, off, rec)
-			return decodeSignin(&e, rec, &fast)
-		}, func() error {
-			e = newEvent(imp.Name(), fileShape, src, off, rec)
-			return decodeSignin(&e, rec, new(signInOf[flexString]))
-		})
-		if err != nil {
-			return err
+	d := &signinDecoder{imp: imp, src: src, out: out, fileShape: jsonFileShape(head)}
+	return streamJSON(ctx, br, []string{"value", "records"}, imp.Name(), src, out, d.record)
+}
+
+// signinDecoder maps the JSON records of one file.
+type signinDecoder struct {
+	imp              entraSignin
+	src              timeline.Source
+	out              timeline.Emitter
+	fileShape        string
+	fast             signIn         // reused: records are decoded one at a time
+	quick, quickProp signIn         // the single-pass reader's record and properties
+	ev               timeline.Event // reused: the emitter copies what it keeps
+}
+
+// record maps one record at offset off.
+func (d *signinDecoder) record(rec []byte, off int64) error {
+	imp, src, out := d.imp, d.src, d.out
+	if !imp.slow {
+		e := &d.ev
+		*e = newEvent(imp.Name(), d.fileShape, src, off, rec)
+		if ok, err := d.quickSignin(e); ok {
+			if err != nil {
+				return err
+			}
+			if err := finish(e); err != nil {
+				return err
+			}
+			return out.Emit(e)
 		}
-		if err := finish(&e); err != nil {
-			return err
-		}
-		return out.Emit(&e)
+	}
+	var e timeline.Event
+	err := decodeLenient(func() error {
+		e = newEvent(imp.Name(), d.fileShape, src, off, rec)
+		return decodeSignin(&e, rec, &d.fast)
+	}, func() error {
+		e = newEvent(imp.Name(), d.fileShape, src, off, rec)
+		return decodeSignin(&e, rec, new(signInOf[flexString]))
 	})
+	if err != nil {
+		return err
+	}
+	if err := finish(&e); err != nil {
+		return err
+	}
+	return out.Emit(&e)
+}
+
+// quickSignin is decodeSignin on the single-pass reader: false when the
+// reader steps aside (the record then takes the decoder's path).
+func (d *signinDecoder) quickSignin(e *timeline.Event) (bool, error) {
+	s := &d.quick
+	if !s.scan(e.Raw) {
+		return false, nil
+	}
+	env, in := s, s
+	switch p := s.Properties.text; {
+	case p != "" && p[0] == '{':
+		if !d.quickProp.scan(p) {
+			return false, nil
+		}
+		in, e.Shape = &d.quickProp, "diagnostic"
+	case isSigninCategory(s.Category) && s.Time != "" && s.CreatedDateTime == "":
+		e.Shape = "diagnostic"
+	case s.AADTenantID != "" || s.ResourceIdentity != "" || s.TimeGenerated != "" || isSigninCategory(s.Type):
+		e.Shape = "sentinel"
+	}
+	return true, mapSignin(e, env, in, e.Shape)
 }
 
 // decodeLenient runs fast, a decoding with plain string fields, and when
@@ -245,9 +297,9 @@ func decodeSignin[S ~string](e *timeline.Event, rec []byte, s *signInOf[S]) erro
 	}
 	env, in := s, s
 	switch {
-	case isJSONObject(s.Properties.Bytes()):
+	case isJSONObject(s.Properties.flex.Bytes()):
 		var p signInOf[S]
-		if err := s.Properties.Decode(&p); err != nil {
+		if err := s.Properties.flex.Decode(&p); err != nil {
 			return err
 		}
 		in, e.Shape = &p, "diagnostic"
@@ -406,7 +458,14 @@ func mapSignin[S ~string](e *timeline.Event, env, in *signInOf[S], shape string)
 func signinKind[S ~string](env, in *signInOf[S]) string {
 	// The list as it is (an array, or JSON in a string): the names are
 	// distinct as quoted words, so no decoding is needed.
-	if types := in.SignInEventTypes.Bytes(); len(types) > 0 {
+	if text := in.SignInEventTypes.text; text != "" {
+		// From the single-pass reader: never JSON in a string.
+		for _, t := range [...]string{"interactiveUser", "nonInteractiveUser", "servicePrincipal", "managedIdentity"} {
+			if strings.Contains(text, `"`+t+`"`) {
+				return t
+			}
+		}
+	} else if types := in.SignInEventTypes.flex.Bytes(); len(types) > 0 {
 		for _, t := range [...]string{"interactiveUser", "nonInteractiveUser", "servicePrincipal", "managedIdentity"} {
 			if bytes.Contains(types, []byte(`"`+t+`"`)) {
 				return t
@@ -561,7 +620,7 @@ func (imp entraSignin) importCSV(ctx context.Context, r io.Reader, src timeline.
 			s.csvCountry = portalCountry(get("location", "country", "countryorregion"))
 		}
 		if st := get("signineventtypes", "signineventtype"); st != "" {
-			s.SignInEventTypes = jsonText(st)
+			s.SignInEventTypes = ualJSON{flex: jsonText(st)}
 		}
 		e := newEvent(imp.Name(), shape, src, row.offset, nil)
 		e.Raw = row.rawJSON()

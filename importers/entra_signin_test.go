@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -512,5 +513,224 @@ func TestMicrosoftCorpusFields(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// signinCompareImports imports data with the single-pass reader and
+// without and compares events, rejects (offset, error, bytes) and notes.
+func signinCompareImports(t *testing.T, data []byte) {
+	t.Helper()
+	run := func(imp entraSignin) *recorder {
+		rec := &recorder{}
+		if err := imp.Import(t.Context(), bytes.NewReader(data), timeline.Source{File: "f", SHA256: "00"}, rec); err != nil {
+			rec.notes = append(rec.notes, "error: "+err.Error())
+		}
+		return rec
+	}
+	type reject struct {
+		Offset   int64
+		Err, Raw string
+	}
+	view := func(r *recorder) (out struct {
+		Events  []timeline.Event
+		Rejects []reject
+		Notes   []string
+	}) {
+		out.Events, out.Notes = r.events, r.notes
+		for _, pe := range r.rejects {
+			out.Rejects = append(out.Rejects, reject{pe.Offset, pe.Err.Error(), string(pe.Raw)})
+		}
+		return out
+	}
+	if diff := cmp.Diff(view(run(entraSignin{slow: true})), view(run(entraSignin{}))); diff != "" {
+		t.Fatalf("import of %q differs (-slow +fast):\n%s", truncate(string(data), 4096), diff)
+	}
+}
+
+// TestSigninFastMatchesSlow imports every fixture and corpus file with the
+// single-pass reader and without.
+func TestSigninFastMatchesSlow(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob(filepath.Join("testdata", "entra-signin", "*"))
+	more, _ := filepath.Glob(filepath.Join(corpusDir(t, "entra-signin"), "*"))
+	for _, file := range append(files, more...) {
+		if strings.HasSuffix(file, ".golden") {
+			continue
+		}
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			t.Parallel()
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			signinCompareImports(t, data)
+		})
+	}
+}
+
+// TestSigninScanVouches holds the reader to the common shapes: if it
+// stepped aside on these, the comparisons would compare the old path with
+// itself.
+func TestSigninScanVouches(t *testing.T) {
+	t.Parallel()
+	for _, rec := range []string{
+		signinBenchRecord(7),
+		`{"time":"2025-05-02T10:00:00Z","category":"SignInLogs","tenantId":"t","resultType":"0","callerIpAddress":"1.2.3.4",` +
+			`"properties":{"id":"x","createdDateTime":"2025-05-02T10:00:00Z","status":{"errorCode":0},"location":{"countryOrRegion":"FR"}}}`,
+		`{"TenantId":"w","TimeGenerated":"2025-05-02T10:00:00Z","CreatedDateTime":"2025-05-02T10:00:00Z","UserPrincipalName":"A@B.C",` +
+			`"Status":"{\"errorCode\":50126,\"failureReason\":\"Invalid\"}","LocationDetails":"{\"countryOrRegion\":\"US\"}","Location":"US","Type":"SigninLogs"}`,
+	} {
+		var s signIn
+		if !s.scan(rec) {
+			t.Errorf("scan stepped aside on %s", rec)
+		}
+	}
+}
+
+// TestSigninFastRandom compares the two paths on records built from the
+// sign-in keys in both cases, with values of every JSON type.
+func TestSigninFastRandom(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(11, 558))
+	const n = 3000
+	vouched := 0
+	for range n {
+		rec := signinRandomRecord(rng)
+		var s signIn
+		if s.scan(rec) {
+			vouched++
+		}
+		signinCompareImports(t, []byte(rec))
+	}
+	t.Logf("the reader vouched for %d of %d records", vouched, n)
+	if vouched < n/5 || vouched > n*4/5 {
+		t.Errorf("the reader vouched for %d of %d records", vouched, n)
+	}
+}
+
+func FuzzSigninFastImport(f *testing.F) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range 8 {
+		f.Add([]byte(signinBenchRecord(i)))
+		f.Add([]byte(signinRandomRecord(rng)))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		signinCompareImports(t, data)
+	})
+}
+
+var signinRandomKeys = []string{
+	"id", "createdDateTime", "userPrincipalName", "userId", "appId", "appDisplayName", "servicePrincipalId", "ipAddress",
+	"userAgent", "correlationId", "sessionId", "uniqueTokenIdentifier", "resourceId", "resourceDisplayName", "resourceTenantId",
+	"homeTenantId", "servicePrincipalCredentialKeyId", "isInteractive", "signInEventTypes", "status", "location",
+	"category", "time", "tenantId", "callerIpAddress", "resultType", "resultDescription", "Type", "AADTenantId",
+	"ResourceIdentity", "LocationDetails", "TimeGenerated", "other", "properties",
+}
+
+// signinRandomRecord builds one sign-in-like record.
+func signinRandomRecord(rng *rand.Rand) string {
+	scalars := []string{`"x"`, `""`, `"a\"b\\c\/\u00e9\n"`, `0`, `50126`, `-1.5e3`, `true`, `null`, `"2025-05-02T10:00:00Z"`,
+		`"45.1.2.3:80"`, `"SignInLogs"`, `"Success"`, `"alice@contoso.com"`, `"\ud83d\ude00"`, `"US"`, `"É"`, `[]`, `{}`}
+	var object func(depth int) string
+	object = func(depth int) string {
+		var b strings.Builder
+		b.WriteByte('{')
+		n := 2 + rng.IntN(10)
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			key := signinRandomKeys[rng.IntN(len(signinRandomKeys))]
+			switch rng.IntN(6) {
+			case 0:
+				key = strings.ToUpper(key[:1]) + key[1:]
+			case 1:
+				key = strings.ToLower(key)
+			}
+			if i == 0 {
+				key = "createdDateTime"
+			}
+			b.WriteString(`"` + key + `":`)
+			var v string
+			switch strings.ToLower(key) {
+			case "status":
+				v = []string{`{"errorCode":0,"failureReason":"Other."}`, `{"ErrorCode":50126,"failureReason":"Invalid","additionalDetails":null}`,
+					`"Success"`, `"{\"errorCode\":1}"`, `"failure"`, `{"errorCode":{}}`, `null`, `" {\"errorCode\":2} x"`}[rng.IntN(8)]
+			case "location", "locationdetails":
+				v = []string{`{"city":"Paris","countryOrRegion":"FR","geoCoordinates":{"latitude":1}}`, `"US"`, `"FRANCE"`,
+					`"{\"countryOrRegion\":\"DE\"}"`, `{"CountryOrRegion":5}`, `null`, `""`}[rng.IntN(7)]
+			case "signineventtypes":
+				v = []string{`["interactiveUser"]`, `["servicePrincipal","x"]`, `"[\"managedIdentity\"]"`, `[]`, `null`}[rng.IntN(5)]
+			case "properties":
+				if depth == 0 && rng.IntN(2) == 0 {
+					v = object(1)
+				} else {
+					v = scalars[rng.IntN(len(scalars))]
+				}
+			case "createddatetime", "time", "timegenerated":
+				v = []string{`"2025-05-02T10:00:00Z"`, `"2025-05-02T10:00:00.1234567Z"`, `"bad"`, `null`, `""`}[rng.IntN(5)]
+			case "category", "type":
+				v = []string{`"SignInLogs"`, `"NonInteractiveUserSignInLogs"`, `"SigninLogs"`, `"x"`}[rng.IntN(4)]
+			default:
+				v = scalars[rng.IntN(len(scalars))]
+			}
+			b.WriteString(v)
+		}
+		b.WriteByte('}')
+		return b.String()
+	}
+	return object(0)
+}
+
+// signinBenchRecord is the benchmark's record i.
+func signinBenchRecord(i int) string {
+	id := fmt.Sprintf("%08x-4554-42e1-818a-7ee252f37c00", i)
+	return fmt.Sprintf(`{"id":"%s","createdDateTime":"2025-05-02T10:%02d:%02dZ","userDisplayName":"User %d","userPrincipalName":"user%d@contoso.com",`+
+		`"userId":"aaaaaaaa-0000-4000-8000-%012d","appId":"00000002-0000-0ff1-ce00-000000000000","appDisplayName":"Office 365 Exchange Online",`+
+		`"ipAddress":"45.1.%d.%d","clientAppUsed":"Browser","userAgent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36",`+
+		`"correlationId":"c0000000-0000-4000-8000-%012d","conditionalAccessStatus":"notApplied","isInteractive":true,`+
+		`"resourceDisplayName":"Microsoft Graph","resourceId":"00000003-0000-0000-c000-000000000000","resourceTenantId":"f0000000-0000-4000-8000-00000000000a",`+
+		`"homeTenantId":"f0000000-0000-4000-8000-00000000000a","sessionId":"5e550000-0000-4000-8000-%012d","uniqueTokenIdentifier":"%s",`+
+		`"signInEventTypes":["interactiveUser"],"riskDetail":"none","riskLevelAggregated":"none","authenticationRequirement":"singleFactorAuthentication",`+
+		`"status":{"errorCode":0,"failureReason":"Other.","additionalDetails":null},`+
+		`"deviceDetail":{"deviceId":"","displayName":"","operatingSystem":"Windows10","browser":"Edge 135.0.0","isCompliant":false,"isManaged":false,"trustType":""},`+
+		`"location":{"city":"Paris","state":"Ile-de-France","countryOrRegion":"FR","geoCoordinates":{"altitude":null,"latitude":48.85,"longitude":2.35}},`+
+		`"appliedConditionalAccessPolicies":[],"authenticationDetails":[{"authenticationStepDateTime":"2025-05-02T10:00:00Z","authenticationMethod":"Password","succeeded":true}],`+
+		`"authenticationProcessingDetails":[{"key":"Is CAE Token","value":"False"}]}`,
+		id, (i/60)%60, i%60, i, i, i, (i>>8)&255, i&255, i, i, normalizeUTI(id))
+}
+
+// BenchmarkSigninRecords maps Graph sign-ins one by one, without the
+// file's splitter, discarding the events: the parse path alone. fast and
+// slow alternate; compare their CPU-µs per event.
+func BenchmarkSigninRecords(b *testing.B) {
+	const n = 20_000
+	recs := make([][]byte, n)
+	for i := range recs {
+		recs[i] = []byte(signinBenchRecord(i))
+	}
+	for range 2 {
+		for _, slow := range []bool{false, true} {
+			name := map[bool]string{false: "fast", true: "slow"}[slow]
+			b.Run(name, func(b *testing.B) {
+				b.ReportAllocs()
+				out := &countingEmitter{}
+				d := &signinDecoder{imp: entraSignin{slow: slow}, src: timeline.Source{File: "bench", SHA256: "00"}, out: out, fileShape: "graph"}
+				cpu0 := processCPUTime()
+				for b.Loop() {
+					for i, rec := range recs {
+						if err := d.record(rec, int64(i)); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				if out.rejects != 0 {
+					b.Fatalf("%d rejects", out.rejects)
+				}
+				if cpu := processCPUTime() - cpu0; cpu > 0 {
+					b.ReportMetric(float64(cpu.Microseconds())/float64(n*b.N), "cpu-µs/event")
+				}
+			})
+		}
 	}
 }

@@ -361,19 +361,9 @@ func jsKey(s string, i int) (k string, end int, ok bool) {
 	if i >= len(s) || s[i] != '"' {
 		return "", 0, false
 	}
-	j := i + 1
-	for j < len(s) {
-		c := s[j]
-		if c == '"' {
-			break
-		}
-		if c == '\\' || c < 0x20 || c >= 0x80 {
-			return "", 0, false
-		}
-		j++
-	}
-	if j >= len(s) {
-		return "", 0, false
+	j := jsPlain(s, i+1)
+	if j >= len(s) || s[j] != '"' {
+		return "", 0, false // an escape, a control byte or a byte outside ASCII
 	}
 	k = s[i+1 : j]
 	end = jsWS(s, j+1)
