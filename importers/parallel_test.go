@@ -109,7 +109,7 @@ func TestParallelImportMatchesSequential(t *testing.T) {
 	// The big file really was read in chunks.
 	in := input{path: filepath.Join(dir, "a/big.ndjson"), size: int64(len(big))}
 	o := Options{Importers: All(), chunk: 8 << 10}
-	if n := len(splitNDJSON(in, 2, &o)); n < 4 {
+	if n := len(splitNDJSON(t.Context(), in, 2, &o)); n < 4 {
 		t.Errorf("big.ndjson split into %d chunks, want several", n)
 	}
 }

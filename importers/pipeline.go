@@ -339,9 +339,9 @@ func spool(r io.Reader) (string, error) {
 	return f.Name(), f.Close()
 }
 
-func hashFile(f *os.File) (string, int64, error) {
+func hashFile(f io.Reader) (string, int64, error) {
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	n, err := io.CopyBuffer(h, struct{ io.Reader }{f}, make([]byte, 1<<20))
 	if err != nil {
 		return "", 0, err
 	}

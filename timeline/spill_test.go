@@ -248,3 +248,38 @@ func TestPartWriterFlushKeepsNoViews(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchReplaceFileSHA256: the events of a batch whose file hash is the
+// placeholder get the real one; others, including those whose file name
+// ends like the placeholder or whose hash is empty, keep theirs.
+func TestBatchReplaceFileSHA256(t *testing.T) {
+	t.Parallel()
+	pending, real := strings.Repeat("?", 64), strings.Repeat("ab", 32)
+	other := strings.Repeat("cd", 32)
+	evs := []Event{
+		{FileSHA256: pending, File: "a.json"},
+		{FileSHA256: other, File: "b.json"},
+		{FileSHA256: "", File: "c" + pending},
+		{FileSHA256: pending[:63], File: "d?"},
+		{FileSHA256: pending, File: "e.json", Raw: pending},
+	}
+	var b Batch
+	for i := range evs {
+		evs[i].ID, evs[i].Source, evs[i].Time = strconv.Itoa(i), "s", time.Unix(int64(i), 0).UTC()
+		evs[i].Category, evs[i].Outcome = CategoryOther, OutcomeUnknown
+		if err := b.Add(&evs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.ReplaceFileSHA256(pending, real)
+	want := []string{real, other, "", pending[:63], real}
+	for i, r := range b.recs {
+		var x row
+		if _, err := decodeRow(b.data[r.off:r.off+r.n], &x); err != nil {
+			t.Fatal(err)
+		}
+		if x.FileSHA256 != want[i] || x.File != evs[i].File || x.Raw != evs[i].Raw {
+			t.Errorf("event %d: file %q hash %q raw %q, want %q %q %q", i, x.File, x.FileSHA256, x.Raw, evs[i].File, want[i], evs[i].Raw)
+		}
+	}
+}
