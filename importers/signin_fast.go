@@ -147,8 +147,10 @@ func (u *signInOf[S]) scan(s string) bool {
 func jsObjectText(s string, v int) (end int, obj, str string, isStr, ok bool) {
 	switch s[v] {
 	case '{':
-		end, ok = jsSkip(s, v, 1)
-		return end, s[v:end], "", false, ok
+		if end, ok = jsSkip(s, v, 1); !ok {
+			return 0, "", "", false, false
+		}
+		return end, s[v:end], "", false, true
 	case '"':
 		val, end, ok := jsString(s, v)
 		if !ok {
