@@ -506,3 +506,59 @@ func BenchmarkUALRecords(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMicrosoftFiles imports the files listed in CAUSEWAY_UAL_FILES
+// (UAL) or CAUSEWAY_SIGNIN_FILES (sign-ins), read into memory first, with
+// the single-pass readers and without, alternating, discarding the events
+// (the whole import: splitting or CSV parsing included). Skipped without
+// either variable.
+func BenchmarkMicrosoftFiles(b *testing.B) {
+	for _, c := range []struct {
+		env        string
+		fast, slow timeline.Importer
+	}{
+		{"CAUSEWAY_UAL_FILES", m365UAL{}, m365UAL{slow: true}},
+		{"CAUSEWAY_SIGNIN_FILES", entraSignin{}, entraSignin{slow: true}},
+	} {
+		list := os.Getenv(c.env)
+		if list == "" {
+			continue
+		}
+		text, err := os.ReadFile(list)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var files [][]byte
+		for _, path := range strings.Split(strings.TrimSpace(string(text)), "\n") {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			files = append(files, data)
+		}
+		for range 2 {
+			for _, imp := range []timeline.Importer{c.fast, c.slow} {
+				name := c.env + "/fast"
+				if imp == c.slow {
+					name = c.env + "/slow"
+				}
+				b.Run(name, func(b *testing.B) {
+					out := &countingEmitter{}
+					cpu0 := processCPUTime()
+					for b.Loop() {
+						*out = countingEmitter{}
+						for _, data := range files {
+							if err := imp.Import(b.Context(), bytes.NewReader(data), timeline.Source{File: "bench", SHA256: "00"}, out); err != nil {
+								b.Fatal(err)
+							}
+						}
+					}
+					if cpu := processCPUTime() - cpu0; cpu > 0 && out.events > 0 {
+						b.ReportMetric(float64(out.events), "events")
+						b.ReportMetric(float64(cpu.Microseconds())/float64(out.events*b.N), "cpu-µs/event")
+					}
+				})
+			}
+		}
+	}
+}
