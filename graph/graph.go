@@ -741,7 +741,7 @@ func (g *Graph) touch(ei int32, t int64, id string) {
 	rel := e.rel
 	causal := g.relCausal[rel]
 	if !e.hasExt() {
-		h := idHead{head: g.refs.push(g.refs.alloc(4), idRef{e.first, e.ref}), headMaxT: e.first}
+		h := idHead{head: g.refs.push(g.refs.alloc(2), idRef{e.first, e.ref}), headMaxT: e.first}
 		if causal {
 			e.ref = g.ext.add(edgeExt{idHead: h, times: g.tms.push(g.tms.alloc(2), e.first), sorted: true})
 		} else {

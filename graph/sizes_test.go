@@ -27,7 +27,8 @@ func TestRealCaseSizes(t *testing.T) {
 	mb := func(n int) float64 { return float64(n) / (1 << 20) }
 	t.Logf("nodes %d (%.0f MB, cap %.0f MB), edges %d (%.0f MB)", len(g.nodes), mb(len(g.nodes)*int(unsafe.Sizeof(node{}))),
 		mb(cap(g.nodes)*int(unsafe.Sizeof(node{}))), g.edges.len(), mb(g.edges.len()*int(unsafe.Sizeof(edge{}))))
-	t.Logf("edgeExt %d (%.0f MB)", g.ext.len(), mb(g.ext.len()*int(unsafe.Sizeof(edgeExt{}))))
+	t.Logf("causal evidence %d (%.0f MB), context evidence %d (%.0f MB)", g.ext.len(),
+		mb(g.ext.len()*int(unsafe.Sizeof(edgeExt{}))), g.cext.len(), mb(g.cext.len()*int(unsafe.Sizeof(idHead{}))))
 	t.Logf("adjacency slab %.0f MB, spans %.0f MB", mb(slabBytes(&g.adj)), mb(2*cap(g.out)*int(unsafe.Sizeof(span{}))))
 	t.Logf("refs slab %.0f MB, times slab %.0f MB", mb(slabBytes(&g.refs)), mb(slabBytes(&g.tms)))
 	idb := 0
@@ -35,8 +36,9 @@ func TestRealCaseSizes(t *testing.T) {
 		idb += cap(ch)
 	}
 	t.Logf("ids %d (%.0f MB bytes, %.0f MB spans)", g.ids.spans.len(), mb(idb), mb(g.ids.spans.len()*12))
-	t.Logf("token facts %d (%.0f MB), key facts %d, edgeOf %d, hubSpans %d, mbApp %d, cov %d, actorIP %d slots",
-		g.facts.tokens.len(), mb(g.facts.tokens.len()*int(unsafe.Sizeof(tokenFact{}))), g.facts.keys.len(), len(g.edgeOf),
+	t.Logf("token facts %d (%.0f MB, addresses %.0f MB), key facts %d, edgeOf %d, hubSpans %d, mbApp %d, cov %d, actorIP %d slots",
+		g.facts.tokens.len(), mb(g.facts.tokens.len()*int(unsafe.Sizeof(tokenFact{}))), mb(slabBytes(&g.facts.ipSlab)),
+		g.facts.keys.len(), len(g.edgeOf),
 		len(g.hubSpans), len(g.facts.mbApp), len(g.facts.cov), len(g.facts.actorIP.slots))
 	idx := 0
 	for k := range g.index {
