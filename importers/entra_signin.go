@@ -8,7 +8,9 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"slices"
 	"strings"
+	"unsafe"
 
 	json "github.com/goccy/go-json"
 
@@ -202,7 +204,36 @@ func (imp entraSignin) Import(ctx context.Context, r io.Reader, src timeline.Sou
 		return imp.importCSV(ctx, br, src, out)
 	}
 	d := &signinDecoder{imp: imp, src: src, out: out, fileShape: jsonFileShape(head)}
-	return streamJSON(ctx, br, []string{"value", "records"}, imp.Name(), src, out, d.record)
+	fast := d.read
+	if imp.slow {
+		fast = nil
+	}
+	return streamJSONFast(ctx, br, signinEnvelopes, imp.Name(), src, out, fast, d.record)
+}
+
+// signinEnvelopes are the keys of the arrays that hold sign-ins: a Graph
+// page's value, a diagnostic blob's records.
+var signinEnvelopes = []string{"value", "records"}
+
+// read is the splitter's fast reader (streamJSONFast): it reads the
+// sign-in at the start of b in place and returns its length, or -2 to
+// leave the object to the splitter (an envelope, a record the reader
+// does not vouch for, or one that goes past b). record then moves what it
+// read to the record's own copy instead of reading the record again.
+func (d *signinDecoder) read(b []byte) int {
+	d.readN, d.readAt = 0, nil
+	if len(b) == 0 || b[0] != '{' {
+		return -2
+	}
+	// The splitter's buffer, unchanged until record has taken the values
+	// out of it (rebase).
+	view := unsafe.String(&b[0], len(b))
+	n, ok := d.quick.scanAt(view, func(k string) bool { return slices.Contains(signinEnvelopes, k) })
+	if !ok {
+		return -2
+	}
+	d.readN, d.readAt = n, &b[0]
+	return n
 }
 
 // signinDecoder maps the JSON records of one file.
@@ -214,6 +245,10 @@ type signinDecoder struct {
 	fast             signIn         // reused: records are decoded one at a time
 	quick, quickProp signIn         // the single-pass reader's record and properties
 	ev               timeline.Event // reused: the emitter copies what it keeps
+	// readN and readAt identify the record read by read: its length and
+	// first byte in the splitter's buffer.
+	readN  int
+	readAt *byte
 }
 
 // record maps one record at offset off.
@@ -222,7 +257,7 @@ func (d *signinDecoder) record(rec []byte, off int64) error {
 	if !imp.slow {
 		e := &d.ev
 		*e = newEvent(imp.Name(), d.fileShape, src, off, rec)
-		if ok, err := d.quickSignin(e); ok {
+		if ok, err := d.quickSignin(e, rec); ok {
 			if err != nil {
 				return err
 			}
@@ -251,9 +286,13 @@ func (d *signinDecoder) record(rec []byte, off int64) error {
 
 // quickSignin is decodeSignin on the single-pass reader: false when the
 // reader steps aside (the record then takes the decoder's path).
-func (d *signinDecoder) quickSignin(e *timeline.Event) (bool, error) {
+func (d *signinDecoder) quickSignin(e *timeline.Event, rec []byte) (bool, error) {
 	s := &d.quick
-	if !s.scan(e.Raw) {
+	if n, at := d.readN, d.readAt; n > 0 && n == len(rec) && at == &rec[0] {
+		// read has read this record in the splitter's buffer.
+		s.rebase(unsafe.String(at, n), e.Raw)
+		d.readN, d.readAt = 0, nil
+	} else if !s.scan(e.Raw) {
 		return false, nil
 	}
 	env, in := s, s

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -737,5 +738,76 @@ func BenchmarkSigninRecords(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// TestSigninRebase reads records in a buffer as the splitter's fast reader
+// does, moves the values to a copy, spoils the buffer and compares with a
+// reading of the copy: a value left in the buffer would show.
+func TestSigninRebase(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(12, 558))
+	recs := []string{
+		signinBenchRecord(3),
+		`{"TenantId":"w","TimeGenerated":"2025-05-02T10:00:00Z","CreatedDateTime":"2025-05-02T10:00:00Z","UserPrincipalName":"A@B.C",` +
+			`"Status":"{\"errorCode\":50126,\"failureReason\":\"Invalid\"}","LocationDetails":{"countryOrRegion":"US"},"Location":"US","Type":"SigninLogs"}`,
+		`{"time":"2025-05-02T10:00:00Z","category":"SignInLogs","resultType":"0","properties":{"id":"x","status":{"errorCode":0,"failureReason":"Other."}}}`,
+	}
+	for range 2000 {
+		recs = append(recs, signinRandomRecord(rng))
+	}
+	vouched := 0
+	for _, rec := range recs {
+		buf := []byte(rec + `,{"next":1}`)
+		var a signIn
+		n, ok := a.scanAt(unsafe.String(&buf[0], len(buf)), nil)
+		if !ok {
+			continue
+		}
+		vouched++
+		raw := string(buf[:n])
+		a.rebase(unsafe.String(&buf[0], n), raw)
+		for i := range buf {
+			buf[i] = '#'
+		}
+		var b signIn
+		if !b.scan(raw) {
+			t.Fatalf("scan of %s steps aside where scanAt did not", raw)
+		}
+		if diff := cmp.Diff(b, a, cmp.AllowUnexported(signIn{}, ualJSON{}, signinStatusField{})); diff != "" {
+			t.Fatalf("%s: rebased values differ (-want +got):\n%s", raw, diff)
+		}
+	}
+	if vouched < 500 {
+		t.Errorf("only %d records read", vouched)
+	}
+}
+
+// TestSigninFastLargeInput compares the two paths on a Graph page and a
+// diagnostic blob larger than the splitter's buffer, whose events are kept
+// while the buffer is reused.
+func TestSigninFastLargeInput(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(13, 558))
+	var page, blob, nd bytes.Buffer
+	page.WriteString(`{"@odata.context":"https://graph.microsoft.com/beta/$metadata#auditLogs/signIns","value":[`)
+	blob.WriteString(`{"records":[`)
+	for i := range 1500 {
+		if i > 0 {
+			page.WriteByte(',')
+			blob.WriteByte(',')
+		}
+		rec := signinBenchRecord(i)
+		if i%3 == 0 {
+			rec = signinRandomRecord(rng)
+		}
+		page.WriteString(rec)
+		blob.WriteString(`{"time":"2025-05-02T10:00:00Z","category":"SignInLogs","tenantId":"t","properties":` + rec + `}`)
+		nd.WriteString(rec + "\n")
+	}
+	page.WriteString(`]}`)
+	blob.WriteString(`]}`)
+	for _, data := range [][]byte{page.Bytes(), blob.Bytes(), nd.Bytes()} {
+		signinCompareImports(t, data)
 	}
 }

@@ -1,6 +1,9 @@
 package importers
 
-import "strings"
+import (
+	"strings"
+	"unsafe"
+)
 
 // The sign-in log's single-pass reader (issue 10), on the UAL reader's
 // JSON primitives (ual_fast.go): a Graph, PowerShell, Log Analytics or
@@ -15,10 +18,22 @@ import "strings"
 // scan reads the sign-in object s into u (zeroed first) and reports
 // whether it vouches for the result.
 func (u *signInOf[S]) scan(s string) bool {
+	end, ok := u.scanAt(s, nil)
+	return ok && jsOnly(s, end)
+}
+
+// scanAt is scan of the object at the start of s, whatever follows it: it
+// returns the index after the object. stop, when not nil, is asked about
+// each key of the object's own members; true makes the reader step aside
+// at once (an envelope's key, which the splitter must see).
+func (u *signInOf[S]) scanAt(s string, stop func(k string) bool) (int, bool) {
 	*u = signInOf[S]{}
 	var seen uint64
 	var buf [48]byte
-	end, ok := jsMembers(s, jsWS(s, 0), func(k string, v int) (int, bool) {
+	return jsMembers(s, jsWS(s, 0), func(k string, v int) (int, bool) {
+		if stop != nil && stop(k) {
+			return 0, false
+		}
 		f, ok := jsFoldKey(buf[:0], k)
 		if !ok {
 			return jsSkip(s, v, 1) // longer than any field's name
@@ -137,7 +152,66 @@ func (u *signInOf[S]) scan(s string) bool {
 		}
 		return end, true
 	})
-	return ok && jsOnly(s, end)
+}
+
+// rebase moves the values scanAt kept as substrings of old (the
+// splitter's buffer) to the same bytes of raw, the record's own copy.
+func (u *signInOf[S]) rebase(old, raw string) {
+	u.SignInEventTypes.text = rebaseString(u.SignInEventTypes.text, old, raw)
+	u.Properties.text = rebaseString(u.Properties.text, old, raw)
+	u.ID = S(rebaseString(string(u.ID), old, raw))
+	u.CreatedDateTime = S(rebaseString(string(u.CreatedDateTime), old, raw))
+	u.UserPrincipalName = S(rebaseString(string(u.UserPrincipalName), old, raw))
+	u.UserID = S(rebaseString(string(u.UserID), old, raw))
+	u.UserDisplayName = S(rebaseString(string(u.UserDisplayName), old, raw))
+	u.AppID = S(rebaseString(string(u.AppID), old, raw))
+	u.AppDisplayName = S(rebaseString(string(u.AppDisplayName), old, raw))
+	u.ServicePrincipalID = S(rebaseString(string(u.ServicePrincipalID), old, raw))
+	u.ServicePrincipalName = S(rebaseString(string(u.ServicePrincipalName), old, raw))
+	u.IPAddress = S(rebaseString(string(u.IPAddress), old, raw))
+	u.UserAgent = S(rebaseString(string(u.UserAgent), old, raw))
+	u.CorrelationID = S(rebaseString(string(u.CorrelationID), old, raw))
+	u.SessionID = S(rebaseString(string(u.SessionID), old, raw))
+	u.UniqueTokenIdentifier = S(rebaseString(string(u.UniqueTokenIdentifier), old, raw))
+	u.ResourceID = S(rebaseString(string(u.ResourceID), old, raw))
+	u.ResourceDisplayName = S(rebaseString(string(u.ResourceDisplayName), old, raw))
+	u.ResourceTenantID = S(rebaseString(string(u.ResourceTenantID), old, raw))
+	u.HomeTenantID = S(rebaseString(string(u.HomeTenantID), old, raw))
+	u.ServicePrincipalCredentialKeyID = S(rebaseString(string(u.ServicePrincipalCredentialKeyID), old, raw))
+	u.ServicePrincipalCredentialThumbprint = S(rebaseString(string(u.ServicePrincipalCredentialThumbprint), old, raw))
+	u.ClientCredentialType = S(rebaseString(string(u.ClientCredentialType), old, raw))
+	u.IsInteractive = flexString(rebaseString(string(u.IsInteractive), old, raw))
+	u.Status.ErrorCode = flexString(rebaseString(string(u.Status.ErrorCode), old, raw))
+	u.Status.FailureReason = flexString(rebaseString(string(u.Status.FailureReason), old, raw))
+	u.Status.AdditionalDetails = flexString(rebaseString(string(u.Status.AdditionalDetails), old, raw))
+	u.Status.Text = rebaseString(u.Status.Text, old, raw)
+	u.Location.Country = rebaseString(u.Location.Country, old, raw)
+	u.Category = S(rebaseString(string(u.Category), old, raw))
+	u.Time = S(rebaseString(string(u.Time), old, raw))
+	u.TenantID = S(rebaseString(string(u.TenantID), old, raw))
+	u.CallerIPAddress = S(rebaseString(string(u.CallerIPAddress), old, raw))
+	u.ResultType = flexString(rebaseString(string(u.ResultType), old, raw))
+	u.ResultDesc = S(rebaseString(string(u.ResultDesc), old, raw))
+	u.Type = S(rebaseString(string(u.Type), old, raw))
+	u.AADTenantID = S(rebaseString(string(u.AADTenantID), old, raw))
+	u.ResourceIdentity = S(rebaseString(string(u.ResourceIdentity), old, raw))
+	u.LocationDetails.Country = rebaseString(u.LocationDetails.Country, old, raw)
+	u.TimeGenerated = S(rebaseString(string(u.TimeGenerated), old, raw))
+}
+
+// rebaseString returns s, when it lies within old, as the same bytes of
+// raw (a copy of old's start); any other string as it is.
+func rebaseString(s, old, raw string) string {
+	if s == "" {
+		return s
+	}
+	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	o := uintptr(unsafe.Pointer(unsafe.StringData(old)))
+	if p < o || p >= o+uintptr(len(old)) {
+		return s
+	}
+	off := int(p - o)
+	return raw[off : off+len(s)]
 }
 
 // jsObjectText reads the value at s[v] as signinStatusField and
