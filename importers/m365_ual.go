@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	json "github.com/goccy/go-json"
 
@@ -173,9 +174,34 @@ func (imp m365UAL) Import(ctx context.Context, r io.Reader, src timeline.Source,
 	case firstKeyIs(head, "value") || firstKeyIs(head, "@odata.context"):
 		envelopes = []string{"value"}
 	}
-	d := &ualDecoder{imp: imp, src: src, out: out}
+	d := &ualDecoder{imp: imp, src: src, out: out, envelopes: envelopes}
 	d.quick.bufs = new(ualBufs)
-	return streamJSON(ctx, br, envelopes, imp.Name(), src, out, d.record)
+	fast := d.read
+	if imp.slow {
+		fast = nil
+	}
+	return streamJSONFast(ctx, br, envelopes, imp.Name(), src, out, fast, d.record)
+}
+
+// read is the splitter's fast reader (streamJSONFast): it reads the record
+// at the start of b in place and returns its length, or -2 to leave the
+// object to the splitter (an envelope, a record the reader does not vouch
+// for, or one that goes past b). record then moves what it read to the
+// record's own copy instead of reading the record again.
+func (d *ualDecoder) read(b []byte) int {
+	d.readN, d.readAt = 0, nil
+	if len(b) == 0 || b[0] != '{' {
+		return -2
+	}
+	// The splitter's buffer, unchanged until record has taken the values
+	// out of it (rebase).
+	view := unsafe.String(&b[0], len(b))
+	n, ok := d.quick.scanAt(view, func(k string) bool { return slices.Contains(d.envelopes, k) })
+	if !ok {
+		return -2
+	}
+	d.readN, d.readAt = n, &b[0]
+	return n
 }
 
 // ualDecoder maps the JSON records of one file.
@@ -185,6 +211,11 @@ type ualDecoder struct {
 	out         timeline.Emitter
 	fast, quick ualRecordOf[string] // reused: records are decoded one at a time
 	ev          timeline.Event      // reused: the emitter copies what it keeps
+	envelopes   []string
+	// readN and readAt identify the record read by read: its length and
+	// first byte in the splitter's buffer.
+	readN  int
+	readAt *byte
 }
 
 // record maps one record at offset off.
@@ -195,7 +226,15 @@ func (d *ualDecoder) record(rec []byte, off int64) error {
 		// steps aside the decoder reads the record again.
 		e := &d.ev
 		*e = newEvent(imp.Name(), "management-api", src, off, rec)
-		if d.quick.scan(e.Raw) {
+		vouched := false
+		if n, at := d.readN, d.readAt; n > 0 && n == len(rec) && at == &rec[0] {
+			// read has read this record in the splitter's buffer.
+			d.quick.rebase(unsafe.String(at, n), e.Raw)
+			d.readN, d.readAt, vouched = 0, nil, true
+		} else {
+			vouched = d.quick.scan(e.Raw)
+		}
+		if vouched {
 			if d.quick.OfficeWorkload != "" || d.quick.OfficeID != "" || strings.EqualFold(d.quick.Type, "OfficeActivity") {
 				e.Shape = "sentinel"
 			}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unsafe"
 
 	json "github.com/goccy/go-json"
 	"github.com/google/go-cmp/cmp"
@@ -560,5 +561,71 @@ func BenchmarkMicrosoftFiles(b *testing.B) {
 				})
 			}
 		}
+	}
+}
+
+// TestUALRebase reads records in a buffer as the splitter's fast reader
+// does, moves the values to a copy, spoils the buffer and compares with a
+// reading of the copy: a value left in the buffer would show.
+func TestUALRebase(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(14, 558))
+	recs := []string{ualBenchRecord(0), ualBenchRecord(2), ualBenchRecord(3)}
+	for range 2000 {
+		recs = append(recs, ualRandomRecord(rng))
+	}
+	vouched := 0
+	for _, rec := range recs {
+		buf := []byte(rec + `,{"next":1}`)
+		var a ualRecordOf[string]
+		n, ok := a.scanAt(unsafe.String(&buf[0], len(buf)), nil)
+		if !ok {
+			continue
+		}
+		vouched++
+		raw := string(buf[:n])
+		a.rebase(unsafe.String(&buf[0], n), raw)
+		for i := range buf {
+			buf[i] = '#'
+		}
+		var b ualRecordOf[string]
+		if !b.scan(raw) {
+			t.Fatalf("scan of %s steps aside where scanAt did not", raw)
+		}
+		if diff := cmp.Diff(b, a, cmp.AllowUnexported(ualRecordOf[string]{}, ualJSON{})); diff != "" {
+			t.Fatalf("%s: rebased values differ (-want +got):\n%s", raw, diff)
+		}
+	}
+	if vouched < 400 {
+		t.Errorf("only %d records read", vouched)
+	}
+}
+
+// TestUALFastLargeInput compares the two paths on a JSON array, an
+// {"events":[…]} envelope and NDJSON larger than the splitter's buffer,
+// whose events are kept while the buffer is reused.
+func TestUALFastLargeInput(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(15, 558))
+	var arr, env, nd bytes.Buffer
+	arr.WriteByte('[')
+	env.WriteString(`{"events":[`)
+	for i := range 2000 {
+		if i > 0 {
+			arr.WriteByte(',')
+			env.WriteByte(',')
+		}
+		rec := ualBenchRecord(i)
+		if i%3 == 0 {
+			rec = ualRandomRecord(rng)
+		}
+		arr.WriteString(rec)
+		env.WriteString(rec)
+		nd.WriteString(rec + "\n")
+	}
+	arr.WriteByte(']')
+	env.WriteString(`]}`)
+	for _, data := range [][]byte{arr.Bytes(), env.Bytes(), nd.Bytes()} {
+		ualCompareImports(t, data)
 	}
 }

@@ -812,10 +812,22 @@ func (j ualJSON) affectedCount() int {
 // for anything the decoder might read otherwise, and for the wrapper
 // shapes (event.original, AuditData), which take the decoder's path.
 func (u *ualRecordOf[S]) scan(s string) bool {
+	end, ok := u.scanAt(s, nil)
+	return ok && jsOnly(s, end)
+}
+
+// scanAt is scan of the object at the start of s, whatever follows it: it
+// returns the index after the object. stop, when not nil, is asked about
+// each key of the object's own members; true makes the reader step aside
+// at once (an envelope's key, which the splitter must see).
+func (u *ualRecordOf[S]) scanAt(s string, stop func(k string) bool) (int, bool) {
 	*u = ualRecordOf[S]{bufs: u.bufs}
 	var seen uint64
 	var buf [32]byte
-	end, ok := jsMembers(s, jsWS(s, 0), func(k string, v int) (int, bool) {
+	return jsMembers(s, jsWS(s, 0), func(k string, v int) (int, bool) {
+		if stop != nil && stop(k) {
+			return 0, false
+		}
 		var dst *S
 		var flex *flexString
 		var nested *ualJSON
@@ -947,7 +959,60 @@ func (u *ualRecordOf[S]) scan(s string) bool {
 		}
 		return end, true
 	})
-	return ok && jsOnly(s, end)
+}
+
+// rebase moves the values scanAt kept as substrings of old (the
+// splitter's buffer) to the same bytes of raw, the record's own copy.
+func (u *ualRecordOf[S]) rebase(old, raw string) {
+	u.CreationTime = S(rebaseString(string(u.CreationTime), old, raw))
+	u.ID = S(rebaseString(string(u.ID), old, raw))
+	u.Operation = S(rebaseString(string(u.Operation), old, raw))
+	u.OrganizationID = S(rebaseString(string(u.OrganizationID), old, raw))
+	u.RecordType = flexString(rebaseString(string(u.RecordType), old, raw))
+	u.ResultStatus = S(rebaseString(string(u.ResultStatus), old, raw))
+	u.UserType = flexString(rebaseString(string(u.UserType), old, raw))
+	u.Workload = S(rebaseString(string(u.Workload), old, raw))
+	u.ClientIP = S(rebaseString(string(u.ClientIP), old, raw))
+	u.ClientIPAddress = S(rebaseString(string(u.ClientIPAddress), old, raw))
+	u.ActorIPAddress = S(rebaseString(string(u.ActorIPAddress), old, raw))
+	u.ObjectID = S(rebaseString(string(u.ObjectID), old, raw))
+	u.UserID = S(rebaseString(string(u.UserID), old, raw))
+	u.AppID = S(rebaseString(string(u.AppID), old, raw))
+	u.ClientAppID = S(rebaseString(string(u.ClientAppID), old, raw))
+	u.ClientAppName = S(rebaseString(string(u.ClientAppName), old, raw))
+	u.ApplicationID = S(rebaseString(string(u.ApplicationID), old, raw))
+	u.ClientInfoString = S(rebaseString(string(u.ClientInfoString), old, raw))
+	u.UserAgent = S(rebaseString(string(u.UserAgent), old, raw))
+	u.SessionID = S(rebaseString(string(u.SessionID), old, raw))
+	u.MailboxOwnerUPN = S(rebaseString(string(u.MailboxOwnerUPN), old, raw))
+	u.OperationCount = flexString(rebaseString(string(u.OperationCount), old, raw))
+	u.TokenTenantID = S(rebaseString(string(u.TokenTenantID), old, raw))
+	u.InterSystemsID = S(rebaseString(string(u.InterSystemsID), old, raw))
+	u.ErrorNumber = flexString(rebaseString(string(u.ErrorNumber), old, raw))
+	u.LogonError = S(rebaseString(string(u.LogonError), old, raw))
+	u.SendAsUserSMTP = S(rebaseString(string(u.SendAsUserSMTP), old, raw))
+	u.SendOnBehalfOfSMTP = S(rebaseString(string(u.SendOnBehalfOfSMTP), old, raw))
+	u.AppAccessContext.text = rebaseString(u.AppAccessContext.text, old, raw)
+	u.Folders.text = rebaseString(u.Folders.text, old, raw)
+	u.OperationProperties.text = rebaseString(u.OperationProperties.text, old, raw)
+	u.Parameters.text = rebaseString(u.Parameters.text, old, raw)
+	u.ExtendedProperties.text = rebaseString(u.ExtendedProperties.text, old, raw)
+	u.DeviceProperties.text = rebaseString(u.DeviceProperties.text, old, raw)
+	u.ModifiedProperties.text = rebaseString(u.ModifiedProperties.text, old, raw)
+	u.Item.text = rebaseString(u.Item.text, old, raw)
+	u.AffectedItems.text = rebaseString(u.AffectedItems.text, old, raw)
+	u.OfficeID = S(rebaseString(string(u.OfficeID), old, raw))
+	u.OfficeTenantID = S(rebaseString(string(u.OfficeTenantID), old, raw))
+	u.OfficeWorkload = S(rebaseString(string(u.OfficeWorkload), old, raw))
+	u.OfficeObjectID = S(rebaseString(string(u.OfficeObjectID), old, raw))
+	u.ClientIPAddressCol = S(rebaseString(string(u.ClientIPAddressCol), old, raw))
+	u.TimeGenerated = S(rebaseString(string(u.TimeGenerated), old, raw))
+	u.Type = S(rebaseString(string(u.Type), old, raw))
+	u.Event.text = rebaseString(u.Event.text, old, raw)
+	u.AuditData.text = rebaseString(u.AuditData.text, old, raw)
+	u.Operations = S(rebaseString(string(u.Operations), old, raw))
+	u.UserIDs = S(rebaseString(string(u.UserIDs), old, raw))
+	u.CreatedDateTime = S(rebaseString(string(u.CreatedDateTime), old, raw))
 }
 
 // ualFoldsToField reports whether a lower-cased key names a field of
