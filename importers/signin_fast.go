@@ -197,6 +197,7 @@ func (u *signInOf[S]) rebase(old, raw string) {
 	u.ResourceIdentity = S(rebaseString(string(u.ResourceIdentity), old, raw))
 	u.LocationDetails.Country = rebaseString(u.LocationDetails.Country, old, raw)
 	u.TimeGenerated = S(rebaseString(string(u.TimeGenerated), old, raw))
+	u.csvCountry = rebaseString(u.csvCountry, old, raw) // set by the CSV path only; moved so that no field is left out
 }
 
 // rebaseString returns s, when it lies within old, as the same bytes of
