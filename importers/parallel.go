@@ -467,14 +467,6 @@ func splitNDJSON(ctx context.Context, in input, workers int, opts *Options) []*c
 	return out
 }
 
-func hashPath(p string) (string, int64, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	return hashFile(f)
-}
 
 // importChunk imports one chunk of a file with the importer the file's
 // head chose, with offsets counted from the start of the file.
