@@ -891,32 +891,9 @@ func FuzzCloudTrailFastImport(f *testing.F) {
 // whole and through a one-byte reader, and compares the results.
 func ctCompareImports(t *testing.T, data []byte) {
 	t.Helper()
-	run := func(imp cloudTrail, r io.Reader) *recorder {
-		rec := &recorder{}
-		err := imp.Import(t.Context(), r, timeline.Source{File: "f", SHA256: "00"}, rec)
-		if err != nil {
-			rec.notes = append(rec.notes, "error: "+err.Error())
-		}
-		return rec
-	}
-	type reject struct {
-		Offset   int64
-		Err, Raw string
-	}
-	view := func(r *recorder) (out struct {
-		Events  []timeline.Event
-		Rejects []reject
-		Notes   []string
-	}) {
-		out.Events, out.Notes = r.events, r.notes
-		for _, pe := range r.rejects {
-			out.Rejects = append(out.Rejects, reject{pe.Offset, pe.Err.Error(), string(pe.Raw)})
-		}
-		return out
-	}
-	want := view(run(cloudTrail{slow: true}, bytes.NewReader(data)))
+	want := viewImport(t, cloudTrail{slow: true}, bytes.NewReader(data))
 	for _, r := range []io.Reader{bytes.NewReader(data), iotest.OneByteReader(bytes.NewReader(data))} {
-		if diff := cmp.Diff(want, view(run(cloudTrail{}, r))); diff != "" {
+		if diff := cmp.Diff(want, viewImport(t, cloudTrail{}, r)); diff != "" {
 			t.Fatalf("import of %q differs (-slow +fast):\n%s", data, diff)
 		}
 	}

@@ -526,52 +526,14 @@ func TestMicrosoftCorpusFields(t *testing.T) {
 // without and compares events, rejects (offset, error, bytes) and notes.
 func signinCompareImports(t *testing.T, data []byte) {
 	t.Helper()
-	run := func(imp entraSignin) *recorder {
-		rec := &recorder{}
-		if err := imp.Import(t.Context(), bytes.NewReader(data), timeline.Source{File: "f", SHA256: "00"}, rec); err != nil {
-			rec.notes = append(rec.notes, "error: "+err.Error())
-		}
-		return rec
-	}
-	type reject struct {
-		Offset   int64
-		Err, Raw string
-	}
-	view := func(r *recorder) (out struct {
-		Events  []timeline.Event
-		Rejects []reject
-		Notes   []string
-	}) {
-		out.Events, out.Notes = r.events, r.notes
-		for _, pe := range r.rejects {
-			out.Rejects = append(out.Rejects, reject{pe.Offset, pe.Err.Error(), string(pe.Raw)})
-		}
-		return out
-	}
-	if diff := cmp.Diff(view(run(entraSignin{slow: true})), view(run(entraSignin{}))); diff != "" {
-		t.Fatalf("import of %q differs (-slow +fast):\n%s", truncate(string(data), 4096), diff)
-	}
+	compareFastSlow(t, entraSignin{slow: true}, entraSignin{}, data)
 }
 
 // TestSigninFastMatchesSlow imports every fixture and corpus file with the
 // single-pass reader and without.
 func TestSigninFastMatchesSlow(t *testing.T) {
 	t.Parallel()
-	files, _ := filepath.Glob(filepath.Join("testdata", "entra-signin", "*"))
-	more, _ := filepath.Glob(filepath.Join(corpusDir(t, "entra-signin"), "*"))
-	for _, file := range append(files, more...) {
-		if strings.HasSuffix(file, ".golden") {
-			continue
-		}
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			t.Parallel()
-			data, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			signinCompareImports(t, data)
-		})
-	}
+	eachSample(t, "entra-signin", signinCompareImports)
 }
 
 // TestSigninScanVouches holds the reader to the common shapes: if it

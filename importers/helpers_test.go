@@ -16,6 +16,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/causeway-ir/causeway/timeline"
+	"github.com/google/go-cmp/cmp"
 )
 
 // update rewrites golden files: go test ./importers -update
@@ -129,5 +130,63 @@ func checkGolden(t *testing.T, name string, events []timeline.Event) {
 				t.Fatalf("%s differs at line %d:\nwant %s\ngot  %s\n(go test ./importers -update rewrites it)", path, i+1, w, g)
 			}
 		}
+	}
+}
+
+// importView is what one import gave a recorder, in a form cmp compares:
+// events, rejects (offset, error, bytes) and notes, with the importer's
+// own error as a last note.
+type importView struct {
+	Events  []timeline.Event
+	Rejects []rejectView
+	Notes   []string
+}
+
+type rejectView struct {
+	Offset   int64
+	Err, Raw string
+}
+
+// viewImport imports r with imp into a new recorder.
+func viewImport(t *testing.T, imp timeline.Importer, r io.Reader) importView {
+	t.Helper()
+	rec := &recorder{}
+	if err := imp.Import(t.Context(), r, timeline.Source{File: "f", SHA256: "00"}, rec); err != nil {
+		rec.notes = append(rec.notes, "error: "+err.Error())
+	}
+	v := importView{Events: rec.events, Notes: rec.notes}
+	for _, pe := range rec.rejects {
+		v.Rejects = append(v.Rejects, rejectView{pe.Offset, pe.Err.Error(), string(pe.Raw)})
+	}
+	return v
+}
+
+// compareFastSlow imports data with an importer's single-pass reader
+// (fast) and without (slow) and fails when anything differs.
+func compareFastSlow(t *testing.T, slow, fast timeline.Importer, data []byte) {
+	t.Helper()
+	if diff := cmp.Diff(viewImport(t, slow, bytes.NewReader(data)), viewImport(t, fast, bytes.NewReader(data))); diff != "" {
+		t.Fatalf("import of %q differs (-slow +fast):\n%s", truncate(string(data), 4096), diff)
+	}
+}
+
+// eachSample calls f, in a parallel subtest, with every file of
+// testdata/<sub> and of the corpus's <sub> but golden files.
+func eachSample(t *testing.T, sub string, f func(t *testing.T, data []byte)) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join("testdata", sub, "*"))
+	more, _ := filepath.Glob(filepath.Join(corpusDir(t, sub), "*"))
+	for _, file := range append(files, more...) {
+		if strings.HasSuffix(file, ".golden") {
+			continue
+		}
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			t.Parallel()
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f(t, data)
+		})
 	}
 }

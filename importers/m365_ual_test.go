@@ -6,7 +6,6 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unsafe"
@@ -175,52 +174,14 @@ func ualBenchRecord(i int) string {
 // and compares events, rejects (offset, error, bytes) and notes.
 func ualCompareImports(t *testing.T, data []byte) {
 	t.Helper()
-	run := func(imp m365UAL) *recorder {
-		rec := &recorder{}
-		if err := imp.Import(t.Context(), bytes.NewReader(data), timeline.Source{File: "f", SHA256: "00"}, rec); err != nil {
-			rec.notes = append(rec.notes, "error: "+err.Error())
-		}
-		return rec
-	}
-	type reject struct {
-		Offset   int64
-		Err, Raw string
-	}
-	view := func(r *recorder) (out struct {
-		Events  []timeline.Event
-		Rejects []reject
-		Notes   []string
-	}) {
-		out.Events, out.Notes = r.events, r.notes
-		for _, pe := range r.rejects {
-			out.Rejects = append(out.Rejects, reject{pe.Offset, pe.Err.Error(), string(pe.Raw)})
-		}
-		return out
-	}
-	if diff := cmp.Diff(view(run(m365UAL{slow: true})), view(run(m365UAL{}))); diff != "" {
-		t.Fatalf("import of %q differs (-slow +fast):\n%s", truncate(string(data), 4096), diff)
-	}
+	compareFastSlow(t, m365UAL{slow: true}, m365UAL{}, data)
 }
 
 // TestUALFastMatchesSlow imports every fixture and corpus file with the
 // single-pass reader and without.
 func TestUALFastMatchesSlow(t *testing.T) {
 	t.Parallel()
-	files, _ := filepath.Glob(filepath.Join("testdata", "m365-ual", "*"))
-	more, _ := filepath.Glob(filepath.Join(corpusDir(t, "m365-ual"), "*"))
-	for _, file := range append(files, more...) {
-		if strings.HasSuffix(file, ".golden") {
-			continue
-		}
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			t.Parallel()
-			data, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ualCompareImports(t, data)
-		})
-	}
+	eachSample(t, "m365-ual", ualCompareImports)
 }
 
 // TestUALScanVouches holds the single-pass reader to the records it is

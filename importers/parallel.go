@@ -467,7 +467,6 @@ func splitNDJSON(ctx context.Context, in input, workers int, opts *Options) []*c
 	return out
 }
 
-
 // importChunk imports one chunk of a file with the importer the file's
 // head chose, with offsets counted from the start of the file.
 func importChunk(ctx context.Context, sink Sink, t task, opts *Options) ([]FileResult, error) {
