@@ -538,16 +538,23 @@ func (u *ualRecordOf[S]) folderBuf() *[]ualFolder {
 // reader vouches for it (into buf, when not nil: the list is valid until
 // buf's next use), decoded otherwise (errors ignored, as ever).
 func (j ualJSON) nameValues(buf *[]nameValue) []nameValue {
+	return ualList(j, buf, jsNameValues)
+}
+
+// ualList returns j's list: read from the text by read where the reader
+// vouches for it (into buf, when not nil: the list is valid until buf's
+// next use), decoded otherwise (errors ignored, as ever).
+func ualList[T any](j ualJSON, buf *[]T, read func(string, []T) ([]T, bool)) []T {
 	if j.absent() {
 		return nil
 	}
 	if j.text != "" {
 		if in, ok := jsInner(j.text); ok {
-			var list []nameValue
+			var list []T
 			if buf != nil {
 				list = (*buf)[:0]
 			}
-			if list, ok := jsNameValues(in, list); ok {
+			if list, ok := read(in, list); ok {
 				if buf != nil {
 					*buf = list
 				}
@@ -555,7 +562,7 @@ func (j ualJSON) nameValues(buf *[]nameValue) []nameValue {
 			}
 		}
 	}
-	var list []nameValue
+	var list []T
 	_ = j.decode(&list)
 	return list
 }
@@ -602,26 +609,7 @@ func jsNameValues(s string, list []nameValue) ([]nameValue, bool) {
 // folders reads MailItemsAccessed's Folders: the paths and the number of
 // items.
 func (j ualJSON) folders(buf *[]ualFolder) []ualFolder {
-	if j.absent() {
-		return nil
-	}
-	if j.text != "" {
-		if in, ok := jsInner(j.text); ok {
-			var list []ualFolder
-			if buf != nil {
-				list = (*buf)[:0]
-			}
-			if list, ok := jsFolders(in, list); ok {
-				if buf != nil {
-					*buf = list
-				}
-				return list
-			}
-		}
-	}
-	var list []ualFolder
-	_ = j.decode(&list)
-	return list
+	return ualList(j, buf, jsFolders)
 }
 
 // jsFolders reads an array of {"Path":…,"FolderItems":[…]} objects.
