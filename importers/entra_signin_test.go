@@ -672,35 +672,10 @@ func signinBenchRecord(i int) string {
 // file's splitter, discarding the events: the parse path alone. fast and
 // slow alternate; compare their CPU-µs per event.
 func BenchmarkSigninRecords(b *testing.B) {
-	const n = 20_000
-	recs := make([][]byte, n)
-	for i := range recs {
-		recs[i] = []byte(signinBenchRecord(i))
-	}
-	for range 2 {
-		for _, slow := range []bool{false, true} {
-			name := map[bool]string{false: "fast", true: "slow"}[slow]
-			b.Run(name, func(b *testing.B) {
-				b.ReportAllocs()
-				out := &countingEmitter{}
-				d := &signinDecoder{imp: entraSignin{slow: slow}, src: timeline.Source{File: "bench", SHA256: "00"}, out: out, fileShape: "graph"}
-				cpu0 := processCPUTime()
-				for b.Loop() {
-					for i, rec := range recs {
-						if err := d.record(rec, int64(i)); err != nil {
-							b.Fatal(err)
-						}
-					}
-				}
-				if out.rejects != 0 {
-					b.Fatalf("%d rejects", out.rejects)
-				}
-				if cpu := processCPUTime() - cpu0; cpu > 0 {
-					b.ReportMetric(float64(cpu.Microseconds())/float64(n*b.N), "cpu-µs/event")
-				}
-			})
-		}
-	}
+	benchFastSlowRecords(b, signinBenchRecord, func(slow bool, out timeline.Emitter) func([]byte, int64) error {
+		d := &signinDecoder{imp: entraSignin{slow: slow}, src: timeline.Source{File: "bench", SHA256: "00"}, out: out, fileShape: "graph"}
+		return d.record
+	})
 }
 
 // TestSigninRebase reads records in a buffer as the splitter's fast reader

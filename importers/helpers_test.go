@@ -190,3 +190,39 @@ func eachSample(t *testing.T, sub string, f func(t *testing.T, data []byte)) {
 		})
 	}
 }
+
+// benchFastSlowRecords measures an importer's record path alone on 20,000
+// records made by rec, with its single-pass reader (fast) and without
+// (slow), twice each, alternating, in CPU-µs an event; decoder returns the
+// record function of a decoder that emits to out.
+func benchFastSlowRecords(b *testing.B, rec func(int) string, decoder func(slow bool, out timeline.Emitter) func([]byte, int64) error) {
+	const n = 20_000
+	recs := make([][]byte, n)
+	for i := range recs {
+		recs[i] = []byte(rec(i))
+	}
+	for range 2 {
+		for _, slow := range []bool{false, true} {
+			name := map[bool]string{false: "fast", true: "slow"}[slow]
+			b.Run(name, func(b *testing.B) {
+				b.ReportAllocs()
+				out := &countingEmitter{}
+				record := decoder(slow, out)
+				cpu0 := processCPUTime()
+				for b.Loop() {
+					for i, rec := range recs {
+						if err := record(rec, int64(i)); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				if out.rejects != 0 {
+					b.Fatalf("%d rejects", out.rejects)
+				}
+				if cpu := processCPUTime() - cpu0; cpu > 0 {
+					b.ReportMetric(float64(cpu.Microseconds())/float64(n*b.N), "cpu-µs/event")
+				}
+			})
+		}
+	}
+}

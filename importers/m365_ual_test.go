@@ -437,36 +437,11 @@ func TestUALFastMatchesSlowFiles(t *testing.T) {
 // file's splitter, discarding the events: the parse path alone. fast and
 // slow alternate; compare their CPU-µs per event.
 func BenchmarkUALRecords(b *testing.B) {
-	const n = 20_000
-	recs := make([][]byte, n)
-	for i := range recs {
-		recs[i] = []byte(ualBenchRecord(i))
-	}
-	for range 2 {
-		for _, slow := range []bool{false, true} {
-			name := map[bool]string{false: "fast", true: "slow"}[slow]
-			b.Run(name, func(b *testing.B) {
-				b.ReportAllocs()
-				out := &countingEmitter{}
-				d := &ualDecoder{imp: m365UAL{slow: slow}, src: timeline.Source{File: "bench", SHA256: "00"}, out: out}
-				d.quick.bufs = new(ualBufs)
-				cpu0 := processCPUTime()
-				for b.Loop() {
-					for i, rec := range recs {
-						if err := d.record(rec, int64(i)); err != nil {
-							b.Fatal(err)
-						}
-					}
-				}
-				if out.rejects != 0 {
-					b.Fatalf("%d rejects", out.rejects)
-				}
-				if cpu := processCPUTime() - cpu0; cpu > 0 {
-					b.ReportMetric(float64(cpu.Microseconds())/float64(n*b.N), "cpu-µs/event")
-				}
-			})
-		}
-	}
+	benchFastSlowRecords(b, ualBenchRecord, func(slow bool, out timeline.Emitter) func([]byte, int64) error {
+		d := &ualDecoder{imp: m365UAL{slow: slow}, src: timeline.Source{File: "bench", SHA256: "00"}, out: out}
+		d.quick.bufs = new(ualBufs)
+		return d.record
+	})
 }
 
 // BenchmarkMicrosoftFiles imports the files listed in CAUSEWAY_UAL_FILES
