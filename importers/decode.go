@@ -397,23 +397,73 @@ func headHasAny(head []byte, keys ...string) bool {
 func headHasKey(head []byte, key string) bool {
 	// One pass for both spellings, "key": and \"key\": (JSON inside a
 	// string): find the key, then look at its neighbours. Sniffing runs
-	// for every importer on every file, and most keys are absent.
-	rest, k := head, []byte(key)
-	for len(k) > 0 {
-		i := bytes.Index(rest, k)
-		if i < 0 {
-			return false
+	// for every importer on every file, and most keys are absent. Each
+	// spelling's occurrences are taken left to right without overlapping,
+	// as a search for the quoted key would.
+	found := false
+	plain, escaped := 0, 0 // where the next occurrence of each may start
+	eachKeyAt(head, key, func(at int) bool {
+		end := at + len(key)
+		if at >= 1 && at-1 >= plain && head[at-1] == '"' && end < len(head) && head[end] == '"' {
+			plain = end + 1
+			if colonNext(head[end+1:]) {
+				found = true
+				return false
+			}
 		}
-		before, after := rest[:i], rest[i+len(key):]
-		if bytes.HasSuffix(before, []byte(`"`)) && bytes.HasPrefix(after, []byte(`"`)) && colonNext(after[1:]) {
-			return true
+		if at >= 2 && at-2 >= escaped && head[at-2] == '\\' && head[at-1] == '"' &&
+			end+1 < len(head) && head[end] == '\\' && head[end+1] == '"' {
+			escaped = end + 2
+			if colonNext(head[end+2:]) {
+				found = true
+				return false
+			}
 		}
-		if bytes.HasSuffix(before, []byte(`\"`)) && bytes.HasPrefix(after, []byte(`\"`)) && colonNext(after[2:]) {
-			return true
-		}
-		rest = rest[i+1:]
+		return true
+	})
+	return found
+}
+
+// eachKeyAt calls f with every position of key in head, in order, until f
+// returns false. It scans for the key's rarest byte in JSON text (see
+// byteRank), not its first: keys start with a letter that logs are full
+// of, and bytes.Index went back to the key at every one of them.
+func eachKeyAt(head []byte, key string, f func(at int) bool) {
+	if key == "" {
+		return
 	}
-	return false
+	j := 0
+	for i := 1; i < len(key); i++ {
+		if byteRank(key[i]) < byteRank(key[j]) {
+			j = i
+		}
+	}
+	c := key[j]
+	for from := j; from < len(head); {
+		i := bytes.IndexByte(head[from:], c)
+		if i < 0 {
+			return
+		}
+		at := from + i - j
+		from += i + 1
+		if at+len(key) <= len(head) && string(head[at:at+len(key)]) == key && !f(at) {
+			return
+		}
+	}
+}
+
+// byteRank orders bytes by how often they occur in JSON logs, rarest
+// first: a guess that only makes eachKeyAt faster or slower, never wrong.
+func byteRank(c byte) int {
+	switch {
+	case c >= 'A' && c <= 'Z', strings.IndexByte("qjxzkvwybgf_@$#", c) >= 0:
+		return 0
+	case c >= 'a' && c <= 'z':
+		return 1
+	case c == '"' || c == ':' || c == ',' || c == ' ' || c >= '0' && c <= '9':
+		return 3
+	}
+	return 2
 }
 
 // colonNext reports whether b starts with a colon after white space.

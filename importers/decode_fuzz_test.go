@@ -158,3 +158,52 @@ func parseTimeEveryLayout(s string) (time.Time, error) {
 	}
 	return time.Time{}, errors.New("unrecognized time")
 }
+
+// FuzzHeadKeyValue: headKeyValue (which scans for the key's rarest byte)
+// says what the search by the whole quoted key said before it.
+func FuzzHeadKeyValue(f *testing.F) {
+	for _, s := range []string{`{"category": "AuditLogs"}`, `{"a":"{\"category\":\"AuditLogs\"}","category" :"SignInLogs"}`,
+		`"category"category": "AuditLogs"`, `""category"": "AuditLogs"`, `"category":"AuditLogsX"`, `\"category":"AuditLogs"`} {
+		f.Add([]byte(s), "category", "AuditLogs")
+	}
+	f.Fuzz(func(t *testing.T, head []byte, key, value string) {
+		if key == "" {
+			return
+		}
+		if got, want := headKeyValue(head, key, value, "SignInLogs"), headKeyValueOld(head, key, value, "SignInLogs"); got != want {
+			t.Fatalf("headKeyValue(%q, %q, %q) = %v, the search by the quoted key says %v", head, key, value, got, want)
+		}
+	})
+}
+
+// headKeyValueOld is headKeyValue as it was before it scanned for the
+// key's rarest byte: FuzzHeadKeyValue's oracle.
+func headKeyValueOld(head []byte, key string, values ...string) bool {
+	q := []byte(`"` + key + `"`)
+	rest := head
+	for {
+		i := bytes.Index(rest, q)
+		if i < 0 {
+			return false
+		}
+		if i > 0 && rest[i-1] == '\\' {
+			rest = rest[i+len(q):]
+			continue
+		}
+		rest = rest[i+len(q):]
+		t := bytes.TrimLeft(rest, " \t\r\n")
+		if len(t) == 0 || t[0] != ':' {
+			continue
+		}
+		t = bytes.TrimLeft(t[1:], " \t\r\n")
+		if len(t) == 0 || t[0] != '"' {
+			continue
+		}
+		t = t[1:]
+		for _, v := range values {
+			if bytes.HasPrefix(t, []byte(v)) && len(t) > len(v) && t[len(v)] == '"' {
+				return true
+			}
+		}
+	}
+}

@@ -882,31 +882,33 @@ func csvHeaderNorm(head []byte) map[string]bool {
 // headKeyValue reports whether head holds the JSON member "key": "value"
 // (unescaped, white space allowed around the colon) for one of values.
 func headKeyValue(head []byte, key string, values ...string) bool {
-	q := []byte(`"` + key + `"`)
-	rest := head
-	for {
-		i := bytes.Index(rest, q)
-		if i < 0 {
-			return false
+	found := false
+	next := 0 // where the next "key" may start: occurrences do not overlap
+	eachKeyAt(head, key, func(at int) bool {
+		q := at - 1 // the opening quote
+		if q < next || head[q] != '"' || at+len(key) >= len(head) || head[at+len(key)] != '"' {
+			return true
 		}
-		if i > 0 && rest[i-1] == '\\' {
-			rest = rest[i+len(q):]
-			continue
+		next = at + len(key) + 1
+		if q > 0 && head[q-1] == '\\' {
+			return true // \"key\": a key inside a string
 		}
-		rest = rest[i+len(q):]
-		t := bytes.TrimLeft(rest, " \t\r\n")
+		t := bytes.TrimLeft(head[next:], " \t\r\n")
 		if len(t) == 0 || t[0] != ':' {
-			continue
+			return true
 		}
 		t = bytes.TrimLeft(t[1:], " \t\r\n")
 		if len(t) == 0 || t[0] != '"' {
-			continue
+			return true
 		}
 		t = t[1:]
 		for _, v := range values {
 			if bytes.HasPrefix(t, []byte(v)) && len(t) > len(v) && t[len(v)] == '"' {
-				return true
+				found = true
+				return false
 			}
 		}
-	}
+		return true
+	})
+	return found
 }

@@ -3,6 +3,9 @@ package importers
 import (
 	"bufio"
 	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/causeway-ir/causeway/timeline"
@@ -44,4 +47,36 @@ func FuzzSniffAndImport(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkDetect runs detection over the head of every corpus file, as
+// the import does once per file: sniffing is per-file work that thousands
+// of small files (a Graph export, an S3 tree) pay thousands of times.
+func BenchmarkDetect(b *testing.B) {
+	var heads [][]byte
+	var names []string
+	root := filepath.Join("..", "..", "shared", "corpus")
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil || bytes.HasPrefix(data, []byte{0x1f, 0x8b}) || bytes.HasPrefix(data, []byte("PK")) {
+			return nil
+		}
+		heads = append(heads, data[:min(len(data), headSize)])
+		names = append(names, filepath.Base(p))
+		return nil
+	})
+	if len(heads) == 0 {
+		b.Skip("no corpus at " + root)
+	}
+	imps := All()
+	b.ResetTimer()
+	for b.Loop() {
+		for i, h := range heads {
+			detect(imps, names[i], h)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(heads)), "µs/file")
 }
