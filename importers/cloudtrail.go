@@ -1122,19 +1122,6 @@ func (f *ctFast) read(b []byte) int {
 	return n
 }
 
-// ws skips JSON white space from i.
-func ctWS(b []byte, i int) int {
-	for i < len(b) {
-		switch b[i] {
-		case ' ', '\t', '\n', '\r':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
-}
-
 // object reads the object at b[i] (a '{') at level lv and returns the index
 // after it, or a negative result.
 func (f *ctFast) object(b []byte, i int, lv ctLevel) int {
@@ -1149,7 +1136,7 @@ func (f *ctFast) object(b []byte, i int, lv ctLevel) int {
 
 // members reads the members of the object at b[i] and its closing brace.
 func (f *ctFast) members(b []byte, i int, lv ctLevel) int {
-	i = ctWS(b, i+1)
+	i = jsWS(b, i+1)
 	if i >= len(b) {
 		return ctNeedMore
 	}
@@ -1172,14 +1159,14 @@ func (f *ctFast) members(b []byte, i int, lv ctLevel) int {
 		if nonASCII && !utf8.Valid(key) {
 			return ctAside
 		}
-		i = ctWS(b, end)
+		i = jsWS(b, end)
 		if i >= len(b) {
 			return ctNeedMore
 		}
 		if b[i] != ':' {
 			return ctAside
 		}
-		i = ctWS(b, i+1)
+		i = jsWS(b, i+1)
 		if i >= len(b) {
 			return ctNeedMore
 		}
@@ -1209,13 +1196,13 @@ func (f *ctFast) members(b []byte, i int, lv ctLevel) int {
 		if i < 0 {
 			return i
 		}
-		i = ctWS(b, i)
+		i = jsWS(b, i)
 		if i >= len(b) {
 			return ctNeedMore
 		}
 		switch b[i] {
 		case ',':
-			i = ctWS(b, i+1)
+			i = jsWS(b, i+1)
 		case '}':
 			return i + 1
 		default:
@@ -1288,7 +1275,7 @@ func (f *ctFast) member(b []byte, i int, lv ctLevel, m *ctMember) int {
 			return ctAside
 		}
 		f.resources = true
-		i = ctWS(b, i+1)
+		i = jsWS(b, i+1)
 		if i >= len(b) {
 			return ctNeedMore
 		}
@@ -1313,13 +1300,13 @@ func (f *ctFast) member(b []byte, i int, lv ctLevel, m *ctMember) int {
 			if i < 0 {
 				return i
 			}
-			i = ctWS(b, i)
+			i = jsWS(b, i)
 			if i >= len(b) {
 				return ctNeedMore
 			}
 			switch b[i] {
 			case ',':
-				i = ctWS(b, i+1)
+				i = jsWS(b, i+1)
 			case ']':
 				return i + 1
 			default:
@@ -1408,7 +1395,7 @@ func (f *ctFast) skip(b []byte, i int) int {
 // elements validates and skips the elements of the array at b[i] and its
 // closing bracket.
 func (f *ctFast) elements(b []byte, i int) int {
-	i = ctWS(b, i+1)
+	i = jsWS(b, i+1)
 	if i >= len(b) {
 		return ctNeedMore
 	}
@@ -1419,13 +1406,13 @@ func (f *ctFast) elements(b []byte, i int) int {
 		if i = f.skip(b, i); i < 0 {
 			return i
 		}
-		i = ctWS(b, i)
+		i = jsWS(b, i)
 		if i >= len(b) {
 			return ctNeedMore
 		}
 		switch b[i] {
 		case ',':
-			i = ctWS(b, i+1)
+			i = jsWS(b, i+1)
 			if i >= len(b) {
 				return ctNeedMore
 			}

@@ -25,8 +25,8 @@ import (
 const jsMaxDepth = 64
 
 // jsWS returns the index of the first byte at or after i that is not JSON
-// white space.
-func jsWS(s string, i int) int {
+// white space (CloudTrail's reader, on the splitter's bytes, uses it too).
+func jsWS[T string | []byte](s T, i int) int {
 	for i < len(s) {
 		switch s[i] {
 		case ' ', '\t', '\n', '\r':
