@@ -132,12 +132,20 @@ type scenario struct {
 // at scale 20, 511-620 MB at 50).
 func HeapHint(opts Options) int64 {
 	const base = 200 << 20
-	for _, s := range scenarios() {
-		if s.Name == opts.Scenario {
-			return max(base, s.heapPerScale*int64(opts.Scale))
-		}
+	if sc := lookup(opts.Scenario); sc != nil {
+		return max(base, sc.heapPerScale*int64(opts.Scale))
 	}
 	return base
+}
+
+// lookup returns the scenario named name, or nil.
+func lookup(name string) *scenario {
+	for _, s := range scenarios() {
+		if s.Name == name {
+			return &s
+		}
+	}
+	return nil
 }
 
 // planScale maps Options.Scale to the plan's own scale: 1 for the demo
@@ -217,13 +225,7 @@ func Generate(ctx context.Context, opts Options) (Stats, error) {
 	if opts.Out == "" {
 		return Stats{}, errors.New("samples: no output directory")
 	}
-	var sc *scenario
-	for _, s := range scenarios() {
-		if s.Name == opts.Scenario {
-			sc = &s
-			break
-		}
-	}
+	sc := lookup(opts.Scenario)
 	if sc == nil {
 		return Stats{}, fmt.Errorf("samples: %w %q", ErrUnknownScenario, opts.Scenario)
 	}
