@@ -79,15 +79,9 @@ func (x *nodeIndex) grow(size int) {
 
 // indexKind files every node of kind k in g.index[k], which must be empty.
 func (g *Graph) indexKind(k uint8) {
-	x := &g.index[k]
-	x.grow(indexSize(g.kindCount[k]))
-	for i := range g.nodes {
-		if n := &g.nodes[i]; n.kind == k {
-			x.n++
-			x.place(nodeSlot{h: g.hashValue(n.value), id: int32(i) + 1})
-		}
-	}
-	g.indexed[k] = true
+	var todo [len(kindNames)]bool
+	todo[k] = true
+	g.indexKinds(todo)
 }
 
 // lookup returns the node of (kind k, value v).
@@ -95,15 +89,23 @@ func (g *Graph) lookup(k uint8, v string) (NodeID, bool) {
 	return g.index[k].get(g, v, g.hashValue(v))
 }
 
-// indexAll indexes the kinds not indexed yet, in one pass over the nodes.
+// indexAll indexes the kinds not indexed yet.
 func (g *Graph) indexAll() {
 	var todo [len(kindNames)]bool
+	for k := range todo {
+		todo[k] = !g.indexed[k]
+	}
+	g.indexKinds(todo)
+}
+
+// indexKinds indexes the kinds set in todo, which must not be indexed yet,
+// in one pass over the nodes.
+func (g *Graph) indexKinds(todo [len(kindNames)]bool) {
 	some := false
-	for k := range g.index {
-		if !g.indexed[k] {
-			todo[k], some = true, true
+	for k, ok := range todo {
+		if ok {
 			g.index[k].grow(indexSize(g.kindCount[k]))
-			g.indexed[k] = true
+			g.indexed[k], some = true, true
 		}
 	}
 	if !some {
