@@ -1084,7 +1084,7 @@ const ctFastDepth = 64
 // the fast path steps aside.
 const (
 	ctNeedMore = fastNeedMore
-	ctAside    = -2
+	ctAside    = fastAside
 )
 
 // ctSpan is where a field's value is: bytes [a, b) of the record, or s

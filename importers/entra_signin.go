@@ -10,7 +10,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"unsafe"
 
 	json "github.com/goccy/go-json"
 
@@ -216,24 +215,14 @@ func (imp entraSignin) Import(ctx context.Context, r io.Reader, src timeline.Sou
 var signinEnvelopes = []string{"value", "records"}
 
 // read is the splitter's fast reader (streamJSONFast): it reads the
-// sign-in at the start of b in place and returns its length, or -2 to
+// sign-in at the start of b in place and returns its length, or fastAside to
 // leave the object to the splitter (an envelope, a record the reader
 // does not vouch for, or one that goes past b). record then moves what it
 // read to the record's own copy instead of reading the record again.
 func (d *signinDecoder) read(b []byte) int {
-	d.readN, d.readAt = 0, nil
-	if len(b) == 0 || b[0] != '{' {
-		return -2
-	}
-	// The splitter's buffer, unchanged until record has taken the values
-	// out of it (rebase).
-	view := unsafe.String(&b[0], len(b))
-	n, ok := d.quick.scanAt(view, func(k string) bool { return slices.Contains(signinEnvelopes, k) })
-	if !ok {
-		return -2
-	}
-	d.readN, d.readAt = n, &b[0]
-	return n
+	return d.inPlace.read(b, func(view string) (int, bool) {
+		return d.quick.scanAt(view, func(k string) bool { return slices.Contains(signinEnvelopes, k) })
+	})
 }
 
 // signinDecoder maps the JSON records of one file.
@@ -245,10 +234,7 @@ type signinDecoder struct {
 	fast             signIn         // reused: records are decoded one at a time
 	quick, quickProp signIn         // the single-pass reader's record and properties
 	ev               timeline.Event // reused: the emitter copies what it keeps
-	// readN and readAt identify the record read by read: its length and
-	// first byte in the splitter's buffer.
-	readN  int
-	readAt *byte
+	inPlace          inPlace        // the record read by read
 }
 
 // record maps one record at offset off.
@@ -288,10 +274,8 @@ func (d *signinDecoder) record(rec []byte, off int64) error {
 // reader steps aside (the record then takes the decoder's path).
 func (d *signinDecoder) quickSignin(e *timeline.Event, rec []byte) (bool, error) {
 	s := &d.quick
-	if n, at := d.readN, d.readAt; n > 0 && n == len(rec) && at == &rec[0] {
-		// read has read this record in the splitter's buffer.
-		s.rebase(unsafe.String(at, n), e.Raw)
-		d.readN, d.readAt = 0, nil
+	if view, ok := d.inPlace.take(rec); ok {
+		s.rebase(view, e.Raw) // read has read this record in the splitter's buffer
 	} else if !s.scan(e.Raw) {
 		return false, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/bits"
+	"unsafe"
 
 	"context"
 	"errors"
@@ -53,8 +54,48 @@ type jsonScanner struct {
 	fast func(b []byte) int
 }
 
-// fastNeedMore is what a fast reader returns when b ends inside the record.
-const fastNeedMore = -1
+// fastNeedMore is what a fast reader returns when b ends inside the record,
+// fastAside what it returns to leave the object to the splitter.
+const (
+	fastNeedMore = -1
+	fastAside    = -2
+)
+
+// inPlace is what a fast reader read of a record in the splitter's buffer,
+// for the record function to take instead of reading the record again: the
+// record's length and first byte, so that take knows it is the same record.
+type inPlace struct {
+	n  int
+	at *byte
+}
+
+// read runs scan on a view of b, the splitter's buffer from an object's
+// '{', and returns what a fast reader returns: the object's length, or
+// fastAside when scan does not vouch for it. The view stays valid until
+// the record function has taken it (take), the buffer unchanged till then.
+func (p *inPlace) read(b []byte, scan func(view string) (int, bool)) int {
+	p.n, p.at = 0, nil
+	if len(b) == 0 || b[0] != '{' {
+		return fastAside
+	}
+	n, ok := scan(unsafe.String(&b[0], len(b)))
+	if !ok {
+		return fastAside
+	}
+	p.n, p.at = n, &b[0]
+	return n
+}
+
+// take returns the view read read of rec, when rec is that record, and
+// forgets it.
+func (p *inPlace) take(rec []byte) (string, bool) {
+	if p.n == 0 || p.n != len(rec) || p.at != &rec[0] {
+		return "", false
+	}
+	v := unsafe.String(p.at, p.n)
+	p.n, p.at = 0, nil
+	return v, true
+}
 
 // fastMaxBuffered bounds how far the buffer grows for a fast reader; a
 // longer record is cut by the splitter's own walk.

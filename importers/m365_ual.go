@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	json "github.com/goccy/go-json"
 
@@ -184,24 +183,14 @@ func (imp m365UAL) Import(ctx context.Context, r io.Reader, src timeline.Source,
 }
 
 // read is the splitter's fast reader (streamJSONFast): it reads the record
-// at the start of b in place and returns its length, or -2 to leave the
+// at the start of b in place and returns its length, or fastAside to leave the
 // object to the splitter (an envelope, a record the reader does not vouch
 // for, or one that goes past b). record then moves what it read to the
 // record's own copy instead of reading the record again.
 func (d *ualDecoder) read(b []byte) int {
-	d.readN, d.readAt = 0, nil
-	if len(b) == 0 || b[0] != '{' {
-		return -2
-	}
-	// The splitter's buffer, unchanged until record has taken the values
-	// out of it (rebase).
-	view := unsafe.String(&b[0], len(b))
-	n, ok := d.quick.scanAt(view, func(k string) bool { return slices.Contains(d.envelopes, k) })
-	if !ok {
-		return -2
-	}
-	d.readN, d.readAt = n, &b[0]
-	return n
+	return d.inPlace.read(b, func(view string) (int, bool) {
+		return d.quick.scanAt(view, func(k string) bool { return slices.Contains(d.envelopes, k) })
+	})
 }
 
 // ualDecoder maps the JSON records of one file.
@@ -212,10 +201,7 @@ type ualDecoder struct {
 	fast, quick ualRecordOf[string] // reused: records are decoded one at a time
 	ev          timeline.Event      // reused: the emitter copies what it keeps
 	envelopes   []string
-	// readN and readAt identify the record read by read: its length and
-	// first byte in the splitter's buffer.
-	readN  int
-	readAt *byte
+	inPlace     inPlace // the record read by read
 }
 
 // record maps one record at offset off.
@@ -227,10 +213,9 @@ func (d *ualDecoder) record(rec []byte, off int64) error {
 		e := &d.ev
 		*e = newEvent(imp.Name(), "management-api", src, off, rec)
 		vouched := false
-		if n, at := d.readN, d.readAt; n > 0 && n == len(rec) && at == &rec[0] {
-			// read has read this record in the splitter's buffer.
-			d.quick.rebase(unsafe.String(at, n), e.Raw)
-			d.readN, d.readAt, vouched = 0, nil, true
+		if view, ok := d.inPlace.take(rec); ok {
+			d.quick.rebase(view, e.Raw) // read has read this record in the splitter's buffer
+			vouched = true
 		} else {
 			vouched = d.quick.scan(e.Raw)
 		}
