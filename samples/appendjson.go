@@ -25,6 +25,17 @@ func appendStr(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// appendStrIf is appendStr, or, when the caller knows s needs no
+// escaping (clean), s quoted as it is.
+func appendStrIf(b []byte, clean bool, s string) []byte {
+	if !clean {
+		return appendStr(b, s)
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
 // escTable marks the bytes appendEsc must escape: control characters,
 // quote, backslash, and <, >, & (which .NET writes as \u00XX).
 var escTable = func() (t [256]bool) {

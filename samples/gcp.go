@@ -676,14 +676,3 @@ func (g *gcpScenario) encodePretty(b []byte, r *rand.Rand, e *gcpEvent, scratch 
 	b = appendISO(b, e.t, 9, "Z")
 	return append(b, `"`+gd1+"}"...), scratch
 }
-
-// appendStrIf is appendStr, or, when the caller knows s needs no
-// escaping (clean), s quoted as it is.
-func appendStrIf(b []byte, clean bool, s string) []byte {
-	if !clean {
-		return appendStr(b, s)
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
