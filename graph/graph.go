@@ -144,7 +144,6 @@ type Graph struct {
 	// nodes all came from one dictionary of a case scan has none (its codes
 	// tell values apart: see nodeOfCode); settle indexes every kind.
 	index     [len(kindNames)]nodeIndex
-	indexed   [len(kindNames)]bool
 	kindCount [len(kindNames)]int
 	// codeSrc is, per kind not indexed, the dictionary its nodes came from
 	// (0: none yet).
@@ -598,7 +597,7 @@ func (g *Graph) intern(k uint8, value string, t int64) NodeID {
 
 // nodeOf returns the node of (kind, value), creating it (uncounted) if new.
 func (g *Graph) nodeOf(k uint8, value string, t int64) NodeID {
-	if !g.indexed[k] {
+	if !g.index[k].built() {
 		g.indexKind(k)
 	}
 	h := g.hashValue(value)
@@ -615,7 +614,7 @@ func (g *Graph) nodeOf(k uint8, value string, t int64) NodeID {
 // came from dict, the value is new: the node is made without the index
 // (settle files it). A second dictionary for the kind indexes it.
 func (g *Graph) nodeOfCode(k uint8, dict uint64, value string, t int64) NodeID {
-	if !g.indexed[k] {
+	if !g.index[k].built() {
 		if g.codeSrc[k] == 0 {
 			g.codeSrc[k] = dict
 		}

@@ -29,6 +29,10 @@ func indexSize(n int) int {
 	return s
 }
 
+// built reports whether the kind is indexed: its table is made when it is
+// (indexSize is never 0).
+func (x *nodeIndex) built() bool { return x.slots != nil }
+
 func (g *Graph) hashValue(v string) uint32 { return uint32(maphash.String(g.seed, v)) }
 
 // get returns the node of value v, whose hash is h.
@@ -93,7 +97,7 @@ func (g *Graph) lookup(k uint8, v string) (NodeID, bool) {
 func (g *Graph) indexAll() {
 	var todo [len(kindNames)]bool
 	for k := range todo {
-		todo[k] = !g.indexed[k]
+		todo[k] = !g.index[k].built()
 	}
 	g.indexKinds(todo)
 }
@@ -105,7 +109,7 @@ func (g *Graph) indexKinds(todo [len(kindNames)]bool) {
 	for k, ok := range todo {
 		if ok {
 			g.index[k].grow(indexSize(g.kindCount[k]))
-			g.indexed[k], some = true, true
+			some = true
 		}
 	}
 	if !some {
