@@ -112,21 +112,27 @@ func (cp *chunkPool) get(n int) []byte {
 	return make([]byte, 0, max(chunkSize, n))
 }
 
-// release gives p's chunks back to the pool; p must not be read again.
-func (p *partBuf) release() {
-	if p.pool != nil {
-	put:
-		for _, c := range p.chunks {
-			if cap(c) != chunkSize {
-				continue
-			}
-			select {
-			case p.pool.free <- c:
-			default:
-				break put
-			}
+// put gives chunks back to the pool (those it made; when it is full, the
+// rest go to the collector); they must not be read again.
+func (cp *chunkPool) put(chunks [][]byte) {
+	if cp == nil {
+		return
+	}
+	for _, c := range chunks {
+		if cap(c) != chunkSize {
+			continue
+		}
+		select {
+		case cp.free <- c:
+		default:
+			return
 		}
 	}
+}
+
+// release gives p's chunks back to the pool; p must not be read again.
+func (p *partBuf) release() {
+	p.pool.put(p.chunks)
 	p.chunks, p.refs = nil, nil
 }
 
@@ -398,22 +404,20 @@ type segSource struct {
 	cur  []byte
 	cbuf []byte
 	// blocks are the decoded blocks the source's rows may still point
-	// into, the current one last; recycle gives the others to free once
-	// the rows made from them are written.
+	// into, the current one last, in chunks of pool; recycle gives the
+	// others back once the rows made from them are written.
 	blocks [][]byte
-	free   *[][]byte
+	pool   *chunkPool
 }
 
-// recycle hands the blocks the source has read past to free: every row
-// made from them is in a part (the caller just flushed its batch).
+// recycle gives back the blocks the source has read past: every row made
+// from them is in a part (the caller just flushed its batch).
 func (s *segSource) recycle() {
 	if len(s.blocks) < 2 {
 		return
 	}
 	done := s.blocks[:len(s.blocks)-1]
-	if len(*s.free) < 64 {
-		*s.free = append(*s.free, done...)
-	}
+	s.pool.put(done)
 	clear(done)
 	s.blocks = append(s.blocks[:0], s.blocks[len(s.blocks)-1])
 }
@@ -438,13 +442,7 @@ func (s *segSource) next(x *row) (bool, error) {
 		}
 		// A buffer of its own for every block: the rows' strings point
 		// into it until they are written (see recycle).
-		var buf []byte
-		if k := len(*s.free); k > 0 && cap((*s.free)[k-1]) >= n {
-			buf = (*s.free)[k-1][:n]
-			*s.free = (*s.free)[:k-1]
-		} else {
-			buf = make([]byte, n, max(n, spillBlockSize+spillBlockSize/4))
-		}
+		buf := s.pool.get(n)[:n]
 		s.cur, err = s2.Decode(buf, c)
 		if err != nil {
 			return false, fmt.Errorf("read spill: %w", err)
@@ -497,9 +495,8 @@ type writeJob struct {
 func (r *Run) write(job writeJob) ([]PartRecord, error) {
 	var srcs []rowSource
 	var segs []*segSource
-	var free [][]byte // decoded spill blocks for reuse
 	for _, s := range job.spills {
-		ss := &segSource{seg: s, free: &free}
+		ss := &segSource{seg: s, pool: r.chunks}
 		srcs = append(srcs, ss)
 		segs = append(segs, ss)
 	}
@@ -565,8 +562,12 @@ func (r *Run) write(job writeJob) ([]PartRecord, error) {
 		}
 		out = append(out, p)
 	}
+	// Every row is in a part (pw.flush copied it): the buffers go back.
 	if job.mem != nil {
-		job.mem.release() // every row is in a part (pw.flush copied it)
+		job.mem.release()
+	}
+	for _, s := range segs {
+		r.chunks.put(s.blocks)
 	}
 	return out, nil
 }
