@@ -288,6 +288,46 @@ func TestAppendEsc(t *testing.T) {
 		if got, want := string(appendEsc([]byte("x"), string(s))), "x"+ref(string(s)); got != want {
 			t.Fatalf("appendEsc(%q) = %q, want %q", s, got, want)
 		}
+		if got, want := isClean(string(s)), ref(string(s)) == string(s); got != want {
+			t.Fatalf("isClean(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// TestAppendCSVField checks CSV quoting against a byte loop, behind a
+// prefix, quoted always or only when needed, with quotes dense enough
+// that words hold several (each cuts the word's store in two).
+func TestAppendCSVField(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(8, 3))
+	for range 20000 {
+		s := make([]byte, r.IntN(40))
+		for k := range s {
+			s[k] = "a\"\",\n\r#\xa2"[r.IntN(8)]
+			if r.IntN(3) == 0 {
+				s[k] = 'a'
+			}
+		}
+		for _, always := range []bool{false, true} {
+			want := "pre" + string(s)
+			if always || strings.ContainsAny(string(s), ",\"\n\r") {
+				want = "pre\"" + strings.ReplaceAll(string(s), `"`, `""`) + `"`
+			}
+			if got := string(appendCSVField([]byte("pre"), s, always)); got != want {
+				t.Fatalf("appendCSVField(%q, %v) = %q, want %q", s, always, got, want)
+			}
+		}
+	}
+}
+
+// TestAppendNewline checks the line ends of prettyJSON and psIndent at
+// and around the one-append limit.
+func TestAppendNewline(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{0, 1, 63, 64, 65, 130} {
+		if got, want := string(appendNewline([]byte("x"), n)), "x\n"+strings.Repeat(" ", n); got != want {
+			t.Errorf("appendNewline(%d) = %q, want %q", n, got, want)
+		}
 	}
 }
 
