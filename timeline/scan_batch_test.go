@@ -251,40 +251,28 @@ func TestScanColumnBatches(t *testing.T) {
 				if b.Len == 0 || b.Len > batchRows {
 					t.Errorf("batch of %d", b.Len)
 				}
-				evs := make([]Event, b.Len)
 				for j, name := range cols {
-					switch name {
-					case "time":
-						for i, v := range b.Int64(j) {
-							evs[i].Time = time.UnixMicro(v).UTC()
+					if name == "time" || name == "offset" {
+						continue
+					}
+					col := b.String(j)
+					if coded := col.Codes != nil; coded == uniqueColumns[name] {
+						t.Fatalf("column %s: coded %v", name, coded)
+					}
+					if col.Codes != nil {
+						if col.Dict[0] != "" {
+							t.Fatalf("column %s: Dict[0] is %q", name, col.Dict[0])
 						}
-					case "offset":
-						for i, v := range b.Int64(j) {
-							evs[i].Offset = v
+						old := dicts[col.DictID]
+						if n := min(len(old), len(col.Dict)); !slices.Equal(old[:n], col.Dict[:n]) {
+							t.Fatalf("column %s: dictionary %d changed", name, col.DictID)
 						}
-					default:
-						col := b.String(j)
-						if coded := col.Codes != nil; coded == uniqueColumns[name] {
-							t.Fatalf("column %s: coded %v", name, coded)
-						}
-						if col.Codes != nil {
-							if col.Dict[0] != "" {
-								t.Fatalf("column %s: Dict[0] is %q", name, col.Dict[0])
-							}
-							old := dicts[col.DictID]
-							if n := min(len(old), len(col.Dict)); !slices.Equal(old[:n], col.Dict[:n]) {
-								t.Fatalf("column %s: dictionary %d changed", name, col.DictID)
-							}
-							if len(col.Dict) > len(old) {
-								dicts[col.DictID] = slices.Clone(col.Dict)
-							}
-						}
-						for i := range b.Len {
-							columnSetters[name].set(&evs[i], col.At(i))
+						if len(col.Dict) > len(old) {
+							dicts[col.DictID] = slices.Clone(col.Dict)
 						}
 					}
 				}
-				got = append(got, evs...)
+				got = append(got, batchEvents(b, cols)...)
 				return nil
 			})
 			if err != nil {
@@ -295,6 +283,30 @@ func TestScanColumnBatches(t *testing.T) {
 			}
 		})
 	}
+}
+
+// batchEvents returns the events of batch b of a ScanColumns that read
+// cols (scanColumns), with those columns set.
+func batchEvents(b *ColumnBatch, cols []string) []Event {
+	evs := make([]Event, b.Len)
+	for j, name := range cols {
+		switch name {
+		case "time":
+			for i, v := range b.Int64(j) {
+				evs[i].Time = time.UnixMicro(v).UTC()
+			}
+		case "offset":
+			for i, v := range b.Int64(j) {
+				evs[i].Offset = v
+			}
+		default:
+			col := b.String(j)
+			for i := range b.Len {
+				columnSetters[name].set(&evs[i], col.At(i))
+			}
+		}
+	}
+	return evs
 }
 
 // dictIDColumns is row's schema with token_id, session_id, issued_id and
@@ -335,24 +347,7 @@ func TestReadDictEncodedIDColumns(t *testing.T) {
 				t.Fatal(err)
 			}
 			err = c.ScanColumns(t.Context(), q, func(b *ColumnBatch) error {
-				evs := make([]Event, b.Len)
-				for j, name := range cols {
-					switch name {
-					case "time":
-						for i, v := range b.Int64(j) {
-							evs[i].Time = time.UnixMicro(v).UTC()
-						}
-					case "offset":
-						for i, v := range b.Int64(j) {
-							evs[i].Offset = v
-						}
-					default:
-						for i := range b.Len {
-							columnSetters[name].set(&evs[i], b.String(j).At(i))
-						}
-					}
-				}
-				r.cols = append(r.cols, evs...)
+				r.cols = append(r.cols, batchEvents(b, cols)...)
 				return nil
 			})
 			if err != nil {
