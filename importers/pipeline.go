@@ -60,7 +60,7 @@ type Options struct {
 
 // buffers are what importing one file after another reuses.
 type buffers struct {
-	files   sync.Pool // *[]byte: small files read whole
+	files   sync.Pool // *bytes.Buffer: small files read whole
 	readers sync.Pool // *bufio.Reader, 256 KiB
 }
 
@@ -230,7 +230,11 @@ func importPath(ctx context.Context, sink Sink, in input, opts *Options) ([]File
 		// Read once: hashed, then imported, from memory.
 		defer opts.bufs.files.Put(buf)
 		sum := sha256.Sum256(data)
-		return importData(ctx, sink, in.path, hex.EncodeToString(sum[:]), data, opts)
+		return importHashed(ctx, sink, in.path, hex.EncodeToString(sum[:]), bytes.NewReader(data), int64(len(data)), opts,
+			func() (io.Reader, error) {
+				opts.Progress.Done.Add(int64(len(data)))
+				return bytes.NewReader(data), nil // gzip inflates from it directly
+			})
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return []FileResult{{Path: in.path, Error: fmt.Sprintf("cannot read: %v", unwrapPathError(err))}}, nil
@@ -239,21 +243,31 @@ func importPath(ctx context.Context, sink Sink, in input, opts *Options) ([]File
 	if err != nil {
 		return []FileResult{{Path: in.path, Error: fmt.Sprintf("cannot read: %v", unwrapPathError(err))}}, nil
 	}
+	return importHashed(ctx, sink, in.path, sum, f, size, opts, func() (io.Reader, error) {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, err
+		}
+		return &countingReader{r: f, p: opts.Progress}, nil
+	})
+}
+
+// importHashed imports a file whose hash is sum, read through ra: the
+// members of a zip archive, else the stream that open returns.
+func importHashed(ctx context.Context, sink Sink, name, sum string, ra io.ReaderAt, size int64, opts *Options, open func() (io.Reader, error)) ([]FileResult, error) {
 	var magic [4]byte
-	n, _ := f.ReadAt(magic[:], 0)
-	if n == 4 && string(magic[:]) == "PK\x03\x04" {
-		zr, err := zip.NewReader(f, size)
+	if n, _ := ra.ReadAt(magic[:], 0); n == 4 && string(magic[:]) == "PK\x03\x04" {
+		zr, err := zip.NewReader(ra, size)
 		if err != nil {
 			opts.Progress.Done.Add(size)
-			return []FileResult{{Path: in.path, Size: size, SHA256: sum, Error: fmt.Sprintf("unreadable zip archive: %v", err)}}, nil
+			return []FileResult{{Path: name, Size: size, SHA256: sum, Error: fmt.Sprintf("unreadable zip archive: %v", err)}}, nil
 		}
-		return importZip(ctx, sink, in.path, zr, size, opts)
+		return importZip(ctx, sink, name, zr, size, opts)
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return []FileResult{{Path: in.path, Error: err.Error()}}, nil
+	r, err := open()
+	if err != nil {
+		return []FileResult{{Path: name, Error: err.Error()}}, nil
 	}
-	cr := &countingReader{r: f, p: opts.Progress}
-	res, err := importStreamAt(ctx, sink, in.path, sum, size, 0, cr, opts)
+	res, err := importStreamAt(ctx, sink, name, sum, size, 0, r, opts)
 	return []FileResult{res}, err
 }
 
@@ -266,59 +280,24 @@ const smallFile = 16 << 20
 
 // readSmall reads f whole into a buffer from bufs when it is a regular
 // file of at most limit bytes, and returns its bytes and the buffer to
-// give back; ok is false (nothing consumed but what a Seek undoes) for
+// give back; ok is false (the file read from, so callers seek back) for
 // other files, or when it grew past limit while being read.
-func readSmall(f *os.File, bufs *buffers, limit int64) (data []byte, buf *[]byte, ok bool) {
+func readSmall(f *os.File, bufs *buffers, limit int64) (data []byte, buf *bytes.Buffer, ok bool) {
 	st, err := f.Stat()
 	if bufs == nil || err != nil || !st.Mode().IsRegular() || st.Size() > limit {
 		return nil, nil, false
 	}
-	buf, _ = bufs.files.Get().(*[]byte)
+	buf, _ = bufs.files.Get().(*bytes.Buffer)
 	if buf == nil {
-		buf = new([]byte)
+		buf = new(bytes.Buffer)
 	}
-	b := (*buf)[:0]
-	if int64(cap(b)) < st.Size()+1 {
-		b = make([]byte, 0, st.Size()+1)
+	buf.Reset()
+	buf.Grow(int(st.Size()) + bytes.MinRead)
+	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil || int64(buf.Len()) > limit {
+		bufs.files.Put(buf)
+		return nil, nil, false
 	}
-	for {
-		if len(b) == cap(b) {
-			if int64(len(b)) > limit {
-				*buf = b[:0]
-				bufs.files.Put(buf)
-				return nil, nil, false
-			}
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := f.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			*buf = b[:0]
-			bufs.files.Put(buf)
-			return nil, nil, false
-		}
-	}
-	*buf = b[:0]
-	return b, buf, true
-}
-
-// importData imports a file read whole (see readSmall).
-func importData(ctx context.Context, sink Sink, name, sum string, data []byte, opts *Options) ([]FileResult, error) {
-	size := int64(len(data))
-	defer opts.Progress.Done.Add(size)
-	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		zr, err := zip.NewReader(bytes.NewReader(data), size)
-		if err != nil {
-			return []FileResult{{Path: name, Size: size, SHA256: sum, Error: fmt.Sprintf("unreadable zip archive: %v", err)}}, nil
-		}
-		opts.Progress.Done.Add(-size) // importZip counts it
-		return importZip(ctx, sink, name, zr, size, opts)
-	}
-	res, err := importStreamAt(ctx, sink, name, sum, size, 0, bytes.NewReader(data), opts)
-	return []FileResult{res}, err
+	return buf.Bytes(), buf, true
 }
 
 // spool copies standard input to a temporary file, so that it can be
