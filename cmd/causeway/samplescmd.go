@@ -51,15 +51,16 @@ func cmdSamples(ctx context.Context, args []string, e env) error {
 		opts := samples.Options{Scenario: *name, Out: *out, Seed: *seed, Scale: *scale, Gzip: gzipMode, Workers: *workers}
 		// Generation allocates quickly and keeps a job's records live: a
 		// GC target of 400% saves about a tenth of the CPU time, and a
-		// memory limit of twice what stays live (at least 400 MiB) then
-		// decides when the GC runs at large scales, which bounds the RSS
+		// memory limit of twice what stays live (HeapHint, at least 200
+		// MiB, so the limit is at least 400 MiB) then decides when the GC
+		// runs at large scales, which bounds the RSS
 		// (aws-leaked-key at scale 50: 0.94-1.39 GB with a 4 GiB limit,
 		// 0.44 GB with 400 MiB) for no more CPU; below twice the live
 		// heap the GC would run without pause (GOGC and GOMEMLIMIT in the
 		// environment win).
 		if e.getenv("GOGC") == "" && e.getenv("GOMEMLIMIT") == "" {
 			defer debug.SetGCPercent(debug.SetGCPercent(400))
-			defer debug.SetMemoryLimit(debug.SetMemoryLimit(max(generateMemLimit, 2*samples.HeapHint(opts))))
+			defer debug.SetMemoryLimit(debug.SetMemoryLimit(2 * samples.HeapHint(opts)))
 		}
 		start, cpu0 := time.Now(), cpuTime()
 		st, err := samples.Generate(ctx, opts)
@@ -75,9 +76,6 @@ func cmdSamples(ctx context.Context, args []string, e env) error {
 	}
 	return usagef("unknown samples subcommand %q: list or generate", args[0])
 }
-
-// generateMemLimit is the least soft memory limit samples generate sets.
-const generateMemLimit = 400 << 20
 
 // cpuTime is the user and system CPU time this process has used so far.
 func cpuTime() time.Duration {
