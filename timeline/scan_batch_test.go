@@ -421,5 +421,11 @@ func TestReadDictEncodedIDColumns(t *testing.T) {
 		if !cmp.Equal(got[i].scan, got[i].rows) {
 			t.Errorf("query %d: Scan and the row reader differ", i)
 		}
+		if diff := cmp.Diff(got[i].scan, got[i].cols); diff != "" {
+			t.Errorf("query %d: ScanColumns differs from Scan (-Scan +ScanColumns):\n%s", i, diff)
+		}
+		if n := int64(len(got[i].scan)); got[i].page.Total != n {
+			t.Errorf("query %d: Events counts %d, Scan reads %d", i, got[i].page.Total, n)
+		}
 	}
 }
