@@ -426,3 +426,28 @@ func TestClean(t *testing.T) {
 		}
 	}
 }
+
+// TestHeapHint checks the hint the command's memory limit is twice of:
+// 200 MiB for jobs that do not grow with the scale, 14 MiB a unit of
+// scale for gcp-sa-key's day jobs once that is more.
+func TestHeapHint(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		scenario string
+		scale    int
+		want     int64
+	}{
+		{"storm-0558", 0, 200 << 20},
+		{"storm-0558", 100, 200 << 20},
+		{"aws-leaked-key", 50, 200 << 20},
+		{"gcp-sa-key", 0, 200 << 20},
+		{"gcp-sa-key", 14, 200 << 20},
+		{"gcp-sa-key", 15, 15 * 14 << 20},
+		{"gcp-sa-key", 50, 50 * 14 << 20},
+		{"no-such-scenario", 50, 200 << 20},
+	} {
+		if got := HeapHint(Options{Scenario: c.scenario, Scale: c.scale}); got != c.want {
+			t.Errorf("HeapHint(%s, scale %d) = %d, want %d", c.scenario, c.scale, got, c.want)
+		}
+	}
+}
