@@ -31,9 +31,8 @@ type partStats struct {
 
 // statsBuilder counts values as rows go by. Rows come sorted by time,
 // and neighbours often share a value: each column keeps its last value and
-// how often it repeated, and looks the value up only when it changes, first
-// among the few it saw last (values alternate: a user's sign-ins between
-// another's), then in its index.
+// how often it repeated, and looks the value up in its index (once: the
+// index gives the value's position in counts) only when it changes.
 type statsBuilder struct {
 	rows int64
 	cols [len(statsColumns)]statsCol
@@ -43,18 +42,9 @@ type statsCol struct {
 	index  map[string]int32 // value -> position in keys and counts; nil: too many values
 	keys   []string
 	counts []int64
-	recent [statsRecent]struct {
-		s string // a view of keys[i-1]
-		i int32  // 0: empty
-	}
-	next int // where recent takes the next value
-	last string
-	n    int64
+	last   string
+	n      int64
 }
-
-// statsRecent is how many of its last distinct values a column checks
-// before its index.
-const statsRecent = 4
 
 func newStatsBuilder() *statsBuilder {
 	sb := &statsBuilder{}
@@ -104,24 +94,13 @@ func (c *statsCol) settle() {
 	if c.n == 0 || c.index == nil {
 		return
 	}
-	i := int32(-1)
-	for _, r := range c.recent {
-		if r.i > 0 && len(r.s) == len(c.last) && r.s == c.last {
-			i = r.i - 1
-			break
-		}
-	}
-	if i < 0 {
-		var ok bool
-		if i, ok = c.index[c.last]; !ok {
-			i = int32(len(c.keys))
-			k := strings.Clone(c.last)
-			c.index[k] = i
-			c.keys = append(c.keys, k)
-			c.counts = append(c.counts, 0)
-		}
-		c.recent[c.next].s, c.recent[c.next].i = c.keys[i], i+1
-		c.next = (c.next + 1) % statsRecent
+	i, ok := c.index[c.last]
+	if !ok {
+		i = int32(len(c.keys))
+		k := strings.Clone(c.last)
+		c.index[k] = i
+		c.keys = append(c.keys, k)
+		c.counts = append(c.counts, 0)
 	}
 	c.counts[i] += c.n
 	c.last, c.n = "", 0
