@@ -2,7 +2,6 @@ package graph
 
 import (
 	"net/netip"
-	"slices"
 	"strings"
 
 	"github.com/causeway-ir/causeway/timeline"
@@ -191,16 +190,7 @@ func (f *facts) key(g *Graph, id NodeID) *keyFact {
 
 // auxOf returns where the aux of token or key id is while building.
 func (g *Graph) auxOf(id NodeID) *int32 {
-	if n := int(id) + 1; n > len(g.aux) {
-		if n > cap(g.aux) {
-			g.aux = slices.Grow(g.aux, max(n, 2*cap(g.aux), 1024)-len(g.aux))
-		}
-		k := len(g.aux)
-		g.aux = g.aux[:n]
-		for i := k; i < n; i++ {
-			g.aux[i] = -1
-		}
-	}
+	g.aux = extend(g.aux, int(id)+1, -1)
 	return &g.aux[id]
 }
 

@@ -1278,17 +1278,25 @@ func (g *Graph) ins(id NodeID) []adjEntry { return g.adj.get(g.in[id]) }
 
 // growAdj makes room in the adjacency lists for nodes below n.
 func (g *Graph) growAdj(n int) {
-	if n <= len(g.out) {
-		return
+	g.out, g.in = extend(g.out, n, span{}), extend(g.in, n, span{})
+}
+
+// extend returns s lengthened to n (if shorter) with fill. Capacity
+// doubles, as newNode does g.nodes: append grows large slices by a
+// quarter, copying millions of elements again and again.
+func extend[T any](s []T, n int, fill T) []T {
+	k := len(s)
+	if n <= k {
+		return s
 	}
-	if n > cap(g.out) {
-		// Double, as newNode does g.nodes.
-		c := max(n, 2*cap(g.out), 1024)
-		g.out = slices.Grow(g.out, c-len(g.out))
-		g.in = slices.Grow(g.in, c-len(g.in))
+	if n > cap(s) {
+		s = slices.Grow(s, max(n, 2*cap(s), 1024)-k)
 	}
-	// Past len, the arrays hold only empty lists: never written yet.
-	g.out, g.in = g.out[:n], g.in[:n]
+	s = s[:n]
+	for i := k; i < n; i++ {
+		s[i] = fill
+	}
+	return s
 }
 
 // inferInSession adds the inferred edge session → token for a token that
