@@ -92,7 +92,8 @@ func TestGzipTree(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := map[string][]byte{}
-	var sizes int64
+	var sizes, inflated int64
+	objects := 0
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -106,6 +107,8 @@ func TestGzipTree(t *testing.T) {
 			if b, err = gunzip(b); err != nil {
 				return fmt.Errorf("%s: %w", p, err)
 			}
+			inflated += int64(len(b))
+			objects++
 		}
 		before[p] = b
 		return nil
@@ -117,15 +120,20 @@ func TestGzipTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n == 0 || out >= in || out >= sizes/2 {
-		t.Fatalf("gzipTree: %d files, %d -> %d bytes (stored: %d): not compressed", n, in, out, sizes)
+	if n != objects || in != inflated {
+		t.Fatalf("gzipTree: %d objects, %d bytes of JSON; want %d and %d", n, in, objects, inflated)
 	}
+	if out >= sizes/2 {
+		t.Fatalf("gzipTree: %d bytes of JSON -> %d (stored: %d): not compressed", in, out, sizes)
+	}
+	var onDisk int64
 	for p, want := range before {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if strings.HasSuffix(p, ".json.gz") {
+			onDisk += int64(len(b))
 			if b, err = gunzip(b); err != nil {
 				t.Fatalf("%s: %v", p, err)
 			}
@@ -133,6 +141,9 @@ func TestGzipTree(t *testing.T) {
 		if !bytes.Equal(b, want) {
 			t.Errorf("%s changed", p)
 		}
+	}
+	if onDisk != out {
+		t.Errorf("gzipTree says %d bytes written, the objects hold %d", out, onDisk)
 	}
 }
 
