@@ -432,20 +432,7 @@ func BenchmarkEntraSigninGraph(b *testing.B) {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		id := fmt.Sprintf("%08x-4554-42e1-818a-7ee252f37c00", i)
-		fmt.Fprintf(&buf, `{"id":"%s","createdDateTime":"2025-05-02T10:%02d:%02dZ","userDisplayName":"User %d","userPrincipalName":"user%d@contoso.com",`+
-			`"userId":"aaaaaaaa-0000-4000-8000-%012d","appId":"00000002-0000-0ff1-ce00-000000000000","appDisplayName":"Office 365 Exchange Online",`+
-			`"ipAddress":"45.1.%d.%d","clientAppUsed":"Browser","userAgent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36",`+
-			`"correlationId":"c0000000-0000-4000-8000-%012d","conditionalAccessStatus":"notApplied","isInteractive":true,`+
-			`"resourceDisplayName":"Microsoft Graph","resourceId":"00000003-0000-0000-c000-000000000000","resourceTenantId":"f0000000-0000-4000-8000-00000000000a",`+
-			`"homeTenantId":"f0000000-0000-4000-8000-00000000000a","sessionId":"5e550000-0000-4000-8000-%012d","uniqueTokenIdentifier":"%s",`+
-			`"signInEventTypes":["interactiveUser"],"riskDetail":"none","riskLevelAggregated":"none","authenticationRequirement":"singleFactorAuthentication",`+
-			`"status":{"errorCode":0,"failureReason":"Other.","additionalDetails":null},`+
-			`"deviceDetail":{"deviceId":"","displayName":"","operatingSystem":"Windows10","browser":"Edge 135.0.0","isCompliant":false,"isManaged":false,"trustType":""},`+
-			`"location":{"city":"Paris","state":"Ile-de-France","countryOrRegion":"FR","geoCoordinates":{"altitude":null,"latitude":48.85,"longitude":2.35}},`+
-			`"appliedConditionalAccessPolicies":[],"authenticationDetails":[{"authenticationStepDateTime":"2025-05-02T10:00:00Z","authenticationMethod":"Password","succeeded":true}],`+
-			`"authenticationProcessingDetails":[{"key":"Is CAE Token","value":"False"}]}`,
-			id, (i/60)%60, i%60, i, i, i, (i>>8)&255, i&255, i, i, normalizeUTI(id))
+		buf.WriteString(signinBenchRecord(i))
 	}
 	buf.WriteString(`],"@odata.nextLink":"https://graph.microsoft.com/beta/auditLogs/signIns?$skiptoken=x"}`)
 	// fast and slow alternate: on a shared machine only CPU time per event
