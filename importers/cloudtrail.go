@@ -12,7 +12,6 @@ import (
 	"maps"
 	"math/bits"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -1552,33 +1551,15 @@ func ctString(b []byte, i int) (end int, esc, nonASCII bool) {
 // A \u escape of a surrogate is not decoded here (false).
 func ctUnescape(s []byte) (string, bool) {
 	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' {
-			out = append(out, c)
+	for i := 0; i < len(s); {
+		if s[i] != '\\' {
+			out = append(out, s[i])
+			i++
 			continue
 		}
-		i++
-		switch s[i] {
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			v, err := strconv.ParseUint(string(s[i+1:i+5]), 16, 32)
-			if err != nil || v >= 0xD800 && v < 0xE000 {
-				return "", false
-			}
-			out = utf8.AppendRune(out, rune(v))
-			i += 4
-		default: // '"', '\\', '/'
-			out = append(out, s[i])
+		var ok bool
+		if out, i, ok = jsUnescape(out, s, i); !ok {
+			return "", false
 		}
 	}
 	return string(out), true

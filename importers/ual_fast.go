@@ -86,6 +86,51 @@ func jsString(s string, i int) (v string, end int, ok bool) {
 	return "", 0, false
 }
 
+// jsUnescape appends to b the character of the escape at s[i] (a '\\')
+// and returns the index after the escape; false for a bad escape or a
+// surrogate (left to the decoder, which pairs them).
+func jsUnescape[T string | []byte](b []byte, s T, i int) ([]byte, int, bool) {
+	if i+1 >= len(s) {
+		return b, 0, false
+	}
+	switch c := s[i+1]; c {
+	case '"', '\\', '/':
+		return append(b, c), i + 2, true
+	case 'b':
+		return append(b, '\b'), i + 2, true
+	case 'f':
+		return append(b, '\f'), i + 2, true
+	case 'n':
+		return append(b, '\n'), i + 2, true
+	case 'r':
+		return append(b, '\r'), i + 2, true
+	case 't':
+		return append(b, '\t'), i + 2, true
+	case 'u':
+		if i+6 > len(s) {
+			return b, 0, false
+		}
+		r := rune(0)
+		for k := i + 2; k < i+6; k++ {
+			switch h := s[k]; {
+			case h >= '0' && h <= '9':
+				r = r<<4 | rune(h-'0')
+			case h >= 'a' && h <= 'f':
+				r = r<<4 | rune(h-'a'+10)
+			case h >= 'A' && h <= 'F':
+				r = r<<4 | rune(h-'A'+10)
+			default:
+				return b, 0, false
+			}
+		}
+		if r >= 0xd800 && r <= 0xdfff {
+			return b, 0, false
+		}
+		return utf8.AppendRune(b, r), i + 6, true
+	}
+	return b, 0, false
+}
+
 // jsStringEscaped finishes jsString for a string with an escape at s[j].
 func jsStringEscaped(s string, start, j int) (string, int, bool) {
 	b := make([]byte, 0, j-start+16)
@@ -107,50 +152,10 @@ func jsStringEscaped(s string, start, j int) (string, int, bool) {
 				b = append(b, s[plainFrom:j]...)
 				plainFrom = -1
 			}
-			if j+1 >= len(s) {
+			var ok bool
+			if b, j, ok = jsUnescape(b, s, j); !ok {
 				return "", 0, false
 			}
-			switch s[j+1] {
-			case '"', '\\', '/':
-				b = append(b, s[j+1])
-			case 'b':
-				b = append(b, '\b')
-			case 'f':
-				b = append(b, '\f')
-			case 'n':
-				b = append(b, '\n')
-			case 'r':
-				b = append(b, '\r')
-			case 't':
-				b = append(b, '\t')
-			case 'u':
-				if j+6 > len(s) {
-					return "", 0, false
-				}
-				r := rune(0)
-				for k := j + 2; k < j+6; k++ {
-					h := s[k]
-					switch {
-					case h >= '0' && h <= '9':
-						r = r<<4 | rune(h-'0')
-					case h >= 'a' && h <= 'f':
-						r = r<<4 | rune(h-'a'+10)
-					case h >= 'A' && h <= 'F':
-						r = r<<4 | rune(h-'A'+10)
-					default:
-						return "", 0, false
-					}
-				}
-				if r >= 0xd800 && r <= 0xdfff {
-					return "", 0, false // surrogates: left to the decoder
-				}
-				b = utf8.AppendRune(b, r)
-				j += 6
-				continue
-			default:
-				return "", 0, false
-			}
-			j += 2
 		case c < 0x20:
 			return "", 0, false
 		default:
