@@ -31,7 +31,7 @@ func (s *memSink) Add(e *timeline.Event) (timeline.AddResult, error) {
 		return timeline.Duplicate, nil
 	}
 	s.seen[k] = true
-	s.events = append(s.events, *e)
+	s.events = append(s.events, e.Clone())
 	return timeline.Added, nil
 }
 

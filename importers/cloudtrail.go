@@ -19,6 +19,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/causeway-ir/causeway/timeline"
+	"unsafe"
 )
 
 // cloudTrail imports AWS CloudTrail in every shape an investigator receives
@@ -559,7 +560,9 @@ func (d *ctDecoder) record(raw []byte, off int64) error {
 		if !d.ptrsSet {
 			d.ptrs, d.ptrsSet = ctFieldPtrs(&d.rec), true
 		}
-		text := string(raw)
+		// The record's strings are views of the splitter's buffer: the
+		// emitter copies what it keeps before the buffer moves on.
+		text := unsafe.String(unsafe.SliceData(raw), len(raw))
 		f.fill(&d.rec, &d.ptrs, text)
 		return d.normalize(false, text, off)
 	}

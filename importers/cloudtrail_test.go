@@ -466,7 +466,7 @@ type ctSink struct {
 }
 
 func (s *ctSink) Add(e *timeline.Event) (timeline.AddResult, error) {
-	s.events = append(s.events, *e)
+	s.events = append(s.events, e.Clone())
 	return timeline.Added, nil
 }
 func (s *ctSink) Reject(*timeline.ParseError) error { s.rejects++; return nil }

@@ -29,7 +29,7 @@ type recorder struct {
 	notes   []string
 }
 
-func (r *recorder) Emit(e *timeline.Event) error { r.events = append(r.events, *e); return nil }
+func (r *recorder) Emit(e *timeline.Event) error { r.events = append(r.events, e.Clone()); return nil }
 func (r *recorder) Reject(err *timeline.ParseError) error {
 	r.rejects = append(r.rejects, err)
 	return nil

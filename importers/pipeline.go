@@ -25,6 +25,8 @@ import (
 
 // Sink receives what an import produces: *timeline.Run implements it.
 type Sink interface {
+	// Add stores e. As with timeline.Emitter's Emit, e's strings may be
+	// views of an importer's buffer: the sink copies what it keeps.
 	Add(e *timeline.Event) (timeline.AddResult, error)
 	Reject(err *timeline.ParseError) error
 	AddFile(f timeline.FileRecord)
@@ -515,7 +517,7 @@ type fileEmitter struct {
 
 func (f *fileEmitter) Emit(e *timeline.Event) error {
 	if !slices.Contains(f.shapes, e.Shape) {
-		f.shapes = append(f.shapes, e.Shape)
+		f.shapes = append(f.shapes, strings.Clone(e.Shape))
 	}
 	r, err := f.sink.Add(e)
 	if err != nil {

@@ -39,7 +39,7 @@ func (m *memSink) Add(e *timeline.Event) (timeline.AddResult, error) {
 		return timeline.Duplicate, nil
 	}
 	m.seen[k] = true
-	m.events = append(m.events, *e)
+	m.events = append(m.events, e.Clone())
 	return timeline.Added, nil
 }
 

@@ -50,7 +50,7 @@ func (c *counter) Emit(e *timeline.Event) error {
 		c.invalid = append(c.invalid, fmt.Errorf("%s offset %d: %w", e.File, e.Offset, err))
 	}
 	if c.keep {
-		ev := *e
+		ev := e.Clone()
 		ev.Raw = ""
 		c.seen = append(c.seen, ev)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // SchemaVersion is the version of the Event schema written into case.json.
@@ -372,4 +373,35 @@ type Assertion struct {
 	Who      string    `json:"who"`
 	At       time.Time `json:"at"` // when the edge holds from (the asserted event time); zero if unknown
 	Created  time.Time `json:"created"`
+}
+
+// Clone returns a copy of e whose strings share no memory with e's. An
+// importer may hand an emitter an event whose strings are views of its
+// read buffers (valid only during Emit); whoever keeps such an event keeps
+// its clone. The copy is one allocation for all the strings.
+func (e *Event) Clone() Event {
+	c := *e
+	fields := c.stringFields()
+	n := 0
+	for _, p := range fields {
+		n += len(*p)
+	}
+	buf := make([]byte, 0, n)
+	for _, p := range fields {
+		at := len(buf)
+		buf = append(buf, *p...)
+		*p = unsafe.String(unsafe.SliceData(buf[at:]), len(*p))
+	}
+	return c
+}
+
+// stringFields points at e's string fields, the enums' too (their
+// underlying type is string).
+func (e *Event) stringFields() [29]*string {
+	return [...]*string{
+		&e.ID, &e.Source, &e.Shape, (*string)(&e.Category), &e.Action, (*string)(&e.Outcome), &e.Reason, &e.Actor,
+		(*string)(&e.ActorKind), &e.Tenant, &e.ActorTenant, &e.AppID, &e.AppName, &e.ResourceApp, &e.SessionID,
+		&e.TokenID, &e.KeyID, &e.IssuedKind, &e.IssuedID, &e.SrcIP, &e.UserAgent, &e.Country, &e.Target,
+		&e.TargetKind, &e.CorrelationID, &e.Message, &e.Raw, &e.File, &e.FileSHA256,
+	}
 }

@@ -35,8 +35,10 @@ type Source struct {
 
 // Emitter receives an importer's output.
 type Emitter interface {
-	// Emit records one normalized event. The emitter copies what it keeps, so
-	// the importer may reuse e after the call.
+	// Emit records one normalized event. e and its strings stay the
+	// importer's: a single-pass reader's strings are views of its read
+	// buffer, valid only until Emit returns. The emitter copies what it
+	// keeps (Event.Clone).
 	Emit(e *Event) error
 	// Reject records a record that could not be normalized.
 	Reject(err *ParseError) error
