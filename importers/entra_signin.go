@@ -242,8 +242,16 @@ func (d *signinDecoder) record(rec []byte, off int64) error {
 	imp, src, out := d.imp, d.src, d.out
 	if !imp.slow {
 		e := &d.ev
-		*e = newEvent(imp.Name(), d.fileShape, src, off, rec)
-		if ok, err := d.quickSignin(e, rec); ok {
+		view, inPlace := d.inPlace.take(rec)
+		if inPlace {
+			// read has read this record in the splitter's buffer: the
+			// event's strings are views of it, which the emitter copies
+			// before the buffer moves on.
+			*e = newEventString(imp.Name(), d.fileShape, src, off, view)
+		} else {
+			*e = newEvent(imp.Name(), d.fileShape, src, off, rec)
+		}
+		if ok, err := d.quickSignin(e, inPlace); ok {
 			if err != nil {
 				return err
 			}
@@ -271,12 +279,11 @@ func (d *signinDecoder) record(rec []byte, off int64) error {
 }
 
 // quickSignin is decodeSignin on the single-pass reader: false when the
-// reader steps aside (the record then takes the decoder's path).
-func (d *signinDecoder) quickSignin(e *timeline.Event, rec []byte) (bool, error) {
+// reader steps aside (the record then takes the decoder's path). read has
+// already read a record inPlace; another is read here, from e.Raw.
+func (d *signinDecoder) quickSignin(e *timeline.Event, inPlace bool) (bool, error) {
 	s := &d.quick
-	if view, ok := d.inPlace.take(rec); ok {
-		s.rebase(view, e.Raw) // read has read this record in the splitter's buffer
-	} else if !s.scan(e.Raw) {
+	if !inPlace && !s.scan(e.Raw) {
 		return false, nil
 	}
 	env, in := s, s

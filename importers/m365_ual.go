@@ -211,12 +211,15 @@ func (d *ualDecoder) record(rec []byte, off int64) error {
 		// The single-pass reader reads the record's text in place; when it
 		// steps aside the decoder reads the record again.
 		e := &d.ev
-		*e = newEvent(imp.Name(), "management-api", src, off, rec)
 		vouched := false
 		if view, ok := d.inPlace.take(rec); ok {
-			d.quick.rebase(view, e.Raw) // read has read this record in the splitter's buffer
+			// read has read this record in the splitter's buffer: the
+			// event's strings are views of it, which the emitter copies
+			// before the buffer moves on.
+			*e = newEventString(imp.Name(), "management-api", src, off, view)
 			vouched = true
 		} else {
+			*e = newEvent(imp.Name(), "management-api", src, off, rec)
 			vouched = d.quick.scan(e.Raw)
 		}
 		if vouched {

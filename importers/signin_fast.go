@@ -2,7 +2,6 @@ package importers
 
 import (
 	"strings"
-	"unsafe"
 )
 
 // The sign-in log's single-pass reader (issue 10), on the UAL reader's
@@ -152,67 +151,6 @@ func (u *signInOf[S]) scanAt(s string, stop func(k string) bool) (int, bool) {
 		}
 		return end, true
 	})
-}
-
-// rebase moves the values scanAt kept as substrings of old (the
-// splitter's buffer) to the same bytes of raw, the record's own copy.
-func (u *signInOf[S]) rebase(old, raw string) {
-	u.SignInEventTypes.text = rebaseString(u.SignInEventTypes.text, old, raw)
-	u.Properties.text = rebaseString(u.Properties.text, old, raw)
-	u.ID = S(rebaseString(string(u.ID), old, raw))
-	u.CreatedDateTime = S(rebaseString(string(u.CreatedDateTime), old, raw))
-	u.UserPrincipalName = S(rebaseString(string(u.UserPrincipalName), old, raw))
-	u.UserID = S(rebaseString(string(u.UserID), old, raw))
-	u.UserDisplayName = S(rebaseString(string(u.UserDisplayName), old, raw))
-	u.AppID = S(rebaseString(string(u.AppID), old, raw))
-	u.AppDisplayName = S(rebaseString(string(u.AppDisplayName), old, raw))
-	u.ServicePrincipalID = S(rebaseString(string(u.ServicePrincipalID), old, raw))
-	u.ServicePrincipalName = S(rebaseString(string(u.ServicePrincipalName), old, raw))
-	u.IPAddress = S(rebaseString(string(u.IPAddress), old, raw))
-	u.UserAgent = S(rebaseString(string(u.UserAgent), old, raw))
-	u.CorrelationID = S(rebaseString(string(u.CorrelationID), old, raw))
-	u.SessionID = S(rebaseString(string(u.SessionID), old, raw))
-	u.UniqueTokenIdentifier = S(rebaseString(string(u.UniqueTokenIdentifier), old, raw))
-	u.ResourceID = S(rebaseString(string(u.ResourceID), old, raw))
-	u.ResourceDisplayName = S(rebaseString(string(u.ResourceDisplayName), old, raw))
-	u.ResourceTenantID = S(rebaseString(string(u.ResourceTenantID), old, raw))
-	u.HomeTenantID = S(rebaseString(string(u.HomeTenantID), old, raw))
-	u.ServicePrincipalCredentialKeyID = S(rebaseString(string(u.ServicePrincipalCredentialKeyID), old, raw))
-	u.ServicePrincipalCredentialThumbprint = S(rebaseString(string(u.ServicePrincipalCredentialThumbprint), old, raw))
-	u.ClientCredentialType = S(rebaseString(string(u.ClientCredentialType), old, raw))
-	u.IsInteractive = flexString(rebaseString(string(u.IsInteractive), old, raw))
-	u.Status.ErrorCode = flexString(rebaseString(string(u.Status.ErrorCode), old, raw))
-	u.Status.FailureReason = flexString(rebaseString(string(u.Status.FailureReason), old, raw))
-	u.Status.AdditionalDetails = flexString(rebaseString(string(u.Status.AdditionalDetails), old, raw))
-	u.Status.Text = rebaseString(u.Status.Text, old, raw)
-	u.Location.Country = rebaseString(u.Location.Country, old, raw)
-	u.Category = S(rebaseString(string(u.Category), old, raw))
-	u.Time = S(rebaseString(string(u.Time), old, raw))
-	u.TenantID = S(rebaseString(string(u.TenantID), old, raw))
-	u.CallerIPAddress = S(rebaseString(string(u.CallerIPAddress), old, raw))
-	u.ResultType = flexString(rebaseString(string(u.ResultType), old, raw))
-	u.ResultDesc = S(rebaseString(string(u.ResultDesc), old, raw))
-	u.Type = S(rebaseString(string(u.Type), old, raw))
-	u.AADTenantID = S(rebaseString(string(u.AADTenantID), old, raw))
-	u.ResourceIdentity = S(rebaseString(string(u.ResourceIdentity), old, raw))
-	u.LocationDetails.Country = rebaseString(u.LocationDetails.Country, old, raw)
-	u.TimeGenerated = S(rebaseString(string(u.TimeGenerated), old, raw))
-	u.csvCountry = rebaseString(u.csvCountry, old, raw) // set by the CSV path only; moved so that no field is left out
-}
-
-// rebaseString returns s, when it lies within old, as the same bytes of
-// raw (a copy of old's start); any other string as it is.
-func rebaseString(s, old, raw string) string {
-	if s == "" {
-		return s
-	}
-	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
-	o := uintptr(unsafe.Pointer(unsafe.StringData(old)))
-	if p < o || p >= o+uintptr(len(old)) {
-		return s
-	}
-	off := int(p - o)
-	return raw[off : off+len(s)]
 }
 
 // jsObjectText reads the value at s[v] as signinStatusField and
