@@ -208,12 +208,15 @@ type mailAccess struct {
 }
 
 type mailFolder struct {
-	id, path string
-	items    []mailItem
+	id string
+	// path is the folder's path as a JSON string, quotes and escapes
+	// included (`"\\Inbox"`): appended as it is.
+	path  string
+	items []mailItem
 }
 
 type mailItem struct {
-	imid string
+	imid string // JSON-escaped, without quotes (messageID)
 	size int
 }
 
@@ -378,16 +381,22 @@ func folderID(r *rand.Rand) string {
 	return "LgAAAAA" + randFrom(r, std, 57) + "AAAB"
 }
 
+// messageID returns a random InternetMessageId as a JSON string's
+// content: <…@….namprd09.prod.outlook.com> with its angle brackets
+// escaped as appendEsc escapes them (\u003c, \u003e), so that records
+// append it without the escape scan (the brackets would send appendEsc
+// byte by byte through every message id). server is a tenant's server
+// prefix, which needs no escaping.
 func messageID(r *rand.Rand, server string) string {
 	const upperHex = "0123456789ABCDEF"
-	b := make([]byte, 0, 2*len(server)+64)
-	b = append(b, '<')
+	b := make([]byte, 0, 2*len(server)+74)
+	b = append(b, `\u003c`...)
 	b = append(b, server...)
 	b = appendRand(b, r, upperHex, 30)
 	b = append(b, '@')
 	b = append(b, server...)
 	b = appendRand(b, r, upperHex, 4)
-	b = append(b, ".namprd09.prod.outlook.com>"...)
+	b = append(b, `.namprd09.prod.outlook.com\u003e`...)
 	return bstr(b)
 }
 
@@ -395,7 +404,7 @@ func messageID(r *rand.Rand, server string) string {
 // lists the messages opened in a ~2-minute window; Sync lists folders only.
 func randomAccess(r *rand.Rand, u *msUser, at time.Time, server string) mailAccess {
 	a := mailAccess{t: at, bind: r.IntN(4) != 0}
-	inbox, sent := mailFolder{id: u.inbox, path: `\Inbox`}, mailFolder{id: u.sent, path: `\Sent Items`}
+	inbox, sent := mailFolder{id: u.inbox, path: `"\\Inbox"`}, mailFolder{id: u.sent, path: `"\\Sent Items"`}
 	if !a.bind {
 		a.folders = []mailFolder{inbox}
 		if r.IntN(2) == 0 {
@@ -558,7 +567,7 @@ type ualRec struct {
 	iat        time.Time
 	access     mailAccess
 	subject    string
-	imid       string
+	imid       string // JSON-escaped, without quotes (messageID)
 	size       int
 	serverNo   int // OriginatingServer: the tenant's prefix and this number, 0 for none
 }

@@ -198,9 +198,9 @@ func (st *storm) auditData(b []byte, t *msTenant, u *ualRec) []byte {
 	if u.kind == ualSend {
 		b = append(b, `,"Item":{"Id":"RgAAAAD`...)
 		b = append(b, u.u.sent[7:40]...)
-		b = append(b, `BwA","InternetMessageId":`...)
-		b = appendStr(b, u.imid)
-		b = append(b, `,"ParentFolder":{"Id":"`...)
+		b = append(b, `BwA","InternetMessageId":"`...)
+		b = append(b, u.imid...)
+		b = append(b, `","ParentFolder":{"Id":"`...)
 		b = append(b, u.u.sent...)
 		b = append(b, `","Path":"\\Sent Items"},"SizeInBytes":`...)
 		b = strconv.AppendInt(b, int64(u.size), 10)
@@ -248,9 +248,9 @@ func appendFolders(b []byte, a *mailAccess) []byte {
 				if j > 0 {
 					b = append(b, ',')
 				}
-				b = append(b, `{"InternetMessageId":`...)
-				b = appendStr(b, it.imid)
-				b = append(b, `,"SizeInBytes":`...)
+				b = append(b, `{"InternetMessageId":"`...)
+				b = append(b, it.imid...)
+				b = append(b, `","SizeInBytes":`...)
 				b = strconv.AppendInt(b, int64(it.size), 10)
 				b = append(b, '}')
 			}
@@ -259,7 +259,7 @@ func appendFolders(b []byte, a *mailAccess) []byte {
 		b = append(b, `"Id":"`...)
 		b = append(b, f.id...)
 		b = append(b, `","Path":`...)
-		b = appendStr(b, f.path)
+		b = append(b, f.path...)
 		b = append(b, '}')
 	}
 	return append(b, ']')
