@@ -25,6 +25,9 @@ import (
 type BatchSink interface {
 	Sink
 	AddBatch(b *timeline.Batch, res []timeline.AddResult) ([]timeline.AddResult, error)
+	// HashLater promises the hash of file, whose events say
+	// timeline.PendingSHA256 until then (see timeline.Run.HashLater).
+	HashLater(file string, hash func() (string, error))
 }
 
 const (
@@ -53,11 +56,10 @@ type chunk struct {
 }
 
 // pendingSHA256 stands for a file's SHA-256 in the events of its chunks
-// until the hash is known: the chunks are parsed while it is computed (on
-// a 575 MB file, hashing first kept one core idle for 0.4 s), and their
-// batches get the real hash before the run takes them (Batch.
-// ReplaceFileSHA256; it is an event's last field, of the same length).
-const pendingSHA256 = "????????????????????????????????????????????????????????????????" // 64 bytes, as a hex SHA-256
+// until the hash is known: the chunks are parsed and their events stored
+// while it is computed, and the run writes the hash in when it writes them
+// (BatchSink.HashLater).
+const pendingSHA256 = timeline.PendingSHA256
 
 // fileHash is a file's SHA-256, computed on a goroutine of its own.
 type fileHash struct {
@@ -148,6 +150,7 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 	var tally fileTally               // the current file's, until its record is announced
 	tallies := map[string]fileTally{} // files that reached an importer, by path
 	var split FileResult              // a chunked file's result, gathered over its chunks
+	promised := false                 // whether the run knows of the chunked file's hash (HashLater)
 	for i, t := range tasks {
 		if err := ctx.Err(); err != nil {
 			drain(chans[i:])
@@ -156,15 +159,11 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 		for it := range chans[i] {
 			switch {
 			case it.batch != nil:
-				if t.chunk != nil {
-					// The chunk's events carry pendingSHA256 until now.
-					sum, err := t.chunk.hash.wait()
-					if err != nil {
-						cancel()
-						drain(chans[i:])
-						return results, fmt.Errorf("hash %s: %w", t.in.path, err)
-					}
-					it.batch.ReplaceFileSHA256(pendingSHA256, sum)
+				if t.chunk != nil && !promised {
+					// The chunk's events carry pendingSHA256: the run
+					// asks for the hash when it writes them.
+					sink.HashLater(t.in.path, t.chunk.hash.wait)
+					promised = true
 				}
 				var err error
 				res, err = sink.AddBatch(it.batch, res[:0])
@@ -187,6 +186,13 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 				tallies[it.file] = tally
 				tally = fileTally{}
 			default: // the task is done
+				if t.chunk != nil && t.chunk.index == t.chunk.of-1 {
+					if _, err := t.chunk.hash.wait(); err != nil {
+						cancel()
+						drain(chans[i+1:])
+						return results, fmt.Errorf("hash %s: %w", t.in.path, err)
+					}
+				}
 				for _, r := range it.done {
 					if t.chunk != nil && r.SHA256 == pendingSHA256 {
 						r.SHA256, _ = t.chunk.hash.wait()
@@ -211,6 +217,7 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 				if t.chunk != nil && t.chunk.index == t.chunk.of-1 {
 					sink.AddFile(split.record())
 					results = append(results, split)
+					promised = false
 				}
 				if it.err != nil {
 					cancel()

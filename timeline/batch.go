@@ -54,24 +54,6 @@ func (b *Batch) Add(e *Event) error {
 	return nil
 }
 
-// ReplaceFileSHA256 gives the events whose file hash is old the hash sum
-// instead, of the same length: an importer may encode events before the
-// hash of their file is known (importers' chunked files).
-func (b *Batch) ReplaceFileSHA256(old, sum string) {
-	if len(old) != len(sum) || len(old) >= 0x80 {
-		panic("timeline: ReplaceFileSHA256 needs hashes of one length under 128")
-	}
-	for _, r := range b.recs {
-		// The hash is the record's last field: its length (one varint
-		// byte), then its bytes.
-		rec := b.data[r.off : r.off+r.n]
-		at := len(rec) - len(old)
-		if at >= 1 && rec[at-1] == byte(len(old)) && string(rec[at:]) == old {
-			copy(rec[at:], sum)
-		}
-	}
-}
-
 // Len returns the number of events in the batch.
 func (b *Batch) Len() int { return len(b.recs) }
 

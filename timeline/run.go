@@ -84,6 +84,54 @@ type Run struct {
 	newParts   []PartRecord
 	werr       error     // the writer's first error
 	writers    sync.Pool // of *parquet.GenericWriter[row], closed, for reuse
+
+	hashMu sync.Mutex
+	later  map[string]*laterHash // files whose events say PendingSHA256 (HashLater)
+}
+
+// PendingSHA256 stands for a file's SHA-256 in its events while the file
+// is still being hashed: a large file is parsed in chunks on several cores
+// as it is hashed, and its events go into the run at once (HashLater).
+// Waiting for the hash first kept a core idle while it was computed (a
+// second on a 575 MB file). It has a hash's length, 64 bytes.
+const PendingSHA256 = "????????????????????????????????????????????????????????????????"
+
+// laterHash is a file's hash, asked for once.
+type laterHash struct {
+	once sync.Once
+	hash func() (string, error)
+	sum  string
+	err  error
+}
+
+// HashLater tells the run that file's events may say PendingSHA256 until
+// hash returns the file's SHA-256. The run asks for it when it first writes
+// such an event to Parquet, and writes the hash in the placeholder's place;
+// if hash fails, so does the run.
+func (r *Run) HashLater(file string, hash func() (string, error)) {
+	r.hashMu.Lock()
+	defer r.hashMu.Unlock()
+	if r.later == nil {
+		r.later = map[string]*laterHash{}
+	}
+	r.later[strings.Clone(file)] = &laterHash{hash: hash}
+}
+
+// fileSHA256 is the hash HashLater gives for file.
+func (r *Run) fileSHA256(file string) (string, error) {
+	r.hashMu.Lock()
+	l := r.later[file]
+	r.hashMu.Unlock()
+	if l == nil {
+		return "", fmt.Errorf("%s: an event says its file's hash is pending, and none was promised", file)
+	}
+	l.once.Do(func() {
+		l.sum, l.err = l.hash()
+		if l.err != nil {
+			l.err = fmt.Errorf("hash %s: %w", file, l.err)
+		}
+	})
+	return l.sum, l.err
 }
 
 // job is the writer's work: a partition to write, or buffers to spill.

@@ -618,6 +618,13 @@ func (r *Run) newPartWriter(k partKey) (*partWriter, error) {
 }
 
 func (pw *partWriter) add(x *row) error {
+	if x.FileSHA256 == PendingSHA256 {
+		sum, err := pw.r.fileSHA256(x.File)
+		if err != nil {
+			return err
+		}
+		x.FileSHA256 = sum
+	}
 	if pw.rec.Rows == 0 {
 		pw.rec.MinTime = time.UnixMicro(x.Time).UTC()
 	}

@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -249,37 +250,90 @@ func TestPartWriterFlushKeepsNoViews(t *testing.T) {
 	}
 }
 
-// TestBatchReplaceFileSHA256: the events of a batch whose file hash is the
-// placeholder get the real one; others, including those whose file name
-// ends like the placeholder or whose hash is empty, keep theirs.
-func TestBatchReplaceFileSHA256(t *testing.T) {
+// TestRunHashLater: events whose file hash is pending (PendingSHA256)
+// reach Parquet with the hash HashLater gives, asked for once, whether they
+// came one by one or in a batch, were spilled and merged or written from
+// memory; other files' events keep theirs. A failed hash fails the commit.
+func TestRunHashLater(t *testing.T) {
 	t.Parallel()
-	pending, real := strings.Repeat("?", 64), strings.Repeat("ab", 32)
-	other := strings.Repeat("cd", 32)
-	evs := []Event{
-		{FileSHA256: pending, File: "a.json"},
-		{FileSHA256: other, File: "b.json"},
-		{FileSHA256: "", File: "c" + pending},
-		{FileSHA256: pending[:63], File: "d?"},
-		{FileSHA256: pending, File: "e.json", Raw: pending},
+	real, other := strings.Repeat("ab", 32), strings.Repeat("cd", 32)
+	day0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	event := func(i int, file, sum string) Event {
+		return Event{ID: "e" + strconv.Itoa(i), Source: "s", Time: day0.Add(time.Duration(i%5000) * time.Minute),
+			Raw: strings.Repeat("r", 200), File: file, FileSHA256: sum, Category: CategoryOther, Outcome: OutcomeUnknown}
 	}
-	var b Batch
-	for i := range evs {
-		evs[i].ID, evs[i].Source, evs[i].Time = strconv.Itoa(i), "s", time.Unix(int64(i), 0).UTC()
-		evs[i].Category, evs[i].Outcome = CategoryOther, OutcomeUnknown
-		if err := b.Add(&evs[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b.ReplaceFileSHA256(pending, real)
-	want := []string{real, other, "", pending[:63], real}
-	for i, r := range b.recs {
-		var x row
-		if _, err := decodeRow(b.data[r.off:r.off+r.n], &x); err != nil {
-			t.Fatal(err)
-		}
-		if x.FileSHA256 != want[i] || x.File != evs[i].File || x.Raw != evs[i].Raw {
-			t.Errorf("event %d: file %q hash %q raw %q, want %q %q %q", i, x.File, x.FileSHA256, x.Raw, evs[i].File, want[i], evs[i].Raw)
-		}
+	for _, tc := range []struct {
+		name    string
+		hashErr error
+	}{
+		{"hashed", nil},
+		{"hash fails", os.ErrClosed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := newCase(t)
+			// A small buffer: the events are spilled, merged and written.
+			r, err := c.BeginRun(RunOptions{Now: fixedNow, MaxBuffered: 1 << 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls := 0
+			r.HashLater("big.json", func() (string, error) { calls++; return real, tc.hashErr })
+			var b Batch
+			const n = 20_000
+			for i := range n {
+				e := event(i, "big.json", PendingSHA256)
+				if i%3 == 0 {
+					e = event(i, "small.json", other)
+				}
+				if i%2 == 0 {
+					if _, err := r.Add(&e); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				if err := b.Add(&e); err != nil {
+					t.Fatal(err)
+				}
+				if b.Len() == 100 {
+					if _, err := r.AddBatch(&b, nil); err != nil {
+						t.Fatal(err)
+					}
+					b.Reset()
+				}
+			}
+			if _, err := r.AddBatch(&b, nil); err != nil {
+				t.Fatal(err)
+			}
+			_, err = r.Commit()
+			if tc.hashErr != nil {
+				if !errors.Is(err, tc.hashErr) || !strings.Contains(err.Error(), "hash big.json") {
+					t.Fatalf("commit: %v, want the hash's error", err)
+				}
+				r.Abort()
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if calls != 1 {
+				t.Errorf("hash asked for %d times, want once", calls)
+			}
+			c, err = Open(c.Dir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]int{}
+			if err := c.Scan(t.Context(), Query{}, func(e *Event) error {
+				got[e.File+" "+e.FileSHA256]++
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]int{"big.json " + real: n - n/3 - 1, "small.json " + other: n/3 + 1}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("events by file and hash (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
