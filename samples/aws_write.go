@@ -60,7 +60,6 @@ func (a *awsScenario) writeDay(ctx context.Context, o *output, r *rand.Rand, sta
 		}
 	}
 	day := all
-	var buf []byte
 	var idx, mine []int
 	var keys []int64
 	for _, ac := range a.accounts {
@@ -131,14 +130,16 @@ func (a *awsScenario) writeDay(ctx context.Context, o *output, r *rand.Rand, sta
 			}
 			w.writeString(`{"Records":[`)
 			for k, i := range idx[:n] {
-				if k > 0 {
-					w.writeString(",")
-				}
 				if o.checkClean && day[i].clean && !(isClean(day[i].ip) && isClean(day[i].ua)) {
 					return fmt.Errorf("samples: %s: background record with a string that needs escaping: %q %q", rel, day[i].ip, day[i].ua)
 				}
-				buf = a.encode(buf[:0], r, &day[i])
-				w.record(buf)
+				// Encoded in place, into the object's current stored block
+				// (or its buffer).
+				b := w.recBuf()
+				if k > 0 {
+					b = append(b, ',')
+				}
+				w.endRecord(a.encode(b, r, &day[i]))
 			}
 			w.writeString("]}")
 			if err := w.close(); err != nil {

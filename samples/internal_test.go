@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"cmp"
 	"compress/gzip"
+	"encoding/binary"
 	"flag"
 	"fmt"
 	"io"
@@ -158,6 +159,67 @@ func TestStoreWriter(t *testing.T) {
 				t.Errorf("inflated %d bytes, wrote %d (equal: false)", len(got), len(want))
 			}
 		})
+	}
+}
+
+// TestStoreTook appends records in place (tail, took), in random sizes
+// from a few bytes to past two blocks, and checks that the stream
+// inflates to them, that every block but the last holds exactly
+// maxStored bytes, and that the bytes equal those of one write of the
+// whole input (the layout does not depend on how it was cut).
+func TestStoreTook(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(1, 2))
+	for round := range 20 {
+		var out bytes.Buffer
+		s := newStoreWriter(&out)
+		var want []byte
+		for range r.IntN(400) {
+			n := r.IntN(3000)
+			if r.IntN(50) == 0 {
+				n = r.IntN(3 * maxStored)
+			}
+			b := s.tail()
+			for range n {
+				b = append(b, byte('a'+r.IntN(26)))
+			}
+			want = append(want, b[len(s.tail()):]...)
+			s.took(b)
+		}
+		if err := s.close(); err != nil {
+			t.Fatal(err)
+		}
+		var one bytes.Buffer
+		s1 := newStoreWriter(&one)
+		s1.write(want)
+		s1.close()
+		if !bytes.Equal(out.Bytes(), one.Bytes()) {
+			t.Errorf("round %d: %d input bytes: appended in place and written at once differ", round, len(want))
+		}
+		// Walk the blocks: header, then LEN bytes.
+		z := out.Bytes()[len(gzipHeader):]
+		var got []byte
+		for {
+			final, n := z[0]&1 == 1, int(binary.LittleEndian.Uint16(z[1:]))
+			if !final && n != maxStored {
+				t.Fatalf("round %d: a block of %d bytes before the last", round, n)
+			}
+			got = append(got, z[5:5+n]...)
+			z = z[5+n:]
+			if final {
+				break
+			}
+		}
+		if len(z) != 8 || !bytes.Equal(got, want) {
+			t.Fatalf("round %d: blocks hold %d bytes (want %d), %d bytes after them (want 8)", round, len(got), len(want), len(z))
+		}
+		zr, err := gzip.NewReader(&out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inflated, err := io.ReadAll(zr); err != nil || !bytes.Equal(inflated, want) {
+			t.Fatalf("round %d: inflate: %v, %d bytes (want %d)", round, err, len(inflated), len(want))
+		}
 	}
 }
 

@@ -1,7 +1,6 @@
 package samples
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -320,7 +319,7 @@ type output struct {
 	store      bool // .gz files in stored DEFLATE blocks (GzipStore)
 	// Buffers and compressors are reused across files: fresh large
 	// allocations per file cost more than the writing.
-	bufs   sync.Pool // *bufio.Writer
+	bufs   sync.Pool // *[]byte of cap fileBufCap
 	gzs    sync.Pool // *gzip.Writer
 	stores sync.Pool // *storeWriter
 	mu     sync.Mutex
@@ -335,18 +334,32 @@ func (o *output) stats() Stats {
 	return Stats{Files: o.files, Events: o.events, Bytes: o.bytes}
 }
 
-// fileWriter is one output file. Records are appended to buf and flushed
-// through a buffered writer (and gzip for .gz names).
+const (
+	// flushSize is about how many bytes a plain file's buffer holds
+	// before one write takes them all (256 KiB writes cost the kernel
+	// the least here, see README.md).
+	flushSize = 256 << 10
+	// fileBufCap leaves room past flushSize for the record that crosses it.
+	fileBufCap = flushSize + 64<<10
+)
+
+// fileWriter is one output file. Records are appended in place: into
+// the file's buffer for plain files, into the current stored block for
+// GzipStore files (recBuf, endRecord), or built in scratch and
+// compressed (GzipSpeed).
 type fileWriter struct {
-	o      *output
-	rel    string
-	f      *os.File
-	bw     *bufio.Writer
-	gz     *gzip.Writer
-	st     *storeWriter // for .gz files when o.store, writing to the file (bw unused)
-	cw     *countWriter // instead of f when discarding
-	hash   hash.Hash    // of the stored bytes, when created hashed
-	events int64
+	o       *output
+	rel     string
+	f       *os.File
+	dst     io.Writer    // the file, or a countWriter, and the hash when hashed
+	buf     *[]byte      // plain and GzipSpeed files: bytes not yet written to dst
+	scratch []byte       // GzipSpeed files: the record being built
+	gz      *gzip.Writer // GzipSpeed .gz files, writing into buf (Write)
+	st      *storeWriter // GzipStore .gz files, writing to dst
+	cw      *countWriter // instead of f when discarding
+	hash    hash.Hash    // of the stored bytes, when created hashed
+	err     error        // the first write error to dst
+	events  int64
 }
 
 // create opens rel (slash-separated, under the output root) for writing,
@@ -359,10 +372,9 @@ func (o *output) createHashed(rel string) (*fileWriter, error) { return o.create
 
 func (o *output) createFile(rel string, hashed bool) (*fileWriter, error) {
 	w := &fileWriter{o: o, rel: rel}
-	var dst io.Writer
 	if o.discard {
 		w.cw = &countWriter{}
-		dst = w.cw
+		w.dst = w.cw
 	} else {
 		path := filepath.Join(o.root, filepath.FromSlash(rel))
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -372,37 +384,66 @@ func (o *output) createFile(rel string, hashed bool) (*fileWriter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("samples: %w", err)
 		}
-		w.f, dst = f, f
+		w.f, w.dst = f, f
 	}
 	if hashed {
 		w.hash = sha256.New()
-		dst = io.MultiWriter(dst, w.hash)
+		w.dst = io.MultiWriter(w.dst, w.hash)
 	}
-	if bw, ok := o.bufs.Get().(*bufio.Writer); ok {
-		bw.Reset(dst)
-		w.bw = bw
-	} else {
-		w.bw = bufio.NewWriterSize(dst, 256<<10)
-	}
-	switch {
-	case filepath.Ext(rel) != ".gz":
-	case o.store:
+	if filepath.Ext(rel) == ".gz" && o.store {
 		if st, ok := o.stores.Get().(*storeWriter); ok {
-			st.reset(dst)
+			st.reset(w.dst)
 			w.st = st
 		} else {
-			w.st = newStoreWriter(dst)
+			w.st = newStoreWriter(w.dst)
 		}
-	default:
+		return w, nil
+	}
+	if b, ok := o.bufs.Get().(*[]byte); ok {
+		w.buf = b
+	} else {
+		b := make([]byte, 0, fileBufCap)
+		w.buf = &b
+	}
+	if filepath.Ext(rel) == ".gz" {
 		// No name and no mtime in the header: reproducible bytes.
 		if gz, ok := o.gzs.Get().(*gzip.Writer); ok {
-			gz.Reset(w.bw)
+			gz.Reset(w)
 			w.gz = gz
 		} else {
-			w.gz, _ = gzip.NewWriterLevel(w.bw, gzip.BestSpeed)
+			w.gz, _ = gzip.NewWriterLevel(w, gzip.BestSpeed)
 		}
 	}
 	return w, nil
+}
+
+// Write appends p to the buffer of bytes bound for the file (the
+// compressor's output); it never fails: write errors are reported by
+// close.
+func (w *fileWriter) Write(p []byte) (int, error) {
+	b := *w.buf
+	if len(b)+len(p) > flushSize && len(b) > 0 {
+		w.flush()
+		b = *w.buf
+	}
+	if len(p) >= flushSize { // large: straight to the file, no copy
+		w.writeOut(p)
+		return len(p), nil
+	}
+	*w.buf = append(b, p...)
+	return len(p), nil
+}
+
+// flush writes the buffered bytes to the file.
+func (w *fileWriter) flush() {
+	w.writeOut(*w.buf)
+	*w.buf = (*w.buf)[:0]
+}
+
+func (w *fileWriter) writeOut(p []byte) {
+	if w.err == nil && len(p) > 0 {
+		_, w.err = w.dst.Write(p)
+	}
 }
 
 // write writes bytes that are not a record (envelopes, headers, separators).
@@ -413,26 +454,49 @@ func (w *fileWriter) write(b []byte) {
 	case w.gz != nil:
 		w.gz.Write(b) // errors are sticky and reported by close
 	default:
-		w.bw.Write(b)
+		w.Write(b)
 	}
 }
 
 // writeString is write for a string.
-func (w *fileWriter) writeString(s string) {
-	switch {
-	case w.st != nil:
-		w.st.writeString(s)
-	case w.gz != nil:
-		w.gz.Write([]byte(s))
-	default:
-		w.bw.WriteString(s)
-	}
-}
+func (w *fileWriter) writeString(s string) { w.write(strBytes(s)) }
 
 // record writes b as one provider record and counts it.
 func (w *fileWriter) record(b []byte) {
 	w.write(b)
 	w.events++
+}
+
+// recBuf returns the buffer to append the next record (and whatever
+// goes before and after it) to: the file's buffer for a plain file, the
+// current stored block for a GzipStore one, else a scratch buffer.
+// endRecord takes it back.
+func (w *fileWriter) recBuf() []byte {
+	switch {
+	case w.st != nil:
+		return w.st.tail()
+	case w.gz != nil:
+		return w.scratch[:0]
+	}
+	return *w.buf
+}
+
+// endRecord takes back b, recBuf() with one record appended, and counts
+// the record.
+func (w *fileWriter) endRecord(b []byte) {
+	w.events++
+	switch {
+	case w.st != nil:
+		w.st.took(b)
+	case w.gz != nil:
+		w.scratch = b
+		w.gz.Write(b)
+	default:
+		*w.buf = b
+		if len(b) >= flushSize {
+			w.flush()
+		}
+	}
 }
 
 // close flushes and closes the file and adds it to the totals.
@@ -444,7 +508,10 @@ func (w *fileWriter) close() error {
 	if w.st != nil {
 		errs = append(errs, w.st.close())
 	}
-	errs = append(errs, w.bw.Flush())
+	if w.buf != nil {
+		w.flush()
+	}
+	errs = append(errs, w.err)
 	var size int64
 	if w.cw != nil {
 		size = w.cw.n
@@ -464,8 +531,13 @@ func (w *fileWriter) close() error {
 		w.o.stores.Put(w.st)
 		w.st = nil
 	}
-	w.bw.Reset(nil)
-	w.o.bufs.Put(w.bw)
+	if w.buf != nil {
+		if cap(*w.buf) <= 2*fileBufCap { // not one grown by a huge record
+			*w.buf = (*w.buf)[:0]
+			w.o.bufs.Put(w.buf)
+		}
+		w.buf = nil
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("samples: %s: %w", w.rel, err)
 	}

@@ -6,10 +6,13 @@ import (
 	"time"
 )
 
-// A sink receives finished records (JSON objects or CSV lines) in time
-// order and lays them out in files the way one export shape does.
+// A sink lays out records (JSON objects or CSV lines), given in time
+// order, in files the way one export shape does. A record is appended in
+// place: begin returns the buffer to append the record at t to (what goes
+// before it already written), end takes the buffer back with the record.
 type sink interface {
-	add(t time.Time, rec []byte) error
+	begin(t time.Time) ([]byte, error)
+	end(b []byte)
 	close() error
 }
 
@@ -25,11 +28,9 @@ func newNDJSON(o *output, rel string) (*ndjsonSink, error) {
 	return &ndjsonSink{w: w}, nil
 }
 
-func (s *ndjsonSink) add(_ time.Time, rec []byte) error {
-	s.w.record(rec)
-	s.w.write([]byte{'\n'})
-	return nil
-}
+func (s *ndjsonSink) begin(time.Time) ([]byte, error) { return s.w.recBuf(), nil }
+
+func (s *ndjsonSink) end(b []byte) { s.w.endRecord(append(b, '\n')) }
 
 func (s *ndjsonSink) close() error { return s.w.close() }
 
@@ -44,7 +45,7 @@ type hourlySink struct {
 	done    map[time.Time]bool // hours already closed
 }
 
-func (s *hourlySink) add(t time.Time, rec []byte) error {
+func (s *hourlySink) begin(t time.Time) ([]byte, error) {
 	h := t.UTC().Truncate(time.Hour)
 	if s.w == nil || !h.Equal(s.hour) {
 		if s.done == nil {
@@ -53,26 +54,24 @@ func (s *hourlySink) add(t time.Time, rec []byte) error {
 		if s.done[h] {
 			// A generator bug: records must come in hour order, or a blob
 			// would be written twice.
-			return fmt.Errorf("samples: %s: hour written twice", s.pathFor(h))
+			return nil, fmt.Errorf("samples: %s: hour written twice", s.pathFor(h))
 		}
 		if s.w != nil {
 			s.done[s.hour] = true
-		}
-		if s.w != nil {
 			if err := s.w.close(); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		w, err := s.o.create(s.pathFor(h))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		s.w, s.hour = w, h
 	}
-	s.w.record(rec)
-	s.w.write([]byte{'\n'})
-	return nil
+	return s.w.recBuf(), nil
 }
+
+func (s *hourlySink) end(b []byte) { s.w.endRecord(append(b, '\n')) }
 
 func (s *hourlySink) close() error {
 	if s.w == nil {
@@ -84,7 +83,8 @@ func (s *hourlySink) close() error {
 // graphPager writes Microsoft Graph list responses: one file per page of
 // up to pageSize records, each {"@odata.context", "@odata.nextLink" (all
 // but the last page), "value":[…]}, as a script saving every page of a
-// paged GET writes them.
+// paged GET writes them. A page's records are held until the next record
+// (or the end) says whether the page gets a nextLink.
 type graphPager struct {
 	o        *output
 	dir      string // pages are dir/page-0001.json, …
@@ -98,18 +98,21 @@ type graphPager struct {
 	buf  []byte // the current page's records, comma-separated
 }
 
-func (g *graphPager) add(_ time.Time, rec []byte) error {
+func (g *graphPager) begin(time.Time) ([]byte, error) {
 	if g.n == g.pageSize {
 		if err := g.flush(true); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if g.n > 0 {
 		g.buf = append(g.buf, ',')
 	}
-	g.buf = append(g.buf, rec...)
+	return g.buf, nil
+}
+
+func (g *graphPager) end(b []byte) {
+	g.buf = b
 	g.n++
-	return nil
 }
 
 func (g *graphPager) flush(more bool) error {
@@ -148,7 +151,8 @@ func (g *graphPager) close() error {
 
 // psArraySink writes what `… | ConvertTo-Json -Depth 10 | Out-File
 // -Encoding UTF8` gives in Windows PowerShell 5.1: a UTF-8 BOM, one JSON
-// array, PowerShell's indentation (psIndent).
+// array, PowerShell's indentation (psIndent). Records are given compact
+// (into buf) and indented into the file.
 type psArraySink struct {
 	w   *fileWriter
 	n   int
@@ -164,16 +168,18 @@ func newPSArray(o *output, rel string) (*psArraySink, error) {
 	return &psArraySink{w: w}, nil
 }
 
-func (s *psArraySink) add(_ time.Time, rec []byte) error {
-	s.buf = s.buf[:0]
+func (s *psArraySink) begin(time.Time) ([]byte, error) { return s.buf[:0], nil }
+
+func (s *psArraySink) end(rec []byte) {
+	s.buf = rec
+	b := s.w.recBuf()
 	if s.n > 0 {
-		s.buf = append(s.buf, ",\n"...)
+		b = append(b, ",\n    "...)
+	} else {
+		b = append(b, "    "...)
 	}
-	s.buf = append(s.buf, "    "...)
-	s.buf = psIndent(s.buf, rec, 4)
-	s.w.record(s.buf)
+	s.w.endRecord(psIndent(b, rec, 4))
 	s.n++
-	return nil
 }
 
 func (s *psArraySink) close() error {
@@ -192,25 +198,29 @@ type dailyArraySink struct {
 	n       int
 }
 
-func (s *dailyArraySink) add(t time.Time, rec []byte) error {
+func (s *dailyArraySink) begin(t time.Time) ([]byte, error) {
 	d := t.UTC().Truncate(24 * time.Hour)
 	if s.w == nil || !d.Equal(s.day) {
 		if err := s.closeDay(); err != nil {
-			return err
+			return nil, err
 		}
 		w, err := s.o.create(s.pathFor(d))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		w.writeString("[")
 		s.w, s.day, s.n = w, d, 0
 	}
+	b := s.w.recBuf()
 	if s.n > 0 {
-		s.w.writeString(",")
+		b = append(b, ',')
 	}
-	s.w.record(rec)
+	return b, nil
+}
+
+func (s *dailyArraySink) end(b []byte) {
+	s.w.endRecord(b)
 	s.n++
-	return nil
 }
 
 func (s *dailyArraySink) closeDay() error {
@@ -225,8 +235,8 @@ func (s *dailyArraySink) closeDay() error {
 
 func (s *dailyArraySink) close() error { return s.closeDay() }
 
-// csvSink writes CSV lines (each rec one row, without line end) under a
-// header, starting a new numbered file every maxRows rows as portal
+// csvSink writes CSV lines (each record one row, without line end) under
+// a header, starting a new numbered file every maxRows rows as portal
 // exports do (Purview caps a download at 50,000 rows).
 type csvSink struct {
 	o       *output
@@ -241,17 +251,17 @@ type csvSink struct {
 	w    *fileWriter
 }
 
-func (s *csvSink) add(_ time.Time, rec []byte) error {
+func (s *csvSink) begin(time.Time) ([]byte, error) {
 	if s.w == nil || (s.maxRows > 0 && s.rows == s.maxRows) {
 		if s.w != nil {
 			if err := s.w.close(); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		s.part++
 		w, err := s.o.create(s.pathFor(s.part))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if s.bom {
 			w.writeString("\ufeff")
@@ -259,14 +269,17 @@ func (s *csvSink) add(_ time.Time, rec []byte) error {
 		w.writeString(s.header)
 		s.w, s.rows = w, 0
 	}
-	s.w.record(rec)
+	return s.w.recBuf(), nil
+}
+
+func (s *csvSink) end(b []byte) {
 	if s.crlf {
-		s.w.writeString("\r\n")
+		b = append(b, "\r\n"...)
 	} else {
-		s.w.writeString("\n")
+		b = append(b, '\n')
 	}
+	s.w.endRecord(b)
 	s.rows++
-	return nil
 }
 
 func (s *csvSink) close() error {

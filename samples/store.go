@@ -4,15 +4,16 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"io"
-	"unsafe"
 )
 
 // storeWriter writes gzip (RFC 1952) whose DEFLATE stream (RFC 1951) is
 // made of stored blocks only: valid gzip that any reader inflates, for the
-// cost of a CRC-32 and a copy (GzipStore). Blocks are filled to the
-// format's 65,535-byte limit before they are written. Four blocks are
-// laid out, headers in place, in a buffer written straight to the file:
-// no second buffer copies them again.
+// cost of a CRC-32 and a copy (GzipStore). Every block but the last holds
+// exactly the format's 65,535-byte limit. Records are appended straight
+// into the current block (tail, took): where one crosses a block's end,
+// the bytes past it move 5 bytes on to make room for the next block's
+// header. About four finished blocks are written at once, straight to the
+// file: no second buffer copies them again.
 type storeWriter struct {
 	w    io.Writer
 	buf  []byte // finished blocks, then the current one: header, data
@@ -23,8 +24,14 @@ type storeWriter struct {
 }
 
 const (
-	maxStored   = 65535
-	storeBlocks = 4 // blocks held before a write
+	maxStored = 65535
+	// storeFlush is how many bytes of finished blocks are written at once
+	// (four blocks); storeCap leaves room for a fifth and a long record.
+	storeFlush = 4 * (5 + maxStored)
+	storeCap   = len(gzipHeader) + storeFlush + 5 + maxStored + 64<<10
+	// storeChunk is the most write appends at once, so that the buffer
+	// does not grow past storeCap.
+	storeChunk = 32 << 10
 )
 
 // gzipHeader has no name, no mtime (reproducible bytes), XFL 0 and OS
@@ -32,7 +39,7 @@ const (
 var gzipHeader = [10]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255}
 
 func newStoreWriter(w io.Writer) *storeWriter {
-	s := &storeWriter{buf: make([]byte, 0, len(gzipHeader)+storeBlocks*(5+maxStored)+8)}
+	s := &storeWriter{buf: make([]byte, 0, storeCap)}
 	s.reset(w)
 	return s
 }
@@ -45,35 +52,50 @@ func (s *storeWriter) reset(w io.Writer) {
 	s.buf = append(s.buf, 0, 0, 0, 0, 0)
 }
 
-func (s *storeWriter) write(p []byte) {
+// tail returns the buffer to append bytes to (the current block's end);
+// took takes it back.
+func (s *storeWriter) tail() []byte { return s.buf }
+
+// took takes back b, tail() with bytes appended: it adds them to the
+// CRC and the size, and cuts full blocks, each followed by the next
+// block's header.
+func (s *storeWriter) took(b []byte) {
+	p := b[len(s.buf):]
 	s.crc = crc32.Update(s.crc, crc32.IEEETable, p)
 	s.size += uint32(len(p))
-	for len(p) > 0 {
-		room := s.cur + 5 + maxStored - len(s.buf)
-		n := min(room, len(p))
-		s.buf = append(s.buf, p[:n]...)
-		p = p[n:]
-		if n == room {
-			s.endBlock(false)
-			if len(s.buf)+5+maxStored > cap(s.buf) {
-				s.flush()
-			}
-			s.cur = len(s.buf)
-			s.buf = append(s.buf, 0, 0, 0, 0, 0)
+	s.buf = b
+	for len(s.buf)-s.cur-5 >= maxStored {
+		// A full block (an exactly full one too: the next header follows
+		// at once, and the last block may be empty).
+		end := s.cur + 5 + maxStored
+		s.buf = append(s.buf, 0, 0, 0, 0, 0)
+		copy(s.buf[end+5:], s.buf[end:len(s.buf)-5])
+		s.header(s.cur, maxStored, false)
+		s.cur = end
+		if s.cur >= storeFlush {
+			s.flushBlocks()
 		}
+	}
+}
+
+// write appends p, in chunks that keep the buffer within storeCap.
+func (s *storeWriter) write(p []byte) {
+	for len(p) > 0 {
+		n := min(len(p), storeChunk)
+		s.took(append(s.buf, p[:n]...))
+		p = p[n:]
 	}
 }
 
 func (s *storeWriter) writeString(str string) {
 	// write only reads p: no copy of the string is needed.
-	s.write(unsafe.Slice(unsafe.StringData(str), len(str)))
+	s.write(strBytes(str))
 }
 
-// endBlock fills in the current block's header: BFINAL, BTYPE 00
-// (stored), then LEN and NLEN, byte-aligned.
-func (s *storeWriter) endBlock(final bool) {
-	h := s.buf[s.cur : s.cur+5]
-	n := len(s.buf) - s.cur - 5
+// header writes the 5-byte header of the block at i holding n bytes:
+// BFINAL, BTYPE 00 (stored), then LEN and NLEN, byte-aligned.
+func (s *storeWriter) header(i, n int, final bool) {
+	h := s.buf[i : i+5]
 	h[0] = 0
 	if final {
 		h[0] = 1
@@ -82,20 +104,25 @@ func (s *storeWriter) endBlock(final bool) {
 	binary.LittleEndian.PutUint16(h[3:], ^uint16(n))
 }
 
-// flush writes the finished bytes to w.
-func (s *storeWriter) flush() {
+// flushBlocks writes the finished blocks to w and moves the current one
+// (its header and the bytes it holds so far) to the front.
+func (s *storeWriter) flushBlocks() {
 	if s.err == nil {
-		_, s.err = s.w.Write(s.buf)
+		_, s.err = s.w.Write(s.buf[:s.cur])
 	}
-	s.buf = s.buf[:0]
+	n := copy(s.buf, s.buf[s.cur:])
+	s.buf, s.cur = s.buf[:n], 0
 }
 
 // close ends the last block (empty if need be), writes the trailer and
 // reports the first write error.
 func (s *storeWriter) close() error {
-	s.endBlock(true)
+	s.header(s.cur, len(s.buf)-s.cur-5, true)
 	s.buf = binary.LittleEndian.AppendUint32(s.buf, s.crc)
 	s.buf = binary.LittleEndian.AppendUint32(s.buf, s.size)
-	s.flush()
+	if s.err == nil {
+		_, s.err = s.w.Write(s.buf)
+	}
+	s.buf = s.buf[:0]
 	return s.err
 }

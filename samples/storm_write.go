@@ -18,7 +18,6 @@ func (st *storm) writeTenant(ctx context.Context, o *output, r *rand.Rand, t *ms
 	}
 	defer w.abort()
 	var dp dayPlan
-	var b []byte
 	var idx []int
 	for d := range stormDays {
 		if err := ctx.Err(); err != nil {
@@ -37,39 +36,44 @@ func (st *storm) writeTenant(ctx context.Context, o *output, r *rand.Rand, t *ms
 		// records themselves costs more than building them.
 		idx = byTime(idx, len(dp.inter), func(i int) time.Time { return dp.inter[i].t })
 		for _, i := range idx {
-			b = st.encSignIn(b[:0], r, t, &dp.inter[i])
-			if err := w.inter.add(dp.inter[i].t, b); err != nil {
+			b, err := w.inter.begin(dp.inter[i].t)
+			if err != nil {
 				return err
 			}
+			w.inter.end(st.encSignIn(b, r, t, &dp.inter[i]))
 		}
 		idx = byTime(idx, len(dp.nonInter), func(i int) time.Time { return dp.nonInter[i].t })
 		for _, i := range idx {
-			b = st.encSignIn(b[:0], r, t, &dp.nonInter[i])
-			if err := w.nonInter.add(dp.nonInter[i].t, b); err != nil {
+			b, err := w.nonInter.begin(dp.nonInter[i].t)
+			if err != nil {
 				return err
 			}
+			w.nonInter.end(st.encSignIn(b, r, t, &dp.nonInter[i]))
 		}
 		idx = byTime(idx, len(dp.audit), func(i int) time.Time { return dp.audit[i].t })
 		for _, i := range idx {
-			b = st.encAudit(b[:0], r, t, &dp.audit[i])
-			if err := w.audit.add(dp.audit[i].t, b); err != nil {
+			b, err := w.audit.begin(dp.audit[i].t)
+			if err != nil {
 				return err
 			}
+			w.audit.end(st.encAudit(b, r, t, &dp.audit[i]))
 		}
 		idx = byTime(idx, len(dp.ual), func(i int) time.Time { return dp.ual[i].t })
 		w.ualDay = len(dp.ual)
 		for k, i := range idx {
-			b = st.encUALRow(b[:0], t, &dp.ual[i], w, k)
-			if err := w.ual.add(dp.ual[i].t, b); err != nil {
+			b, err := w.ual.begin(dp.ual[i].t)
+			if err != nil {
 				return err
 			}
+			w.ual.end(st.encUALRow(b, t, &dp.ual[i], w, k))
 		}
 		idx = byTime(idx, len(dp.tel), func(i int) time.Time { return dp.tel[i].t })
 		for _, i := range idx {
-			b = encTel(b[:0], &dp.tel[i])
-			if err := w.tel.add(dp.tel[i].t, b); err != nil {
+			b, err := w.tel.begin(dp.tel[i].t)
+			if err != nil {
 				return err
 			}
+			w.tel.end(encTel(b, &dp.tel[i]))
 		}
 	}
 	return w.close()
