@@ -64,7 +64,7 @@ func (g *Graph) lookupFold(k uint8, v string) (NodeID, bool) {
 		}
 		for i := range g.nodes {
 			n := &g.nodes[i]
-			m, lv := g.lower[n.kind], strings.ToLower(n.value)
+			m, lv := g.lower[n.kind], strings.ToLower(g.names.get(n.name))
 			// Keep the lowest id when two values differ only in case.
 			if _, ok := m[lv]; !ok {
 				m[lv] = NodeID(i)
@@ -332,7 +332,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 		}
 		seen[id] = len(c.Nodes)
 		c.Nodes = append(c.Nodes, ChainNode{ID: g.entity(id), Kind: string(kindNames[g.nodes[id].kind]),
-			Label: Label(kindNames[g.nodes[id].kind], g.nodes[id].value), FirstSeen: fromMicro(t)})
+			Label: Label(kindNames[g.nodes[id].kind], g.value(id)), FirstSeen: fromMicro(t)})
 	}
 	rootT := max(since, g.nodes[r].first)
 	if opts.Backward {
@@ -439,7 +439,7 @@ func (g *Graph) chainEdge(ei int32, t, from, to int64, n int) ChainEdge {
 
 func (g *Graph) entity(id NodeID) string {
 	n := &g.nodes[id]
-	return string(kindNames[n.kind]) + ":" + n.value
+	return string(kindNames[n.kind]) + ":" + g.names.get(n.name)
 }
 
 // Label returns a short display label for an entity value: long ARNs and

@@ -105,7 +105,7 @@ func (g *Graph) tenantName(t NodeID) string {
 	if t < 0 {
 		return "an unknown tenant"
 	}
-	name := g.nodes[t].value
+	name := g.value(t)
 	best, n := "", int32(0)
 	for d, c := range g.facts.domains[t] {
 		if c > n || c == n && d < best {
@@ -206,12 +206,12 @@ func (g *Graph) tokenWithoutSignin(opts FindingOptions) []Finding {
 		who := ""
 		if tf.actor >= 0 {
 			ents = append(ents, g.entity(tf.actor))
-			who = " as " + g.nodes[tf.actor].value
+			who = " as " + g.value(tf.actor)
 		}
 		ents = append(ents, g.signers(id)...)
 		fs = append(fs, Finding{Rule: RuleTokenWithoutSignin, Severity: SeverityHigh, Time: fromMicro(tf.firstUse),
 			Summary: fmt.Sprintf("token %s was used in %s%s from %s, but no sign-in in the case issued it although the tenant's sign-ins for %s are logged",
-				Label("token", n.value), g.tenantName(tf.useTenant), who, fmtTime(tf.firstUse), fmtDay(d)),
+				Label("token", g.names.get(n.name)), g.tenantName(tf.useTenant), who, fmtTime(tf.firstUse), fmtDay(d)),
 			Entities: ents, Events: g.causalEvents(id, true, opts.EventIDs)})
 	}
 	return fs
@@ -261,7 +261,7 @@ func (g *Graph) newAppForMailbox(opts FindingOptions) []Finding {
 		app := "no client app id"
 		if pk.app >= 0 {
 			ents = append(ents, g.entity(pk.app))
-			app = "app " + g.nodes[pk.app].value
+			app = "app " + g.value(pk.app)
 		}
 		if pk.resApp >= 0 {
 			app += " calling " + g.facts.resApps[pk.resApp]
@@ -269,7 +269,7 @@ func (g *Graph) newAppForMailbox(opts FindingOptions) []Finding {
 		ents = append(ents, g.entity(pk.tenant))
 		for _, h := range hits {
 			ents = append(ents, g.entity(h.mailbox))
-			boxes = append(boxes, g.nodes[h.mailbox].value)
+			boxes = append(boxes, g.value(h.mailbox))
 			if len(evs) < opts.EventIDs {
 				evs = append(evs, h.fact.id)
 			}
@@ -313,7 +313,7 @@ func (g *Graph) consumerTokens(opts FindingOptions) []Finding {
 		ents := append([]string{g.entity(k.token), g.entity(k.tenant)}, g.signers(k.token)...)
 		fs = append(fs, Finding{Rule: RuleConsumerTokenForTenant, Severity: SeverityHigh, Time: fromMicro(rs[0].t),
 			Summary: fmt.Sprintf("token %s issued by the consumer (MSA) tenant was presented to enterprise tenant %s (%s from %s)",
-				Label("token", g.nodes[k.token].value), g.tenantName(k.tenant), plural(len(rs), "event"), fmtTime(rs[0].t)),
+				Label("token", g.value(k.token)), g.tenantName(k.tenant), plural(len(rs), "event"), fmtTime(rs[0].t)),
 			Entities: ents, Events: evs})
 	}
 	return fs
@@ -357,7 +357,7 @@ func (g *Graph) tokenReplay(opts FindingOptions) []Finding {
 			who := ""
 			if tf.actor >= 0 {
 				ents = append(ents, g.entity(tf.actor))
-				who = " of " + g.nodes[tf.actor].value
+				who = " of " + g.value(tf.actor)
 			}
 			evs := []string{g.ids.get(s.id)}
 			for _, a := range g.ins(id) {
@@ -368,7 +368,7 @@ func (g *Graph) tokenReplay(opts FindingOptions) []Finding {
 			}
 			fs = append(fs, Finding{Rule: RuleTokenReplayNewIP, Severity: SeverityHigh, Time: fromMicro(s.first),
 				Summary: fmt.Sprintf("token %s%s, first used from %s, was replayed from new address %s at %s",
-					Label("token", n.value), who, g.nodes[origin].value, g.nodes[s.ip].value, fmtTime(s.first)),
+					Label("token", g.names.get(n.name)), who, g.value(origin), g.value(s.ip), fmtTime(s.first)),
 				Entities: ents, Events: dedupe(evs, opts.EventIDs)})
 		}
 	}
@@ -417,7 +417,7 @@ func (g *Graph) keyFromNewIP(opts FindingOptions) []Finding {
 			}
 			fs = append(fs, Finding{Rule: RuleAccessKeyFromNewIP, Severity: SeverityHigh, Time: fromMicro(s.first),
 				Summary: fmt.Sprintf("key %s, in use since %s, was used from new address %s at %s",
-					Label("key", n.value), fmtTime(kf.firstUse), g.nodes[s.ip].value, fmtTime(s.first)),
+					Label("key", g.names.get(n.name)), fmtTime(kf.firstUse), g.value(s.ip), fmtTime(s.first)),
 				Entities: ents, Events: dedupe(evs, opts.EventIDs)})
 		}
 	}
@@ -447,7 +447,7 @@ func (g *Graph) roleChains(opts FindingOptions) []Finding {
 		into := ""
 		if r.target >= 0 {
 			ents = append(ents, g.entity(r.target))
-			into = " into " + g.nodes[r.target].value
+			into = " into " + g.value(r.target)
 		}
 		if r.actor >= 0 {
 			ents = append(ents, g.entity(r.actor))
@@ -461,7 +461,7 @@ func (g *Graph) roleChains(opts FindingOptions) []Finding {
 		}
 		fs = append(fs, Finding{Rule: RuleRoleChain, Severity: sev, Time: fromMicro(r.t),
 			Summary: fmt.Sprintf("temporary credential %s, itself from a role or token exchange, was used for %s%s, issuing %s (chain depth %d)",
-				Label("token", g.nodes[r.from].value), r.action, into, Label("token", g.nodes[r.to].value), depth+1),
+				Label("token", g.value(r.from)), r.action, into, Label("token", g.value(r.to)), depth+1),
 			Entities: ents, Events: []string{r.id}})
 	}
 	return fs

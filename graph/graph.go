@@ -197,13 +197,18 @@ type Graph struct {
 	lower     [len(kindNames)]map[string]NodeID
 }
 
+// node holds no pointers: millions of nodes are one object the collector
+// need not scan. Its value is name, in Graph.names.
 type node struct {
-	value       string
 	first, last int64
+	name        idSpan
 	count       int32
-	kind        uint8
 	aux         int32 // tokens and keys: index into facts.tokens or facts.keys, -1 if none; IPs: 1 for an address
+	kind        uint8
 }
+
+// value returns node id's value.
+func (g *Graph) value(id NodeID) string { return g.names.get(g.nodes[id].name) }
 
 type edge struct {
 	from, to NodeID
@@ -327,6 +332,16 @@ func newGraph(opts Options) *Graph {
 	return g
 }
 
+// reserve makes room for n nodes in the arrays indexed by node, so that
+// they are not copied while they grow up to n (BuildCase reserves a node
+// per event: a case's graph rarely has more). Room never written costs
+// address space, not memory: the arrays hold no pointers.
+func (g *Graph) reserve(n int) {
+	g.nodes = slices.Grow(g.nodes, n)
+	g.out, g.in = slices.Grow(g.out, n), slices.Grow(g.in, n)
+	g.aux = slices.Grow(g.aux, n)
+}
+
 // Build reads events once and returns their graph. An error from the
 // sequence stops the build and is returned wrapped; so is ctx's error.
 func Build(ctx context.Context, events iter.Seq2[timeline.Event, error], opts Options) (*Graph, error) {
@@ -400,8 +415,7 @@ func Build(ctx context.Context, events iter.Seq2[timeline.Event, error], opts Op
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("graph: %w", err)
 	}
-	g.inferInSession()
-	g.finish()
+	g.complete()
 	return g, nil
 }
 
@@ -418,6 +432,11 @@ var buildColumns = [...]string{
 // parts in parallel with building.
 func BuildCase(ctx context.Context, c *timeline.Case, opts Options) (*Graph, error) {
 	g := newGraph(opts)
+	var rows int64
+	for _, p := range c.Manifest().Parts {
+		rows += p.Rows
+	}
+	g.reserve(int(min(rows, maxNodes)))
 	n := 0
 	st := g.startStages()
 	var cc caseCodes
@@ -443,8 +462,7 @@ func BuildCase(ctx context.Context, c *timeline.Case, opts Options) (*Graph, err
 		}
 		return nil, fmt.Errorf("graph: reading events: %w", err)
 	}
-	g.inferInSession()
-	g.finish()
+	g.complete()
 	return g, nil
 }
 
@@ -548,9 +566,7 @@ func (c *codeColumn) intern(g *Graph, i int, k uint8, t int64) NodeID {
 	}
 	id := g.nodeOfCode(k, c.cur.dictID, c.col.Dict[code], t)
 	g.count(id, t)
-	for len(ids) <= int(code) {
-		ids = append(ids, -1)
-	}
+	ids = extend(ids, int(code)+1, -1)
 	ids[code] = id
 	c.cur.ids[k] = ids
 	return id
@@ -628,15 +644,14 @@ func (g *Graph) nodeOfCode(k uint8, dict uint64, value string, t int64) NodeID {
 // newNode makes the node of (kind, value), uncounted; the caller files it.
 func (g *Graph) newNode(k uint8, value string, t int64) NodeID {
 	id := NodeID(len(g.nodes))
-	// Clone: the caller's string may share a large decode buffer.
-	value = g.names.clone(value)
 	g.kindCount[k]++
 	if len(g.nodes) == cap(g.nodes) {
 		// Double: append grows large slices by a quarter, copying millions
 		// of nodes again and again.
 		g.nodes = slices.Grow(g.nodes, max(1024, len(g.nodes)))
 	}
-	g.nodes = append(g.nodes, node{value: value, first: t, last: t, kind: k, aux: -1})
+	// A copy: the caller's string may share a large decode buffer.
+	g.nodes = append(g.nodes, node{name: g.names.add(value), first: t, last: t, kind: k, aux: -1})
 	if k == kIP && isIPLiteral(value) {
 		g.nodes[id].aux = 1 // an address, not a host name
 	}
@@ -923,52 +938,48 @@ func (g *Graph) keepH(id string) int32 {
 func (g *Graph) keepID(id string) string { return g.ids.get(g.keepH(id)) }
 
 // idStore keeps strings without pointers for the collector to trace: the
-// bytes in append-only chunks, a handle indexing their spans.
+// bytes in a strArena, a handle indexing their spans.
 type idStore struct {
-	chunks [][]byte
-	spans  chunked[idSpan]
+	bytes strArena
+	spans chunked[idSpan]
 }
 
+func (s *idStore) add(id string) int32 { return s.spans.add(s.bytes.add(id)) }
+
+// get returns the string of handle h, a view of the chunk that holds it.
+func (s *idStore) get(h int32) string { return s.bytes.get(*s.spans.at(h)) }
+
+// strArena keeps strings without pointers for the collector: the bytes in
+// chunks that are never rewritten, each string named by an idSpan. A
+// million node values are a few objects for the collector, not a million.
+type strArena struct {
+	chunks [][]byte
+}
+
+// idSpan names a string of a strArena: its chunk, offset and length.
 type idSpan struct{ chunk, off, n uint32 }
 
 const idChunkSize = 1 << 20
 
-func (s *idStore) add(id string) int32 {
-	c := len(s.chunks) - 1
-	if c < 0 || len(s.chunks[c])+len(id) > cap(s.chunks[c]) {
+// add copies s into the arena.
+func (a *strArena) add(s string) idSpan {
+	c := len(a.chunks) - 1
+	if c < 0 || len(a.chunks[c])+len(s) > cap(a.chunks[c]) {
 		// A full chunk is never written again: views of it stay valid.
-		s.chunks = append(s.chunks, make([]byte, 0, max(idChunkSize, len(id))))
+		a.chunks = append(a.chunks, make([]byte, 0, max(idChunkSize, len(s))))
 		c++
 	}
-	off := len(s.chunks[c])
-	s.chunks[c] = append(s.chunks[c], id...)
-	return s.spans.add(idSpan{chunk: uint32(c), off: uint32(off), n: uint32(len(id))})
+	off := len(a.chunks[c])
+	a.chunks[c] = append(a.chunks[c], s...)
+	return idSpan{chunk: uint32(c), off: uint32(off), n: uint32(len(s))}
 }
 
-// get returns the string of handle h, a view of the chunk that holds it.
-func (s *idStore) get(h int32) string {
-	sp := s.spans.at(h)
+// get returns the string of sp, a view of the chunk that holds it.
+func (a *strArena) get(sp idSpan) string {
 	if sp.n == 0 {
 		return ""
 	}
-	return unsafe.String(&s.chunks[sp.chunk][sp.off], sp.n)
-}
-
-// strArena keeps strings in chunks that are never rewritten: a million
-// node values are a few objects for the collector, not a million.
-type strArena struct{ chunk []byte }
-
-// clone returns a copy of s.
-func (a *strArena) clone(s string) string {
-	if s == "" {
-		return ""
-	}
-	if len(s) > cap(a.chunk)-len(a.chunk) {
-		a.chunk = make([]byte, 0, max(1<<20, len(s)))
-	}
-	n := len(a.chunk)
-	a.chunk = append(a.chunk, s...)
-	return unsafe.String(&a.chunk[n], len(s))
+	return unsafe.String(&a.chunks[sp.chunk][sp.off], sp.n)
 }
 
 // relation returns the index of a relation name, adding it if new.
@@ -1029,7 +1040,7 @@ func (g *Graph) resolve(e *timeline.Event, r *rec) error {
 	}
 	if e.Tenant != "" {
 		r.tenant = g.intern(kTenant, e.Tenant, t)
-		r.consumerTenant = strings.EqualFold(g.nodes[r.tenant].value, ConsumerTenant)
+		r.consumerTenant = strings.EqualFold(g.value(r.tenant), ConsumerTenant)
 	}
 	// What it issued.
 	if e.IssuedID != "" && !failed {
@@ -1044,7 +1055,7 @@ func (g *Graph) resolve(e *timeline.Event, r *rec) error {
 	if e.Target != "" {
 		if k := kindIndex(e.TargetKind); k != kNone {
 			r.target, r.targetKind = g.intern(k, e.Target, t), k
-			r.targetValue = g.nodes[r.target].value
+			r.targetValue = g.value(r.target)
 		}
 	}
 	if e.Actor != "" {
@@ -1090,7 +1101,7 @@ func (g *Graph) resolveCoded(cc *caseCodes, i int, r *rec) error {
 	}
 	if cc.tenant.has(i) {
 		r.tenant = cc.tenant.intern(g, i, kTenant, t)
-		r.consumerTenant = strings.EqualFold(g.nodes[r.tenant].value, ConsumerTenant)
+		r.consumerTenant = strings.EqualFold(g.value(r.tenant), ConsumerTenant)
 	}
 	// What it issued.
 	if cc.issued.has(i) && !failed {
@@ -1105,7 +1116,7 @@ func (g *Graph) resolveCoded(cc *caseCodes, i int, r *rec) error {
 	if cc.target.has(i) {
 		if k := kindIndex(cc.targetKind.At(i)); k != kNone {
 			r.target, r.targetKind = cc.target.intern(g, i, k, t), k
-			r.targetValue = g.nodes[r.target].value
+			r.targetValue = g.value(r.target)
 		}
 	}
 	if cc.actor.has(i) {
@@ -1258,9 +1269,8 @@ func (s *stages) wait() {
 }
 
 // settle ends building: every node gets its adjacency lists and the facts
-// apply filed for it.
+// apply filed for it (complete indexes them).
 func (g *Graph) settle() {
-	g.indexAll()
 	g.growAdj(len(g.nodes))
 	for i, a := range g.aux {
 		if a >= 0 {
@@ -1297,6 +1307,18 @@ func extend[T any](s []T, n int, fill T) []T {
 		s[i] = fill
 	}
 	return s
+}
+
+// complete ends a build once settled: the inferred edges, then finish,
+// while another goroutine indexes the nodes (neither reads what the other
+// writes: indexing reads nodes and their values, and writes only the
+// index, which neither reads).
+func (g *Graph) complete() {
+	var wg sync.WaitGroup
+	wg.Go(g.indexAll)
+	g.inferInSession()
+	g.finish()
+	wg.Wait()
 }
 
 // inferInSession adds the inferred edge session → token for a token that
@@ -1431,7 +1453,7 @@ func (g *Graph) EdgeCount() int { return g.edges.len() }
 // Node returns node id's entity.
 func (g *Graph) Node(id NodeID) Node {
 	n := &g.nodes[id]
-	return Node{ID: id, Kind: kindNames[n.kind], Value: n.value, First: fromMicro(n.first),
+	return Node{ID: id, Kind: kindNames[n.kind], Value: g.names.get(n.name), First: fromMicro(n.first),
 		Last: fromMicro(n.last), Count: int(n.count)}
 }
 

@@ -46,7 +46,7 @@ func (x *nodeIndex) get(g *Graph, v string, h uint32) (NodeID, bool) {
 		if s.id == 0 {
 			return -1, false
 		}
-		if s.h == h && g.nodes[s.id-1].value == v {
+		if s.h == h && g.value(NodeID(s.id-1)) == v {
 			return NodeID(s.id - 1), true
 		}
 	}
@@ -119,7 +119,7 @@ func (g *Graph) indexKinds(todo [len(kindNames)]bool) {
 		if n := &g.nodes[i]; todo[n.kind] {
 			x := &g.index[n.kind]
 			x.n++
-			x.place(nodeSlot{h: g.hashValue(n.value), id: int32(i) + 1})
+			x.place(nodeSlot{h: g.hashValue(g.names.get(n.name)), id: int32(i) + 1})
 		}
 	}
 }

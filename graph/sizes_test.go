@@ -34,7 +34,7 @@ func TestRealCaseSizes(t *testing.T) {
 	t.Logf("adjacency slab %.0f MB, spans %.0f MB", mb(slabBytes(&g.adj)), mb(2*cap(g.out)*int(unsafe.Sizeof(span{}))))
 	t.Logf("refs slab %.0f MB, times slab %.0f MB", mb(slabBytes(&g.refs)), mb(slabBytes(&g.tms)))
 	idb := 0
-	for _, ch := range g.ids.chunks {
+	for _, ch := range g.ids.bytes.chunks {
 		idb += cap(ch)
 	}
 	t.Logf("ids %d (%.0f MB bytes, %.0f MB spans)", g.ids.spans.len(), mb(idb), mb(g.ids.spans.len()*int(unsafe.Sizeof(idSpan{}))))
