@@ -661,6 +661,9 @@ func (pw *partWriter) finish() (PartRecord, error) {
 	if err == nil {
 		err = pw.w.Close() // synced with the run's other files, in Run.publish
 	}
+	if err == nil {
+		startWriteback(pw.f)
+	}
 	if cerr := pw.f.Close(); err == nil {
 		err = cerr
 	}
