@@ -171,7 +171,7 @@ func (f *facts) act(name string) uint16 {
 
 // token returns the facts of token id, filing them while building.
 func (f *facts) token(g *Graph, id NodeID) *tokenFact {
-	a := g.auxOf(id)
+	a := &g.nodes[id].aux
 	if *a < 0 {
 		*a = f.tokens.add(tokenFact{firstUse: maxTime, useTenant: -1, actor: -1, issueT: maxTime, issueIP: -1,
 			session: -1})
@@ -181,17 +181,11 @@ func (f *facts) token(g *Graph, id NodeID) *tokenFact {
 
 // key returns the facts of key id, filing them while building.
 func (f *facts) key(g *Graph, id NodeID) *keyFact {
-	a := g.auxOf(id)
+	a := &g.nodes[id].aux
 	if *a < 0 {
 		*a = f.keys.add(keyFact{firstUse: maxTime, actor: -1})
 	}
 	return f.keys.at(*a)
-}
-
-// auxOf returns where the aux of token or key id is while building.
-func (g *Graph) auxOf(id NodeID) *int32 {
-	g.aux = extend(g.aux, int(id)+1, -1)
-	return &g.aux[id]
 }
 
 // isIPLiteral tells addresses from the host names and "AWS Internal" that
@@ -201,17 +195,17 @@ func isIPLiteral(s string) bool {
 	return err == nil
 }
 
-func addIP(g *Graph, sp span, ip NodeID, t int64, id string) span {
+func addIP(g *Graph, sp span, ip NodeID, t int64, id int32) span {
 	ips := g.facts.ipSlab.get(sp)
 	for i := range ips {
 		if ips[i].ip == ip {
 			if t < ips[i].first {
-				ips[i].first, ips[i].id = t, g.keepH(id)
+				ips[i].first, ips[i].id = t, id
 			}
 			return sp
 		}
 	}
-	return g.facts.ipSlab.push(sp, ipSeen{ip: ip, first: t, id: g.keepH(id)})
+	return g.facts.ipSlab.push(sp, ipSeen{ip: ip, first: t, id: id})
 }
 
 // isS3Data reports whether a CloudTrail action is an S3 object-level (data)
@@ -233,7 +227,7 @@ func isRoleAssumption(action string) bool {
 		strings.HasSuffix(action, "GenerateIdToken") || strings.HasSuffix(action, "SignJwt")
 }
 
-func (f *facts) observe(g *Graph, r *rec) {
+func (f *facts) observe(g *Graph, r *rec, x *recText) {
 	t, tail, tailKind, issued, issuedKind := r.t, r.tail, r.tailKind, r.issued, r.issuedKind
 	target, targetKind, tenant, actor, ip, app := r.target, r.targetKind, r.tenant, r.actor, r.ip, r.app
 	failed := r.failed
@@ -241,22 +235,22 @@ func (f *facts) observe(g *Graph, r *rec) {
 	ipOK := ip >= 0 && r.ipAddr
 	if tenant >= 0 {
 		sa := f.lastSourceAct
-		if r.source != f.lastSource || f.lastSource == "" {
+		if x.source != f.lastSource || f.lastSource == "" {
 			var ok bool
-			if sa, ok = f.sourceAct[r.source]; !ok {
-				sa = f.act(srcPrefix + r.source)
-				f.sourceAct[strings.Clone(r.source)] = sa
+			if sa, ok = f.sourceAct[x.source]; !ok {
+				sa = f.act(srcPrefix + x.source)
+				f.sourceAct[strings.Clone(x.source)] = sa
 			}
-			f.lastSource, f.lastSourceAct = r.source, sa
+			f.lastSource, f.lastSourceAct = x.source, sa
 		}
 		f.cover(covKey{tenant, sa, day})
-		if r.action == actMailItemsAccessed {
+		if x.action == actMailItemsAccessed {
 			f.cover(covKey{tenant, f.actMIA, day})
 		}
-		if r.category == timeline.CategorySignin && issuedKind == kToken {
+		if x.category == timeline.CategorySignin && issuedKind == kToken {
 			f.cover(covKey{tenant, f.actSignin, day})
 		}
-		if isS3Data(r.action) {
+		if isS3Data(x.action) {
 			f.cover(covKey{tenant, f.actS3, day})
 		}
 	}
@@ -282,7 +276,7 @@ func (f *facts) observe(g *Graph, r *rec) {
 		}
 	}
 	// A captured token (category token) is seen, not used.
-	if tailKind == kToken && r.category != timeline.CategoryToken {
+	if tailKind == kToken && x.category != timeline.CategoryToken {
 		tf := f.token(g, tail)
 		if t < tf.firstUse {
 			tf.firstUse, tf.useTenant = t, tenant
@@ -291,7 +285,7 @@ func (f *facts) observe(g *Graph, r *rec) {
 			tf.actor = actor
 		}
 		if ipOK {
-			tf.ips = addIP(g, tf.ips, ip, t, r.id)
+			tf.ips = addIP(g, tf.ips, ip, t, r.h)
 		}
 	}
 	if tailKind == kKey {
@@ -303,31 +297,31 @@ func (f *facts) observe(g *Graph, r *rec) {
 			kf.actor = actor
 		}
 		if ipOK {
-			kf.ips = addIP(g, kf.ips, ip, t, r.id)
+			kf.ips = addIP(g, kf.ips, ip, t, r.h)
 		}
 	}
-	if tailKind == kToken && r.category != timeline.CategorySignin &&
-		strings.Contains(strings.ToLower(r.actorTenant), ConsumerTenant) &&
+	if tailKind == kToken && x.category != timeline.CategorySignin &&
+		strings.Contains(strings.ToLower(x.actorTenant), ConsumerTenant) &&
 		tenant >= 0 && !r.consumerTenant {
-		f.consumer = append(f.consumer, eventRef{t: t, id: g.keepID(r.id), token: tail, tenant: tenant,
-			issuer: strings.Clone(r.actorTenant)})
+		f.consumer = append(f.consumer, eventRef{t: t, id: g.ids.get(r.h), token: tail, tenant: tenant,
+			issuer: strings.Clone(x.actorTenant)})
 	}
-	if tailKind == kToken && issuedKind == kToken && !failed && isRoleAssumption(r.action) {
-		f.roles = append(f.roles, roleRef{t: t, id: g.keepID(r.id), from: tail, to: issued, target: target,
-			action: strings.Clone(r.action), tenant: tenant, ip: ip, actor: actor})
+	if tailKind == kToken && issuedKind == kToken && !failed && isRoleAssumption(x.action) {
+		f.roles = append(f.roles, roleRef{t: t, id: g.ids.get(r.h), from: tail, to: issued, target: target,
+			action: strings.Clone(x.action), tenant: tenant, ip: ip, actor: actor})
 	}
-	if targetKind == kMailbox && !failed && r.category == timeline.CategoryMail {
+	if targetKind == kMailbox && !failed && x.category == timeline.CategoryMail {
 		ra := int32(-1)
-		if r.resourceApp != "" && r.resourceApp == f.lastResApp {
+		if x.resourceApp != "" && x.resourceApp == f.lastResApp {
 			ra = f.lastResAppIdx
-		} else if r.resourceApp != "" {
+		} else if x.resourceApp != "" {
 			var ok bool
-			if ra, ok = f.resAppIdx[r.resourceApp]; !ok {
+			if ra, ok = f.resAppIdx[x.resourceApp]; !ok {
 				ra = int32(len(f.resApps))
-				f.resApps = append(f.resApps, strings.Clone(r.resourceApp))
+				f.resApps = append(f.resApps, strings.Clone(x.resourceApp))
 				f.resAppIdx[f.resApps[ra]] = ra
 			}
-			f.lastResApp, f.lastResAppIdx = r.resourceApp, ra
+			f.lastResApp, f.lastResAppIdx = x.resourceApp, ra
 		}
 		k := mbAppKey{target, app, ra}
 		if k == f.lastMbApp && t >= f.lastMbAppT {
@@ -336,12 +330,12 @@ func (f *facts) observe(g *Graph, r *rec) {
 		f.lastMbApp, f.lastMbAppT = k, t
 		old, ok := f.mbApp[k]
 		if !ok || t < old.first {
-			old.first, old.id, old.tenant = t, g.keepID(r.id), tenant
+			old.first, old.id, old.tenant = t, g.ids.get(r.h), tenant
 			f.mbApp[k] = old
 		}
 		if !ok && tenant >= 0 {
 			// Name tenants by the mail domains of their mailboxes.
-			if _, domain, ok := strings.Cut(r.targetValue, "@"); ok && domain != "" {
+			if _, domain, ok := strings.Cut(x.targetValue, "@"); ok && domain != "" {
 				m := f.domains[tenant]
 				if m == nil {
 					m = make(map[string]int32)

@@ -172,17 +172,11 @@ type Graph struct {
 	// chain skips the edges outside its window without reading them.
 	hubSpans map[hubKey][]edgeSpan
 
-	// aux is, while building, the aux of tokens and keys (see node), kept
-	// apart from nodes, which the intern stage grows meanwhile.
-	aux []int32
 	// names holds the nodes' values.
 	names strArena
-	// ids holds the event ids kept as evidence.
+	// ids holds the ids of the events built from, and those of assertions:
+	// evidence and facts name events by their handle here.
 	ids idStore
-	// evID is the id of the event being added, evH its handle in ids once
-	// kept (-1 before).
-	evID string
-	evH  int32
 
 	// recent holds edges linked lately, while building.
 	recent *[recentSlots]recentEdge
@@ -316,7 +310,7 @@ var ErrTooLarge = errors.New("graph: too many entities")
 
 func newGraph(opts Options) *Graph {
 	g := &Graph{edgeOf: make(map[uint64]int32), relIndex: make(map[string]uint16),
-		seen: new([len(kindNames)][seenSlots]seenString), evH: -1, refs: newSlab[idRef](), tms: newSlab[int64](),
+		seen: new([len(kindNames)][seenSlots]seenString), refs: newSlab[idRef](), tms: newSlab[int64](),
 		adj: newSlab[adjEntry](), seed: maphash.MakeSeed()}
 	for _, r := range builtinRelations {
 		g.relIndex[r.name] = uint16(len(g.relNames))
@@ -339,7 +333,6 @@ func newGraph(opts Options) *Graph {
 func (g *Graph) reserve(n int) {
 	g.nodes = slices.Grow(g.nodes, n)
 	g.out, g.in = slices.Grow(g.out, n), slices.Grow(g.in, n)
-	g.aux = slices.Grow(g.aux, n)
 }
 
 // Build reads events once and returns their graph. An error from the
@@ -675,7 +668,7 @@ func edgeKey(from, to NodeID, rel uint16, ev Evidence) uint64 {
 }
 
 // link adds one event's support to the edge (from, to, rel, ev).
-func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id string) int32 {
+func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id int32) int32 {
 	if from == to {
 		return -1
 	}
@@ -713,7 +706,7 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id strin
 	}
 	if !ok {
 		ei = g.edges.add(edge{from: from, to: to, rel: rel, ev: ev, count: 1, first: t, last: t,
-			ref: g.keepH(id)})
+			ref: id})
 		g.out[from] = g.adj.push(g.out[from], adjEntry{other: to, rel: rel, ev: ev, ei: ei})
 		g.in[to] = g.adj.push(g.in[to], adjEntry{other: from, rel: rel, ev: ev, ei: ei})
 		nOut, nIn = g.out[from].n, g.in[to].n
@@ -750,7 +743,7 @@ type recentEdge struct {
 }
 
 // touch adds one event's support to existing edge ei.
-func (g *Graph) touch(ei int32, t int64, id string) {
+func (g *Graph) touch(ei int32, t int64, id int32) {
 	e := g.edges.at(ei)
 	rel := e.rel
 	causal := g.relCausal[rel]
@@ -838,7 +831,7 @@ func (c *chunked[T]) len() int { return c.n }
 
 // keep files the event at t into the earliest (head) or the latest (tail)
 // ids, each holding at most half; what neither keeps is only counted.
-func (x *edgeExt) keep(g *Graph, t int64, id string, half int) {
+func (x *edgeExt) keep(g *Graph, t int64, id int32, half int) {
 	r, done := x.idHead.keep(g, t, id, half, true)
 	if done {
 		return
@@ -846,9 +839,6 @@ func (x *edgeExt) keep(g *Graph, t int64, id string, half int) {
 	// While times arrive in order (the usual case), the tail is a ring
 	// sorted from tailMin, and replacing its earliest needs no scan.
 	if int(x.tail.n) < half {
-		if r.id < 0 {
-			r.id = g.keepH(id)
-		}
 		if old := g.refs.get(x.tail); len(old) == 0 {
 			x.tailRing = true
 		} else if r.t < old[len(old)-1].t {
@@ -865,9 +855,6 @@ func (x *edgeExt) keep(g *Graph, t int64, id string, half int) {
 	tl := g.refs.get(x.tail)
 	if r.t <= tl[x.tailMin].t {
 		return
-	}
-	if r.id < 0 {
-		r.id = g.keepH(id)
 	}
 	if x.tailRing && r.t >= tl[x.tailLast].t {
 		tl[x.tailMin] = r
@@ -891,13 +878,12 @@ func (x *edgeExt) keep(g *Graph, t int64, id string, half int) {
 // latest it held, which the event displaced), for a causal edge's tail;
 // done when nothing is left over. Without tail, what is left over is only
 // counted.
-func (x *idHead) keep(g *Graph, t int64, id string, half int, tail bool) (r idRef, done bool) {
+func (x *idHead) keep(g *Graph, t int64, id int32, half int, tail bool) (r idRef, done bool) {
 	if !tail && int(x.head.n) >= half && t >= x.headMaxT {
 		return r, true // the common case, decided without touching the ids
 	}
-	r = idRef{t: t, id: -1} // the id is kept only once it is filed
+	r = idRef{t: t, id: id}
 	if int(x.head.n) < half {
-		r.id = g.keepH(id)
 		x.head = g.refs.push(x.head, r)
 		head := g.refs.get(x.head)
 		if r.t >= head[x.headMax].t {
@@ -908,7 +894,6 @@ func (x *idHead) keep(g *Graph, t int64, id string, half int, tail bool) (r idRe
 	}
 	if r.t < x.headMaxT {
 		head := g.refs.get(x.head)
-		r.id = g.keepH(id)
 		r, head[x.headMax] = head[x.headMax], r
 		x.headMax = 0
 		for i := range head {
@@ -920,22 +905,6 @@ func (x *idHead) keep(g *Graph, t int64, id string, half int, tail bool) (r idRe
 	}
 	return r, !tail
 }
-
-// keepH keeps id in g.ids and returns its handle: a copy, since the
-// caller's string may share a large decode buffer, made once per event
-// however many edges and facts keep the current event's id.
-func (g *Graph) keepH(id string) int32 {
-	if id != g.evID {
-		return g.ids.add(id)
-	}
-	if g.evH < 0 {
-		g.evH = g.ids.add(id)
-	}
-	return g.evH
-}
-
-// keepID is keepH for a string to keep: a view of the kept copy.
-func (g *Graph) keepID(id string) string { return g.ids.get(g.keepH(id)) }
 
 // idStore keeps strings without pointers for the collector to trace: the
 // bytes in a strArena, a handle indexing their spans.
@@ -998,32 +967,49 @@ func (g *Graph) relation(name string, causal bool) uint16 {
 // found (nodes, and what it knew of them) and the event's fields the facts
 // read.
 type rec struct {
-	t                                            int64
-	id, source, action, actorTenant, resourceApp string
-	category                                     timeline.Category
-	failed                                       bool
-	tail, key, tenant, issued, target            NodeID
-	actor, ip, app, session                      NodeID
-	tailKind, issuedKind, targetKind             uint8
-	ipAddr, consumerTenant                       bool
-	targetValue                                  string
+	t                                 int64
+	h                                 int32 // the event's id, a handle in Graph.ids
+	tail, key, tenant, issued, target NodeID
+	actor, ip, app, session           NodeID
+	tailKind, issuedKind, targetKind  uint8
+	failed                            bool
+	// reads is set for the categories whose targets are accessed, not
+	// changed: mail, file, resource, token and sign-in.
+	reads                  bool
+	ipAddr, consumerTenant bool
+}
+
+// recText is the rest of a resolved event that its facts read.
+type recText struct {
+	source, action, actorTenant, resourceApp string
+	category                                 timeline.Category
+	targetValue                              string
+}
+
+// reads reports whether events of category c access their targets.
+func reads(c timeline.Category) bool {
+	return c == timeline.CategoryMail || c == timeline.CategoryFile || c == timeline.CategoryResource ||
+		c == timeline.CategoryToken || c == timeline.CategorySignin
 }
 
 // Build maps each event onto nodes and edges (design.md §4) and records the
 // facts the findings need, in two stages: resolve, then apply.
 
 // resolve is the first stage: it interns the event's entities, in the
-// order that numbers the nodes, and fills r. It touches nodes and the
-// intern maps only, so that it can run alongside apply.
+// order that numbers the nodes, keeps its id, fills r and files the
+// event's facts. It touches nodes, the intern maps, ids and facts only,
+// so that it can run alongside apply.
 func (g *Graph) resolve(e *timeline.Event, r *rec) error {
 	if len(g.nodes) > maxNodes-16 {
 		return fmt.Errorf("%w: more than %d", ErrTooLarge, maxNodes-16)
 	}
 	t := e.Time.UnixMicro()
 	failed := e.Outcome == timeline.OutcomeFailure
-	*r = rec{t: t, id: e.ID, source: e.Source, action: e.Action, actorTenant: e.ActorTenant, resourceApp: e.ResourceApp,
-		category: e.Category, failed: failed, tail: -1, key: -1, tenant: -1, issued: -1, target: -1, actor: -1, ip: -1,
-		app: -1, session: -1, tailKind: kNone, issuedKind: kNone, targetKind: kNone}
+	*r = rec{t: t, h: g.ids.add(e.ID), reads: reads(e.Category), failed: failed, tail: -1, key: -1, tenant: -1,
+		issued: -1, target: -1, actor: -1, ip: -1, app: -1, session: -1, tailKind: kNone, issuedKind: kNone,
+		targetKind: kNone}
+	x := recText{source: e.Source, action: e.Action, actorTenant: e.ActorTenant, resourceApp: e.ResourceApp,
+		category: e.Category}
 
 	// The credential presented: token, else key, else session.
 	switch {
@@ -1055,7 +1041,7 @@ func (g *Graph) resolve(e *timeline.Event, r *rec) error {
 	if e.Target != "" {
 		if k := kindIndex(e.TargetKind); k != kNone {
 			r.target, r.targetKind = g.intern(k, e.Target, t), k
-			r.targetValue = g.value(r.target)
+			x.targetValue = g.value(r.target)
 		}
 	}
 	if e.Actor != "" {
@@ -1071,6 +1057,7 @@ func (g *Graph) resolve(e *timeline.Event, r *rec) error {
 	if r.tailKind == kToken && e.SessionID != "" {
 		r.session = g.intern(kSession, e.SessionID, t)
 	}
+	g.observe(r, &x)
 	return nil
 }
 
@@ -1082,9 +1069,11 @@ func (g *Graph) resolveCoded(cc *caseCodes, i int, r *rec) error {
 	t := cc.times[i]
 	category := timeline.Category(cc.category.At(i))
 	failed := timeline.Outcome(cc.outcome.At(i)) == timeline.OutcomeFailure
-	*r = rec{t: t, id: cc.id.At(i), source: cc.source.At(i), action: cc.action.At(i), actorTenant: cc.actorTenant.At(i),
-		resourceApp: cc.resApp.At(i), category: category, failed: failed, tail: -1, key: -1, tenant: -1, issued: -1,
-		target: -1, actor: -1, ip: -1, app: -1, session: -1, tailKind: kNone, issuedKind: kNone, targetKind: kNone}
+	*r = rec{t: t, h: g.ids.add(cc.id.At(i)), reads: reads(category), failed: failed, tail: -1, key: -1, tenant: -1,
+		issued: -1, target: -1, actor: -1, ip: -1, app: -1, session: -1, tailKind: kNone, issuedKind: kNone,
+		targetKind: kNone}
+	x := recText{source: cc.source.At(i), action: cc.action.At(i), actorTenant: cc.actorTenant.At(i),
+		resourceApp: cc.resApp.At(i), category: category}
 
 	// The credential presented: token, else key, else session.
 	switch {
@@ -1116,7 +1105,7 @@ func (g *Graph) resolveCoded(cc *caseCodes, i int, r *rec) error {
 	if cc.target.has(i) {
 		if k := kindIndex(cc.targetKind.At(i)); k != kNone {
 			r.target, r.targetKind = cc.target.intern(g, i, k, t), k
-			r.targetValue = g.value(r.target)
+			x.targetValue = g.value(r.target)
 		}
 	}
 	if cc.actor.has(i) {
@@ -1132,14 +1121,27 @@ func (g *Graph) resolveCoded(cc *caseCodes, i int, r *rec) error {
 	if r.tailKind == kToken && cc.session.has(i) {
 		r.session = cc.session.intern(g, i, kSession, t)
 	}
+	g.observe(r, &x)
 	return nil
 }
 
-// apply is the second stage: the edges and facts of one resolved event.
-// It never reads g.nodes, which resolve may be growing meanwhile.
+// observe files the facts of a resolved event: resolve's last step, so
+// that apply, on its own goroutine, only links.
+func (g *Graph) observe(r *rec, x *recText) {
+	if r.session >= 0 {
+		// The session a token was presented in, for inferInSession.
+		tf := g.facts.token(g, r.tail)
+		if tf.session < 0 || r.t < tf.sessionT {
+			tf.session, tf.sessionT, tf.sessionEv = r.session, r.t, r.h
+		}
+	}
+	g.facts.observe(g, r, x)
+}
+
+// apply is the second stage: the edges of one resolved event. It never
+// reads nodes, ids or facts, which resolve writes meanwhile.
 func (g *Graph) apply(r *rec) {
-	t, id := r.t, r.id
-	g.evID, g.evH = id, -1
+	t, id := r.t, r.h
 	tail, tailKind, tenant := r.tail, r.tailKind, r.tenant
 	if r.key >= 0 {
 		g.link(r.key, tail, relSigned, Observed, t, id)
@@ -1160,11 +1162,10 @@ func (g *Graph) apply(r *rec) {
 	if target, k := r.target, r.targetKind; target >= 0 {
 		if tail >= 0 && target != issued {
 			rel := relChanged
-			switch c := r.category; {
+			switch {
 			case r.failed:
 				rel = relAttempted
-			case c == timeline.CategoryMail || c == timeline.CategoryFile || c == timeline.CategoryResource ||
-				c == timeline.CategoryToken || c == timeline.CategorySignin:
+			case r.reads:
 				rel = relAccessed
 			}
 			g.link(tail, target, rel, Observed, t, id)
@@ -1191,14 +1192,6 @@ func (g *Graph) apply(r *rec) {
 	if tailKind == kToken && tenant >= 0 {
 		g.link(tail, tenant, relIn, Observed, t, id)
 	}
-	if r.session >= 0 {
-		// The session a token was presented in, for inferInSession.
-		tf := g.facts.token(g, tail)
-		if tf.session < 0 || t < tf.sessionT {
-			tf.session, tf.sessionT, tf.sessionEv = r.session, t, g.keepH(id)
-		}
-	}
-	g.facts.observe(g, r)
 }
 
 // stages runs apply on a goroutine of its own, a few batches behind
@@ -1224,7 +1217,6 @@ func (g *Graph) startStages() *stages {
 			for i := range b {
 				g.apply(&b[i])
 			}
-			clear(b) // let go of the events' strings
 			s.free <- b[:0]
 		}
 	}()
@@ -1268,17 +1260,9 @@ func (s *stages) wait() {
 	s.g.settle()
 }
 
-// settle ends building: every node gets its adjacency lists and the facts
-// apply filed for it (complete indexes them).
-func (g *Graph) settle() {
-	g.growAdj(len(g.nodes))
-	for i, a := range g.aux {
-		if a >= 0 {
-			g.nodes[i].aux = a
-		}
-	}
-	g.aux = nil
-}
+// settle ends building: every node gets its adjacency lists (complete
+// indexes them).
+func (g *Graph) settle() { g.growAdj(len(g.nodes)) }
 
 // outs returns the edges out of node id (not to be appended to).
 func (g *Graph) outs(id NodeID) []adjEntry { return g.adj.get(g.out[id]) }
@@ -1335,7 +1319,7 @@ func (g *Graph) inferInSession() {
 		if tf.issued || tf.session < 0 || !g.issuesTokens(tf.session) {
 			continue
 		}
-		g.link(tf.session, NodeID(i), relIssued, Inferred, tf.sessionT, g.ids.get(tf.sessionEv))
+		g.link(tf.session, NodeID(i), relIssued, Inferred, tf.sessionT, tf.sessionEv)
 	}
 }
 
@@ -1391,7 +1375,6 @@ func (g *Graph) finish() {
 	}
 	g.seen, g.recent = nil, nil // what only building needs
 	g.facts.lastSource, g.facts.lastResApp = "", ""
-	g.evID, g.evH = "", -1
 }
 
 // AddAssertions adds each assertion as an asserted causal edge, creating
@@ -1416,7 +1399,7 @@ func (g *Graph) AddAssertions(as []timeline.Assertion) error {
 		}
 		from := g.assertNode(fk, a.From.Value, t)
 		to := g.assertNode(tk, a.To.Value, t)
-		g.link(from, to, g.relation(rel, true), Asserted, t, fmt.Sprintf("assertion:%d", a.ID))
+		g.link(from, to, g.relation(rel, true), Asserted, t, g.ids.add(fmt.Sprintf("assertion:%d", a.ID)))
 	}
 	g.finish()
 	g.lowerOnce = sync.Once{}
