@@ -343,13 +343,21 @@ func planStorm(seed int64, scale int) (*plan, error) {
 
 	p := &plan{truth: truth}
 	for _, t := range st.tenants {
-		// A tenant's work goes with its users, about twice as much where
-		// MailItemsAccessed is logged (at scale 5: 1.2 s for aldmere-mfa.gov,
-		// 0.1 s for cohowinery.com).
-		weight := t.def.users
-		if t.def.mia {
-			weight *= 2
+		// A tenant's work goes with the bytes it writes: about 4 MB a user
+		// at scale 5, less with Graph sign-in pages (2.5-3.5), more with
+		// PowerShell's (3.9-5.2, and psIndent's CPU on top); whether
+		// MailItemsAccessed is logged matters less (measured at scale 5:
+		// 140 MB for aldmere-mfa.gov's 36 users, 77 MB for northwindtrade.org's
+		// 20, 31 MB for cohowinery.com's 12). Weighed by users alone, as
+		// before, the PowerShell tenants came last and one ran on alone.
+		perUser := 4
+		switch t.def.signin {
+		case shGraph:
+			perUser = 3
+		case shPwsh:
+			perUser = 5
 		}
+		weight := t.def.users * perUser
 		p.jobs = append(p.jobs, job{name: "storm/" + t.def.domain, weight: weight, run: func(ctx context.Context, o *output, r *rand.Rand) error {
 			return st.writeTenant(ctx, o, r, t)
 		}})
