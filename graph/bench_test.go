@@ -452,6 +452,34 @@ func BenchmarkRealCaseBuild(b *testing.B) {
 	runtime.KeepAlive(g)
 }
 
+// BenchmarkRealCaseScan reads the case in $CAUSEWAY_GRAPH_CASE as
+// BuildCase does (the graph's columns, coded), building nothing; it skips
+// when the variable is unset.
+func BenchmarkRealCaseScan(b *testing.B) {
+	dir := os.Getenv("CAUSEWAY_GRAPH_CASE")
+	if dir == "" {
+		b.Skip("CAUSEWAY_GRAPH_CASE is not set")
+	}
+	c, err := timeline.Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n, c0 := 0, cpuTime()
+	for b.Loop() {
+		n = 0
+		err := c.ScanColumns(b.Context(), timeline.Query{Columns: graph.Columns()}, func(cb *timeline.ColumnBatch) error {
+			n += cb.Len
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric((cpuTime()-c0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric(float64(n), "events")
+	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MB")
+}
+
 // reportBuild reports a graph build's CPU time per op (since cpuTime c0),
 // the graph's size, the peak RSS and the live heap after a collection.
 func reportBuild(b *testing.B, g *graph.Graph, c0 time.Duration) {

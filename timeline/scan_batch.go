@@ -622,8 +622,10 @@ func (r *colReader) next() error {
 			return fmt.Errorf("page offsets out of order")
 		}
 	}
-	if !r.d.detach {
-		// One copy of the page's bytes, which every value slices.
+	if !r.d.detach && r.cd == nil {
+		// One copy of the page's bytes, which every value slices. A coded
+		// column's values are looked up in views of the page instead:
+		// its table and its coding keep copies of the values they keep.
 		r.str = string(r.data[:r.offs[r.n]])
 	}
 	return nil
@@ -951,16 +953,10 @@ func (r *colReader) readVec(v *columnVec, k int) error {
 		case coded:
 			offs := r.offs[r.pos : r.pos+m+1]
 			for j := range m {
-				// The row group's values first: a small map, and the
-				// scan's (large) once per value and row group.
-				s := r.str[offs[j]:offs[j+1]]
 				c := int32(0)
-				if s != "" {
-					sl := r.local.find(s)
-					if sl.code < 0 {
-						sl.code = r.cd.codeHashed(s, sl.h, true)
-					}
-					c = sl.code
+				if a, b := offs[j], offs[j+1]; a != b {
+					// A view of the page, which the next page reuses.
+					c = r.local.code(unsafe.String(&r.data[a], b-a), r.cd)
 				}
 				v.str.Codes = append(v.str.Codes, c)
 			}
@@ -985,12 +981,43 @@ func (r *colReader) readVec(v *columnVec, k int) error {
 
 // strTable maps strings to codes, like a map[string]int32 that keeps its
 // room when reset (a Go map cleared per row group grew again, rehashing,
-// in every one): open addressing, each slot with its string's hash.
+// in every one): open addressing, each slot with its string's hash. It
+// keeps copies of its strings, in chunks reused after a reset.
 type strTable struct {
 	seed   maphash.Seed
 	seeded bool      // seed was given, else grow makes one
 	slots  []strSlot // a power of two of them, at most half used
 	used   []int32   // the slots in use, to reset
+	bytes  [][]byte  // the strings' copies; bytes[cur] is being filled
+	cur    int
+	// finds and hits count lookups since the reset: a column whose values
+	// seldom repeat within a row group goes to the scan's coding directly
+	// (direct), without the table.
+	finds, hits int
+	direct      bool
+}
+
+// strChunk is the size of strTable's chunks of copies.
+const strChunk = 64 << 10
+
+// code returns the code of s (not "") in cd, looking in the table first
+// while the row group's values repeat often enough for it to pay: a lookup
+// in cd (large, shared, locked) costs several in the table. s may be a
+// view of memory that is reused once code returns.
+func (t *strTable) code(s string, cd *coding) int32 {
+	if t.direct {
+		return cd.code(s, true)
+	}
+	sl := t.find(s)
+	if sl.code < 0 {
+		sl.code = cd.codeHashed(s, sl.h, true)
+	} else {
+		t.hits++
+	}
+	if t.finds++; t.finds == 1024 && 4*t.hits < t.finds {
+		t.direct = true
+	}
+	return sl.code
 }
 
 type strSlot struct {
@@ -1000,7 +1027,7 @@ type strSlot struct {
 }
 
 // find returns the slot of s (not ""), a new one with code -1 if s is new;
-// the table keeps s until reset.
+// the table keeps a copy of s until reset.
 func (t *strTable) find(s string) *strSlot {
 	if 2*(len(t.used)+1) > len(t.slots) {
 		t.grow()
@@ -1010,7 +1037,7 @@ func (t *strTable) find(s string) *strSlot {
 	for i := h & mask; ; i = (i + 1) & mask {
 		sl := &t.slots[i]
 		if sl.s == "" {
-			*sl = strSlot{h: h, s: s, code: -1}
+			*sl = strSlot{h: h, s: t.keep(s), code: -1}
 			t.used = append(t.used, int32(i))
 			return sl
 		}
@@ -1038,10 +1065,31 @@ func (t *strTable) grow() {
 	}
 }
 
+// keep returns a copy of s that lasts until reset.
+func (t *strTable) keep(s string) string {
+	if len(t.bytes) == 0 || len(s) > cap(t.bytes[t.cur])-len(t.bytes[t.cur]) {
+		if len(t.bytes) > 0 {
+			t.cur++
+		}
+		if t.cur == len(t.bytes) || len(s) > cap(t.bytes[t.cur]) {
+			t.bytes = slices.Insert(t.bytes, t.cur, make([]byte, 0, max(strChunk, len(s))))
+		}
+	}
+	b := &t.bytes[t.cur]
+	n := len(*b)
+	*b = append(*b, s...)
+	return unsafe.String(&(*b)[n], len(s))
+}
+
 // reset empties the table, keeping its room.
 func (t *strTable) reset() {
 	for _, u := range t.used {
 		t.slots[u] = strSlot{}
 	}
 	t.used = t.used[:0]
+	for i := range t.bytes {
+		t.bytes[i] = t.bytes[i][:0]
+	}
+	t.cur = 0
+	t.finds, t.hits, t.direct = 0, 0, false
 }
