@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"cmp"
 	"compress/gzip"
+	"encoding/base64"
 	"encoding/binary"
 	"flag"
 	"fmt"
@@ -29,6 +30,19 @@ func TestUTI(t *testing.T) {
 	}
 	if got, want := g.UTI(), "Rdwd2lRF4UKBin7iUvN8AA"; got != want {
 		t.Errorf("UTI() = %s, want %s", got, want)
+	}
+	// appendUTI's written-out encoding against the standard encoder,
+	// behind a prefix, over random ids and the extremes.
+	r := rand.New(rand.NewPCG(3, 4))
+	ids := []guid{{}, {0: 0xff, 15: 0xff}, g}
+	for range 1000 {
+		ids = append(ids, newGUID(r))
+	}
+	ids[1] = guid{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+	for _, id := range ids {
+		if got, want := string(appendUTI([]byte("x"), id)), "x"+base64.RawURLEncoding.EncodeToString(id[:]); got != want {
+			t.Fatalf("appendUTI(%x) = %s, want %s", id[:], got, want)
+		}
 	}
 }
 
