@@ -26,8 +26,9 @@ type BatchSink interface {
 	Sink
 	AddBatch(b *timeline.Batch, res []timeline.AddResult) ([]timeline.AddResult, error)
 	// HashLater promises the hash of file, whose events say
-	// timeline.PendingSHA256 until then (see timeline.Run.HashLater).
-	HashLater(file string, hash func() (string, error))
+	// timeline.PendingSHA256 until then; hash returns it at once after done
+	// is closed (see timeline.Run.HashLater).
+	HashLater(file string, done <-chan struct{}, hash func() (string, error))
 }
 
 const (
@@ -162,7 +163,7 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 				if t.chunk != nil && !promised {
 					// The chunk's events carry pendingSHA256: the run
 					// asks for the hash when it writes them.
-					sink.HashLater(t.in.path, t.chunk.hash.wait)
+					sink.HashLater(t.in.path, t.chunk.hash.done, t.chunk.hash.wait)
 					promised = true
 				}
 				var err error
@@ -186,17 +187,20 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 				tallies[it.file] = tally
 				tally = fileTally{}
 			default: // the task is done
-				if t.chunk != nil && t.chunk.index == t.chunk.of-1 {
-					if _, err := t.chunk.hash.wait(); err != nil {
+				// A chunked file's result needs its hash only once its
+				// last chunk is done: waiting earlier stopped this loop,
+				// and the parsers behind it, while the file was hashed.
+				last := t.chunk != nil && t.chunk.index == t.chunk.of-1
+				var sum string
+				if last {
+					var err error
+					if sum, err = t.chunk.hash.wait(); err != nil {
 						cancel()
 						drain(chans[i+1:])
 						return results, fmt.Errorf("hash %s: %w", t.in.path, err)
 					}
 				}
 				for _, r := range it.done {
-					if t.chunk != nil && r.SHA256 == pendingSHA256 {
-						r.SHA256, _ = t.chunk.hash.wait()
-					}
 					tl, imported := tallies[r.Path]
 					delete(tallies, r.Path)
 					if imported {
@@ -214,7 +218,10 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 						split.add(r)
 					}
 				}
-				if t.chunk != nil && t.chunk.index == t.chunk.of-1 {
+				if last {
+					if split.SHA256 == pendingSHA256 {
+						split.SHA256 = sum
+					}
 					sink.AddFile(split.record())
 					results = append(results, split)
 					promised = false

@@ -87,6 +87,12 @@ type Run struct {
 
 	hashMu sync.Mutex
 	later  map[string]*laterHash // files whose events say PendingSHA256 (HashLater)
+
+	spillsGone chan struct{} // closed when closeSpills has removed the spill files
+	wbq        chan string   // parts for writeback
+	wbDone     chan struct{}
+	wbStop     atomic.Bool
+	wbOnce     sync.Once
 }
 
 // PendingSHA256 stands for a file's SHA-256 in its events while the file
@@ -99,22 +105,39 @@ const PendingSHA256 = "?????????????????????????????????????????????????????????
 // laterHash is a file's hash, asked for once.
 type laterHash struct {
 	once sync.Once
+	done <-chan struct{}
 	hash func() (string, error)
 	sum  string
 	err  error
 }
 
 // HashLater tells the run that file's events may say PendingSHA256 until
-// hash returns the file's SHA-256. The run asks for it when it first writes
-// such an event to Parquet, and writes the hash in the placeholder's place;
-// if hash fails, so does the run.
-func (r *Run) HashLater(file string, hash func() (string, error)) {
+// hash returns the file's SHA-256, which it does without waiting once done
+// is closed. The run asks for it when it first writes such an event to
+// Parquet, and writes the hash in the placeholder's place; if hash fails,
+// so does the run. Until done is closed the run spills rather than writes.
+func (r *Run) HashLater(file string, done <-chan struct{}, hash func() (string, error)) {
 	r.hashMu.Lock()
 	defer r.hashMu.Unlock()
 	if r.later == nil {
 		r.later = map[string]*laterHash{}
 	}
-	r.later[strings.Clone(file)] = &laterHash{hash: hash}
+	r.later[strings.Clone(file)] = &laterHash{done: done, hash: hash}
+}
+
+// hashesPending reports whether a hash promised by HashLater is still
+// being computed.
+func (r *Run) hashesPending() bool {
+	r.hashMu.Lock()
+	defer r.hashMu.Unlock()
+	for _, l := range r.later {
+		select {
+		case <-l.done:
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 // fileSHA256 is the hash HashLater gives for file.
@@ -183,12 +206,15 @@ func (c *Case) BeginRun(opts RunOptions) (*Run, error) {
 	r.jobs = make(chan job)
 	r.writerDone.Add(1)
 	go r.writer()
+	r.wbq, r.wbDone = make(chan string, 1024), make(chan struct{})
+	go r.writeback()
 	base := ""
 	if m.Index != "" {
 		base = filepath.Join(c.dir, filepath.FromSlash(m.Index))
 	}
 	if r.idx, err = openDedupe(base, filepath.Join(c.dir, stagingDir, r.id, "dedupe")); err != nil {
 		r.stopWriter()
+		r.stopWriteback()
 		os.RemoveAll(filepath.Join(c.dir, stagingDir))
 		unlock(lock)
 		return nil, fmt.Errorf("load dedupe index: %w", err)
@@ -254,10 +280,16 @@ func collisionID(id string, detail uint32) string { return fmt.Sprintf("%s~%08x"
 
 // relieve makes room when the buffer is full: partitions big enough for a
 // part of their own go to Parquet; if the buffer is still more than half
-// full, the rest is spilled.
+// full, the rest is spilled. While a file's hash is still being computed
+// (HashLater) everything is spilled: writing a part of that file's events
+// would stop the writer, and through it the import, until the hash is
+// known (1-2 s of one busy core on a 1.7 GB file).
 func (r *Run) relieve() error {
 	if r.buffered <= r.opts.MaxBuffered {
 		return nil
+	}
+	if r.hashesPending() {
+		return r.send(job{spill: r.takeParts()})
 	}
 	var big []keyedBuf
 	for k, p := range r.parts {
@@ -461,12 +493,68 @@ func (r *Run) finishParts() error {
 	return r.failed()
 }
 
+// closeSpills closes the spill files and removes them on a goroutine of
+// its own (unlinking gigabytes took ext4 half a second), while the commit
+// writes the index and waits for the disk; waitSpillsGone waits for it.
 func (r *Run) closeSpills() {
-	for _, f := range r.spillFiles {
-		f.Close()
-		os.Remove(f.Name())
-	}
+	files := r.spillFiles
 	r.spillFiles, r.spills = nil, nil
+	if len(files) == 0 {
+		return
+	}
+	for _, f := range files {
+		f.Close()
+	}
+	prev, done := r.spillsGone, make(chan struct{})
+	r.spillsGone = done
+	go func() {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		for _, f := range files {
+			os.Remove(f.Name())
+		}
+	}()
+}
+
+func (r *Run) waitSpillsGone() {
+	if r.spillsGone != nil {
+		<-r.spillsGone
+	}
+}
+
+// writeback starts the write-back of each part it is given (see
+// startWriteback) off the writers' goroutines: on a congested disk even
+// this call waits. After stopWriteback it only drains its queue.
+func (r *Run) writeback() {
+	defer close(r.wbDone)
+	for p := range r.wbq {
+		if r.wbStop.Load() {
+			continue
+		}
+		if f, err := os.Open(p); err == nil {
+			startWriteback(f)
+			f.Close()
+		}
+	}
+}
+
+// queueWriteback hands a written part to writeback, unless its queue is
+// full (the commit's fsync writes the part either way).
+func (r *Run) queueWriteback(path string) {
+	select {
+	case r.wbq <- path:
+	default:
+	}
+}
+
+// stopWriteback ends writeback, dropping what it has not started, and
+// waits for it: files are about to be synced and moved.
+func (r *Run) stopWriteback() {
+	r.wbStop.Store(true)
+	r.wbOnce.Do(func() { close(r.wbq) })
+	<-r.wbDone
 }
 
 // newParquetWriter is how every part is written: zstd, bounded row
@@ -589,6 +677,7 @@ func (r *Run) staged(rel string) string {
 // publish syncs the run's staged files, renames them to their places in
 // the case and syncs the directories they went to.
 func (r *Run) publish() error {
+	r.stopWriteback()
 	if err := syncFiles(r.written); err != nil {
 		return err
 	}
@@ -614,6 +703,7 @@ func (r *Run) publish() error {
 			return err
 		}
 	}
+	r.waitSpillsGone()
 	os.RemoveAll(filepath.Join(r.c.dir, stagingDir))
 	return nil
 }
@@ -626,7 +716,9 @@ func (r *Run) Abort() error {
 	}
 	r.done = true
 	r.stopWriter()
+	r.stopWriteback()
 	r.closeSpills()
+	r.waitSpillsGone()
 	r.idx.close()
 	if r.rejects != nil {
 		r.rejects.Close()

@@ -661,9 +661,7 @@ func (pw *partWriter) finish() (PartRecord, error) {
 	if err == nil {
 		err = pw.w.Close() // synced with the run's other files, in Run.publish
 	}
-	if err == nil {
-		startWriteback(pw.f)
-	}
+
 	if cerr := pw.f.Close(); err == nil {
 		err = cerr
 	}
@@ -674,6 +672,7 @@ func (pw *partWriter) finish() (PartRecord, error) {
 	// buffers and encoders cost more to make than many small parts take to
 	// write (a fresh writer per part cost 4% of a CloudTrail import).
 	pw.r.writers.Put(pw.w)
+	pw.r.queueWriteback(pw.full)
 	if err := pw.sb.write(filepath.Join(filepath.Dir(pw.full), path.Base(pw.rec.Stats))); err != nil {
 		return pw.rec, fmt.Errorf("write %s: %w", pw.rec.Stats, err)
 	}

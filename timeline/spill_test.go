@@ -251,15 +251,16 @@ func TestPartWriterFlushKeepsNoViews(t *testing.T) {
 }
 
 // TestRunHashLater: events whose file hash is pending (PendingSHA256)
-// reach Parquet with the hash HashLater gives, asked for once, whether they
-// came one by one or in a batch, were spilled and merged or written from
-// memory; other files' events keep theirs. A failed hash fails the commit.
+// reach Parquet with the hash HashLater gives, asked for once and never
+// before it is done (the run spills meanwhile), whether they came one by one
+// or in a batch, were spilled and merged or written from memory; other
+// files' events keep theirs. A failed hash fails the commit.
 func TestRunHashLater(t *testing.T) {
 	t.Parallel()
 	real, other := strings.Repeat("ab", 32), strings.Repeat("cd", 32)
 	day0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
 	event := func(i int, file, sum string) Event {
-		return Event{ID: "e" + strconv.Itoa(i), Source: "s", Time: day0.Add(time.Duration(i%5000) * time.Minute),
+		return Event{ID: "e" + strconv.Itoa(i), Source: "s", Time: day0.Add(time.Duration(i) * time.Second),
 			Raw: strings.Repeat("r", 200), File: file, FileSHA256: sum, Category: CategoryOther, Outcome: OutcomeUnknown}
 	}
 	for _, tc := range []struct {
@@ -272,16 +273,30 @@ func TestRunHashLater(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c := newCase(t)
-			// A small buffer: the events are spilled, merged and written.
-			r, err := c.BeginRun(RunOptions{Now: fixedNow, MaxBuffered: 1 << 20})
+			// The buffer fills with one day's events (a partition big
+			// enough for a part of its own) before the hash is done, and
+			// again after.
+			r, err := c.BeginRun(RunOptions{Now: fixedNow, MaxBuffered: 8 << 20})
 			if err != nil {
 				t.Fatal(err)
 			}
 			calls := 0
-			r.HashLater("big.json", func() (string, error) { calls++; return real, tc.hashErr })
+			done := make(chan struct{})
+			r.HashLater("big.json", done, func() (string, error) {
+				select {
+				case <-done:
+				default:
+					t.Error("hash asked for before it was done: the writer would have waited")
+				}
+				calls++
+				return real, tc.hashErr
+			})
 			var b Batch
-			const n = 20_000
+			const n = 60_000
 			for i := range n {
+				if i == n/2 {
+					close(done) // the first half was spilled, the rest may be written
+				}
 				e := event(i, "big.json", PendingSHA256)
 				if i%3 == 0 {
 					e = event(i, "small.json", other)
@@ -330,7 +345,8 @@ func TestRunHashLater(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			want := map[string]int{"big.json " + real: n - n/3 - 1, "small.json " + other: n/3 + 1}
+			small := (n + 2) / 3 // i%3 == 0
+			want := map[string]int{"big.json " + real: n - small, "small.json " + other: small}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("events by file and hash (-want +got):\n%s", diff)
 			}
