@@ -227,6 +227,9 @@ type storm struct {
 	attackerApp string
 	msaKid      string
 	entraKids   [2]string
+	// jwtHeads holds the first segment of a JWT signed with each key
+	// (base64url of the header naming it), made once: keys are few.
+	jwtHeads map[string]string
 }
 
 func planStorm(seed int64, scale int) (*plan, error) {
@@ -236,6 +239,10 @@ func planStorm(seed int64, scale int) (*plan, error) {
 	st.msaKid = base64.RawURLEncoding.EncodeToString(thumb)
 	st.entraKids[0] = randFrom(r, b64url, 27)
 	st.entraKids[1] = randFrom(r, b64url, 27)
+	st.jwtHeads = map[string]string{}
+	for _, kid := range []string{st.msaKid, st.entraKids[0], st.entraKids[1]} {
+		st.jwtHeads[kid] = jwtHead(kid)
+	}
 	st.attackerApp = newGUID(r).String()
 	for i, d := range stormTenants {
 		t := &msTenant{def: d, idx: i, id: newGUID(r), ws: newGUID(r)}
@@ -425,7 +432,9 @@ func randomAccess(r *rand.Rand, u *msUser, at time.Time, server string) mailAcce
 	if r.IntN(4) == 0 {
 		f = sent
 	}
-	for n := 1 + r.IntN(5); n > 0; n-- {
+	n := 1 + r.IntN(5)
+	f.items = make([]mailItem, 0, n)
+	for ; n > 0; n-- {
 		f.items = append(f.items, mailItem{messageID(r, server), 4000 + r.IntN(180000)})
 	}
 	a.folders = []mailFolder{f}
@@ -463,7 +472,7 @@ func (st *storm) forgedJWT(r *rand.Rand, t *msTenant, u *msUser, fs *forgedSessi
 	c = append(c, `,"uti":`...)
 	c = appendStr(c, fs.uti)
 	c = append(c, `,"ver":"1.0"}`...)
-	return makeJWT(r, st.msaKid, c)
+	return makeJWT(r, st.jwtHeads[st.msaKid], c)
 }
 
 // legitJWT is an access token Entra issued at a sign-in: same uti as the
@@ -507,19 +516,25 @@ func (st *storm) legitJWT(r *rand.Rand, t *msTenant, u *msUser, s *signIn, c []b
 	c = appendUTI(c, s.id)
 	c = append(c, '"')
 	c = append(c, `,"ver":"1.0"}`...)
-	return makeJWT(r, kid, c), c
+	return makeJWT(r, st.jwtHeads[kid], c), c
 }
 
-func makeJWT(r *rand.Rand, kid string, claims []byte) string {
-	var hb [128]byte
-	h := hb[:0]
-	h = append(h, `{"typ":"JWT","alg":"RS256","x5t":"`...)
+// jwtHead returns the header segment of a JWT signed with kid:
+// base64url of {"typ":"JWT","alg":"RS256","x5t":kid,"kid":kid}.
+func jwtHead(kid string) string {
+	h := []byte(`{"typ":"JWT","alg":"RS256","x5t":"`)
 	h = append(h, kid...)
 	h = append(h, `","kid":"`...)
 	h = append(h, kid...)
 	h = append(h, `"}`...)
-	b := make([]byte, 0, (len(h)+len(claims))*4/3+350)
-	b = jwtSegment(b, h)
+	return string(jwtSegment(nil, h))
+}
+
+// makeJWT returns a JWT of the header segment head (jwtHead) and the
+// claims, with a random signature.
+func makeJWT(r *rand.Rand, head string, claims []byte) string {
+	b := make([]byte, 0, len(head)+len(claims)*4/3+350)
+	b = append(b, head...)
 	b = append(b, '.')
 	b = jwtSegment(b, claims)
 	b = append(b, '.')
