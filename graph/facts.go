@@ -378,6 +378,7 @@ func (m *firstTimes) note(key uint64, t int64) {
 	if 4*(m.n+1) > 3*len(m.slots) {
 		old := m.slots
 		m.slots = make([]firstTime, max(1024, 2*len(old)))
+		adviseHuge(m.slots)
 		for _, s := range old {
 			if s.key != 0 {
 				*m.slot(s.key - 1) = s

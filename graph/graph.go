@@ -333,6 +333,9 @@ func newGraph(opts Options) *Graph {
 func (g *Graph) reserve(n int) {
 	g.nodes = slices.Grow(g.nodes, n)
 	g.out, g.in = slices.Grow(g.out, n), slices.Grow(g.in, n)
+	adviseHuge(g.nodes)
+	adviseHuge(g.out)
+	adviseHuge(g.in)
 }
 
 // Build reads events once and returns their graph. An error from the
@@ -642,6 +645,7 @@ func (g *Graph) newNode(k uint8, value string, t int64) NodeID {
 		// Double: append grows large slices by a quarter, copying millions
 		// of nodes again and again.
 		g.nodes = slices.Grow(g.nodes, max(1024, len(g.nodes)))
+		adviseHuge(g.nodes)
 	}
 	// A copy: the caller's string may share a large decode buffer.
 	g.nodes = append(g.nodes, node{name: g.names.add(value), first: t, last: t, kind: k, aux: -1})
@@ -811,6 +815,7 @@ func (g *Graph) becameHub(adj []adjEntry, out bool) {
 type chunked[T any] struct {
 	chunks [][]T
 	n      int
+	blocks carver[T]
 }
 
 const chunkBits = 12
@@ -819,7 +824,7 @@ func (c *chunked[T]) at(i int32) *T { return &c.chunks[i>>chunkBits][i&(1<<chunk
 
 func (c *chunked[T]) add(v T) int32 {
 	if c.n>>chunkBits == len(c.chunks) {
-		c.chunks = append(c.chunks, make([]T, 0, 1<<chunkBits))
+		c.chunks = append(c.chunks, c.blocks.take(1 << chunkBits)[:0])
 	}
 	last := &c.chunks[len(c.chunks)-1]
 	*last = append(*last, v)
@@ -1285,6 +1290,7 @@ func extend[T any](s []T, n int, fill T) []T {
 	}
 	if n > cap(s) {
 		s = slices.Grow(s, max(n, 2*cap(s), 1024)-k)
+		adviseHuge(s)
 	}
 	s = s[:n]
 	for i := k; i < n; i++ {

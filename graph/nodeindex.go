@@ -74,6 +74,7 @@ func (x *nodeIndex) place(s nodeSlot) {
 func (x *nodeIndex) grow(size int) {
 	old := x.slots
 	x.slots = make([]nodeSlot, max(size, 2*len(old)))
+	adviseHuge(x.slots)
 	for _, s := range old {
 		if s.id != 0 {
 			x.place(s)

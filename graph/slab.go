@@ -11,6 +11,7 @@ type slab[T any] struct {
 	chunks [][]T
 	free   [32][]slot // by log2 of the capacity: room given back
 	last   int32      // the chunk small arrays are carved from, -1 if none
+	blocks carver[T]
 }
 
 // span is an array in a slab: where it starts, its length and capacity
@@ -61,7 +62,7 @@ func (a *slab[T]) alloc(n int32) span {
 		return span{chunk: int32(len(a.chunks) - 1), cap: n}
 	}
 	if a.last < 0 || len(a.chunks[a.last])+int(n) > slabChunk {
-		a.chunks = append(a.chunks, make([]T, 0, slabChunk))
+		a.chunks = append(a.chunks, a.blocks.take(slabChunk)[:0])
 		a.last = int32(len(a.chunks) - 1)
 	}
 	ch := &a.chunks[a.last]
@@ -90,4 +91,25 @@ func (a *slab[T]) release(s span) {
 	}
 	c := bits.Len32(uint32(s.cap - 1))
 	a.free[c] = append(a.free[c], slot{s.chunk, s.off})
+}
+
+// carver hands out arrays of a fixed size carved from larger blocks, each
+// as large as all made before it up to 64 arrays, so that a big structure
+// lives in blocks of megabytes, backed by huge pages (adviseHuge), while a
+// small one takes no more than it needs.
+type carver[T any] struct {
+	block []T
+	made  int
+}
+
+// take returns an array of n values (n the same in every call).
+func (c *carver[T]) take(n int) []T {
+	if len(c.block) < n {
+		c.block = make([]T, min(max(c.made, 1), 64)*n)
+		adviseHuge(c.block)
+	}
+	s := c.block[:n:n]
+	c.block = c.block[n:]
+	c.made++
+	return s
 }

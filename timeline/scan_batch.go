@@ -305,6 +305,10 @@ func (cd *coding) codeHashed(s string, h uint64, clone bool) int32 {
 				s = cd.clone(s)
 			}
 			c := int32(len(cd.vals))
+			if len(cd.vals) == cap(cd.vals) {
+				cd.vals = slices.Grow(cd.vals, 1)
+				adviseHuge(cd.vals)
+			}
 			cd.vals = append(cd.vals, s)
 			*sl = codeSlot{h: uint32(h), code: c}
 			if 2*len(cd.vals) > len(cd.tab) {
@@ -322,6 +326,7 @@ func (cd *coding) codeHashed(s string, h uint64, clone bool) int32 {
 // it keeps (the table stays under 2^32 slots), so no value is hashed again.
 func (cd *coding) grow() {
 	tab := make([]codeSlot, 2*len(cd.tab))
+	adviseHuge(tab)
 	mask := uint32(len(tab) - 1)
 	for _, sl := range cd.tab {
 		if sl.code == 0 {
