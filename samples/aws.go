@@ -37,6 +37,9 @@ type awsAccount struct {
 	id, name string
 	trail    string
 	data     bool // data events (S3 object reads) are logged
+	// appServerRes is the resources of an instance profile's AssumeRole
+	// of the account's app-server role, made once.
+	appServerRes string
 }
 
 // ctIdentity is a CloudTrail userIdentity, encoded once.
@@ -67,6 +70,13 @@ type awsScenario struct {
 	people   []*awsPerson
 	roles    map[string]string // role name → AROA id
 	ci       *awsPerson
+	// Made once by planAWS (read only afterwards): the IAM identities in
+	// the CI account by access key, the resources of background
+	// AssumeRole calls by account and role, UpdateFunctionCode's
+	// response.
+	ciIdents   map[string]*ctIdentity
+	roleRes    map[[2]string]string
+	lambdaResp string
 
 	mu      sync.Mutex
 	digests map[string]map[time.Time][]digestEntry // account → hour → log files, for the digests
@@ -77,7 +87,24 @@ type awsPerson struct {
 	name, account, aida, key, key2 string
 	ips                            []string
 	ua                             string
+	// uas holds ua with each background command's suffix (uaWhoami …),
+	// made once: a string made per record is one more cache miss when
+	// the records are encoded in time order, far from where they were
+	// made.
+	uas [len(uaCommands)]string
 }
+
+// The CLI commands of the background, as user agents end in them.
+const (
+	uaWhoami = iota
+	uaAssume
+	uaDescribe
+	uaUpdate
+	uaGetFn
+	uaCp
+)
+
+var uaCommands = [...]string{"sts.get-caller-identity", "sts.assume-role", "cloudformation.describe-stacks", "lambda.update-function-code", "lambda.get-function", "s3.cp"}
 
 func awsKey(r *rand.Rand, prefix string) string {
 	return prefix + randFrom(r, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
@@ -103,6 +130,25 @@ func planAWS(seed int64, scale int) (*plan, error) {
 	priya := person("priya.shah", ciAcct.id, cliUA, "73.162.41.18")
 	marcus := person("marcus.lee", ciAcct.id, strings.Replace(cliUA, "Darwin/23.3.0", "Linux/6.6.10-arch1-1", 1), "98.207.144.71")
 	a.people = []*awsPerson{a.ci, priya, marcus}
+	// What the background repeats per record, made once (and shared by
+	// the records, so that they are read from the cache when encoded).
+	a.ciIdents = map[string]*ctIdentity{}
+	for _, p := range a.people {
+		for i, c := range uaCommands {
+			p.uas[i] = p.ua + c
+		}
+		for _, key := range []string{p.key, p.key2} {
+			a.ciIdents[key] = a.iamUser(p, ciAcct.id, key)
+		}
+	}
+	for _, ac := range a.accounts {
+		ac.appServerRes = `[{"accountId":"` + ac.id + `","type":"AWS::IAM::Role","ARN":"arn:aws:iam::` + ac.id + `:role/app-server"}]`
+	}
+	a.roleRes = map[[2]string]string{}
+	for _, ar := range [][2]string{{prodAcct.id, "ci-deploy"}, {dataAcct.id, "analytics-reader"}} {
+		a.roleRes[ar] = roleRes(ar[0], ar[1])
+	}
+	a.lambdaResp = `{"functionName":"acme-api-handler","functionArn":"arn:aws:lambda:us-east-1:` + prodAcct.id + `:function:acme-api-handler","runtime":"python3.12","state":"Active"}`
 
 	attackerIPs := []string{"203.0.113.77", "203.0.113.78", "192.0.2.211"}
 	cli := "aws-cli/2.13.25 Python/3.11.5 Linux/5.15.0-91-generic exe/x86_64.kali.2023 prompt/off command/"
@@ -315,6 +361,22 @@ func s3Extra(r *rand.Rand, out int) string {
 		randFrom(r, alnum, 56) + `=","bytesTransferredOut":` + strconv.Itoa(out) + `}`
 }
 
+// ciUser is iamUser in the CI account, made once per key at plan time.
+func (a *awsScenario) ciUser(p *awsPerson, key string) *ctIdentity {
+	if id := a.ciIdents[key]; id != nil {
+		return id
+	}
+	return a.iamUser(p, a.accounts[0].id, key)
+}
+
+// roleRes is the resources of an AssumeRole of role in acct.
+func roleRes(acct, role string) string {
+	return `[{"accountId":"` + acct + `","type":"AWS::IAM::Role","ARN":"arn:aws:iam::` + acct + ":role/" + role + `"}]`
+}
+
+// awsServiceEC2 is the identity of an instance profile's AssumeRole.
+var awsServiceEC2 = &ctIdentity{json: `{"type":"AWSService","invokedBy":"ec2.amazonaws.com"}`}
+
 func (a *awsScenario) iamUser(p *awsPerson, acct, key string) *ctIdentity {
 	return &ctIdentity{accessKey: key, json: `{"type":"IAMUser","principalId":"` + p.aida + `","arn":"arn:aws:iam::` + acct + `:user/` + p.name +
 		`","accountId":"` + acct + `","accessKeyId":"` + key + `","userName":"` + p.name + `"}`}
@@ -389,7 +451,10 @@ func (a *awsScenario) assumeRole(r *rand.Rand, add func(ctEvent), t time.Time, c
 	b = append(b, session...)
 	b = append(b, `"}}`...)
 	resp := bstr(b)
-	res := `[{"accountId":"` + roleAcct + `","type":"AWS::IAM::Role","ARN":"arn:aws:iam::` + roleAcct + ":role/" + role + `"}]`
+	res, ok := a.roleRes[[2]string{roleAcct, role}]
+	if !ok {
+		res = roleRes(roleAcct, role)
+	}
 	shared := newGUID(r).String()
 	add(ctEvent{t: t, ident: caller, source: "sts.amazonaws.com", name: "AssumeRole", region: "us-east-1", ip: ip, ua: ua, req: req, resp: resp, res: res,
 		readOnly: true, account: callerAcct, shared: shared})

@@ -371,15 +371,15 @@ func (a *awsScenario) background(r *rand.Rand, ac *awsAccount, day time.Time, un
 				if !t.Before(awsDetection) {
 					key = a.ci.key2
 				}
-				a.deploy(r, add, t, a.ci, key, a.ci.ips[r.IntN(len(a.ci.ips))], a.ci.ua, false)
+				a.deploy(r, add, t, a.ci, key, a.ci.ips[r.IntN(len(a.ci.ips))], false)
 			}
 			for _, p := range a.people[1:] {
 				if r.IntN(3) == 0 {
 					continue
 				}
 				t := at(14, 22)
-				add(ctEvent{t: t, ident: a.iamUser(p, ac.id, p.key), source: "sts.amazonaws.com", name: "GetCallerIdentity", region: "us-east-1", ip: p.ips[0], ua: p.ua + "sts.get-caller-identity", readOnly: true, account: ac.id})
-				a.deploy(r, add, t.Add(time.Duration(20+r.IntN(300))*time.Second), p, p.key, p.ips[0], p.ua, p.name == "marcus.lee")
+				add(ctEvent{t: t, ident: a.ciUser(p, p.key), source: "sts.amazonaws.com", name: "GetCallerIdentity", region: "us-east-1", ip: p.ips[0], ua: p.uas[uaWhoami], readOnly: true, account: ac.id})
+				a.deploy(r, add, t.Add(time.Duration(20+r.IntN(300))*time.Second), p, p.key, p.ips[0], p.name == "marcus.lee")
 			}
 		}
 	case "prod", "data":
@@ -389,11 +389,11 @@ func (a *awsScenario) background(r *rand.Rand, ac *awsAccount, day time.Time, un
 				t := at(0, 24)
 				key := awsKey(r, "ASIA")
 				sess := "i-0" + randHex(r, 16)
-				add(ctEvent{t: t, ident: &ctIdentity{json: `{"type":"AWSService","invokedBy":"ec2.amazonaws.com"}`}, source: "sts.amazonaws.com", name: "AssumeRole", region: "us-east-1",
+				add(ctEvent{t: t, ident: awsServiceEC2, source: "sts.amazonaws.com", name: "AssumeRole", region: "us-east-1",
 					ip: "ec2.amazonaws.com", ua: "ec2.amazonaws.com", service: true, readOnly: true, account: ac.id, shared: newGUID(r).String(),
 					req:  `{"roleArn":"arn:aws:iam::` + ac.id + `:role/app-server","roleSessionName":"` + sess + `"}`,
 					resp: instanceCreds(r, key, t),
-					res:  `[{"accountId":"` + ac.id + `","type":"AWS::IAM::Role","ARN":"arn:aws:iam::` + ac.id + `:role/app-server"}]`})
+					res:  ac.appServerRes})
 				ident := a.assumedRole(ac.id, "app-server", sess, key, t)
 				ip := "10.40." + strconv.Itoa(r.IntN(16)) + "." + strconv.Itoa(4+r.IntN(250))
 				for k := 1 + r.IntN(3); k > 0; k-- {
@@ -453,27 +453,27 @@ func instanceCreds(r *rand.Rand, key string, t time.Time) string {
 // deploy is one pipeline run or engineer session: AssumeRole into the
 // production deploy role (logged in both accounts), a few calls with the
 // session, and for analysts a chain into the data account's reader role.
-func (a *awsScenario) deploy(r *rand.Rand, add func(ctEvent), t time.Time, p *awsPerson, key, ip, ua string, analyst bool) {
+func (a *awsScenario) deploy(r *rand.Rand, add func(ctEvent), t time.Time, p *awsPerson, key, ip string, analyst bool) {
 	ci, prod, data := a.accounts[0], a.accounts[1], a.accounts[2]
 	asia := awsKey(r, "ASIA")
 	sess := p.name + "-" + strconv.FormatInt(t.Unix(), 10)
 	if p == a.ci {
 		sess = "ci-deploy-" + strconv.FormatInt(t.Unix(), 10)
 	}
-	a.assumeRole(r, add, t, a.iamUser(p, ci.id, key), ci.id, prod.id, "ci-deploy", sess, asia, ip, ua+"sts.assume-role", 3600)
+	a.assumeRole(r, add, t, a.ciUser(p, key), ci.id, prod.id, "ci-deploy", sess, asia, ip, p.uas[uaAssume], 3600)
 	ident := a.assumedRole(prod.id, "ci-deploy", sess, asia, t)
 	for n := 2 + r.IntN(3); n > 0; n-- {
 		t = t.Add(time.Duration(5+r.IntN(90)) * time.Second)
 		switch r.IntN(3) {
 		case 0:
-			add(ctEvent{t: t, ident: ident, source: "cloudformation.amazonaws.com", name: "DescribeStacks", region: "us-east-1", ip: ip, ua: ua + "cloudformation.describe-stacks",
+			add(ctEvent{t: t, ident: ident, source: "cloudformation.amazonaws.com", name: "DescribeStacks", region: "us-east-1", ip: ip, ua: p.uas[uaDescribe],
 				req: `{"stackName":"acme-api-prod"}`, readOnly: true, account: prod.id})
 		case 1:
-			add(ctEvent{t: t, ident: ident, source: "lambda.amazonaws.com", name: "UpdateFunctionCode20150331v2", region: "us-east-1", ip: ip, ua: ua + "lambda.update-function-code",
+			add(ctEvent{t: t, ident: ident, source: "lambda.amazonaws.com", name: "UpdateFunctionCode20150331v2", region: "us-east-1", ip: ip, ua: p.uas[uaUpdate],
 				req: `{"functionName":"acme-api-handler","s3Bucket":"acme-prod-artifacts","s3Key":"builds/api-` + randHex(r, 7) + `.zip","publish":true}`, account: prod.id,
-				resp: `{"functionName":"acme-api-handler","functionArn":"arn:aws:lambda:us-east-1:` + prod.id + `:function:acme-api-handler","runtime":"python3.12","state":"Active"}`})
+				resp: a.lambdaResp})
 		default:
-			add(ctEvent{t: t, ident: ident, source: "lambda.amazonaws.com", name: "GetFunction20150331v2", region: "us-east-1", ip: ip, ua: ua + "lambda.get-function",
+			add(ctEvent{t: t, ident: ident, source: "lambda.amazonaws.com", name: "GetFunction20150331v2", region: "us-east-1", ip: ip, ua: p.uas[uaGetFn],
 				req: `{"functionName":"acme-api-handler"}`, readOnly: true, account: prod.id})
 		}
 	}
@@ -483,12 +483,12 @@ func (a *awsScenario) deploy(r *rand.Rand, add func(ctEvent), t time.Time, p *aw
 	asia2 := awsKey(r, "ASIA")
 	sess2 := p.name + "-analytics-" + strconv.FormatInt(t.Unix(), 10)
 	t = t.Add(time.Duration(10+r.IntN(60)) * time.Second)
-	a.assumeRole(r, add, t, ident, prod.id, data.id, "analytics-reader", sess2, asia2, ip, ua+"sts.assume-role", 3600)
+	a.assumeRole(r, add, t, ident, prod.id, data.id, "analytics-reader", sess2, asia2, ip, p.uas[uaAssume], 3600)
 	ident2 := a.assumedRole(data.id, "analytics-reader", sess2, asia2, t)
 	for n := 1 + r.IntN(4); n > 0; n-- {
 		t = t.Add(time.Duration(5+r.IntN(120)) * time.Second)
 		obj := fmt.Sprintf("reports/weekly/%s-summary-%d.parquet", t.Format("2006-01-02"), n)
-		add(ctEvent{t: t, ident: ident2, source: "s3.amazonaws.com", name: "GetObject", region: "us-east-1", ip: ip, ua: ua + "s3.cp",
+		add(ctEvent{t: t, ident: ident2, source: "s3.amazonaws.com", name: "GetObject", region: "us-east-1", ip: ip, ua: p.uas[uaCp],
 			req:   `{"bucketName":"acme-customer-exports","Host":"acme-customer-exports.s3.us-east-1.amazonaws.com","key":"` + obj + `"}`,
 			extra: s3Extra(r, 100000+r.IntN(4<<20)), res: s3ObjectRes("acme-customer-exports", obj, data.id), readOnly: true, data: true, account: data.id})
 	}
