@@ -237,6 +237,14 @@ func TestStoreTook(t *testing.T) {
 	}
 }
 
+// TestExoBuildJSON checks the escaped constant against appendEsc.
+func TestExoBuildJSON(t *testing.T) {
+	t.Parallel()
+	if got := string(appendEsc(nil, exoBuild)); got != exoBuildJSON {
+		t.Errorf("appendEsc(exoBuild) = %q, exoBuildJSON = %q", got, exoBuildJSON)
+	}
+}
+
 // TestStringEnd checks the closing quote past escaped quotes and
 // backslashes, and a string cut off.
 func TestStringEnd(t *testing.T) {

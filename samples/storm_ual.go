@@ -95,6 +95,10 @@ func ualUserID(u *ualRec) string {
 
 const exoBuild = " (15.20.6455.020)\r\n"
 
+// exoBuildJSON is exoBuild JSON-escaped (its stray line end sent
+// appendEsc byte by byte through every record's OriginatingServer).
+const exoBuildJSON = ` (15.20.6455.020)\r\n`
+
 // appendServer appends a record's OriginatingServer, the JSON string of
 // the tenant's server prefix, u.serverNo and exoBuild (only the build
 // when serverNo is 0), without making the string.
@@ -104,7 +108,7 @@ func appendServer(b []byte, t *msTenant, u *ualRec) []byte {
 		b = appendEsc(b, t.def.serverPrefix)
 		b = strconv.AppendInt(b, int64(u.serverNo), 10)
 	}
-	b = appendEsc(b, exoBuild)
+	b = append(b, exoBuildJSON...)
 	return append(b, '"')
 }
 
