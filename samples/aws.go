@@ -58,7 +58,8 @@ type ctEvent struct {
 	req, resp, extra, res   string // JSON text or ""
 	readOnly, data, service bool
 	account                 string
-	shared                  string
+	shared                  guid // sharedEventID, when hasShared
+	hasShared               bool
 	eventType               string
 	clean                   bool // ip and ua need no JSON escaping
 }
@@ -455,9 +456,9 @@ func (a *awsScenario) assumeRole(r *rand.Rand, add func(ctEvent), t time.Time, c
 	if !ok {
 		res = roleRes(roleAcct, role)
 	}
-	shared := newGUID(r).String()
+	shared := newGUID(r)
 	add(ctEvent{t: t, ident: caller, source: "sts.amazonaws.com", name: "AssumeRole", region: "us-east-1", ip: ip, ua: ua, req: req, resp: resp, res: res,
-		readOnly: true, account: callerAcct, shared: shared})
+		readOnly: true, account: callerAcct, shared: shared, hasShared: true})
 	if roleAcct != callerAcct {
 		var principal string
 		if i := strings.Index(caller.json, `"principalId":"`); i >= 0 {
@@ -466,6 +467,6 @@ func (a *awsScenario) assumeRole(r *rand.Rand, add func(ctEvent), t time.Time, c
 		}
 		add(ctEvent{t: t, ident: &ctIdentity{json: `{"type":"AWSAccount","principalId":"` + principal + `","accountId":"` + callerAcct + `"}`},
 			source: "sts.amazonaws.com", name: "AssumeRole", region: "us-east-1", ip: ip, ua: ua, req: req, resp: resp, res: res,
-			readOnly: true, account: roleAcct, shared: shared})
+			readOnly: true, account: roleAcct, shared: shared, hasShared: true})
 	}
 }

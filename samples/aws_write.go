@@ -330,9 +330,9 @@ func (a *awsScenario) encode(b []byte, r *rand.Rand, e *ctEvent) []byte {
 	b = append(b, `,"recipientAccountId":"`...)
 	b = append(b, e.account...)
 	b = append(b, '"')
-	if e.shared != "" {
+	if e.hasShared {
 		b = append(b, `,"sharedEventID":"`...)
-		b = append(b, e.shared...)
+		b = appendGUID(b, e.shared)
 		b = append(b, '"')
 	}
 	if e.data {
@@ -390,7 +390,7 @@ func (a *awsScenario) background(r *rand.Rand, ac *awsAccount, day time.Time, un
 				key := awsKey(r, "ASIA")
 				sess := "i-0" + randHex(r, 16)
 				add(ctEvent{t: t, ident: awsServiceEC2, source: "sts.amazonaws.com", name: "AssumeRole", region: "us-east-1",
-					ip: "ec2.amazonaws.com", ua: "ec2.amazonaws.com", service: true, readOnly: true, account: ac.id, shared: newGUID(r).String(),
+					ip: "ec2.amazonaws.com", ua: "ec2.amazonaws.com", service: true, readOnly: true, account: ac.id, shared: newGUID(r), hasShared: true,
 					req:  `{"roleArn":"arn:aws:iam::` + ac.id + `:role/app-server","roleSessionName":"` + sess + `"}`,
 					resp: instanceCreds(r, key, t),
 					res:  ac.appServerRes})
