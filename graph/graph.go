@@ -326,18 +326,6 @@ func newGraph(opts Options) *Graph {
 	return g
 }
 
-// reserve makes room for n nodes in the arrays indexed by node, so that
-// they are not copied while they grow up to n (BuildCase reserves a node
-// per event: a case's graph rarely has more). Room never written costs
-// address space, not memory: the arrays hold no pointers.
-func (g *Graph) reserve(n int) {
-	g.nodes = slices.Grow(g.nodes, n)
-	g.out, g.in = slices.Grow(g.out, n), slices.Grow(g.in, n)
-	adviseHuge(g.nodes)
-	adviseHuge(g.out)
-	adviseHuge(g.in)
-}
-
 // Build reads events once and returns their graph. An error from the
 // sequence stops the build and is returned wrapped; so is ctx's error.
 func Build(ctx context.Context, events iter.Seq2[timeline.Event, error], opts Options) (*Graph, error) {
@@ -428,11 +416,6 @@ var buildColumns = [...]string{
 // parts in parallel with building.
 func BuildCase(ctx context.Context, c *timeline.Case, opts Options) (*Graph, error) {
 	g := newGraph(opts)
-	var rows int64
-	for _, p := range c.Manifest().Parts {
-		rows += p.Rows
-	}
-	g.reserve(int(min(rows, maxNodes)))
 	n := 0
 	st := g.startStages()
 	var cc caseCodes
