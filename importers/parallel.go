@@ -69,13 +69,16 @@ type fileHash struct {
 	err  error
 }
 
-// hashAsync starts hashing the file at path; it stops early, with the
-// context's error, when ctx ends.
-func hashAsync(ctx context.Context, path string) *fileHash {
+// hashAsync starts hashing the file at path, read through open (os.Open
+// when nil); it stops early, with the context's error, when ctx ends.
+func hashAsync(ctx context.Context, path string, open func(string) (io.ReadCloser, error)) *fileHash {
 	h := &fileHash{done: make(chan struct{})}
+	if open == nil {
+		open = func(p string) (io.ReadCloser, error) { return os.Open(p) }
+	}
 	go func() {
 		defer close(h.done)
-		f, err := os.Open(path)
+		f, err := open(path)
 		if err != nil {
 			h.err = err
 			return
@@ -468,7 +471,7 @@ func splitNDJSON(ctx context.Context, in input, workers int, opts *Options) []*c
 	if len(starts) == 0 {
 		return nil
 	}
-	hash := hashAsync(ctx, in.path)
+	hash := hashAsync(ctx, in.path, opts.hashOpen)
 	starts = append([]int64{0}, starts...)
 	var out []*chunk
 	for i, s := range starts {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,6 +114,68 @@ func TestParallelImportMatchesSequential(t *testing.T) {
 		t.Errorf("big.ndjson split into %d chunks, want several", n)
 	}
 }
+
+// TestParallelImportHashFails: when a chunked file's hash cannot be
+// read (an I/O error after the chunks were planned), the import stops with
+// that error, naming the file, however far its events have gone into the
+// run (spilled, or waiting in a writer for the hash); nothing hangs.
+func TestParallelImportHashFails(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 6000 {
+		b.WriteString(hostileCT(fmt.Sprintf("ev-%d", i), "2024-03-01T00:00:00Z") + "\n")
+	}
+	path := filepath.Join(dir, "big.ndjson")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errDisk := errors.New("injected read error")
+	for _, after := range []int64{0, 64 << 10, int64(b.Len()) - 10} {
+		t.Run(fmt.Sprint(after), func(t *testing.T) {
+			_, r := newRun(t, timeline.RunOptions{MaxBuffered: 256 << 10})
+			opts := Options{Workers: 2, chunk: 8 << 10, hashOpen: func(p string) (io.ReadCloser, error) {
+				f, err := os.Open(p)
+				if err != nil {
+					return nil, err
+				}
+				return failAfter{f, io.LimitReader(f, after), errDisk}, nil
+			}}
+			done := make(chan error, 1)
+			go func() {
+				_, err := Import(t.Context(), r, []string{path}, opts)
+				if err == nil {
+					_, err = r.Commit()
+				}
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if !errors.Is(err, errDisk) || !strings.Contains(err.Error(), "hash "+path) {
+					t.Fatalf("err = %v, want the hash's error naming %s", err, path)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("the import hangs when the hash fails")
+			}
+		})
+	}
+}
+
+// failAfter reads r, then fails with err; Close closes c.
+type failAfter struct {
+	c   io.Closer
+	r   io.Reader
+	err error
+}
+
+func (f failAfter) Read(b []byte) (int, error) {
+	n, err := f.r.Read(b)
+	if err == io.EOF {
+		err = f.err
+	}
+	return n, err
+}
+
+func (f failAfter) Close() error { return f.c.Close() }
 
 // TestParallelImportCancelled: cancelling the context stops a parallel
 // import with the context's error, and every worker ends.

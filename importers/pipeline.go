@@ -58,6 +58,9 @@ type Options struct {
 	// bufs keeps the buffers of small files read whole and the readers
 	// over decompressed streams for the next file (see readSmall).
 	bufs *buffers
+	// hashOpen opens a chunked file for its hash; nil means os.Open (tests
+	// make the hash fail).
+	hashOpen func(path string) (io.ReadCloser, error)
 }
 
 // buffers are what importing one file after another reuses.
