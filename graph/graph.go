@@ -1370,6 +1370,9 @@ func (g *Graph) finish() {
 // its entities if the case never named them. An assertion without a time
 // holds from the start of the case.
 func (g *Graph) AddAssertions(as []timeline.Assertion) error {
+	if len(as) == 0 {
+		return nil // finish again would change nothing
+	}
 	for _, a := range as {
 		fk, tk := kindIndex(string(a.From.Kind)), kindIndex(string(a.To.Kind))
 		if fk == kNone || tk == kNone || a.From.Value == "" || a.To.Value == "" {
