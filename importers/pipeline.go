@@ -180,6 +180,7 @@ func collect(paths []string) ([]input, []FileResult) {
 		}
 		// WalkDir does not follow symbolic links, so a link loop cannot
 		// trap it; a link to a file is read as that file.
+		first := len(ins)
 		err = filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
 			if err != nil {
 				bad = append(bad, FileResult{Path: q, Error: fmt.Sprintf("cannot read: %v", unwrapPathError(err))})
@@ -202,8 +203,46 @@ func collect(paths []string) ([]input, []FileResult) {
 		if err != nil {
 			bad = append(bad, FileResult{Path: p, Error: err.Error()})
 		}
+		// A delivery tree partitioned by day (CloudTrail's
+		// AWSLogs/<account>/CloudTrail/<region>/2024/03/01/, Azure's
+		// y=2023/m=05/d=31/) is read a day at a time across its accounts
+		// and regions, so that each day's events reach the run together:
+		// a day's partition then fills and is written once, where reading
+		// account after account had every day spilled and merged later.
+		walked := ins[first:]
+		slices.SortStableFunc(walked, func(a, b input) int {
+			return strings.Compare(deliveryDay(a.path), deliveryDay(b.path))
+		})
 	}
 	return ins, bad
+}
+
+// deliveryDay returns the day named by path's directories, as YYYYMMDD:
+// three in a row that read as a year, a month and a day (2024/03/01), or
+// y=, m= and d= ones (Azure's y=2023/m=05/d=31); "" when there are none.
+func deliveryDay(path string) string {
+	dirs := strings.Split(filepath.ToSlash(filepath.Dir(path)), "/")
+	num := func(s string, n int) bool {
+		if len(s) != n {
+			return false
+		}
+		for i := range len(s) {
+			if s[i] < '0' || s[i] > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i+2 < len(dirs); i++ {
+		y, m, d := dirs[i], dirs[i+1], dirs[i+2]
+		if strings.HasPrefix(y, "y=") && strings.HasPrefix(m, "m=") && strings.HasPrefix(d, "d=") {
+			y, m, d = y[2:], m[2:], d[2:]
+		}
+		if num(y, 4) && num(m, 2) && num(d, 2) && m >= "01" && m <= "12" && d >= "01" && d <= "31" {
+			return y + m + d
+		}
+	}
+	return ""
 }
 
 func unwrapPathError(err error) error {

@@ -380,3 +380,79 @@ func rejectStrings(pes []*timeline.ParseError) []string {
 	}
 	return out
 }
+
+func TestDeliveryDay(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ path, want string }{
+		{"AWSLogs/o-1/111122223333/CloudTrail/us-east-1/2024/03/01/x.json.gz", "20240301"},
+		{"AWSLogs/111122223333/CloudTrail/eu-west-1/2023/12/31/x.json.gz", "20231231"},
+		{"tenants/t/providers/Microsoft.aadiam/y=2023/m=05/d=31/h=20/m=00/PT1H.json", "20230531"},
+		{"2024/03/01.json", ""},          // the day is in the file name, not the directories
+		{"logs/2024/13/01/x.json", ""},   // no such month
+		{"logs/2024/03/32/x.json", ""},   // no such day
+		{"logs/20240301/x.json", ""},     // one component
+		{"logs/2024/3/1/x.json", ""},     // not zero-padded: not a delivery tree
+		{"a/y=2023/m=5/d=31/x.json", ""}, // idem
+		{"a/b/c/2024/03/01/d/x.json", "20240301"},
+		{"", ""},
+	} {
+		if got := deliveryDay(tc.path); got != tc.want {
+			t.Errorf("deliveryDay(%q) = %q, want %q", tc.path, got, tc.want)
+		}
+	}
+}
+
+// TestCollectReadsDeliveryTreesByDay: a CloudTrail tree is collected a day
+// at a time across its accounts and regions (each day's partition then
+// fills at once); files outside day directories come first, in lexical
+// order, and explicit file arguments keep their place.
+func TestCollectReadsDeliveryTreesByDay(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := []string{
+		"AWSLogs/111/CloudTrail/us-east-1/2024/03/01/a.json.gz",
+		"AWSLogs/111/CloudTrail/us-east-1/2024/03/02/a.json.gz",
+		"AWSLogs/111/CloudTrail/us-west-2/2024/03/01/a.json.gz",
+		"AWSLogs/222/CloudTrail/us-east-1/2024/03/01/a.json.gz",
+		"AWSLogs/222/CloudTrail/us-east-1/2024/03/02/a.json.gz",
+		"AWSLogs/222/CloudTrail/us-east-1/2024/03/02/b.json.gz",
+		"README.txt",
+		"other/x.json",
+	}
+	for _, f := range files {
+		p := filepath.Join(dir, "tree", filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	single := filepath.Join(dir, "tree", "other", "x.json")
+	ins, bad := collect([]string{single, filepath.Join(dir, "tree")})
+	if len(bad) != 0 {
+		t.Fatalf("bad: %v", bad)
+	}
+	var got []string
+	for _, in := range ins {
+		rel, err := filepath.Rel(filepath.Join(dir, "tree"), in.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, filepath.ToSlash(rel))
+	}
+	want := []string{
+		"other/x.json", // the explicit file
+		"README.txt",
+		"other/x.json",
+		"AWSLogs/111/CloudTrail/us-east-1/2024/03/01/a.json.gz",
+		"AWSLogs/111/CloudTrail/us-west-2/2024/03/01/a.json.gz",
+		"AWSLogs/222/CloudTrail/us-east-1/2024/03/01/a.json.gz",
+		"AWSLogs/111/CloudTrail/us-east-1/2024/03/02/a.json.gz",
+		"AWSLogs/222/CloudTrail/us-east-1/2024/03/02/a.json.gz",
+		"AWSLogs/222/CloudTrail/us-east-1/2024/03/02/b.json.gz",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("collect order (-want +got):\n%s", diff)
+	}
+}
