@@ -1323,7 +1323,9 @@ func (g *Graph) issuesTokens(id NodeID) bool {
 	return false
 }
 
-// hubSpanMin is the degree from which a node's edges get hubSpans.
+// hubSpanMin is the degree from which a node's edges get hubSpans, if
+// some of them are causal: chains follow causal edges only (an identity's,
+// address's or app's thousands of context edges need no spans).
 const hubSpanMin = 1024
 
 type hubKey struct {
@@ -1347,6 +1349,9 @@ func (g *Graph) finish() {
 				continue
 			}
 			adj := g.adj.get(sp)
+			if !slices.ContainsFunc(adj, func(a adjEntry) bool { return g.relCausal[a.rel] }) {
+				continue
+			}
 			spans := make([]edgeSpan, len(adj))
 			for i, a := range adj {
 				e := g.edges.at(a.ei)
