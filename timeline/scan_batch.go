@@ -285,25 +285,28 @@ func (cd *coding) snapshot() ([]string, uint64) {
 	return cd.vals, cd.id
 }
 
-// code returns the code of s; a new value is cloned when clone is set.
-func (cd *coding) code(s string, clone bool) int32 {
+// codeAll sets codes[i] to the code of ss[i], whose hash under cd.seed is
+// hs[i] (the code of "" is 0), cloning the values new to cd: one lock for
+// them all, since the workers share cd.
+func (cd *coding) codeAll(ss []string, hs []uint64, codes []int32) {
+	cd.mu.Lock()
+	defer cd.mu.Unlock()
+	for i, s := range ss {
+		codes[i] = cd.codeLocked(s, hs[i])
+	}
+}
+
+// codeLocked returns the code of s, whose hash under cd.seed is h; the
+// caller holds cd.mu.
+func (cd *coding) codeLocked(s string, h uint64) int32 {
 	if s == "" {
 		return 0
 	}
-	return cd.codeHashed(s, maphash.String(cd.seed, s), clone)
-}
-
-// codeHashed is code for s whose hash under cd.seed is h.
-func (cd *coding) codeHashed(s string, h uint64, clone bool) int32 {
-	cd.mu.Lock()
-	defer cd.mu.Unlock()
 	mask := uint64(len(cd.tab) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		sl := &cd.tab[i]
 		if sl.code == 0 {
-			if clone {
-				s = cd.clone(s)
-			}
+			s = cd.clone(s)
 			c := int32(len(cd.vals))
 			if len(cd.vals) == cap(cd.vals) {
 				cd.vals = slices.Grow(cd.vals, 1)
@@ -498,6 +501,9 @@ type colReader struct {
 	cd    *coding
 	remap []int32
 	local *strTable
+	// vals and hashes are a dictionary's values being coded.
+	vals   []string
+	hashes []uint64
 }
 
 // matchingRows returns the rows of the part that f selects, or nil when
@@ -646,17 +652,24 @@ func (r *colReader) loadDict(dict parquet.Dictionary) error {
 		return fmt.Errorf("malformed dictionary")
 	}
 	r.dict, r.remap = r.dict[:0], r.remap[:0]
+	r.vals, r.hashes = r.vals[:0], r.hashes[:0]
 	for i := range n {
 		a, b := offs[i], offs[i+1]
 		if a > b {
 			return fmt.Errorf("malformed dictionary")
 		}
 		if r.cd != nil {
-			// Coded: what a value is (its code) is all a batch needs.
-			r.remap = append(r.remap, r.cd.code(unsafe.String(unsafe.SliceData(values[a:b]), b-a), true))
+			s := unsafe.String(unsafe.SliceData(values[a:b]), b-a)
+			r.vals, r.hashes = append(r.vals, s), append(r.hashes, maphash.String(r.cd.seed, s))
 		} else {
 			r.dict = append(r.dict, r.d.intern(values[a:b]))
 		}
+	}
+	if r.cd != nil {
+		// Coded: what a value is (its code) is all a batch needs.
+		r.remap = slices.Grow(r.remap, n)[:n]
+		r.cd.codeAll(r.vals, r.hashes, r.remap)
+		clear(r.vals) // views of the dictionary's page
 	}
 	r.dictOf = dict
 	return nil
@@ -956,15 +969,7 @@ func (r *colReader) readVec(v *columnVec, k int) error {
 				v.str.Codes = append(v.str.Codes, r.remap[i])
 			}
 		case coded:
-			offs := r.offs[r.pos : r.pos+m+1]
-			for j := range m {
-				c := int32(0)
-				if a, b := offs[j], offs[j+1]; a != b {
-					// A view of the page, which the next page reuses.
-					c = r.local.code(unsafe.String(&r.data[a], b-a), r.cd)
-				}
-				v.str.Codes = append(v.str.Codes, c)
-			}
+			v.str.Codes = r.local.codeAll(v.str.Codes, r.data, r.offs[r.pos:r.pos+m+1], r.cd)
 		case r.idx != nil:
 			for _, i := range r.idx[r.pos : r.pos+m] {
 				v.str.Values = append(v.str.Values, r.dict[i])
@@ -1000,29 +1005,85 @@ type strTable struct {
 	// (direct), without the table.
 	finds, hits int
 	direct      bool
+	// The values of a codeAll that the table lacks, for the coding.
+	pend  []pendingCode
+	pendS []string
+	pendH []uint64
+	pendC []int32
+}
+
+// pendingCode is where a code that codeAll asks the coding for goes: the
+// position in codes, and the table's slot (nil when direct).
+type pendingCode struct {
+	pos  int
+	slot *strSlot
 }
 
 // strChunk is the size of strTable's chunks of copies.
 const strChunk = 64 << 10
 
-// code returns the code of s (not "") in cd, looking in the table first
-// while the row group's values repeat often enough for it to pay: a lookup
-// in cd (large, shared, locked) costs several in the table. s may be a
-// view of memory that is reused once code returns.
-func (t *strTable) code(s string, cd *coding) int32 {
-	if t.direct {
-		return cd.code(s, true)
+// codeAll appends to codes the code in cd of each value of a segment of a
+// plain page (value j is data[offs[j]:offs[j+1]]). It looks in the table
+// first while the row group's values repeat often enough for it to pay (a
+// lookup in cd, large and shared, costs several in the table), and asks cd
+// for the rest at once, under one lock. The values are views of the page:
+// the table and cd keep copies.
+func (t *strTable) codeAll(codes []int32, data []byte, offs []uint32, cd *coding) []int32 {
+	n := len(offs) - 1
+	if !t.direct {
+		t.reserve(n) // so that the slots do not move while pending
 	}
-	sl := t.find(s)
-	if sl.code < 0 {
-		sl.code = cd.codeHashed(s, sl.h, true)
-	} else {
-		t.hits++
+	for j := range n {
+		a, b := offs[j], offs[j+1]
+		if a == b {
+			codes = append(codes, 0)
+			continue
+		}
+		s := unsafe.String(&data[a], b-a)
+		var sl *strSlot
+		var h uint64
+		if t.direct {
+			h = maphash.String(t.seed, s)
+		} else {
+			sl = t.find(s)
+			h = sl.h
+			if sl.code >= 0 {
+				t.hits++
+			}
+			if t.finds++; t.finds == 1024 && 4*t.hits < t.finds {
+				t.direct = true
+			}
+			if sl.code >= 0 {
+				codes = append(codes, sl.code)
+				continue
+			}
+		}
+		t.pend = append(t.pend, pendingCode{pos: len(codes), slot: sl})
+		t.pendS, t.pendH = append(t.pendS, s), append(t.pendH, h)
+		codes = append(codes, 0)
 	}
-	if t.finds++; t.finds == 1024 && 4*t.hits < t.finds {
-		t.direct = true
+	if len(t.pend) > 0 {
+		t.pendC = slices.Grow(t.pendC[:0], len(t.pend))[:len(t.pend)]
+		cd.codeAll(t.pendS, t.pendH, t.pendC)
+		for i, p := range t.pend {
+			codes[p.pos] = t.pendC[i]
+			if p.slot != nil {
+				p.slot.code = t.pendC[i]
+			}
+		}
+		clear(t.pend)  // pointers into the slots
+		clear(t.pendS) // views of the page
+		t.pend, t.pendS, t.pendH = t.pend[:0], t.pendS[:0], t.pendH[:0]
 	}
-	return sl.code
+	return codes
+}
+
+// reserve grows the table, if need be, so that k more strings fit without
+// growing it.
+func (t *strTable) reserve(k int) {
+	for 2*(len(t.used)+k) > len(t.slots) {
+		t.grow()
+	}
 }
 
 type strSlot struct {

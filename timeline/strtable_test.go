@@ -3,7 +3,6 @@ package timeline
 import (
 	"fmt"
 	"testing"
-	"unsafe"
 )
 
 // TestStrTableCode checks that a coded plain column's table gives every
@@ -15,9 +14,9 @@ func TestStrTableCode(t *testing.T) {
 	tab := &strTable{seed: cd.seed, seeded: true}
 	lookup := func(v string) int32 {
 		page := []byte(v)
-		c := tab.code(unsafe.String(&page[0], len(page)), cd)
+		codes := tab.codeAll(nil, page, []uint32{0, uint32(len(page))}, cd)
 		clear(page) // the page is reused
-		return c
+		return codes[0]
 	}
 	codes := map[string]int32{}
 	check := func(v string, c int32) {
@@ -55,5 +54,32 @@ func TestStrTableCode(t *testing.T) {
 	tab.reset()
 	for _, v := range []string{"token-00007-u", "token-00299-r", "token-04999-u"} {
 		check(v, lookup(v))
+	}
+	// A page of several values, repeats and empty ones among them, in
+	// either mode.
+	for _, direct := range []bool{false, true} {
+		tab.reset()
+		tab.direct = direct
+		vals := []string{"new-a", "", "token-00007-u", "new-a", "new-b", "", "new-b", "token-00299-r"}
+		var page []byte
+		offs := []uint32{0}
+		for _, v := range vals {
+			page = append(page, v...)
+			offs = append(offs, uint32(len(page)))
+		}
+		codes := tab.codeAll([]int32{-7}, page, offs, cd)
+		clear(page)
+		if len(codes) != 1+len(vals) || codes[0] != -7 {
+			t.Fatalf("direct %v: codeAll appended %d codes to [-7]: %v", direct, len(codes)-1, codes)
+		}
+		for i, v := range vals {
+			if v == "" {
+				if codes[1+i] != 0 {
+					t.Errorf("direct %v: value %d is empty, code %d", direct, i, codes[1+i])
+				}
+				continue
+			}
+			check(v, codes[1+i])
+		}
 	}
 }
