@@ -226,6 +226,8 @@ type coding struct {
 	mu   sync.Mutex
 	vals []string
 	id   uint64
+	// touched keeps codeAll's first reads from being optimized away.
+	touched int
 	// tab indexes vals by hash: open addressing, at most half full.
 	seed maphash.Seed
 	tab  []codeSlot
@@ -291,6 +293,16 @@ func (cd *coding) snapshot() ([]string, uint64) {
 func (cd *coding) codeAll(ss []string, hs []uint64, codes []int32) {
 	cd.mu.Lock()
 	defer cd.mu.Unlock()
+	// Read each value's first slot, and the value a used one holds, before
+	// probing: these loads do not wait for one another, so their cache
+	// misses overlap, where probing value after value waits for each.
+	mask, touched := uint64(len(cd.tab)-1), 0
+	for _, h := range hs {
+		if c := cd.tab[h&mask].code; c != 0 {
+			touched += len(cd.vals[c])
+		}
+	}
+	cd.touched = touched
 	for i, s := range ss {
 		codes[i] = cd.codeLocked(s, hs[i])
 	}
