@@ -426,11 +426,10 @@ func benchCaseBuild(b *testing.B, build func() (*graph.Graph, error)) {
 	}
 }
 
-// BenchmarkRealCaseBuild builds the graph of the case in directory
-// $CAUSEWAY_GRAPH_CASE (a real case, e.g. the bench's scenarios imported at
-// scale 50), as `causeway chain` does; it skips when the variable is unset.
-// Run it alone, with -benchtime 1x, for its peak RSS to mean anything.
-func BenchmarkRealCaseBuild(b *testing.B) {
+// realCase opens the case in $CAUSEWAY_GRAPH_CASE, and skips b when the
+// variable is unset.
+func realCase(b *testing.B) *timeline.Case {
+	b.Helper()
 	dir := os.Getenv("CAUSEWAY_GRAPH_CASE")
 	if dir == "" {
 		b.Skip("CAUSEWAY_GRAPH_CASE is not set")
@@ -439,7 +438,19 @@ func BenchmarkRealCaseBuild(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var g *graph.Graph
+	return c
+}
+
+// BenchmarkRealCaseBuild builds the graph of the case in directory
+// $CAUSEWAY_GRAPH_CASE (a real case, e.g. the bench's scenarios imported at
+// scale 50), as `causeway chain` does; it skips when the variable is unset.
+// Run it alone, with -benchtime 1x, for its peak RSS to mean anything.
+func BenchmarkRealCaseBuild(b *testing.B) {
+	c := realCase(b)
+	var (
+		g   *graph.Graph
+		err error
+	)
 	c0 := cpuTime()
 	for b.Loop() {
 		g = nil
@@ -456,14 +467,7 @@ func BenchmarkRealCaseBuild(b *testing.B) {
 // BuildCase does (the graph's columns, coded), building nothing; it skips
 // when the variable is unset.
 func BenchmarkRealCaseScan(b *testing.B) {
-	dir := os.Getenv("CAUSEWAY_GRAPH_CASE")
-	if dir == "" {
-		b.Skip("CAUSEWAY_GRAPH_CASE is not set")
-	}
-	c, err := timeline.Open(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
+	c := realCase(b)
 	n, c0 := 0, cpuTime()
 	for b.Loop() {
 		n = 0
