@@ -339,8 +339,13 @@ func TestRunHashLater(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := map[string]int{}
-			if err := c.Scan(t.Context(), Query{}, func(e *Event) error {
+			ids := map[string]bool{}
+			if err := c.Scan(t.Context(), Query{Raw: true}, func(e *Event) error {
 				got[e.File+" "+e.FileSHA256]++
+				if ids[e.ID] || e.Raw != strings.Repeat("r", 200) {
+					t.Fatalf("event %s read twice or damaged (raw %q)", e.ID, e.Raw)
+				}
+				ids[e.ID] = true
 				return nil
 			}); err != nil {
 				t.Fatal(err)
