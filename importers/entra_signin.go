@@ -242,15 +242,8 @@ func (d *signinDecoder) record(rec []byte, off int64) error {
 	imp, src, out := d.imp, d.src, d.out
 	if !imp.slow {
 		e := &d.ev
-		view, inPlace := d.inPlace.take(rec)
-		if inPlace {
-			// read has read this record in the splitter's buffer: the
-			// event's strings are views of it, which the emitter copies
-			// before the buffer moves on.
-			*e = newEventString(imp.Name(), d.fileShape, src, off, view)
-		} else {
-			*e = newEvent(imp.Name(), d.fileShape, src, off, rec)
-		}
+		var inPlace bool
+		*e, inPlace = d.inPlace.event(imp.Name(), d.fileShape, src, off, rec)
 		if ok, err := d.quickSignin(e, inPlace); ok {
 			if err != nil {
 				return err

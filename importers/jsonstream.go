@@ -97,6 +97,17 @@ func (p *inPlace) take(rec []byte) (string, bool) {
 	return v, true
 }
 
+// event starts the event of rec, the record at off: its Raw a view of the
+// splitter's buffer when read has read rec there (the emitter copies what
+// it keeps before the buffer moves on; inPlace then reports true and the
+// reader's values are views of Raw too), else a copy of rec.
+func (p *inPlace) event(name, shape string, src timeline.Source, off int64, rec []byte) (e timeline.Event, inPlace bool) {
+	if view, ok := p.take(rec); ok {
+		return newEventString(name, shape, src, off, view), true
+	}
+	return newEvent(name, shape, src, off, rec), false
+}
+
 // fastMaxBuffered bounds how far the buffer grows for a fast reader; a
 // longer record is cut by the splitter's own walk.
 const fastMaxBuffered = 4 << 20

@@ -211,15 +211,8 @@ func (d *ualDecoder) record(rec []byte, off int64) error {
 		// The single-pass reader reads the record's text in place; when it
 		// steps aside the decoder reads the record again.
 		e := &d.ev
-		vouched := false
-		if view, ok := d.inPlace.take(rec); ok {
-			// read has read this record in the splitter's buffer: the
-			// event's strings are views of it, which the emitter copies
-			// before the buffer moves on.
-			*e = newEventString(imp.Name(), "management-api", src, off, view)
-			vouched = true
-		} else {
-			*e = newEvent(imp.Name(), "management-api", src, off, rec)
+		var vouched bool
+		if *e, vouched = d.inPlace.event(imp.Name(), "management-api", src, off, rec); !vouched {
 			vouched = d.quick.scan(e.Raw)
 		}
 		if vouched {
