@@ -154,21 +154,19 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 	var tally fileTally               // the current file's, until its record is announced
 	tallies := map[string]fileTally{} // files that reached an importer, by path
 	var split FileResult              // a chunked file's result, gathered over its chunks
-	promised := false                 // whether the run knows of the chunked file's hash (HashLater)
 	for i, t := range tasks {
 		if err := ctx.Err(); err != nil {
 			drain(chans[i:])
 			return results, err
 		}
+		if t.chunk != nil && t.chunk.index == 0 {
+			// The file's events carry pendingSHA256: the run asks for the
+			// hash when it writes them.
+			sink.HashLater(t.in.path, t.chunk.hash.done, t.chunk.hash.wait)
+		}
 		for it := range chans[i] {
 			switch {
 			case it.batch != nil:
-				if t.chunk != nil && !promised {
-					// The chunk's events carry pendingSHA256: the run
-					// asks for the hash when it writes them.
-					sink.HashLater(t.in.path, t.chunk.hash.done, t.chunk.hash.wait)
-					promised = true
-				}
 				var err error
 				res, err = sink.AddBatch(it.batch, res[:0])
 				tally.count(res)
@@ -227,7 +225,6 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 					}
 					sink.AddFile(split.record())
 					results = append(results, split)
-					promised = false
 				}
 				if it.err != nil {
 					cancel()
