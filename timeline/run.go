@@ -496,6 +496,8 @@ func (r *Run) finishParts() error {
 // closeSpills closes the spill files and removes them on a goroutine of
 // its own (unlinking gigabytes took ext4 half a second), while the commit
 // writes the index and waits for the disk; waitSpillsGone waits for it.
+// Spills are made only before finishParts, so there is one such goroutine
+// at most: a second call finds no files.
 func (r *Run) closeSpills() {
 	files := r.spillFiles
 	r.spillFiles, r.spills = nil, nil
@@ -505,13 +507,10 @@ func (r *Run) closeSpills() {
 	for _, f := range files {
 		f.Close()
 	}
-	prev, done := r.spillsGone, make(chan struct{})
+	done := make(chan struct{})
 	r.spillsGone = done
 	go func() {
 		defer close(done)
-		if prev != nil {
-			<-prev
-		}
 		for _, f := range files {
 			os.Remove(f.Name())
 		}
