@@ -209,10 +209,19 @@ func collect(paths []string) ([]input, []FileResult) {
 		// and regions, so that each day's events reach the run together:
 		// a day's partition then fills and is written once, where reading
 		// account after account had every day spilled and merged later.
-		walked := ins[first:]
-		slices.SortStableFunc(walked, func(a, b input) int {
-			return strings.Compare(deliveryDay(a.path), deliveryDay(b.path))
-		})
+		// Each file's day is found once, not in every comparison.
+		type dated struct {
+			day string
+			in  input
+		}
+		byDay := make([]dated, 0, len(ins)-first)
+		for _, in := range ins[first:] {
+			byDay = append(byDay, dated{deliveryDay(in.path), in})
+		}
+		slices.SortStableFunc(byDay, func(a, b dated) int { return strings.Compare(a.day, b.day) })
+		for i, d := range byDay {
+			ins[first+i] = d.in
+		}
 	}
 	return ins, bad
 }
