@@ -56,12 +56,6 @@ type chunk struct {
 	imp        timeline.Importer
 }
 
-// pendingSHA256 stands for a file's SHA-256 in the events of its chunks
-// until the hash is known: the chunks are parsed and their events stored
-// while it is computed, and the run writes the hash in when it writes them
-// (BatchSink.HashLater).
-const pendingSHA256 = timeline.PendingSHA256
-
 // fileHash is a file's SHA-256, computed on a goroutine of its own.
 type fileHash struct {
 	done chan struct{}
@@ -160,8 +154,9 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 			return results, err
 		}
 		if t.chunk != nil && t.chunk.index == 0 {
-			// The file's events carry pendingSHA256: the run asks for the
-			// hash when it writes them.
+			// The file's events carry timeline.PendingSHA256 (its chunks
+			// are parsed while it is hashed): the run asks for the hash
+			// when it writes them.
 			sink.HashLater(t.in.path, t.chunk.hash.done, t.chunk.hash.wait)
 		}
 		for it := range chans[i] {
@@ -220,7 +215,7 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 					}
 				}
 				if last {
-					if split.SHA256 == pendingSHA256 {
+					if split.SHA256 == timeline.PendingSHA256 {
 						split.SHA256 = sum
 					}
 					sink.AddFile(split.record())
@@ -335,7 +330,7 @@ type workerSink struct {
 	pool  *sync.Pool
 	batch *timeline.Batch
 	err   error
-	hash  *fileHash // a chunk's file's hash, while its events say pendingSHA256
+	hash  *fileHash // a chunk's file's hash, while its events say timeline.PendingSHA256
 }
 
 func (w *workerSink) send(it item) error {
@@ -366,8 +361,8 @@ func (w *workerSink) Add(e *timeline.Event) (timeline.AddResult, error) {
 	if w.batch == nil {
 		w.batch = w.pool.Get().(*timeline.Batch)
 	}
-	if w.hash != nil && e.FileSHA256 == pendingSHA256 && strings.HasPrefix(e.ID, "h:") &&
-		e.ID == timeline.FallbackID(pendingSHA256, e.Offset) {
+	if w.hash != nil && e.FileSHA256 == timeline.PendingSHA256 && strings.HasPrefix(e.ID, "h:") &&
+		e.ID == timeline.FallbackID(timeline.PendingSHA256, e.Offset) {
 		// An id made from the file's hash (a record without one of its
 		// own) needs the real hash now.
 		sum, err := w.hash.wait()
@@ -493,7 +488,7 @@ func importChunk(ctx context.Context, sink Sink, t task, opts *Options) ([]FileR
 	cr := &countingReader{r: io.NewSectionReader(f, c.start, c.end-c.start), p: opts.Progress}
 	chunkOpts := *opts
 	chunkOpts.forced = c.imp
-	res, err := importStreamAt(ctx, sink, t.in.path, pendingSHA256, t.in.size, c.start, cr, &chunkOpts)
+	res, err := importStreamAt(ctx, sink, t.in.path, timeline.PendingSHA256, t.in.size, c.start, cr, &chunkOpts)
 	return []FileResult{res}, err
 }
 
