@@ -62,8 +62,8 @@ func (g *Graph) lookupFold(k uint8, v string) (NodeID, bool) {
 		for ki := range g.lower {
 			g.lower[ki] = make(map[string]NodeID, g.kindCount[ki])
 		}
-		for i := range g.nodes {
-			n := &g.nodes[i]
+		for i := range g.nodes.len() {
+			n := g.nodeAt(NodeID(i))
 			m, lv := g.lower[n.kind], strings.ToLower(g.names.get(n.name))
 			// Keep the lowest id when two values differ only in case.
 			if _, ok := m[lv]; !ok {
@@ -250,12 +250,12 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 	}
 	at[r] = start
 	heap.Push(h, reach{start, r})
-	if !opts.Backward && !isCredential(g.nodes[r].kind) && !g.hasCausalOut(r) {
+	if !opts.Backward && !isCredential(g.nodeAt(r).kind) && !g.hasCausalOut(r) {
 		// Identities, IPs and apps are context: begin with their credentials.
 		for _, a := range g.outs(r) {
 			ei := a.ei
 			e := g.edges.at(ei)
-			if g.relCausal[e.rel] || !isCredential(g.nodes[e.to].kind) || e.last < since || e.first > until {
+			if g.relCausal[e.rel] || !isCredential(g.nodeAt(e.to).kind) || e.last < since || e.first > until {
 				continue
 			}
 			t := max(e.first, since)
@@ -331,12 +331,12 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 			return
 		}
 		seen[id] = len(c.Nodes)
-		c.Nodes = append(c.Nodes, ChainNode{ID: g.entity(id), Kind: string(kindNames[g.nodes[id].kind]),
-			Label: Label(kindNames[g.nodes[id].kind], g.value(id)), FirstSeen: fromMicro(t)})
+		c.Nodes = append(c.Nodes, ChainNode{ID: g.entity(id), Kind: string(kindNames[g.nodeAt(id).kind]),
+			Label: Label(kindNames[g.nodeAt(id).kind], g.value(id)), FirstSeen: fromMicro(t)})
 	}
-	rootT := max(since, g.nodes[r].first)
+	rootT := max(since, g.nodeAt(r).first)
 	if opts.Backward {
-		rootT = min(until, g.nodes[r].last)
+		rootT = min(until, g.nodeAt(r).last)
 	}
 	addNode(r, rootT)
 	// The walk is over: from here on the root's time is when the chain
@@ -367,7 +367,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 	// Tenants of reached mailboxes, resources and tokens; and, on request,
 	// the identities, IPs and apps seen with reached credentials.
 	for id, t := range at {
-		k := g.nodes[id].kind
+		k := g.nodeAt(id).kind
 		for _, a := range g.outs(id) {
 			ei := a.ei
 			e := g.edges.at(ei)
@@ -438,7 +438,7 @@ func (g *Graph) chainEdge(ei int32, t, from, to int64, n int) ChainEdge {
 }
 
 func (g *Graph) entity(id NodeID) string {
-	n := &g.nodes[id]
+	n := g.nodeAt(id)
 	return string(kindNames[n.kind]) + ":" + g.names.get(n.name)
 }
 

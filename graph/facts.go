@@ -171,7 +171,7 @@ func (f *facts) act(name string) uint16 {
 
 // token returns the facts of token id, filing them while building.
 func (f *facts) token(g *Graph, id NodeID) *tokenFact {
-	a := &g.nodes[id].aux
+	a := &g.nodeAt(id).aux
 	if *a < 0 {
 		*a = f.tokens.add(tokenFact{firstUse: maxTime, useTenant: -1, actor: -1, issueT: maxTime, issueIP: -1,
 			session: -1})
@@ -181,7 +181,7 @@ func (f *facts) token(g *Graph, id NodeID) *tokenFact {
 
 // key returns the facts of key id, filing them while building.
 func (f *facts) key(g *Graph, id NodeID) *keyFact {
-	a := &g.nodes[id].aux
+	a := &g.nodeAt(id).aux
 	if *a < 0 {
 		*a = f.keys.add(keyFact{firstUse: maxTime, actor: -1})
 	}

@@ -185,8 +185,8 @@ func (g *Graph) signers(id NodeID) []string {
 
 func (g *Graph) tokenWithoutSignin(opts FindingOptions) []Finding {
 	var fs []Finding
-	for i := range g.nodes {
-		n := &g.nodes[i]
+	for i := range g.nodes.len() {
+		n := g.nodeAt(NodeID(i))
 		if n.kind != kToken || n.aux < 0 {
 			continue
 		}
@@ -321,8 +321,8 @@ func (g *Graph) consumerTokens(opts FindingOptions) []Finding {
 
 func (g *Graph) tokenReplay(opts FindingOptions) []Finding {
 	var fs []Finding
-	for i := range g.nodes {
-		n := &g.nodes[i]
+	for i := range g.nodes.len() {
+		n := g.nodeAt(NodeID(i))
 		if n.kind != kToken || n.aux < 0 {
 			continue
 		}
@@ -393,8 +393,8 @@ func (g *Graph) keyFromNewIP(opts FindingOptions) []Finding {
 		baseline = opts.Baseline.Microseconds()
 	}
 	var fs []Finding
-	for i := range g.nodes {
-		n := &g.nodes[i]
+	for i := range g.nodes.len() {
+		n := g.nodeAt(NodeID(i))
 		if n.kind != kKey || n.aux < 0 {
 			continue
 		}
@@ -433,7 +433,7 @@ func (g *Graph) roleChains(opts FindingOptions) []Finding {
 			prev := NodeID(-1)
 			for _, a := range g.ins(cur) {
 				ei := a.ei
-				if e := g.edges.at(ei); e.rel == relIssued && g.nodes[e.from].kind == kToken {
+				if e := g.edges.at(ei); e.rel == relIssued && g.nodeAt(e.from).kind == kToken {
 					prev = e.from
 					break
 				}

@@ -139,7 +139,8 @@ type Edge struct {
 // concurrent readers once built, except AddAssertions, which must not run
 // alongside readers.
 type Graph struct {
-	nodes []node
+	// nodes are in chunks: growing never copies millions of them.
+	nodes chunked[node]
 	// index finds nodes by kind and value. While building, a kind whose
 	// nodes all came from one dictionary of a case scan has none (its codes
 	// tell values apart: see nodeOfCode); settle indexes every kind.
@@ -157,7 +158,8 @@ type Graph struct {
 	edgeOf  map[uint64]int32 // edges whose endpoints both have more than hubDegree edges
 	// out and in are, per node, its edges out and in: arrays of adj, which
 	// holds millions of short lists without a pointer for the collector.
-	out, in []span
+	// They are in chunks, as nodes are.
+	out, in chunked[span]
 	adj     slab[adjEntry]
 
 	relNames  []string
@@ -201,8 +203,11 @@ type node struct {
 	kind        uint8
 }
 
+// nodeAt returns node id.
+func (g *Graph) nodeAt(id NodeID) *node { return g.nodes.at(int32(id)) }
+
 // value returns node id's value.
-func (g *Graph) value(id NodeID) string { return g.names.get(g.nodes[id].name) }
+func (g *Graph) value(id NodeID) string { return g.names.get(g.nodeAt(id).name) }
 
 type edge struct {
 	from, to NodeID
@@ -622,25 +627,20 @@ func (g *Graph) nodeOfCode(k uint8, dict uint64, value string, t int64) NodeID {
 
 // newNode makes the node of (kind, value), uncounted; the caller files it.
 func (g *Graph) newNode(k uint8, value string, t int64) NodeID {
-	id := NodeID(len(g.nodes))
+	id := NodeID(g.nodes.len())
 	g.kindCount[k]++
-	if len(g.nodes) == cap(g.nodes) {
-		// Double: append grows large slices by a quarter, copying millions
-		// of nodes again and again.
-		g.nodes = slices.Grow(g.nodes, max(1024, len(g.nodes)))
-		adviseHuge(g.nodes)
-	}
 	// A copy: the caller's string may share a large decode buffer.
-	g.nodes = append(g.nodes, node{name: g.names.add(value), first: t, last: t, kind: k, aux: -1})
+	n := node{name: g.names.add(value), first: t, last: t, kind: k, aux: -1}
 	if k == kIP && isIPLiteral(value) {
-		g.nodes[id].aux = 1 // an address, not a host name
+		n.aux = 1 // an address, not a host name
 	}
+	g.nodes.add(n)
 	return id
 }
 
 // count records that an event at t names node id.
 func (g *Graph) count(id NodeID, t int64) {
-	n := &g.nodes[id]
+	n := g.nodeAt(id)
 	n.count++
 	if t < n.first {
 		n.first = t
@@ -659,7 +659,7 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id int32
 	if from == to {
 		return -1
 	}
-	if n := int(max(from, to)); n >= len(g.out) {
+	if n := int(max(from, to)); n >= g.out.len() {
 		g.growAdj(n + 1)
 	}
 	// The edges linked lately first: an event's edges are mostly those of
@@ -676,7 +676,8 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id int32
 	// Scan the shorter adjacency list when it is short (most are: a token
 	// has few edges); only edges between two hubs need the map.
 	ei, ok := int32(-1), false
-	nOut, nIn := g.out[from].n, g.in[to].n
+	outSp, inSp := g.out.at(int32(from)), g.in.at(int32(to))
+	nOut, nIn := outSp.n, inSp.n
 	if min(nOut, nIn) <= hubDegree {
 		adj, other := g.outs(from), to
 		if nIn < nOut {
@@ -694,9 +695,9 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id int32
 	if !ok {
 		ei = g.edges.add(edge{from: from, to: to, rel: rel, ev: ev, count: 1, first: t, last: t,
 			ref: id})
-		g.out[from] = g.adj.push(g.out[from], adjEntry{other: to, rel: rel, ev: ev, ei: ei})
-		g.in[to] = g.adj.push(g.in[to], adjEntry{other: from, rel: rel, ev: ev, ei: ei})
-		nOut, nIn = g.out[from].n, g.in[to].n
+		*outSp = g.adj.push(*outSp, adjEntry{other: to, rel: rel, ev: ev, ei: ei})
+		*inSp = g.adj.push(*inSp, adjEntry{other: from, rel: rel, ev: ev, ei: ei})
+		nOut, nIn = outSp.n, inSp.n
 		switch {
 		case nOut == hubDegree+1:
 			g.becameHub(g.outs(from), true)
@@ -783,9 +784,9 @@ const hubDegree = 16
 func (g *Graph) becameHub(adj []adjEntry, out bool) {
 	for _, a := range adj {
 		e := g.edges.at(a.ei)
-		other := g.in[a.other].n
+		other := g.in.at(int32(a.other)).n
 		if !out {
-			other = g.out[a.other].n
+			other = g.out.at(int32(a.other)).n
 		}
 		if other > hubDegree {
 			g.edgeOf[edgeKey(e.from, e.to, e.rel, e.ev)] = a.ei
@@ -816,6 +817,19 @@ func (c *chunked[T]) add(v T) int32 {
 }
 
 func (c *chunked[T]) len() int { return c.n }
+
+// grow lengthens c to n values (if shorter), zero.
+func (c *chunked[T]) grow(n int) {
+	for c.n < n {
+		if c.n>>chunkBits == len(c.chunks) {
+			c.chunks = append(c.chunks, c.blocks.take(1 << chunkBits)[:0])
+		}
+		last := &c.chunks[len(c.chunks)-1]
+		k := min(cap(*last), len(*last)+n-c.n)
+		c.n += k - len(*last)
+		*last = (*last)[:k]
+	}
+}
 
 // keep files the event at t into the earliest (head) or the latest (tail)
 // ids, each holding at most half; what neither keeps is only counted.
@@ -988,7 +1002,7 @@ func reads(c timeline.Category) bool {
 // event's facts. It touches nodes, the intern maps, ids and facts only,
 // so that it can run alongside apply.
 func (g *Graph) resolve(e *timeline.Event, r *rec) error {
-	if len(g.nodes) > maxNodes-16 {
+	if g.nodes.len() > maxNodes-16 {
 		return fmt.Errorf("%w: more than %d", ErrTooLarge, maxNodes-16)
 	}
 	t := e.Time.UnixMicro()
@@ -1037,7 +1051,7 @@ func (g *Graph) resolve(e *timeline.Event, r *rec) error {
 	}
 	if e.SrcIP != "" {
 		r.ip = g.intern(kIP, e.SrcIP, t)
-		r.ipAddr = g.nodes[r.ip].aux == 1
+		r.ipAddr = g.nodeAt(r.ip).aux == 1
 	}
 	if e.AppID != "" {
 		r.app = g.intern(kApp, e.AppID, t)
@@ -1051,7 +1065,7 @@ func (g *Graph) resolve(e *timeline.Event, r *rec) error {
 
 // resolveCoded is resolve for event i of a case scan's batch.
 func (g *Graph) resolveCoded(cc *caseCodes, i int, r *rec) error {
-	if len(g.nodes) > maxNodes-16 {
+	if g.nodes.len() > maxNodes-16 {
 		return fmt.Errorf("%w: more than %d", ErrTooLarge, maxNodes-16)
 	}
 	t := cc.times[i]
@@ -1101,7 +1115,7 @@ func (g *Graph) resolveCoded(cc *caseCodes, i int, r *rec) error {
 	}
 	if cc.ip.has(i) {
 		r.ip = cc.ip.intern(g, i, kIP, t)
-		r.ipAddr = g.nodes[r.ip].aux == 1
+		r.ipAddr = g.nodeAt(r.ip).aux == 1
 	}
 	if cc.app.has(i) {
 		r.app = cc.app.intern(g, i, kApp, t)
@@ -1250,21 +1264,22 @@ func (s *stages) wait() {
 
 // settle ends building: every node gets its adjacency lists (complete
 // indexes them).
-func (g *Graph) settle() { g.growAdj(len(g.nodes)) }
+func (g *Graph) settle() { g.growAdj(g.nodes.len()) }
 
 // outs returns the edges out of node id (not to be appended to).
-func (g *Graph) outs(id NodeID) []adjEntry { return g.adj.get(g.out[id]) }
+func (g *Graph) outs(id NodeID) []adjEntry { return g.adj.get(*g.out.at(int32(id))) }
 
 // ins returns the edges into node id (not to be appended to).
-func (g *Graph) ins(id NodeID) []adjEntry { return g.adj.get(g.in[id]) }
+func (g *Graph) ins(id NodeID) []adjEntry { return g.adj.get(*g.in.at(int32(id))) }
 
 // growAdj makes room in the adjacency lists for nodes below n.
 func (g *Graph) growAdj(n int) {
-	g.out, g.in = extend(g.out, n, span{}), extend(g.in, n, span{})
+	g.out.grow(n)
+	g.in.grow(n)
 }
 
 // extend returns s lengthened to n (if shorter) with fill. Capacity
-// doubles, as newNode does g.nodes: append grows large slices by a
+// doubles: append grows large slices by a
 // quarter, copying millions of elements again and again.
 func extend[T any](s []T, n int, fill T) []T {
 	k := len(s)
@@ -1299,8 +1314,8 @@ func (g *Graph) complete() {
 // sign-ins issued other tokens: it was most likely refreshed in that session
 // by a sign-in the logs do not hold (design.md §4, evidence "inferred").
 func (g *Graph) inferInSession() {
-	for i := range g.nodes {
-		n := &g.nodes[i]
+	for i := range g.nodes.len() {
+		n := g.nodeAt(NodeID(i))
 		if n.kind != kToken || n.aux < 0 {
 			continue
 		}
@@ -1316,7 +1331,7 @@ func (g *Graph) inferInSession() {
 func (g *Graph) issuesTokens(id NodeID) bool {
 	for _, a := range g.outs(id) {
 		ei := a.ei
-		if e := g.edges.at(ei); e.rel == relIssued && e.ev == Observed && g.nodes[e.to].kind == kToken {
+		if e := g.edges.at(ei); e.rel == relIssued && e.ev == Observed && g.nodeAt(e.to).kind == kToken {
 			return true
 		}
 	}
@@ -1340,11 +1355,12 @@ type edgeSpan struct{ first, last int64 }
 func (g *Graph) finish() {
 	g.hubSpans = map[hubKey][]edgeSpan{}
 	for _, out := range []bool{true, false} {
-		lists := g.in
+		lists := &g.in
 		if out {
-			lists = g.out
+			lists = &g.out
 		}
-		for id, sp := range lists {
+		for id := range lists.len() {
+			sp := *lists.at(int32(id))
 			if sp.n < hubSpanMin {
 				continue
 			}
@@ -1413,7 +1429,7 @@ func (g *Graph) assertNode(k uint8, value string, t int64) NodeID {
 		return id
 	}
 	id := g.intern(k, value, t)
-	g.nodes[id].count = 0
+	g.nodeAt(id).count = 0
 	return id
 }
 
@@ -1425,14 +1441,14 @@ const (
 )
 
 // Len returns the number of nodes.
-func (g *Graph) Len() int { return len(g.nodes) }
+func (g *Graph) Len() int { return g.nodes.len() }
 
 // EdgeCount returns the number of edges.
 func (g *Graph) EdgeCount() int { return g.edges.len() }
 
 // Node returns node id's entity.
 func (g *Graph) Node(id NodeID) Node {
-	n := &g.nodes[id]
+	n := g.nodeAt(id)
 	return Node{ID: id, Kind: kindNames[n.kind], Value: g.names.get(n.name), First: fromMicro(n.first),
 		Last: fromMicro(n.last), Count: int(n.count)}
 }

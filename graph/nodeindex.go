@@ -116,8 +116,8 @@ func (g *Graph) indexKinds(todo [len(kindNames)]bool) {
 	if !some {
 		return
 	}
-	for i := range g.nodes {
-		if n := &g.nodes[i]; todo[n.kind] {
+	for i := range g.nodes.len() {
+		if n := g.nodeAt(NodeID(i)); todo[n.kind] {
 			x := &g.index[n.kind]
 			x.n++
 			x.place(nodeSlot{h: g.hashValue(g.names.get(n.name)), id: int32(i) + 1})

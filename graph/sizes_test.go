@@ -27,11 +27,12 @@ func TestRealCaseSizes(t *testing.T) {
 		t.Fatal(err)
 	}
 	mb := func(n int) float64 { return float64(n) / (1 << 20) }
-	t.Logf("nodes %d (%.0f MB, cap %.0f MB), edges %d (%.0f MB)", len(g.nodes), mb(len(g.nodes)*int(unsafe.Sizeof(node{}))),
-		mb(cap(g.nodes)*int(unsafe.Sizeof(node{}))), g.edges.len(), mb(g.edges.len()*int(unsafe.Sizeof(edge{}))))
+	t.Logf("nodes %d (%.0f MB, chunks %.0f MB), edges %d (%.0f MB)", g.nodes.len(),
+		mb(g.nodes.len()*int(unsafe.Sizeof(node{}))), mb(chunkedBytes(&g.nodes)), g.edges.len(),
+		mb(g.edges.len()*int(unsafe.Sizeof(edge{}))))
 	t.Logf("causal evidence %d (%.0f MB), context evidence %d (%.0f MB)", g.ext.len(),
 		mb(g.ext.len()*int(unsafe.Sizeof(edgeExt{}))), g.cext.len(), mb(g.cext.len()*int(unsafe.Sizeof(idHead{}))))
-	t.Logf("adjacency slab %.0f MB, spans %.0f MB", mb(slabBytes(&g.adj)), mb(2*cap(g.out)*int(unsafe.Sizeof(span{}))))
+	t.Logf("adjacency slab %.0f MB, spans %.0f MB", mb(slabBytes(&g.adj)), mb(chunkedBytes(&g.out)+chunkedBytes(&g.in)))
 	t.Logf("refs slab %.0f MB, times slab %.0f MB", mb(slabBytes(&g.refs)), mb(slabBytes(&g.tms)))
 	idb := 0
 	for _, ch := range g.ids.bytes.chunks {
@@ -50,8 +51,8 @@ func TestRealCaseSizes(t *testing.T) {
 		}
 		nodes += g.kindCount[k]
 	}
-	if nodes != len(g.nodes) {
-		t.Errorf("%d nodes counted by kind, %d made", nodes, len(g.nodes))
+	if nodes != g.nodes.len() {
+		t.Errorf("%d nodes counted by kind, %d made", nodes, g.nodes.len())
 	}
 	t.Logf("node index %.0f MB", mb(idx))
 }
@@ -60,6 +61,15 @@ func slabBytes[T any](s *slab[T]) int {
 	n := 0
 	var v T
 	for _, ch := range s.chunks {
+		n += cap(ch) * int(unsafe.Sizeof(v))
+	}
+	return n
+}
+
+func chunkedBytes[T any](c *chunked[T]) int {
+	n := 0
+	var v T
+	for _, ch := range c.chunks {
 		n += cap(ch) * int(unsafe.Sizeof(v))
 	}
 	return n
