@@ -384,7 +384,7 @@ func (o *output) createFile(rel string, hashed bool) (*fileWriter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("samples: %w", err)
 		}
-		w.f, w.dst = f, f
+		w.f, w.dst = f, newRawFile(f)
 	}
 	if hashed {
 		w.hash = sha256.New()
