@@ -206,7 +206,7 @@ func (g *Graph) latestUntil(ei int32, since, until int64) (int64, bool) {
 // countIn returns how many events of edge ei fall in [from, until].
 func (g *Graph) countIn(ei int32, from, until int64) int {
 	e := g.edges.at(ei)
-	if !g.relCausal[e.rel] || e.first == minTime {
+	if !g.relCausal[e.rel()] || e.first == minTime {
 		return int(e.count)
 	}
 	ts := g.times(ei)
@@ -255,13 +255,13 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 		for _, a := range g.outs(r) {
 			ei := a.ei
 			e := g.edges.at(ei)
-			if g.relCausal[e.rel] || !isCredential(g.nodeAt(e.to).kind) || e.last < since || e.first > until {
+			if g.relCausal[e.rel()] || !isCredential(g.nodeAt(e.to()).kind) || e.last < since || e.first > until {
 				continue
 			}
 			t := max(e.first, since)
-			if old, ok := at[e.to]; !ok || t < old {
-				at[e.to], via[e.to] = t, ei
-				heap.Push(h, reach{t, e.to})
+			if old, ok := at[e.to()]; !ok || t < old {
+				at[e.to()], via[e.to()] = t, ei
+				heap.Push(h, reach{t, e.to()})
 			}
 		}
 	}
@@ -290,9 +290,9 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 				if !ok {
 					continue
 				}
-				if old, seen := at[e.to]; !seen || t < old {
-					at[e.to], via[e.to] = t, ei
-					heap.Push(h, reach{t, e.to})
+				if old, seen := at[e.to()]; !seen || t < old {
+					at[e.to()], via[e.to()] = t, ei
+					heap.Push(h, reach{t, e.to()})
 				}
 			}
 			continue
@@ -314,9 +314,9 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 			if !ok {
 				continue
 			}
-			if old, seen := at[e.from]; !seen || t > old {
-				at[e.from], via[e.from] = t, ei
-				heap.Push(h, reach{t, e.from})
+			if old, seen := at[e.from()]; !seen || t > old {
+				at[e.from()], via[e.from()] = t, ei
+				heap.Push(h, reach{t, e.from()})
 			}
 		}
 	}
@@ -352,13 +352,13 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 		e := g.edges.at(ei)
 		var from, to int64
 		if opts.Backward {
-			from, to = since, at[e.to]
-			if e.to == r {
+			from, to = since, at[e.to()]
+			if e.to() == r {
 				to = until
 			}
 		} else {
-			from, to = at[e.from], until
-			if !g.relCausal[e.rel] { // a seed edge from a context root
+			from, to = at[e.from()], until
+			if !g.relCausal[e.rel()] { // a seed edge from a context root
 				from = minTime
 			}
 		}
@@ -371,7 +371,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 		for _, a := range g.outs(id) {
 			ei := a.ei
 			e := g.edges.at(ei)
-			if e.rel != relIn || (k != kMailbox && k != kResource && k != kToken) {
+			if e.rel() != relIn || (k != kMailbox && k != kResource && k != kToken) {
 				continue
 			}
 			// A standing fact: cite its events from when the chain got
@@ -382,7 +382,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 				ce = g.chainEdge(ei, ct, minTime, maxTime, nIDs)
 			}
 			c.Edges = append(c.Edges, ce)
-			addNode(e.to, ct)
+			addNode(e.to(), ct)
 		}
 		if !opts.Context || !isCredential(k) {
 			continue
@@ -390,16 +390,16 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 		for _, a := range g.ins(id) {
 			ei := a.ei
 			e := g.edges.at(ei)
-			if e.rel != relUses && e.rel != relOrigin && e.rel != relClientOf {
+			if e.rel() != relUses && e.rel() != relOrigin && e.rel() != relClientOf {
 				continue
 			}
-			if e.last < t || e.first > until || e.from == r {
+			if e.last < t || e.first > until || e.from() == r {
 				continue
 			}
 			ct := max(e.first, t)
 			ce := g.chainEdge(ei, ct, t, until, nIDs)
 			c.Edges = append(c.Edges, ce)
-			addNode(e.from, ct)
+			addNode(e.from(), ct)
 		}
 	}
 	// Context nodes may have been added before a causal arrival was known
@@ -417,7 +417,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 func (g *Graph) hasCausalOut(id NodeID) bool {
 	for _, a := range g.outs(id) {
 		ei := a.ei
-		if g.relCausal[(*g.edges.at(ei)).rel] {
+		if g.relCausal[g.edges.at(ei).rel()] {
 			return true
 		}
 	}
@@ -432,9 +432,9 @@ func (g *Graph) chainEdge(ei int32, t, from, to int64, n int) ChainEdge {
 	if ids == nil {
 		ids = []string{}
 	}
-	return ChainEdge{From: g.entity(e.from), To: g.entity(e.to), Relation: g.relNames[e.rel],
-		Evidence: e.ev.String(), Time: fromMicro(t), Events: ids, Count: g.countIn(ei, from, to),
-		Causal: g.relCausal[e.rel]}
+	return ChainEdge{From: g.entity(e.from()), To: g.entity(e.to()), Relation: g.relNames[e.rel()],
+		Evidence: e.ev().String(), Time: fromMicro(t), Events: ids, Count: g.countIn(ei, from, to),
+		Causal: g.relCausal[e.rel()]}
 }
 
 func (g *Graph) entity(id NodeID) string {

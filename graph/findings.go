@@ -143,7 +143,7 @@ func (g *Graph) causalEvents(id NodeID, out bool, n int) []string {
 	var refs []idRef
 	for _, a := range adj {
 		e := g.edges.at(a.ei)
-		if !g.relCausal[e.rel] || e.ev != Observed {
+		if !g.relCausal[e.rel()] || e.ev() != Observed {
 			continue
 		}
 		if !e.hasExt() {
@@ -175,8 +175,8 @@ func (g *Graph) signers(id NodeID) []string {
 	for _, a := range g.ins(id) {
 		ei := a.ei
 		e := g.edges.at(ei)
-		if e.rel == relSigned {
-			ks = append(ks, g.entity(e.from))
+		if e.rel() == relSigned {
+			ks = append(ks, g.entity(e.from()))
 		}
 	}
 	slices.Sort(ks)
@@ -362,7 +362,7 @@ func (g *Graph) tokenReplay(opts FindingOptions) []Finding {
 			evs := []string{g.ids.get(s.id)}
 			for _, a := range g.ins(id) {
 				ei := a.ei
-				if e := g.edges.at(ei); e.rel == relOrigin && e.from == s.ip {
+				if e := g.edges.at(ei); e.rel() == relOrigin && e.from() == s.ip {
 					evs = append(evs, g.eventIDs(ei, s.first, maxTime, opts.EventIDs)...)
 				}
 			}
@@ -411,7 +411,7 @@ func (g *Graph) keyFromNewIP(opts FindingOptions) []Finding {
 			evs := []string{g.ids.get(s.id)}
 			for _, a := range g.ins(id) {
 				ei := a.ei
-				if e := g.edges.at(ei); e.rel == relOrigin && e.from == s.ip {
+				if e := g.edges.at(ei); e.rel() == relOrigin && e.from() == s.ip {
 					evs = append(evs, g.eventIDs(ei, s.first, maxTime, opts.EventIDs)...)
 				}
 			}
@@ -433,8 +433,8 @@ func (g *Graph) roleChains(opts FindingOptions) []Finding {
 			prev := NodeID(-1)
 			for _, a := range g.ins(cur) {
 				ei := a.ei
-				if e := g.edges.at(ei); e.rel == relIssued && g.nodeAt(e.from).kind == kToken {
-					prev = e.from
+				if e := g.edges.at(ei); e.rel() == relIssued && g.nodeAt(e.from()).kind == kToken {
+					prev = e.from()
 					break
 				}
 			}

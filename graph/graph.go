@@ -209,20 +209,40 @@ func (g *Graph) nodeAt(id NodeID) *node { return g.nodes.at(int32(id)) }
 // value returns node id's value.
 func (g *Graph) value(id NodeID) string { return g.names.get(g.nodeAt(id).name) }
 
+// edge is 32 bytes, two to a cache line: its ends, relation, evidence
+// level and flag share two words (nodes number below maxNodes, relations
+// below maxRelations).
 type edge struct {
-	from, to NodeID
-	rel      uint16
-	ev       Evidence
-	// full is set on a context edge whose earliest ids are all kept: an
-	// event at or after its last changes only count, first and last (touch
-	// need not read its edgeExt).
-	full        bool
-	count       int32
-	first, last int64
+	// fromRel is from, and the relation's low 6 bits from bit 26; toEv is
+	// to, the relation's high 3 bits from bit 26, the evidence level from
+	// bit 29 and, at bit 31, full: set on a context edge whose earliest ids
+	// are all kept, so that an event at or after its last changes only
+	// count, first and last (touch need not read its edgeExt).
+	fromRel, toEv uint32
+	count         int32
 	// ref is, while count is 1, the event's id (a handle in Graph.ids);
 	// then the index of the edge's edgeExt in Graph.ext.
-	ref int32
+	ref         int32
+	first, last int64
 }
+
+// maxRelations bounds the relation names, so that an edge packs its
+// relation in 9 bits.
+const maxRelations = 1 << 9
+
+const nodeMask = maxNodes - 1
+
+func newEdge(from, to NodeID, rel uint16, ev Evidence, t int64, ref int32) edge {
+	return edge{fromRel: uint32(from) | uint32(rel&63)<<26, toEv: uint32(to) | uint32(rel>>6&7)<<26 | uint32(ev&3)<<29,
+		count: 1, first: t, last: t, ref: ref}
+}
+
+func (e *edge) from() NodeID { return NodeID(e.fromRel & nodeMask) }
+func (e *edge) to() NodeID   { return NodeID(e.toEv & nodeMask) }
+func (e *edge) rel() uint16  { return uint16(e.fromRel>>26) | uint16(e.toEv>>26&7)<<6 }
+func (e *edge) ev() Evidence { return Evidence(e.toEv >> 29 & 3) }
+func (e *edge) full() bool   { return e.toEv>>31 != 0 }
+func (e *edge) setFull()     { e.toEv |= 1 << 31 }
 
 // hasExt reports whether the edge's evidence is in an edgeExt (ref).
 func (e *edge) hasExt() bool { return e.count > 1 }
@@ -693,8 +713,7 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id int32
 		ei, ok = g.edgeOf[edgeKey(from, to, rel, ev)]
 	}
 	if !ok {
-		ei = g.edges.add(edge{from: from, to: to, rel: rel, ev: ev, count: 1, first: t, last: t,
-			ref: id})
+		ei = g.edges.add(newEdge(from, to, rel, ev, t, id))
 		*outSp = g.adj.push(*outSp, adjEntry{other: to, rel: rel, ev: ev, ei: ei})
 		*inSp = g.adj.push(*inSp, adjEntry{other: from, rel: rel, ev: ev, ei: ei})
 		nOut, nIn = outSp.n, inSp.n
@@ -733,7 +752,7 @@ type recentEdge struct {
 // touch adds one event's support to existing edge ei.
 func (g *Graph) touch(ei int32, t int64, id int32) {
 	e := g.edges.at(ei)
-	rel := e.rel
+	rel := e.rel()
 	causal := g.relCausal[rel]
 	if !e.hasExt() {
 		h := idHead{head: g.refs.push(g.refs.alloc(2), idRef{e.first, e.ref}), headMaxT: e.first}
@@ -747,7 +766,7 @@ func (g *Graph) touch(ei int32, t int64, id int32) {
 	if t < e.first {
 		e.first = t
 	}
-	if e.full && t >= e.last {
+	if e.full() && t >= e.last {
 		// At or after the last, so after every kept id: keep would only
 		// count it.
 		e.last = t
@@ -762,7 +781,7 @@ func (g *Graph) touch(ei int32, t int64, id int32) {
 		h, half := g.cext.at(e.ref), max(1, g.ctxIDCap)
 		h.keep(g, t, id, half, false)
 		if int(h.head.n) >= half {
-			e.full = true
+			e.setFull()
 		}
 		return
 	}
@@ -789,7 +808,7 @@ func (g *Graph) becameHub(adj []adjEntry, out bool) {
 			other = g.out.at(int32(a.other)).n
 		}
 		if other > hubDegree {
-			g.edgeOf[edgeKey(e.from, e.to, e.rel, e.ev)] = a.ei
+			g.edgeOf[edgeKey(e.from(), e.to(), e.rel(), e.ev())] = a.ei
 		}
 	}
 }
@@ -1331,7 +1350,7 @@ func (g *Graph) inferInSession() {
 func (g *Graph) issuesTokens(id NodeID) bool {
 	for _, a := range g.outs(id) {
 		ei := a.ei
-		if e := g.edges.at(ei); e.rel == relIssued && e.ev == Observed && g.nodeAt(e.to).kind == kToken {
+		if e := g.edges.at(ei); e.rel() == relIssued && e.ev() == Observed && g.nodeAt(e.to()).kind == kToken {
 			return true
 		}
 	}
@@ -1403,7 +1422,7 @@ func (g *Graph) AddAssertions(as []timeline.Assertion) error {
 		if rel == "" {
 			rel = "asserted"
 		}
-		if len(g.relNames) >= 1<<10 {
+		if len(g.relNames) >= maxRelations {
 			return fmt.Errorf("graph: assertion %d: too many relation names", a.ID)
 		}
 		t := int64(minTime)
@@ -1468,7 +1487,7 @@ func (g *Graph) Edges(id NodeID, out bool) []Edge {
 
 func (g *Graph) edge(ei int32) Edge {
 	e := g.edges.at(ei)
-	return Edge{From: e.from, To: e.to, Relation: g.relNames[e.rel], Causal: g.relCausal[e.rel], Evidence: e.ev,
+	return Edge{From: e.from(), To: e.to(), Relation: g.relNames[e.rel()], Causal: g.relCausal[e.rel()], Evidence: e.ev(),
 		First: fromMicro(e.first), Last: fromMicro(e.last), Count: int(e.count), Events: g.eventIDs(ei, minTime, maxTime, 0)}
 }
 
@@ -1483,7 +1502,7 @@ func (g *Graph) eventIDs(ei int32, from, to int64, n int) []string {
 		return nil
 	}
 	var head, tail []idRef
-	if g.relCausal[e.rel] {
+	if g.relCausal[e.rel()] {
 		x := g.ext.at(e.ref)
 		head, tail = g.refs.get(x.head), g.refs.get(x.tail)
 	} else {

@@ -1,0 +1,37 @@
+package graph
+
+import "testing"
+
+// TestEdgePacking checks that an edge gives back the ends, relation and
+// evidence level it was made with, at the limits of each, before and after
+// it is marked full.
+func TestEdgePacking(t *testing.T) {
+	tests := []struct {
+		from, to NodeID
+		rel      uint16
+		ev       Evidence
+	}{
+		{0, 1, relSigned, Observed},
+		{maxNodes - 1, 0, relAttempted, Inferred},
+		{0, maxNodes - 1, 63, Asserted},
+		{12345, 678910, 64, Observed},
+		{maxNodes - 1, maxNodes - 2, maxRelations - 1, Asserted},
+		{1 << 25, 1<<25 + 1, 0x155, Inferred},
+	}
+	for _, tc := range tests {
+		e := newEdge(tc.from, tc.to, tc.rel, tc.ev, -7, 42)
+		for _, full := range []bool{false, true} {
+			if full {
+				e.setFull()
+			}
+			if e.from() != tc.from || e.to() != tc.to || e.rel() != tc.rel || e.ev() != tc.ev || e.full() != full {
+				t.Errorf("newEdge(%d, %d, %d, %v), full %v: got %d, %d, %d, %v, full %v", tc.from, tc.to, tc.rel, tc.ev,
+					full, e.from(), e.to(), e.rel(), e.ev(), e.full())
+			}
+			if e.count != 1 || e.first != -7 || e.last != -7 || e.ref != 42 {
+				t.Errorf("newEdge(%d, %d, ...): count %d, first %d, last %d, ref %d", tc.from, tc.to, e.count, e.first,
+					e.last, e.ref)
+			}
+		}
+	}
+}
