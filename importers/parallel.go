@@ -35,12 +35,35 @@ const (
 	// batchEvents and batchBytes bound one batch.
 	batchEvents = 256
 	batchBytes  = 1 << 20
-	// chunkBytes is the smallest chunk a large NDJSON file is split into.
-	chunkBytes = 16 << 20
-	// taskQueue is the batches a task may hold ready before the sink
-	// takes them: it bounds memory to about workers × taskQueue × batchBytes.
+	// chunkBytes is the size of the chunks a large NDJSON file is split
+	// into (files under twice that are read whole). A chunk's events fit
+	// in its queue, so that a worker parsing ahead of the sink does not
+	// stop at the start of its chunk (see taskQueue).
+	chunkBytes = 8 << 20
+	// taskQueue is the batches a task may hold ready before the sink takes
+	// them (at least; see queueFor). Workers start at most workers+1 tasks
+	// ahead of the one the sink takes (importParallel), so memory is about
+	// (workers+1) × a chunk's events.
 	taskQueue = 4
 )
+
+// queueFor returns how many batches task t may hold ready: room for all
+// of a chunk's or a small file's events (with a queue of four, the worker
+// on the next chunk filled it in milliseconds and then waited for the sink
+// to finish the chunk before, so that one core parsed at a time), and four
+// for a file too large to hold.
+func queueFor(t task, chunk int64) int {
+	size := t.in.size
+	if t.chunk != nil {
+		size = t.chunk.end - t.chunk.start
+	} else if size > 2*chunk {
+		return taskQueue
+	}
+	if strings.HasSuffix(t.in.path, ".gz") {
+		size *= 8 // inflated
+	}
+	return min(max(int(size>>16), taskQueue), 256)
+}
 
 // task is one unit of parallel work: a file, or a chunk of one.
 type task struct {
@@ -117,16 +140,24 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 	defer cancel()
 	chans := make([]chan item, len(tasks))
 	for i := range chans {
-		chans[i] = make(chan item, taskQueue)
+		chans[i] = make(chan item, queueFor(tasks[i], cmp.Or(opts.chunk, chunkBytes)))
 	}
 	pool := &sync.Pool{New: func() any { return new(timeline.Batch) }}
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	// ahead holds a token for each task started and not yet taken by the
+	// sink: with queues that hold a chunk, a worker could otherwise parse
+	// a file's chunks far ahead of the sink, holding them all in memory.
+	ahead := make(chan struct{}, workers+1)
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
+				select {
+				case ahead <- struct{}{}:
+				case <-ctx.Done():
+				}
 				i := int(next.Add(1) - 1)
 				if i >= len(tasks) {
 					return
@@ -228,6 +259,7 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 				}
 			}
 		}
+		<-ahead // task i is taken
 	}
 	// A task whose worker saw the context end closes its channel without
 	// a word: the import was cut short.
@@ -446,9 +478,11 @@ func splitNDJSON(ctx context.Context, in input, workers int, opts *Options) []*c
 	if imp == nil {
 		return nil
 	}
-	size := max(minChunk, in.size/int64(4*workers))
+	size := minChunk
 	var starts []int64
-	buf := make([]byte, min(1<<20, size))
+	// A boundary is looked for in the 64 KiB after each chunk's nominal
+	// start; where a record is longer, the chunk goes on to the next one.
+	buf := make([]byte, min(64<<10, size))
 	for pos := size; pos < in.size-minChunk/2; pos += size {
 		n, _ := f.ReadAt(buf, pos)
 		i := bytes.Index(buf[:n], []byte("}\n{"))

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -229,4 +230,72 @@ func newRun(t *testing.T, opts timeline.RunOptions) (*timeline.Case, *timeline.R
 	}
 	t.Cleanup(func() { r.Abort() })
 	return c, r
+}
+
+// gatedSink holds the first batch it is given until release is closed.
+type gatedSink struct {
+	*timeline.Run
+	entered chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (g *gatedSink) AddBatch(b *timeline.Batch, res []timeline.AddResult) ([]timeline.AddResult, error) {
+	g.once.Do(func() {
+		close(g.entered)
+		<-g.release
+	})
+	return g.Run.AddBatch(b, res)
+}
+
+// TestChunksParsedAhead: while the sink is busy with a large file's first
+// chunk, the other worker parses the next chunk to its end (its queue holds
+// a chunk's batches: with room for four, it stopped after a fifth of the
+// chunk and one core parsed at a time), and no worker runs more than
+// workers+1 chunks ahead of the sink.
+func TestChunksParsedAhead(t *testing.T) {
+	const chunk = 2 << 20
+	var b strings.Builder
+	for i := 0; b.Len() < 8*chunk; i++ {
+		b.WriteString(hostileCT(fmt.Sprintf("ev-%d", i), "2024-03-01T00:00:00Z") + "\n")
+	}
+	path := filepath.Join(t.TempDir(), "big.ndjson")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := input{path: path, size: int64(b.Len())}
+	o := Options{Importers: All(), chunk: chunk}
+	chunks := splitNDJSON(t.Context(), in, 2, &o)
+	if len(chunks) < 6 || queueFor(task{in: in, chunk: chunks[1]}, chunk) <= taskQueue {
+		t.Fatalf("%d chunks, queues of %d: the fixture is wrong", len(chunks), queueFor(task{in: in, chunk: chunks[1]}, chunk))
+	}
+	_, r := newRun(t, timeline.RunOptions{})
+	sink := &gatedSink{Run: r, entered: make(chan struct{}), release: make(chan struct{})}
+	progress := &Progress{}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Import(t.Context(), sink, []string{path}, Options{Workers: 2, chunk: chunk, Progress: progress})
+		done <- err
+	}()
+	<-sink.entered
+	// Chunks 0 and 1 are read to their ends while the sink holds the
+	// first batch.
+	want := chunks[1].end
+	deadline := time.Now().Add(20 * time.Second)
+	for progress.Done.Load() < want && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := progress.Done.Load(); got < want {
+		close(sink.release)
+		t.Fatalf("with the sink busy on chunk 0, workers read %d bytes, not the %d of chunks 0 and 1", got, want)
+	}
+	// And then stop: three chunks started at most (workers+1).
+	time.Sleep(200 * time.Millisecond)
+	if got, most := progress.Done.Load(), chunks[3].start; got > most {
+		t.Errorf("with the sink busy on chunk 0, workers read %d bytes, past chunk 2's end (%d)", got, most)
+	}
+	close(sink.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }
