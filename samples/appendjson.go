@@ -434,43 +434,41 @@ func appendInt(b []byte, n int64) []byte { return strconv.AppendInt(b, n, 10) }
 // entra-signin/invictus__…_graph_pwsh.json). col is the column of the first
 // byte written.
 func psIndent(dst, src []byte, col int) []byte {
+	// One loop with no closure: a closure appending to dst kept dst in
+	// memory, not in registers, for every byte.
 	var stack [32]int // column of each open bracket
 	depth := 0
-	lineStart := len(dst) - col
-	newline := func(n int) {
-		lineStart = len(dst) + 1
-		dst = appendNewline(dst, n)
-	}
+	lineStart := len(dst) - col // where the current line starts in dst
 	for i := 0; i < len(src); i++ {
 		c := src[i]
 		switch c {
 		case '"':
-			j := stringEnd(src, i)
-			dst = append(dst, src[i:j+1]...)
-			i = j
+			dst, i = copyString(dst, src, i)
 		case '{', '[':
 			open := len(dst) - lineStart
+			if i+1 < len(src) && (src[i+1] == '}' || src[i+1] == ']') {
+				// Empty: the bracket, a blank line, the closer under it.
+				dst = append(dst, c, '\n')
+				lineStart = len(dst) + 1
+				dst = append(appendNewline(dst, open), src[i+1])
+				i++
+				continue
+			}
 			dst = append(dst, c)
 			if depth < len(stack) {
 				stack[depth] = open
 			}
 			depth++
-			if i+1 < len(src) && (src[i+1] == '}' || src[i+1] == ']') {
-				newline(0)
-				newline(open)
-				dst = append(dst, src[i+1])
-				i++
-				depth--
-				continue
-			}
-			newline(open + 4)
+			lineStart = len(dst) + 1
+			dst = appendNewline(dst, open+4)
 		case '}', ']':
 			depth--
-			newline(stack[max(0, min(depth, len(stack)-1))])
-			dst = append(dst, c)
+			lineStart = len(dst) + 1
+			dst = append(appendNewline(dst, stack[max(0, min(depth, len(stack)-1))]), c)
 		case ',':
 			dst = append(dst, ',')
-			newline(stack[max(0, min(depth-1, len(stack)-1))] + 4)
+			lineStart = len(dst) + 1
+			dst = appendNewline(dst, stack[max(0, min(depth-1, len(stack)-1))]+4)
 		case ':':
 			dst = append(dst, ':', ' ', ' ')
 		default:
@@ -482,24 +480,68 @@ func psIndent(dst, src []byte, col int) []byte {
 	return dst
 }
 
-// appendNewline appends a line end and n spaces, in one append when n is
-// at most 64.
-func appendNewline(b []byte, n int) []byte {
-	const nl = "\n                                                                "
-	if n < len(nl) {
-		return append(b, nl[:1+n]...)
+// copyString appends the JSON string that opens at src[i], quotes
+// included, and returns dst and the index of its closing quote
+// (len(src) if it is cut off). It copies 8 bytes at a time while it looks
+// for the first quote or backslash in them (stringEnd's test), so a string
+// is read once and needs no call to copy it.
+func copyString(dst, src []byte, i int) ([]byte, int) {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	dst = slices.Grow(dst, len(src)-i+8) // the rest of src and a word
+	n := len(dst)
+	d := dst[:cap(dst)]
+	d[n] = '"'
+	n++
+	k := i + 1
+	for {
+		if k+8 <= len(src) {
+			x := wordB(src, k)
+			binary.LittleEndian.PutUint64(d[n:n+8], x)
+			q, bs := x^(lo*'"'), x^(lo*'\\')
+			m := ((q-lo)&^q | (bs-lo)&^bs) & hi
+			if m == 0 {
+				k, n = k+8, n+8
+				continue
+			}
+			p := bits.TrailingZeros64(m) / 8
+			k, n = k+p, n+p
+		} else {
+			for k < len(src) && src[k] != '"' && src[k] != '\\' {
+				d[n] = src[k]
+				k, n = k+1, n+1
+			}
+			if k >= len(src) {
+				return d[:n], k
+			}
+		}
+		// src[k] is a quote or a backslash.
+		d[n] = src[k]
+		n++
+		if src[k] == '"' {
+			return d[:n], k
+		}
+		k++ // the escaped byte, which may be a quote
+		if k < len(src) {
+			d[n] = src[k]
+			k, n = k+1, n+1
+		}
 	}
-	return appendSpaces(append(b, '\n'), n)
 }
 
-// appendSpaces appends n spaces.
-func appendSpaces(b []byte, n int) []byte {
-	const spaces = "                                                                "
-	for n > len(spaces) {
-		b = append(b, spaces...)
-		n -= len(spaces)
+// appendNewline appends a line end and n spaces. The spaces are stored a
+// word at a time into room made for n+9 bytes (words past the end are
+// cut off): a call to copy a slice of a constant cost more than the
+// bytes (a fifth of psIndent, which indents after every comma).
+func appendNewline(b []byte, n int) []byte {
+	const spaces = 0x2020202020202020
+	b = slices.Grow(b, n+9)
+	l := len(b)
+	d := b[l : l+n+9]
+	d[0] = '\n'
+	for k := 1; k <= n; k += 8 {
+		binary.LittleEndian.PutUint64(d[k:k+8], spaces)
 	}
-	return append(b, spaces[:n]...)
+	return b[:l+1+n]
 }
 
 // jsonPunct marks the bytes psIndent and prettyJSON act on.
