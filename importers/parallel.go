@@ -77,6 +77,26 @@ type chunk struct {
 	index, of  int
 	hash       *fileHash // the file's, being computed while the chunks are parsed
 	imp        timeline.Importer
+	// parsed is closed when the chunk's worker is done with it; prev is
+	// the file's chunk before (nil for the first).
+	parsed chan struct{}
+	prev   *chunk
+}
+
+// waitTurn holds a chunk back while its file is still being hashed and the
+// chunk before it is still being parsed: until the hash is known, the
+// file's chunks are parsed one at a time, so that the hasher has a core
+// (next to two parsers, the sink and the writer it got a fraction of one,
+// and the run spilled everything parsed before the hash was known).
+func (c *chunk) waitTurn(ctx context.Context) {
+	if c.prev == nil {
+		return
+	}
+	select {
+	case <-c.hash.done:
+	case <-c.prev.parsed:
+	case <-ctx.Done():
+	}
 }
 
 // fileHash is a file's SHA-256, computed on a goroutine of its own.
@@ -166,7 +186,20 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 					close(chans[i])
 					continue
 				}
+				c := tasks[i].chunk
+				if c != nil {
+					c.waitTurn(ctx)
+					if opts.parsing != nil {
+						opts.parsing(c.index, true)
+					}
+				}
 				runTask(ctx, tasks[i], chans[i], pool, opts)
+				if c != nil {
+					if opts.parsing != nil {
+						opts.parsing(c.index, false)
+					}
+					close(c.parsed)
+				}
 			}
 		}()
 	}
@@ -505,7 +538,11 @@ func splitNDJSON(ctx context.Context, in input, workers int, opts *Options) []*c
 		if i+1 < len(starts) {
 			end = starts[i+1]
 		}
-		out = append(out, &chunk{start: s, end: end, index: i, of: len(starts), hash: hash, imp: imp})
+		c := &chunk{start: s, end: end, index: i, of: len(starts), hash: hash, imp: imp, parsed: make(chan struct{})}
+		if i > 0 {
+			c.prev = out[i-1]
+		}
+		out = append(out, c)
 	}
 	return out
 }

@@ -299,3 +299,69 @@ func TestChunksParsedAhead(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// blockedUntil reads r once release is closed.
+type blockedUntil struct {
+	f       *os.File
+	release <-chan struct{}
+}
+
+func (b blockedUntil) Read(p []byte) (int, error) {
+	<-b.release
+	return b.f.Read(p)
+}
+
+func (b blockedUntil) Close() error { return b.f.Close() }
+
+// TestChunksWaitForHash: while a large file is still being hashed, its
+// chunks are parsed one at a time (the hasher needs a core), and the
+// import is complete.
+func TestChunksWaitForHash(t *testing.T) {
+	const chunk = 256 << 10
+	var b strings.Builder
+	n := 0
+	for ; b.Len() < 16*chunk; n++ {
+		b.WriteString(hostileCT(fmt.Sprintf("ev-%d", n), "2024-03-01T00:00:00Z") + "\n")
+	}
+	path := filepath.Join(t.TempDir(), "big.ndjson")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var now, most, started int
+	opts := Options{
+		Workers: 2,
+		chunk:   chunk,
+		hashOpen: func(p string) (io.ReadCloser, error) {
+			f, err := os.Open(p)
+			return blockedUntil{f, release}, err
+		},
+		parsing: func(index int, start bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			if !start {
+				now--
+				return
+			}
+			now++
+			if started++; started <= 6 {
+				most = max(most, now) // the hash is still held
+			}
+			if started == 6 {
+				close(release) // the hash goes on once a sixth chunk starts
+			}
+		},
+	}
+	_, r := newRun(t, timeline.RunOptions{})
+	res, err := Import(t.Context(), r, []string{path}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if most != 1 {
+		t.Errorf("while the file was hashed, %d chunks were parsed at once, want 1", most)
+	}
+	if len(res) != 1 || res[0].Imported != int64(n) {
+		t.Errorf("results %+v, want one file with %d events imported", res, n)
+	}
+}

@@ -61,6 +61,9 @@ type Options struct {
 	// hashOpen opens a chunked file for its hash; nil means os.Open (tests
 	// make the hash fail).
 	hashOpen func(path string) (io.ReadCloser, error)
+	// parsing, if set, is told when a worker starts and ends a chunk
+	// (tests count the chunks parsed at once).
+	parsing func(index int, started bool)
 }
 
 // buffers are what importing one file after another reuses.
