@@ -676,6 +676,23 @@ func edgeKey(from, to NodeID, rel uint16, ev Evidence) uint64 {
 
 // link adds one event's support to the edge (from, to, rel, ev).
 func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id int32) int32 {
+	return g.linkCap(from, to, rel, ev, t, id, 1)
+}
+
+// inCap is the room an in list of a node of kind k gets at first: most
+// tokens and sessions have three or four edges in (an identity, an
+// address, an app, a signing key or session), which a list of one would
+// grow twice to hold.
+func inCap(k uint8) int32 {
+	if k == kToken || k == kSession {
+		return 4
+	}
+	return 1
+}
+
+// linkCap is link, giving to's in list room for inCap edges (a power of
+// two) if it has none yet.
+func (g *Graph) linkCap(from, to NodeID, rel uint16, ev Evidence, t int64, id int32, inCap int32) int32 {
 	if from == to {
 		return -1
 	}
@@ -715,6 +732,9 @@ func (g *Graph) link(from, to NodeID, rel uint16, ev Evidence, t int64, id int32
 	if !ok {
 		ei = g.edges.add(newEdge(from, to, rel, ev, t, id))
 		*outSp = g.adj.push(*outSp, adjEntry{other: to, rel: rel, ev: ev, ei: ei})
+		if inSp.cap == 0 {
+			*inSp = g.adj.alloc(inCap)
+		}
 		*inSp = g.adj.push(*inSp, adjEntry{other: from, rel: rel, ev: ev, ei: ei})
 		nOut, nIn = outSp.n, inSp.n
 		switch {
@@ -1165,7 +1185,7 @@ func (g *Graph) apply(r *rec) {
 	t, id := r.t, r.h
 	tail, tailKind, tenant := r.tail, r.tailKind, r.tenant
 	if r.key >= 0 {
-		g.link(r.key, tail, relSigned, Observed, t, id)
+		g.linkCap(r.key, tail, relSigned, Observed, t, id, inCap(tailKind))
 	}
 	issued, issuedKind := r.issued, r.issuedKind
 	if issued >= 0 {
@@ -1174,7 +1194,7 @@ func (g *Graph) apply(r *rec) {
 			if issuedKind == kKey {
 				rel = relCreated
 			}
-			g.link(tail, issued, rel, Observed, t, id)
+			g.linkCap(tail, issued, rel, Observed, t, id, inCap(issuedKind))
 		}
 		if issuedKind == kToken && tenant >= 0 {
 			g.link(issued, tenant, relIn, Observed, t, id)
@@ -1189,25 +1209,29 @@ func (g *Graph) apply(r *rec) {
 			case r.reads:
 				rel = relAccessed
 			}
-			g.link(tail, target, rel, Observed, t, id)
+			g.linkCap(tail, target, rel, Observed, t, id, inCap(k))
 		}
 		if tenant >= 0 && (k == kMailbox || k == kResource) {
 			g.link(target, tenant, relIn, Observed, t, id)
 		}
 	}
 	// Context edges.
-	for _, c := range [...]NodeID{tail, issued} {
-		if c < 0 {
+	for _, c := range [...]struct {
+		id   NodeID
+		kind uint8
+	}{{tail, tailKind}, {issued, issuedKind}} {
+		if c.id < 0 {
 			continue
 		}
+		n := inCap(c.kind)
 		if r.actor >= 0 {
-			g.link(r.actor, c, relUses, Observed, t, id)
+			g.linkCap(r.actor, c.id, relUses, Observed, t, id, n)
 		}
 		if r.ip >= 0 {
-			g.link(r.ip, c, relOrigin, Observed, t, id)
+			g.linkCap(r.ip, c.id, relOrigin, Observed, t, id, n)
 		}
 		if r.app >= 0 {
-			g.link(r.app, c, relClientOf, Observed, t, id)
+			g.linkCap(r.app, c.id, relClientOf, Observed, t, id, n)
 		}
 	}
 	if tailKind == kToken && tenant >= 0 {

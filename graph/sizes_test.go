@@ -55,6 +55,25 @@ func TestRealCaseSizes(t *testing.T) {
 		t.Errorf("%d nodes counted by kind, %d made", nodes, g.nodes.len())
 	}
 	t.Logf("node index %.0f MB", mb(idx))
+	// Adjacency list lengths by kind and direction: 0, 1, 2, 3-4, 5-8,
+	// 9-16, more.
+	var hist [len(kindNames)][2][7]int
+	for id := range g.nodes.len() {
+		k := g.nodeAt(NodeID(id)).kind
+		for d, n := range [2]int32{g.out.at(int32(id)).n, g.in.at(int32(id)).n} {
+			b := 0
+			for n > 0 && b < 6 && int32(1)<<max(0, b-1) < n {
+				b++
+			}
+			if n > 0 && b == 0 {
+				b = 1
+			}
+			hist[k][d][b]++
+		}
+	}
+	for k := range hist {
+		t.Logf("%-8s out %v in %v", kindNames[k], hist[k][0], hist[k][1])
+	}
 }
 
 func slabBytes[T any](s *slab[T]) int {
