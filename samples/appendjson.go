@@ -299,6 +299,12 @@ func appendRand(b []byte, r *rand.Rand, alphabet string, n int) []byte {
 		x := r.Uint64()
 		k := min(10, len(out))
 		switch {
+		case m == 64 && k == 10:
+			// Written out (600-character session tokens): no loop and,
+			// with the length known, no bounds checks.
+			a, o := alphabet[:64], (*[10]byte)(out)
+			o[0], o[1], o[2], o[3], o[4] = a[x&63], a[x>>6&63], a[x>>12&63], a[x>>18&63], a[x>>24&63]
+			o[5], o[6], o[7], o[8], o[9] = a[x>>30&63], a[x>>36&63], a[x>>42&63], a[x>>48&63], a[x>>54&63]
 		case m == 64:
 			for j := range out[:k] {
 				out[j] = alphabet[x>>(6*j)&63]

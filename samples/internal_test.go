@@ -321,6 +321,17 @@ func TestAppendRand(t *testing.T) {
 	}
 }
 
+// BenchmarkAppendRand draws a 600-character session token (CloudTrail's
+// AssumeRole responses and instance credentials).
+func BenchmarkAppendRand(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	buf := make([]byte, 0, 1024)
+	b.SetBytes(600)
+	for b.Loop() {
+		buf = appendRand(buf[:0], r, b64std, 600)
+	}
+}
+
 // TestAppendEsc checks escaping at every position of the word-at-a-time
 // scan, against a byte-by-byte reference.
 func TestAppendEsc(t *testing.T) {
