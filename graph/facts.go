@@ -83,18 +83,17 @@ type ipSeen struct {
 // tokenFact and keyFact hold no pointers: millions of tokens are a few
 // chunks for the collector.
 type tokenFact struct {
-	firstUse  int64
-	useTenant NodeID
-	actor     NodeID
-	issued    bool
-	issueT    int64
-	issueIP   NodeID
-	ips       span // of facts.ipSlab
+	firstUse, issueT int64
+	useTenant        NodeID
+	actor            NodeID
+	issueIP          NodeID
+	ips              span // of facts.ipSlab
 	// The first session the token was presented in, when, and the event
 	// (a handle in Graph.ids).
 	session   NodeID
 	sessionEv int32
 	sessionT  int64
+	issued    bool
 }
 
 type keyFact struct {

@@ -147,7 +147,7 @@ func (g *Graph) causalEvents(id NodeID, out bool, n int) []string {
 			continue
 		}
 		if !e.hasExt() {
-			refs = append(refs, idRef{e.first, e.ref})
+			refs = append(refs, mkRef(e.first, e.ref))
 			continue
 		}
 		x := g.ext.at(e.ref)
@@ -155,7 +155,7 @@ func (g *Graph) causalEvents(id NodeID, out bool, n int) []string {
 		refs = append(refs, g.refs.get(x.tail)...)
 	}
 	slices.SortFunc(refs, func(a, b idRef) int {
-		return cmp.Or(cmp.Compare(a.t, b.t), strings.Compare(g.ids.get(a.id), g.ids.get(b.id)))
+		return cmp.Or(cmp.Compare(a.time(), b.time()), strings.Compare(g.ids.get(a.id), g.ids.get(b.id)))
 	})
 	ids := make([]string, 0, min(n, len(refs)))
 	for _, r := range refs {

@@ -256,11 +256,18 @@ type adjEntry struct {
 	ev    Evidence
 }
 
-// idRef is a kept event id (a handle in Graph.ids) and its event's time.
+// idRef is a kept event id (a handle in Graph.ids) and its event's time,
+// in 12 bytes, not 16: the time is two halves (see mkRef and time).
 type idRef struct {
-	t  int64
-	id int32
+	tLo uint32
+	tHi int32
+	id  int32
 }
+
+func mkRef(t int64, id int32) idRef { return idRef{tLo: uint32(t), tHi: int32(t >> 32), id: id} }
+
+// time returns the time of the event.
+func (r idRef) time() int64 { return int64(r.tHi)<<32 | int64(r.tLo) }
 
 // edgeExt holds the evidence of a causal edge with more than one event:
 // the earliest and the latest ids (disjoint), and every time. Its arrays
@@ -775,7 +782,7 @@ func (g *Graph) touch(ei int32, t int64, id int32) {
 	rel := e.rel()
 	causal := g.relCausal[rel]
 	if !e.hasExt() {
-		h := idHead{head: g.refs.push(g.refs.alloc(2), idRef{e.first, e.ref}), headMaxT: e.first}
+		h := idHead{head: g.refs.push(g.refs.alloc(2), mkRef(e.first, e.ref)), headMaxT: e.first}
 		if causal {
 			e.ref = g.ext.add(edgeExt{idHead: h, times: g.tms.push(g.tms.alloc(2), e.first), sorted: true})
 		} else {
@@ -882,22 +889,22 @@ func (x *edgeExt) keep(g *Graph, t int64, id int32, half int) {
 	if int(x.tail.n) < half {
 		if old := g.refs.get(x.tail); len(old) == 0 {
 			x.tailRing = true
-		} else if r.t < old[len(old)-1].t {
+		} else if r.time() < old[len(old)-1].time() {
 			x.tailRing = false
 		}
 		x.tail = g.refs.push(x.tail, r)
 		tl := g.refs.get(x.tail)
 		x.tailLast = int32(len(tl) - 1)
-		if r.t < tl[x.tailMin].t {
+		if r.time() < tl[x.tailMin].time() {
 			x.tailMin = int32(len(tl) - 1)
 		}
 		return
 	}
 	tl := g.refs.get(x.tail)
-	if r.t <= tl[x.tailMin].t {
+	if r.time() <= tl[x.tailMin].time() {
 		return
 	}
-	if x.tailRing && r.t >= tl[x.tailLast].t {
+	if x.tailRing && r.time() >= tl[x.tailLast].time() {
 		tl[x.tailMin] = r
 		x.tailLast = x.tailMin
 		x.tailMin = (x.tailMin + 1) % int32(len(tl))
@@ -908,7 +915,7 @@ func (x *edgeExt) keep(g *Graph, t int64, id int32, half int) {
 	x.tailLast = x.tailMin
 	x.tailMin = 0
 	for i := range tl {
-		if tl[i].t < tl[x.tailMin].t {
+		if tl[i].time() < tl[x.tailMin].time() {
 			x.tailMin = int32(i)
 		}
 	}
@@ -923,26 +930,26 @@ func (x *idHead) keep(g *Graph, t int64, id int32, half int, tail bool) (r idRef
 	if !tail && int(x.head.n) >= half && t >= x.headMaxT {
 		return r, true // the common case, decided without touching the ids
 	}
-	r = idRef{t: t, id: id}
+	r = mkRef(t, id)
 	if int(x.head.n) < half {
 		x.head = g.refs.push(x.head, r)
 		head := g.refs.get(x.head)
-		if r.t >= head[x.headMax].t {
+		if r.time() >= head[x.headMax].time() {
 			x.headMax = int32(len(head) - 1)
 		}
-		x.headMaxT = head[x.headMax].t
+		x.headMaxT = head[x.headMax].time()
 		return r, true
 	}
-	if r.t < x.headMaxT {
+	if r.time() < x.headMaxT {
 		head := g.refs.get(x.head)
 		r, head[x.headMax] = head[x.headMax], r
 		x.headMax = 0
 		for i := range head {
-			if head[i].t > head[x.headMax].t {
+			if head[i].time() > head[x.headMax].time() {
 				x.headMax = int32(i)
 			}
 		}
-		x.headMaxT = head[x.headMax].t
+		x.headMaxT = head[x.headMax].time()
 	}
 	return r, !tail
 }
@@ -1534,18 +1541,18 @@ func (g *Graph) eventIDs(ei int32, from, to int64, n int) []string {
 	}
 	refs := make([]idRef, 0, len(head)+len(tail))
 	for _, r := range head {
-		if r.t >= from && r.t <= to {
+		if r.time() >= from && r.time() <= to {
 			refs = append(refs, r)
 		}
 	}
 	for _, r := range tail {
-		if r.t >= from && r.t <= to {
+		if r.time() >= from && r.time() <= to {
 			refs = append(refs, r)
 		}
 	}
 	slices.SortFunc(refs, func(a, b idRef) int {
-		if a.t != b.t {
-			if a.t < b.t {
+		if a.time() != b.time() {
+			if a.time() < b.time() {
 				return -1
 			}
 			return 1
