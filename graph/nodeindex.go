@@ -1,6 +1,10 @@
 package graph
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+	"math/bits"
+	"sync"
+)
 
 // nodeIndex finds the nodes of one kind by value: open addressing over
 // node ids, each slot keeping its value's hash bits, so that growing it
@@ -94,33 +98,90 @@ func (g *Graph) lookup(k uint8, v string) (NodeID, bool) {
 	return g.index[k].get(g, v, g.hashValue(v))
 }
 
-// indexAll indexes the kinds not indexed yet.
+// indexAll indexes the kinds not indexed yet, on two goroutines: tokens
+// (the most numerous kind) on one, the other kinds on the other.
 func (g *Graph) indexAll() {
-	var todo [len(kindNames)]bool
-	for k := range todo {
-		todo[k] = !g.index[k].built()
+	var tokens, rest [len(kindNames)]bool
+	for k := range rest {
+		if !g.index[k].built() {
+			if uint8(k) == kToken {
+				tokens[k] = true
+			} else {
+				rest[k] = true
+			}
+		}
 	}
-	g.indexKinds(todo)
+	var wg sync.WaitGroup
+	wg.Go(func() { g.indexKinds(tokens) })
+	g.indexKinds(rest)
+	wg.Wait()
 }
 
 // indexKinds indexes the kinds set in todo, which must not be indexed yet,
-// in one pass over the nodes.
+// in one pass over the nodes that hashes their values; the slots are then
+// placed table region by table region (see placeAll).
 func (g *Graph) indexKinds(todo [len(kindNames)]bool) {
+	var slots [len(kindNames)][]nodeSlot
 	some := false
 	for k, ok := range todo {
 		if ok {
 			g.index[k].grow(indexSize(g.kindCount[k]))
+			slots[k] = make([]nodeSlot, 0, g.kindCount[k])
 			some = true
 		}
 	}
 	if !some {
 		return
 	}
-	for i := range g.nodes.len() {
-		if n := g.nodeAt(NodeID(i)); todo[n.kind] {
-			x := &g.index[n.kind]
-			x.n++
-			x.place(nodeSlot{h: g.hashValue(g.names.get(n.name)), id: int32(i) + 1})
+	for c, ch := range g.nodes.chunks {
+		for j := range ch {
+			if n := &ch[j]; todo[n.kind] {
+				id := int32(c<<chunkBits + j)
+				slots[n.kind] = append(slots[n.kind], nodeSlot{h: g.hashValue(g.names.get(n.name)), id: id + 1})
+			}
 		}
+	}
+	for k, ss := range slots {
+		if ss != nil {
+			g.index[k].placeAll(ss)
+		}
+	}
+}
+
+// regionBits sizes the regions placeAll fills one after another: 2^15
+// slots, 256 KiB.
+const regionBits = 15
+
+// placeAll files slots ss, of new values, in the order of their first
+// slot: a table of millions of slots is then written a region at a time,
+// in cache, instead of at random.
+func (x *nodeIndex) placeAll(ss []nodeSlot) {
+	if 4*(x.n+len(ss)) > 3*len(x.slots) {
+		x.grow(indexSize(x.n + len(ss)))
+	}
+	x.n += len(ss)
+	tbits := bits.Len(uint(len(x.slots) - 1))
+	if tbits <= regionBits {
+		for _, s := range ss {
+			x.place(s)
+		}
+		return
+	}
+	mask, shift := uint32(len(x.slots)-1), regionBits
+	start := make([]int32, 1<<(tbits-regionBits)+1)
+	for _, s := range ss {
+		start[(s.h&mask)>>shift+1]++
+	}
+	for r := 1; r < len(start); r++ {
+		start[r] += start[r-1]
+	}
+	sorted := make([]nodeSlot, len(ss))
+	for _, s := range ss {
+		r := (s.h & mask) >> shift
+		sorted[start[r]] = s
+		start[r]++
+	}
+	for _, s := range sorted {
+		x.place(s)
 	}
 }
