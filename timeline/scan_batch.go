@@ -321,7 +321,9 @@ func (cd *coding) codeLocked(s string, h uint64) int32 {
 			s = cd.clone(s)
 			c := int32(len(cd.vals))
 			if len(cd.vals) == cap(cd.vals) {
-				cd.vals = slices.Grow(cd.vals, 1)
+				// Double: append grows large slices by a quarter, copying
+				// millions of values (and their pointers) again and again.
+				cd.vals = slices.Grow(cd.vals, len(cd.vals))
 				adviseHuge(cd.vals)
 			}
 			cd.vals = append(cd.vals, s)
