@@ -368,26 +368,17 @@ func TestPartsNamedInJobOrder(t *testing.T) {
 	t.Parallel()
 	c := newCase(t)
 	day0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
-	r, err := c.BeginRun(RunOptions{Now: fixedNow, MaxBuffered: 4 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
 	const n = 150_000
-	for i := range n {
+	evs := make([]Event, n)
+	for i := range evs {
 		// Two partitions (sources) fill side by side, each in time order.
-		src := []string{"a", "b"}[i%2]
-		e := Event{
-			ID: "e-" + strconv.Itoa(i), Source: src, Time: day0.Add(time.Duration(i) * 100 * time.Millisecond),
+		evs[i] = Event{
+			ID: "e-" + strconv.Itoa(i), Source: []string{"a", "b"}[i%2], Time: day0.Add(time.Duration(i) * 100 * time.Millisecond),
 			Category: CategoryOther, Outcome: OutcomeUnknown, Raw: `{"n":` + strconv.Itoa(i) + `}`,
 		}
-		if _, err := r.Add(&e); err != nil {
-			t.Fatal(err)
-		}
 	}
-	if _, err := r.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	c, err = Open(c.Dir())
+	importEvents(t, c, evs, RunOptions{MaxBuffered: 4 << 20})
+	c, err := Open(c.Dir())
 	if err != nil {
 		t.Fatal(err)
 	}
