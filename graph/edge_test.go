@@ -46,3 +46,49 @@ func TestRefTime(t *testing.T) {
 		}
 	}
 }
+
+// TestUUIDPacking checks that ids in a UUID's canonical form are packed and
+// given back exactly, and that no other id is packed.
+func TestUUIDPacking(t *testing.T) {
+	tests := []struct {
+		id   string
+		pack bool
+	}{
+		{"d4d38f3b-5741-4c1e-9a1f-0123456789ab", true},
+		{"00000000-0000-0000-0000-000000000000", true},
+		{"ffffffff-ffff-ffff-ffff-ffffffffffff", true},
+		{"D4D38F3B-5741-4C1E-9A1F-0123456789AB", false}, // upper case would come back lower
+		{"d4d38f3b-5741-4c1e-9a1f-0123456789a", false},
+		{"d4d38f3b-5741-4c1e-9a1f-0123456789abc", false},
+		{"d4d38f3b5741-4c1e-9a1f-0123456789abc", false},
+		{"d4d38f3b-5741-4c1e-9a1f-0123456789ag", false},
+		{"{4d38f3b-5741-4c1e-9a1f-0123456789ab", false},
+		{"h:P2WnNG1O3mAbCdEfGhIjKl", false},
+		{"", false},
+	}
+	for _, tc := range tests {
+		var s idStore
+		h := s.add(tc.id)
+		if got := s.get(h); got != tc.id {
+			t.Errorf("get(add(%q)) = %q", tc.id, got)
+		}
+		if _, ok := packUUID(tc.id); ok != tc.pack {
+			t.Errorf("packUUID(%q): packed %v, want %v", tc.id, ok, tc.pack)
+		}
+	}
+}
+
+// FuzzUUIDPacking checks that whatever an id, the store gives it back.
+func FuzzUUIDPacking(f *testing.F) {
+	f.Add("d4d38f3b-5741-4c1e-9a1f-0123456789ab")
+	f.Add("D4D38F3B-5741-4C1E-9A1F-0123456789AB")
+	f.Add("h:P2WnNG1O3mAbCdEfGhIjKl")
+	f.Fuzz(func(t *testing.T, id string) {
+		var s idStore
+		h := s.add(id)
+		s.add("other")
+		if got := s.get(h); got != id {
+			t.Errorf("get(add(%q)) = %q", id, got)
+		}
+	})
+}

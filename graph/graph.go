@@ -961,10 +961,70 @@ type idStore struct {
 	spans chunked[idSpan]
 }
 
-func (s *idStore) add(id string) int32 { return s.spans.add(s.bytes.add(id)) }
+func (s *idStore) add(id string) int32 {
+	if u, ok := packUUID(id); ok {
+		sp := s.bytes.add(unsafe.String(&u[0], len(u)))
+		sp.n |= packedUUID
+		return s.spans.add(sp)
+	}
+	return s.spans.add(s.bytes.add(id))
+}
 
-// get returns the string of handle h, a view of the chunk that holds it.
-func (s *idStore) get(h int32) string { return s.bytes.get(*s.spans.at(h)) }
+// get returns the string of handle h: a view of the chunk that holds it,
+// or a new string for an id kept as a packed UUID.
+func (s *idStore) get(h int32) string {
+	sp := *s.spans.at(h)
+	if sp.n&packedUUID != 0 {
+		sp.n &^= packedUUID
+		return unpackUUID(s.bytes.get(sp))
+	}
+	return s.bytes.get(sp)
+}
+
+// packedUUID marks, in idSpan.n, an id kept as the 16 bytes of a UUID
+// written in its canonical form (36 characters, lower-case hex): most
+// providers' event ids are, and 10 million of them are 200 MB less.
+const packedUUID = 1 << 31
+
+// packUUID returns the bytes of id if it is a UUID in canonical form (so
+// that unpackUUID gives it back exactly).
+func packUUID(id string) (u [16]byte, ok bool) {
+	if len(id) != 36 || id[8] != '-' || id[13] != '-' || id[18] != '-' || id[23] != '-' {
+		return u, false
+	}
+	// The positions of the 16 bytes' hex digits.
+	at := [16]uint8{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
+	bad := byte(0)
+	for j, i := range at {
+		hi, lo := hexValue[id[i]], hexValue[id[i+1]]
+		bad |= hi | lo
+		u[j] = hi<<4 | lo
+	}
+	if bad > 15 {
+		return u, false
+	}
+	return u, true
+}
+
+// hexValue is the value of each byte as a lower-case hex digit, 0xff for
+// the other bytes.
+const hexValue = "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x0a\x0b\x0c\x0d\x0e\x0f\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+
+// unpackUUID returns the canonical form of the UUID whose 16 bytes are b.
+func unpackUUID(b string) string {
+	const digits = "0123456789abcdef"
+	var out [36]byte
+	j := 0
+	for i := range 16 {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out[j] = '-'
+			j++
+		}
+		out[j], out[j+1] = digits[b[i]>>4], digits[b[i]&15]
+		j += 2
+	}
+	return string(out[:])
+}
 
 // strArena keeps strings without pointers for the collector: the bytes in
 // chunks that are never rewritten, each string named by an idSpan. A
