@@ -332,6 +332,26 @@ func BenchmarkAppendRand(b *testing.B) {
 	}
 }
 
+// BenchmarkAppendStr quotes the strings of a sign-in: names, an address,
+// a UPN, a user agent, a location, one with an escape.
+func BenchmarkAppendStr(b *testing.B) {
+	strs := []string{"Robert Hill", "Robert.Hill@litware-house.us", "172.56.213.58", "Outlook Mobile",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/113.0.0.0 Safari/537.36",
+		"Mobile Apps and Desktop clients", "Washington", "US", "<id@x>", "success"}
+	var n int64
+	for _, s := range strs {
+		n += int64(len(s))
+	}
+	b.SetBytes(n)
+	buf := make([]byte, 0, 4096)
+	for b.Loop() {
+		buf = buf[:0]
+		for _, s := range strs {
+			buf = appendStr(buf, s)
+		}
+	}
+}
+
 // TestAppendEsc checks escaping at every position of the word-at-a-time
 // scan, against a byte-by-byte reference.
 func TestAppendEsc(t *testing.T) {
