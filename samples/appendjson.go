@@ -309,6 +309,10 @@ func appendRand(b []byte, r *rand.Rand, alphabet string, n int) []byte {
 			for j := range out[:k] {
 				out[j] = alphabet[x>>(6*j)&63]
 			}
+		case m == 16 && k == 10: // written out as for 64 (message ids, hex)
+			a, o := alphabet[:16], (*[10]byte)(out)
+			o[0], o[1], o[2], o[3], o[4] = a[x&15], a[x>>6&15], a[x>>12&15], a[x>>18&15], a[x>>24&15]
+			o[5], o[6], o[7], o[8], o[9] = a[x>>30&15], a[x>>36&15], a[x>>42&15], a[x>>48&15], a[x>>54&15]
 		case m == 16:
 			for j := range out[:k] {
 				out[j] = alphabet[x>>(6*j)&15]

@@ -322,13 +322,22 @@ func TestAppendRand(t *testing.T) {
 }
 
 // BenchmarkAppendRand draws a 600-character session token (CloudTrail's
-// AssumeRole responses and instance credentials).
+// AssumeRole responses and instance credentials) and the 30 hex digits of
+// a message id.
 func BenchmarkAppendRand(b *testing.B) {
-	r := rand.New(rand.NewPCG(1, 2))
-	buf := make([]byte, 0, 1024)
-	b.SetBytes(600)
-	for b.Loop() {
-		buf = appendRand(buf[:0], r, b64std, 600)
+	for _, c := range []struct {
+		name     string
+		alphabet string
+		n        int
+	}{{"b64std-600", b64std, 600}, {"hex-30", "0123456789ABCDEF", 30}} {
+		b.Run(c.name, func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 2))
+			buf := make([]byte, 0, 1024)
+			b.SetBytes(int64(c.n))
+			for b.Loop() {
+				buf = appendRand(buf[:0], r, c.alphabet, c.n)
+			}
+		})
 	}
 }
 
