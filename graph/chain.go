@@ -64,7 +64,7 @@ func (g *Graph) lookupFold(k uint8, v string) (NodeID, bool) {
 		}
 		for i := range g.nodes.len() {
 			n := g.nodeAt(NodeID(i))
-			m, lv := g.lower[n.kind], strings.ToLower(g.names.get(n.name))
+			m, lv := g.lower[n.kind], strings.ToLower(g.nameOf(n))
 			// Keep the lowest id when two values differ only in case.
 			if _, ok := m[lv]; !ok {
 				m[lv] = NodeID(i)
@@ -439,7 +439,7 @@ func (g *Graph) chainEdge(ei int32, t, from, to int64, n int) ChainEdge {
 
 func (g *Graph) entity(id NodeID) string {
 	n := g.nodeAt(id)
-	return string(kindNames[n.kind]) + ":" + g.names.get(n.name)
+	return string(kindNames[n.kind]) + ":" + g.nameOf(n)
 }
 
 // Label returns a short display label for an entity value: long ARNs and

@@ -1,6 +1,10 @@
 package graph
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"unsafe"
+)
 
 // TestEdgePacking checks that an edge gives back the ends, relation and
 // evidence level it was made with, at the limits of each, before and after
@@ -91,4 +95,28 @@ func FuzzUUIDPacking(f *testing.F) {
 			t.Errorf("get(add(%q)) = %q", id, got)
 		}
 	})
+}
+
+// TestNodeName checks that a node, 32 bytes, gives back its value whatever
+// its length: short, longer than an arena chunk, and longer than the
+// length a node holds itself.
+func TestNodeName(t *testing.T) {
+	if n := unsafe.Sizeof(node{}); n != 32 {
+		t.Errorf("a node is %d bytes, want 32", n)
+	}
+	g := newGraph(Options{})
+	values := []string{"a", strings.Repeat("b", idChunkSize+1), "c", strings.Repeat("d", maxNameLen-1),
+		strings.Repeat("e", maxNameLen), strings.Repeat("f", maxNameLen+5), "g"}
+	ids := make([]NodeID, len(values))
+	for i, v := range values {
+		ids[i] = g.newNode(kResource, v, int64(i))
+	}
+	for i, v := range values {
+		if got := g.value(ids[i]); got != v {
+			t.Errorf("value %d: %d bytes, want %d", i, len(got), len(v))
+		}
+		if k := g.nodeAt(ids[i]).kind; k != kResource {
+			t.Errorf("value %d: kind %d", i, k)
+		}
+	}
 }

@@ -211,7 +211,7 @@ func (g *Graph) tokenWithoutSignin(opts FindingOptions) []Finding {
 		ents = append(ents, g.signers(id)...)
 		fs = append(fs, Finding{Rule: RuleTokenWithoutSignin, Severity: SeverityHigh, Time: fromMicro(tf.firstUse),
 			Summary: fmt.Sprintf("token %s was used in %s%s from %s, but no sign-in in the case issued it although the tenant's sign-ins for %s are logged",
-				Label("token", g.names.get(n.name)), g.tenantName(tf.useTenant), who, fmtTime(tf.firstUse), fmtDay(d)),
+				Label("token", g.nameOf(n)), g.tenantName(tf.useTenant), who, fmtTime(tf.firstUse), fmtDay(d)),
 			Entities: ents, Events: g.causalEvents(id, true, opts.EventIDs)})
 	}
 	return fs
@@ -368,7 +368,7 @@ func (g *Graph) tokenReplay(opts FindingOptions) []Finding {
 			}
 			fs = append(fs, Finding{Rule: RuleTokenReplayNewIP, Severity: SeverityHigh, Time: fromMicro(s.first),
 				Summary: fmt.Sprintf("token %s%s, first used from %s, was replayed from new address %s at %s",
-					Label("token", g.names.get(n.name)), who, g.value(origin), g.value(s.ip), fmtTime(s.first)),
+					Label("token", g.nameOf(n)), who, g.value(origin), g.value(s.ip), fmtTime(s.first)),
 				Entities: ents, Events: dedupe(evs, opts.EventIDs)})
 		}
 	}
@@ -417,7 +417,7 @@ func (g *Graph) keyFromNewIP(opts FindingOptions) []Finding {
 			}
 			fs = append(fs, Finding{Rule: RuleAccessKeyFromNewIP, Severity: SeverityHigh, Time: fromMicro(s.first),
 				Summary: fmt.Sprintf("key %s, in use since %s, was used from new address %s at %s",
-					Label("key", g.names.get(n.name)), fmtTime(kf.firstUse), g.value(s.ip), fmtTime(s.first)),
+					Label("key", g.nameOf(n)), fmtTime(kf.firstUse), g.value(s.ip), fmtTime(s.first)),
 				Entities: ents, Events: dedupe(evs, opts.EventIDs)})
 		}
 	}

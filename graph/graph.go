@@ -174,8 +174,10 @@ type Graph struct {
 	// chain skips the edges outside its window without reading them.
 	hubSpans map[hubKey][]edgeSpan
 
-	// names holds the nodes' values.
-	names strArena
+	// names holds the nodes' values; longNames the lengths of those of
+	// maxNameLen bytes or more, by their node's name.
+	names     strArena
+	longNames map[uint32]uint32
 	// ids holds the ids of the events built from, and those of assertions:
 	// evidence and facts name events by their handle here.
 	ids idStore
@@ -197,17 +199,54 @@ type Graph struct {
 // need not scan. Its value is name, in Graph.names.
 type node struct {
 	first, last int64
-	name        idSpan
 	count       int32
 	aux         int32 // tokens and keys: index into facts.tokens or facts.keys, -1 if none; IPs: 1 for an address
-	kind        uint8
+	// name packs the value's place in Graph.names (chunk << nameOffBits |
+	// offset) and its length (lenLo | lenHi << 16; a length of maxNameLen
+	// or more is in Graph.longNames), so that a node is 32 bytes, two to a
+	// cache line.
+	name  uint32
+	lenLo uint16
+	lenHi uint8
+	kind  uint8
+}
+
+// The packing of a node's value: arena chunks are 1 MiB (a longer value has
+// a chunk of its own, at offset 0), so offsets take 20 bits and chunks 12.
+const (
+	nameOffBits   = 20
+	maxNameChunks = 1 << (32 - nameOffBits)
+	maxNameLen    = 1<<24 - 1
+)
+
+// nameOf returns node n's value.
+func (g *Graph) nameOf(n *node) string {
+	ln := uint32(n.lenLo) | uint32(n.lenHi)<<16
+	if ln == maxNameLen {
+		ln = g.longNames[n.name]
+	}
+	return g.names.get(idSpan{chunk: n.name >> nameOffBits, off: n.name & (1<<nameOffBits - 1), n: ln})
+}
+
+// setName files sp, the span of node n's value in Graph.names.
+func (g *Graph) setName(n *node, sp idSpan) {
+	n.name = sp.chunk<<nameOffBits | sp.off
+	ln := sp.n
+	if ln >= maxNameLen {
+		if g.longNames == nil {
+			g.longNames = map[uint32]uint32{}
+		}
+		g.longNames[n.name] = ln
+		ln = maxNameLen
+	}
+	n.lenLo, n.lenHi = uint16(ln), uint8(ln>>16)
 }
 
 // nodeAt returns node id.
 func (g *Graph) nodeAt(id NodeID) *node { return g.nodes.at(int32(id)) }
 
 // value returns node id's value.
-func (g *Graph) value(id NodeID) string { return g.names.get(g.nodeAt(id).name) }
+func (g *Graph) value(id NodeID) string { return g.nameOf(g.nodeAt(id)) }
 
 // edge is 32 bytes, two to a cache line: its ends, relation, evidence
 // level and flag share two words (nodes number below maxNodes, relations
@@ -657,7 +696,8 @@ func (g *Graph) newNode(k uint8, value string, t int64) NodeID {
 	id := NodeID(g.nodes.len())
 	g.kindCount[k]++
 	// A copy: the caller's string may share a large decode buffer.
-	n := node{name: g.names.add(value), first: t, last: t, kind: k, aux: -1}
+	n := node{first: t, last: t, kind: k, aux: -1}
+	g.setName(&n, g.names.add(value))
 	if k == kIP && isIPLiteral(value) {
 		n.aux = 1 // an address, not a host name
 	}
@@ -1108,8 +1148,8 @@ func reads(c timeline.Category) bool {
 // event's facts. It touches nodes, the intern maps, ids and facts only,
 // so that it can run alongside apply.
 func (g *Graph) resolve(e *timeline.Event, r *rec) error {
-	if g.nodes.len() > maxNodes-16 {
-		return fmt.Errorf("%w: more than %d", ErrTooLarge, maxNodes-16)
+	if g.nodes.len() > maxNodes-16 || len(g.names.chunks) > maxNameChunks-16 {
+		return fmt.Errorf("%w: more than %d, or values of more than %d MiB", ErrTooLarge, maxNodes-16, maxNameChunks-16)
 	}
 	t := e.Time.UnixMicro()
 	failed := e.Outcome == timeline.OutcomeFailure
@@ -1171,8 +1211,8 @@ func (g *Graph) resolve(e *timeline.Event, r *rec) error {
 
 // resolveCoded is resolve for event i of a case scan's batch.
 func (g *Graph) resolveCoded(cc *caseCodes, i int, r *rec) error {
-	if g.nodes.len() > maxNodes-16 {
-		return fmt.Errorf("%w: more than %d", ErrTooLarge, maxNodes-16)
+	if g.nodes.len() > maxNodes-16 || len(g.names.chunks) > maxNameChunks-16 {
+		return fmt.Errorf("%w: more than %d, or values of more than %d MiB", ErrTooLarge, maxNodes-16, maxNameChunks-16)
 	}
 	t := cc.times[i]
 	category := timeline.Category(cc.category.At(i))
@@ -1505,6 +1545,9 @@ func (g *Graph) AddAssertions(as []timeline.Assertion) error {
 		return nil // finish again would change nothing
 	}
 	for _, a := range as {
+		if g.nodes.len() > maxNodes-16 || len(g.names.chunks) > maxNameChunks-16 {
+			return fmt.Errorf("graph: assertion %d: %w", a.ID, ErrTooLarge)
+		}
 		fk, tk := kindIndex(string(a.From.Kind)), kindIndex(string(a.To.Kind))
 		if fk == kNone || tk == kNone || a.From.Value == "" || a.To.Value == "" {
 			return fmt.Errorf("graph: assertion %d: %w", a.ID, timeline.ErrBadEntity)
@@ -1559,7 +1602,7 @@ func (g *Graph) EdgeCount() int { return g.edges.len() }
 // Node returns node id's entity.
 func (g *Graph) Node(id NodeID) Node {
 	n := g.nodeAt(id)
-	return Node{ID: id, Kind: kindNames[n.kind], Value: g.names.get(n.name), First: fromMicro(n.first),
+	return Node{ID: id, Kind: kindNames[n.kind], Value: g.nameOf(n), First: fromMicro(n.first),
 		Last: fromMicro(n.last), Count: int(n.count)}
 }
 

@@ -137,7 +137,7 @@ func (g *Graph) indexKinds(todo [len(kindNames)]bool) {
 		for j := range ch {
 			if n := &ch[j]; todo[n.kind] {
 				id := int32(c<<chunkBits + j)
-				slots[n.kind] = append(slots[n.kind], nodeSlot{h: g.hashValue(g.names.get(n.name)), id: id + 1})
+				slots[n.kind] = append(slots[n.kind], nodeSlot{h: g.hashValue(g.nameOf(n)), id: id + 1})
 			}
 		}
 	}
