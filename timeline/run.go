@@ -405,19 +405,9 @@ func (r *Run) failed() error {
 	return r.werr
 }
 
-// writer does the jobs in order. Spills are made here, one at a time;
-// writing a partition to Parquet is the largest serial stage of an import,
-// so with two cores or more two partitions are written at once, each on a
-// goroutine of its own, while the next jobs come in (with one, the run
-// waited to hand it the next job, and the parsers waited on the run, so
-// that fewer than two goroutines could run a fifth of the time). A write
-// job's part numbers are taken here, in job order, so that a partition's
-// parts sort in the order their rows came.
+// writer does the jobs, one at a time, in order.
 func (r *Run) writer() {
 	defer r.writerDone.Done()
-	var inflight sync.WaitGroup
-	defer inflight.Wait()
-	slots := make(chan struct{}, writeSlots())
 	for j := range r.jobs {
 		if r.failed() != nil {
 			continue
@@ -428,31 +418,9 @@ func (r *Run) writer() {
 			}
 			continue
 		}
-		w := *j.write
-		w.nseq = partsFor(int64(len(w.mem.refs)))
-		w.seq = r.reserveSeqs(w.nseq)
-		if cap(slots) == 1 {
-			r.doWrite(w)
-			continue
-		}
-		slots <- struct{}{}
-		inflight.Add(1)
-		go func() {
-			defer inflight.Done()
-			r.doWrite(w)
-			<-slots
-		}()
+		r.doWrite(*j.write)
 	}
 }
-
-// writeSlots is how many partitions the writer writes at once.
-func writeSlots() int { return min(2, runtime.GOMAXPROCS(0)) }
-
-// reserveSeqs takes n part numbers and returns the first.
-func (r *Run) reserveSeqs(n int64) int64 { return r.seq.Add(n) - n + 1 }
-
-// partsFor is how many parts write makes of rows rows (at least one).
-func partsFor(rows int64) int64 { return max(1, (rows+maxPartRows-1)/maxPartRows) }
 
 func (r *Run) doWrite(j writeJob) {
 	parts, err := r.write(j)

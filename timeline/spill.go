@@ -488,10 +488,6 @@ type writeJob struct {
 	key    partKey
 	spills []spillSeg
 	mem    *partBuf
-	// seq, if not zero, is the first of nseq part numbers reserved for
-	// the job (partsFor its rows); parts beyond them, or of a job without,
-	// take the next number.
-	seq, nseq int64
 }
 
 // write merges the job's sources by time and writes them as one or more
@@ -529,15 +525,8 @@ func (r *Run) write(job writeJob) ([]PartRecord, error) {
 	var pw *partWriter
 	for len(h) > 0 {
 		if pw == nil {
-			seq := job.seq
-			if seq != 0 && job.nseq > 0 {
-				job.seq++
-				job.nseq--
-			} else {
-				seq = r.seq.Add(1)
-			}
 			var err error
-			if pw, err = r.newPartWriter(job.key, seq); err != nil {
+			if pw, err = r.newPartWriter(job.key); err != nil {
 				return out, err
 			}
 			pw.flushed = recycle
@@ -597,7 +586,8 @@ type partWriter struct {
 	flushed func()
 }
 
-func (r *Run) newPartWriter(k partKey, seq int64) (*partWriter, error) {
+func (r *Run) newPartWriter(k partKey) (*partWriter, error) {
+	seq := r.seq.Add(1)
 	date := k.date()
 	rel := path.Join(eventsDir, "source="+k.source, "date="+date, fmt.Sprintf("part-%s-%04d.parquet", r.id, seq))
 	statsRel := strings.TrimSuffix(rel, ".parquet") + ".stats.json"

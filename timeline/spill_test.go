@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -227,7 +226,7 @@ func TestPartWriterFlushKeepsNoViews(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Abort()
-	pw, err := r.newPartWriter(partKey{"s", 19844}, 1)
+	pw, err := r.newPartWriter(partKey{"s", 19844})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,45 +356,5 @@ func TestRunHashLater(t *testing.T) {
 				t.Errorf("events by file and hash (-want +got):\n%s", diff)
 			}
 		})
-	}
-}
-
-// TestPartsNamedInJobOrder: the writer writes two partitions at once, and
-// the parts of one partition are still numbered in the order their rows
-// came, so that parts sorted by name are in time order (Scan reads a
-// partition's parts in that order).
-func TestPartsNamedInJobOrder(t *testing.T) {
-	t.Parallel()
-	c := newCase(t)
-	day0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
-	const n = 150_000
-	evs := make([]Event, n)
-	for i := range evs {
-		// Two partitions (sources) fill side by side, each in time order.
-		evs[i] = Event{
-			ID: "e-" + strconv.Itoa(i), Source: []string{"a", "b"}[i%2], Time: day0.Add(time.Duration(i) * 100 * time.Millisecond),
-			Category: CategoryOther, Outcome: OutcomeUnknown, Raw: `{"n":` + strconv.Itoa(i) + `}`,
-		}
-	}
-	importEvents(t, c, evs, RunOptions{MaxBuffered: 4 << 20})
-	c, err := Open(c.Dir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	bySource := map[string][]PartRecord{}
-	for _, p := range c.Manifest().Parts {
-		bySource[p.Source] = append(bySource[p.Source], p)
-	}
-	for src, parts := range bySource {
-		if len(parts) < 3 {
-			t.Fatalf("source %s: %d parts, want several written during the run", src, len(parts))
-		}
-		slices.SortFunc(parts, func(a, b PartRecord) int { return strings.Compare(a.Path, b.Path) })
-		for i := 1; i < len(parts); i++ {
-			if !parts[i-1].MaxTime.Before(parts[i].MinTime) {
-				t.Errorf("source %s: %s (%v-%v) sorts before %s (%v-%v)", src,
-					parts[i-1].Path, parts[i-1].MinTime, parts[i-1].MaxTime, parts[i].Path, parts[i].MinTime, parts[i].MaxTime)
-			}
-		}
 	}
 }
