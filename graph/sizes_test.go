@@ -76,19 +76,15 @@ func TestRealCaseSizes(t *testing.T) {
 	}
 }
 
-func slabBytes[T any](s *slab[T]) int {
-	n := 0
-	var v T
-	for _, ch := range s.chunks {
-		n += cap(ch) * int(unsafe.Sizeof(v))
-	}
-	return n
-}
+func slabBytes[T any](s *slab[T]) int { return chunksBytes(s.chunks) }
 
-func chunkedBytes[T any](c *chunked[T]) int {
+func chunkedBytes[T any](c *chunked[T]) int { return chunksBytes(c.chunks) }
+
+// chunksBytes is the memory the chunks hold, counted by capacity.
+func chunksBytes[T any](chunks [][]T) int {
 	n := 0
 	var v T
-	for _, ch := range c.chunks {
+	for _, ch := range chunks {
 		n += cap(ch) * int(unsafe.Sizeof(v))
 	}
 	return n
