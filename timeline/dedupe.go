@@ -226,6 +226,10 @@ func (d *dedupe) commit(path string) error {
 	return nil
 }
 
+// grew reports whether the run has pairs the case's index lacks (its
+// own, or the old format's pairs to be written anew).
+func (d *dedupe) grew() bool { return d.mem.n > 0 || len(d.files) > d.nbase }
+
 // close releases the files (and removes the segments).
 func (d *dedupe) close() {
 	for i, f := range d.files {

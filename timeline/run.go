@@ -603,9 +603,37 @@ func (r *Run) Commit() (RunRecord, error) {
 	if r.done {
 		return RunRecord{}, errors.New("run is finished")
 	}
-	if err := r.finishParts(); err != nil {
+	// The dedupe index is written while the last parts are: it needs
+	// nothing of them, and its sync waits on the disk, which then overlaps
+	// the parts' encoding instead of following it.
+	m := r.m
+	oldIndex := m.Index
+	indexRel := path.Join(indexDir, r.id+".idx")
+	writeIndex := r.idx.grew() || m.Index == ""
+	indexDone := make(chan error, 1)
+	if writeIndex {
+		full := r.staged(indexRel)
+		r.track(full)
+		go func() {
+			err := os.MkdirAll(filepath.Dir(full), 0o755)
+			if err == nil {
+				err = r.idx.commit(full)
+			}
+			indexDone <- err
+		}()
+	} else {
+		indexDone <- nil
+	}
+	err := r.finishParts()
+	if ierr := <-indexDone; err == nil && ierr != nil {
+		err = fmt.Errorf("save dedupe index: %w", ierr)
+	}
+	if err != nil {
 		r.Abort()
 		return RunRecord{}, err
+	}
+	if writeIndex {
+		m.Index = indexRel
 	}
 	rec := RunRecord{ID: r.id, Started: r.started, Files: len(r.files)}
 	for _, f := range r.files {
@@ -627,22 +655,6 @@ func (r *Run) Commit() (RunRecord, error) {
 			return RunRecord{}, fmt.Errorf("rejects: %w", err)
 		}
 		rec.Rejects = path.Join(rejectsDir, r.id+".jsonl")
-	}
-	m := r.m
-	oldIndex := m.Index
-	if len(r.newParts) > 0 || m.Index == "" {
-		rel := path.Join(indexDir, r.id+".idx")
-		full := r.staged(rel)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			r.Abort()
-			return RunRecord{}, err
-		}
-		if err := r.idx.commit(full); err != nil {
-			r.Abort()
-			return RunRecord{}, fmt.Errorf("save dedupe index: %w", err)
-		}
-		r.written = append(r.written, full)
-		m.Index = rel
 	}
 	// Move the run's files from staging into place, then sync the
 	// directories: only then may the manifest name them.
