@@ -2,7 +2,6 @@ package importers
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -160,7 +159,7 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 	defer cancel()
 	chans := make([]chan item, len(tasks))
 	for i := range chans {
-		chans[i] = make(chan item, queueFor(tasks[i], cmp.Or(opts.chunk, chunkBytes)))
+		chans[i] = make(chan item, queueFor(tasks[i], opts.chunkSize()))
 	}
 	pool := &sync.Pool{New: func() any { return new(timeline.Batch) }}
 	var next atomic.Int64
@@ -187,19 +186,15 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 					continue
 				}
 				c := tasks[i].chunk
-				if c != nil {
-					c.waitTurn(ctx)
-					if opts.parsing != nil {
-						opts.parsing(c.index, true)
-					}
+				if c == nil {
+					runTask(ctx, tasks[i], chans[i], pool, opts)
+					continue
 				}
+				c.waitTurn(ctx)
+				opts.noteParsing(c.index, true)
 				runTask(ctx, tasks[i], chans[i], pool, opts)
-				if c != nil {
-					if opts.parsing != nil {
-						opts.parsing(c.index, false)
-					}
-					close(c.parsed)
-				}
+				opts.noteParsing(c.index, false)
+				close(c.parsed)
 			}
 		}()
 	}
@@ -489,8 +484,8 @@ func planTasks(ctx context.Context, inputs []input, workers int, opts *Options) 
 // that starts with '{' after a line that ends with '}': in valid JSON that
 // happens only between top-level values.
 func splitNDJSON(ctx context.Context, in input, workers int, opts *Options) []*chunk {
-	minChunk := cmp.Or(opts.chunk, chunkBytes)
-	if in.path == "-" || in.size < 2*minChunk || workers < 2 {
+	size := opts.chunkSize()
+	if in.path == "-" || in.size < 2*size || workers < 2 {
 		return nil
 	}
 	f, err := os.Open(in.path)
@@ -511,12 +506,11 @@ func splitNDJSON(ctx context.Context, in input, workers int, opts *Options) []*c
 	if imp == nil {
 		return nil
 	}
-	size := minChunk
 	var starts []int64
 	// A boundary is looked for in the 64 KiB after each chunk's nominal
 	// start; where a record is longer, the chunk goes on to the next one.
 	buf := make([]byte, min(64<<10, size))
-	for pos := size; pos < in.size-minChunk/2; pos += size {
+	for pos := size; pos < in.size-size/2; pos += size {
 		n, _ := f.ReadAt(buf, pos)
 		i := bytes.Index(buf[:n], []byte("}\n{"))
 		if i < 0 {

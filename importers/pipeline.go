@@ -49,7 +49,7 @@ type Options struct {
 
 	// forced is the importer for a chunk of a file whose head chose it.
 	forced timeline.Importer
-	// chunk is the smallest chunk of a large NDJSON file (tests make it
+	// chunk is the size of a large NDJSON file's chunks (tests make it
 	// small); 0 means chunkBytes.
 	chunk int64
 	// small is the size up to which files are read whole (see smallFile);
@@ -64,6 +64,17 @@ type Options struct {
 	// parsing, if set, is told when a worker starts and ends a chunk
 	// (tests count the chunks parsed at once).
 	parsing func(index int, started bool)
+}
+
+// chunkSize is the size of a large NDJSON file's chunks.
+func (o *Options) chunkSize() int64 { return cmp.Or(o.chunk, chunkBytes) }
+
+// noteParsing tells the parsing hook, if any, that a worker starts or ends
+// chunk index.
+func (o *Options) noteParsing(index int, started bool) {
+	if o.parsing != nil {
+		o.parsing(index, started)
+	}
 }
 
 // buffers are what importing one file after another reuses.
