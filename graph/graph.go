@@ -737,9 +737,9 @@ func inCap(k uint8) int32 {
 	return 1
 }
 
-// linkCap is link, giving to's in list room for inCap edges (a power of
-// two) if it has none yet.
-func (g *Graph) linkCap(from, to NodeID, rel uint16, ev Evidence, t int64, id int32, inCap int32) int32 {
+// linkCap is link, giving to's in list room for that many edges (a power of two,
+// inCap of its kind) if it has none yet.
+func (g *Graph) linkCap(from, to NodeID, rel uint16, ev Evidence, t int64, id int32, room int32) int32 {
 	if from == to {
 		return -1
 	}
@@ -780,7 +780,7 @@ func (g *Graph) linkCap(from, to NodeID, rel uint16, ev Evidence, t int64, id in
 		ei = g.edges.add(newEdge(from, to, rel, ev, t, id))
 		*outSp = g.adj.push(*outSp, adjEntry{other: to, rel: rel, ev: ev, ei: ei})
 		if inSp.cap == 0 {
-			*inSp = g.adj.alloc(inCap)
+			*inSp = g.adj.alloc(room)
 		}
 		*inSp = g.adj.push(*inSp, adjEntry{other: from, rel: rel, ev: ev, ei: ei})
 		nOut, nIn = outSp.n, inSp.n
