@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	json "github.com/goccy/go-json"
 
@@ -156,14 +157,32 @@ func jwtNamedField(rec []byte) bool {
 type jwtToken struct {
 	start, end int // byte range in the text searched
 	sigStart   int // start of the signature segment
-	header     map[string]any
-	claims     map[string]any
+	header     jwtPart
+	claims     jwtPart
+}
+
+// b64URLLo and b64URLHi are the base64url alphabet as a bit set over
+// the bytes 0-63 and 64-127: one shift and a test a byte, where the
+// scanners below spend their time.
+const (
+	b64URLLo = 0x03ff_2000_0000_0000 // '-', '0'-'9'
+	b64URLHi = 0x07ff_fffe_87ff_fffe // 'A'-'Z', '_', 'a'-'z'
+	// tokenLo and tokenHi add '.', '+', '/', '=', '%' and '~' for opaque
+	// bearer tokens (isTokenByte).
+	tokenLo = b64URLLo | 1<<'.' | 1<<'+' | 1<<'/' | 1<<'=' | 1<<'%'
+	tokenHi = b64URLHi | 1<<('~'-64)
+)
+
+// inSet reports whether c is in the bit set lo (bytes 0-63), hi (64-127).
+func inSet(c byte, lo, hi uint64) bool {
+	if c < 64 {
+		return lo>>c&1 != 0
+	}
+	return c < 128 && hi>>(c-64)&1 != 0
 }
 
 // isB64URL reports whether c is in the base64url alphabet.
-func isB64URL(c byte) bool {
-	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'
-}
+func isB64URL(c byte) bool { return inSet(c, b64URLLo, b64URLHi) }
 
 // findJWTs returns the JWS compact tokens in b: three base64url segments
 // whose first starts "eyJ" (the encoding of `{"`). With decode set, only
@@ -172,7 +191,20 @@ func isB64URL(c byte) bool {
 // where a false positive costs nothing).
 func findJWTs(b []byte, decode bool) []jwtToken {
 	var out []jwtToken
-	for i := 0; i+3 < len(b); {
+	for i := 0; ; {
+		t, next, ok := nextJWT(b, i, decode)
+		if !ok {
+			return out
+		}
+		out = append(out, t)
+		i = next
+	}
+}
+
+// nextJWT returns the first token findJWTs would find at or after i, and
+// where the search goes on after it.
+func nextJWT(b []byte, i int, decode bool) (t jwtToken, next int, ok bool) {
+	for i+3 < len(b) {
 		j := bytes.Index(b[i:], []byte("eyJ"))
 		if j < 0 {
 			break
@@ -218,20 +250,251 @@ func findJWTs(b []byte, decode bool) []jwtToken {
 				continue
 			}
 		}
-		out = append(out, t)
-		i = k
+		return t, k, true
 	}
-	return out
+	return jwtToken{}, len(b), false
 }
 
-// jwtDecodePart decodes one base64url JSON segment into an object.
-func jwtDecodePart(seg []byte, v *map[string]any) bool {
+// jwtPart holds the values of a token's header or claims that jwtEvent
+// reads, each as jwtClaim renders it: strings as they are, numbers in
+// decimal, the first element of an array.
+type jwtPart [claimCount]string
+
+// jwtClaimName is a header or claim name jwtPart keeps.
+type jwtClaimName int
+
+const (
+	claimKid jwtClaimName = iota
+	claimX5t
+	claimAlg
+	claimUti
+	claimJti
+	claimTid
+	claimIss
+	claimSid
+	claimAud
+	claimAppid
+	claimAzp
+	claimAppDisplayname
+	claimUpn
+	claimUniqueName
+	claimEmail
+	claimOid
+	claimIdtyp
+	claimScp
+	claimRoles
+	claimIat
+	claimExp
+	claimIpaddr
+	claimCount
+)
+
+// jwtClaimIndex returns the jwtClaimName of a member name, or -1.
+func jwtClaimIndex(name string) jwtClaimName {
+	switch name {
+	case "kid":
+		return claimKid
+	case "x5t":
+		return claimX5t
+	case "alg":
+		return claimAlg
+	case "uti":
+		return claimUti
+	case "jti":
+		return claimJti
+	case "tid":
+		return claimTid
+	case "iss":
+		return claimIss
+	case "sid":
+		return claimSid
+	case "aud":
+		return claimAud
+	case "appid":
+		return claimAppid
+	case "azp":
+		return claimAzp
+	case "app_displayname":
+		return claimAppDisplayname
+	case "upn":
+		return claimUpn
+	case "unique_name":
+		return claimUniqueName
+	case "email":
+		return claimEmail
+	case "oid":
+		return claimOid
+	case "idtyp":
+		return claimIdtyp
+	case "scp":
+		return claimScp
+	case "roles":
+		return claimRoles
+	case "iat":
+		return claimIat
+	case "exp":
+		return claimExp
+	case "ipaddr":
+		return claimIpaddr
+	}
+	return -1
+}
+
+// jwtDecodePart decodes one base64url JSON segment, which must be an
+// object, into p.
+func jwtDecodePart(seg []byte, p *jwtPart) bool {
 	buf := make([]byte, base64.RawURLEncoding.DecodedLen(len(seg)))
 	n, err := base64.RawURLEncoding.Decode(buf, seg)
 	if err != nil {
 		return false
 	}
-	return json.Unmarshal(buf[:n], v) == nil && *v != nil
+	// buf is not written again: p's values may be views of it.
+	if jwtReadPart(unsafe.String(unsafe.SliceData(buf), n), p) {
+		return true
+	}
+	var m map[string]any
+	if json.Unmarshal(buf[:n], &m) != nil || m == nil {
+		return false
+	}
+	*p = jwtPart{}
+	for name := range claimCount {
+		p[name] = jwtClaim(m, jwtClaimText(name))
+	}
+	return true
+}
+
+// jwtClaimText is the member name of a jwtClaimName.
+func jwtClaimText(c jwtClaimName) string {
+	switch c {
+	case claimKid:
+		return "kid"
+	case claimX5t:
+		return "x5t"
+	case claimAlg:
+		return "alg"
+	case claimUti:
+		return "uti"
+	case claimJti:
+		return "jti"
+	case claimTid:
+		return "tid"
+	case claimIss:
+		return "iss"
+	case claimSid:
+		return "sid"
+	case claimAud:
+		return "aud"
+	case claimAppid:
+		return "appid"
+	case claimAzp:
+		return "azp"
+	case claimAppDisplayname:
+		return "app_displayname"
+	case claimUpn:
+		return "upn"
+	case claimUniqueName:
+		return "unique_name"
+	case claimEmail:
+		return "email"
+	case claimOid:
+		return "oid"
+	case claimIdtyp:
+		return "idtyp"
+	case claimScp:
+		return "scp"
+	case claimRoles:
+		return "roles"
+	case claimIat:
+		return "iat"
+	case claimExp:
+		return "exp"
+	case claimIpaddr:
+		return "ipaddr"
+	}
+	return ""
+}
+
+// jwtReadPart fills p from the JSON object s in one pass, without the
+// decoder, for what it can vouch for (jsMembers' grammar); false sends
+// the part to the decoder, which then decides. Like the decoder's map, a
+// repeated name keeps its last value.
+func jwtReadPart(s string, p *jwtPart) bool {
+	*p = jwtPart{}
+	end, ok := jsMembers(s, jsWS(s, 0), func(k string, v int) (int, bool) {
+		c := jwtClaimIndex(k)
+		if c < 0 {
+			return jwtSkip(s, v, 1)
+		}
+		if s[v] != '[' {
+			text, end, ok := jwtReadScalar(s, v)
+			p[c] = text
+			return end, ok
+		}
+		first, text := true, ""
+		end, ok := jsElements(s, v, func(e int) (int, bool) {
+			if !first {
+				return jwtSkip(s, e, 2)
+			}
+			first = false
+			t, end, ok := jwtReadScalar(s, e)
+			text = t
+			return end, ok
+		})
+		p[c] = text
+		return end, ok
+	})
+	return ok && jsOnly(s, end)
+}
+
+// jwtSkip validates the value at s[i] as the decoder would decode it
+// (unlike jsSkip it parses numbers: the decoder rejects one out of
+// float64's range) and returns the index after it.
+func jwtSkip(s string, i, depth int) (int, bool) {
+	if i >= len(s) || depth > jsMaxDepth {
+		return 0, false
+	}
+	switch s[i] {
+	case '{':
+		return jsMembers(s, i, func(_ string, v int) (int, bool) { return jwtSkip(s, v, depth+1) })
+	case '[':
+		return jsElements(s, i, func(v int) (int, bool) { return jwtSkip(s, v, depth+1) })
+	}
+	_, end, ok := jwtReadScalar(s, i)
+	return end, ok
+}
+
+// jwtReadScalar reads the value at s[i] as jwtScalar renders the
+// decoder's: a string as it is, a number in decimal, a boolean's word,
+// "" for null, an object or an array.
+func jwtReadScalar(s string, i int) (string, int, bool) {
+	if i >= len(s) {
+		return "", 0, false
+	}
+	switch s[i] {
+	case '"':
+		return jsString(s, i)
+	case '{', '[':
+		end, ok := jwtSkip(s, i, 2)
+		return "", end, ok
+	case 't':
+		end, ok := jsLiteral(s, i, "true")
+		return "true", end, ok
+	case 'f':
+		end, ok := jsLiteral(s, i, "false")
+		return "false", end, ok
+	case 'n':
+		end, ok := jsLiteral(s, i, "null")
+		return "", end, ok
+	}
+	end, ok := jsNumber(s, i)
+	if !ok {
+		return "", 0, false
+	}
+	f, err := strconv.ParseFloat(s[i:end], 64)
+	if err != nil {
+		return "", 0, false
+	}
+	return jwtScalar(f), end, true
 }
 
 // jwtMarker is what replaces a signature.
@@ -351,7 +614,7 @@ func jwtHasKnown(v any, sigs [][]byte) bool {
 	switch x := v.(type) {
 	case string:
 		for _, sig := range sigs {
-			if len(sig) >= 8 && strings.Contains(x, string(sig)) {
+			if len(sig) >= 8 && bytes.Contains(stringBytes(x), sig) {
 				return true
 			}
 		}
@@ -396,7 +659,7 @@ func jwtSecretValues(v any, out []string) []string {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, c := range x {
-			if s, ok := c.(string); ok && jwtSecretKey(k) && len(s) >= 8 && string(redactText([]byte(s))) == s {
+			if s, ok := c.(string); ok && jwtSecretKey(k) && len(s) >= 8 && !redactionChanges(stringBytes(s)) {
 				out = append(out, s)
 				continue
 			}
@@ -419,7 +682,7 @@ func jwtHasSecret(v any, key string) bool {
 		if jwtSecretKey(key) && len(x) >= 8 && !strings.Contains(x, " removed sha256:") {
 			return true
 		}
-		return string(redactText([]byte(x))) != x
+		return redactionChanges(stringBytes(x))
 	case map[string]any:
 		for k, c := range x {
 			if jwtHasSecret(c, k) {
@@ -499,8 +762,32 @@ const minSigTail = 40
 func redactTails(b []byte) []byte {
 	var out []byte
 	prev := 0
-	for i := 1; i < len(b); i++ {
-		if b[i] != '.' || !isB64URL(b[i-1]) {
+	for i := 1; ; {
+		dot, e, ok := nextTail(b, i)
+		if !ok {
+			break
+		}
+		out = append(out, b[prev:dot+1]...)
+		out = append(out, jwtMarker(b[dot+1:e])...)
+		prev, i = e, e
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[prev:]...)
+}
+
+// nextTail returns the first tail redactTails would replace whose dot is
+// at or after i: the dot's position and the tail's end.
+func nextTail(b []byte, i int) (dot, end int, ok bool) {
+	for i < len(b) {
+		d := bytes.IndexByte(b[i:], '.')
+		if d < 0 {
+			break
+		}
+		i += d
+		if i == 0 || !isB64URL(b[i-1]) {
+			i++
 			continue
 		}
 		e := i + 1
@@ -519,17 +806,12 @@ func redactTails(b []byte) []byte {
 			}
 		}
 		if e-(i+1) < need || e < len(b) && b[e] == '.' {
+			i++
 			continue
 		}
-		out = append(out, b[prev:i+1]...)
-		out = append(out, jwtMarker(b[i+1:e])...)
-		prev = e
-		i = e - 1
+		return i, e, true
 	}
-	if out == nil {
-		return b
-	}
-	return append(out, b[prev:]...)
+	return 0, 0, false
 }
 
 // redactKnown replaces every copy of the given signatures in b (a damaged
@@ -545,9 +827,7 @@ func redactKnown(b []byte, sigs [][]byte) []byte {
 
 // isTokenByte reports whether c may be part of an opaque bearer token
 // (RFC 6750 b64token, plus the '.' of JWTs and '%' of URL encoding).
-func isTokenByte(c byte) bool {
-	return isB64URL(c) || c == '.' || c == '~' || c == '+' || c == '/' || c == '=' || c == '%'
-}
+func isTokenByte(c byte) bool { return inSet(c, tokenLo, tokenHi) }
 
 // redactBearer replaces the opaque token after "Bearer " (any case) with
 // a marker of its SHA-256. JWTs (starting "eyJ") are left to redactJWTs,
@@ -555,8 +835,41 @@ func isTokenByte(c byte) bool {
 func redactBearer(b []byte) []byte {
 	var out []byte
 	prev := 0
-	for i := 0; i+7 < len(b); i++ {
-		if b[i]|0x20 != 'b' || !bytes.EqualFold(b[i:i+6], []byte("bearer")) {
+	for i := 0; ; {
+		k, e, ok := nextBearer(b, i)
+		if !ok {
+			break
+		}
+		out = append(out, b[prev:k]...)
+		sum := sha256.Sum256(b[k:e])
+		out = append(out, "<token removed sha256:"+hex.EncodeToString(sum[:])+">"...)
+		prev, i = e, e
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[prev:]...)
+}
+
+// nextBearer returns the first token redactBearer would replace whose
+// "bearer" starts at or after i: the token's start and end.
+func nextBearer(b []byte, i int) (start, end int, ok bool) {
+	// The next 'b' and the next 'B', each found with IndexByte and kept
+	// until passed: most bytes are not either.
+	nb, nB := -1, -1
+	for i+7 < len(b) {
+		if nb < i {
+			nb = indexFrom(b, i, 'b')
+		}
+		if nB < i {
+			nB = indexFrom(b, i, 'B')
+		}
+		i = min(nb, nB)
+		if i+7 >= len(b) {
+			break
+		}
+		if !bytes.EqualFold(b[i:i+6], []byte("bearer")) {
+			i++
 			continue
 		}
 		j := i + 6
@@ -568,6 +881,7 @@ func redactBearer(b []byte) []byte {
 			k += 3
 		}
 		if k == j {
+			i++
 			continue
 		}
 		e := k
@@ -575,19 +889,47 @@ func redactBearer(b []byte) []byte {
 			e++
 		}
 		if e-k < 16 || bytes.HasPrefix(b[k:e], []byte("eyJ")) {
+			i++
 			continue
 		}
-		out = append(out, b[prev:k]...)
-		sum := sha256.Sum256(b[k:e])
-		out = append(out, "<token removed sha256:"+hex.EncodeToString(sum[:])+">"...)
-		prev = e
-		i = e - 1
+		return k, e, true
 	}
-	if out == nil {
-		return b
-	}
-	return append(out, b[prev:]...)
+	return 0, 0, false
 }
+
+// indexFrom is the index of the first c in b at or after i, or len(b).
+func indexFrom(b []byte, i int, c byte) int {
+	if j := bytes.IndexByte(b[i:], c); j >= 0 {
+		return i + j
+	}
+	return len(b)
+}
+
+// redactionChanges reports whether redactText would change b, without
+// building its result: whether b holds a token's signature, an opaque
+// bearer token or a signature-like tail. (Each replacement puts a '<',
+// which no token byte is, where a token byte was, so the result differs
+// from b exactly when one of the three finds something in b itself.)
+func redactionChanges(b []byte) bool {
+	for i := 0; ; {
+		t, next, ok := nextJWT(b, i, false)
+		if !ok {
+			break
+		}
+		if t.end > t.sigStart {
+			return true
+		}
+		i = next
+	}
+	if _, _, ok := nextBearer(b, 0); ok {
+		return true
+	}
+	_, _, ok := nextTail(b, 1)
+	return ok
+}
+
+// stringBytes views s as bytes, for the scanners above, which only read.
+func stringBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // jwtRecordFields holds the record's own context for its tokens: the
 // first value (shallowest wins) of each common field name.
@@ -658,7 +1000,7 @@ func (f *jwtRecordFields) walk(v any, depth int, toks *[]jwtToken) {
 			f.walk(c, depth+1, toks)
 		}
 	case string:
-		b := []byte(x)
+		b := stringBytes(x) // read only; sigs may keep views of it
 		for _, t := range findJWTs(b, true) {
 			f.sigHashes = append(f.sigHashes, jwtMarker(b[t.sigStart:t.end]))
 			f.sigs = append(f.sigs, b[t.sigStart:t.end])
@@ -755,40 +1097,40 @@ func jwtIssuerTenant(iss string) string {
 func jwtEvent(e *timeline.Event, t *jwtToken, f *jwtRecordFields, i int) error {
 	e.Category = timeline.CategoryToken
 	e.Action = "token.captured"
-	h, c := t.header, t.claims
-	e.KeyID = jwtClaim(h, "kid")
-	x5t := jwtClaim(h, "x5t")
+	h, c := &t.header, &t.claims
+	e.KeyID = h[claimKid]
+	x5t := h[claimX5t]
 	if e.KeyID == "" {
 		e.KeyID = x5t
 	}
-	e.TokenID = jwtClaim(c, "uti")
+	e.TokenID = c[claimUti]
 	if e.TokenID == "" {
-		e.TokenID = jwtGUIDish(jwtClaim(c, "jti"))
+		e.TokenID = jwtGUIDish(c[claimJti])
 	}
-	e.Tenant = jwtGUIDish(jwtClaim(c, "tid"))
-	iss := jwtClaim(c, "iss")
+	e.Tenant = jwtGUIDish(c[claimTid])
+	iss := c[claimIss]
 	if it := jwtIssuerTenant(iss); it != "" && it != e.Tenant {
 		e.ActorTenant = it
 	}
-	e.SessionID = jwtGUIDish(jwtClaim(c, "sid"))
-	e.ResourceApp = jwtGUIDish(jwtClaim(c, "aud"))
-	e.AppID = jwtGUIDish(jwtClaim(c, "appid"))
+	e.SessionID = jwtGUIDish(c[claimSid])
+	e.ResourceApp = jwtGUIDish(c[claimAud])
+	e.AppID = jwtGUIDish(c[claimAppid])
 	if e.AppID == "" {
-		e.AppID = jwtGUIDish(jwtClaim(c, "azp"))
+		e.AppID = jwtGUIDish(c[claimAzp])
 	}
-	e.AppName = jwtClaim(c, "app_displayname")
-	for _, n := range [...]string{"upn", "unique_name", "email", "oid"} {
-		if v := jwtClaim(c, n); v != "" {
+	e.AppName = c[claimAppDisplayname]
+	for _, n := range [...]jwtClaimName{claimUpn, claimUniqueName, claimEmail, claimOid} {
+		if v := c[n]; v != "" {
 			e.Actor = lower(v)
 			break
 		}
 	}
 	switch {
 	case e.Actor == "":
-	case jwtClaim(c, "idtyp") == "app" || (jwtClaim(c, "upn") == "" && jwtClaim(c, "unique_name") == "" &&
-		jwtClaim(c, "email") == "" && jwtClaim(c, "scp") == "" && e.AppID != "" && jwtClaim(c, "roles") != ""):
+	case c[claimIdtyp] == "app" || (c[claimUpn] == "" && c[claimUniqueName] == "" &&
+		c[claimEmail] == "" && c[claimScp] == "" && e.AppID != "" && c[claimRoles] != ""):
 		e.ActorKind = timeline.ActorServicePrincipal
-	case jwtClaim(c, "upn") != "" || jwtClaim(c, "unique_name") != "" || jwtClaim(c, "email") != "" || jwtClaim(c, "scp") != "":
+	case c[claimUpn] != "" || c[claimUniqueName] != "" || c[claimEmail] != "" || c[claimScp] != "":
 		e.ActorKind = timeline.ActorUser
 	default:
 		e.ActorKind = timeline.ActorUnknown
@@ -812,7 +1154,7 @@ func jwtEvent(e *timeline.Event, t *jwtToken, f *jwtRecordFields, i int) error {
 		}
 		e.Time = tm
 	default:
-		iat := jwtClaim(c, "iat")
+		iat := c[claimIat]
 		if iat == "" {
 			return rejectf("no record time and no iat claim")
 		}
@@ -838,47 +1180,63 @@ func jwtEvent(e *timeline.Event, t *jwtToken, f *jwtRecordFields, i int) error {
 // jwtMessage writes the readable line. It carries iss verbatim.
 func jwtMessage(e *timeline.Event, t *jwtToken, iss, x5t, marker string) string {
 	var b strings.Builder
+	b.Grow(320)
 	b.WriteString("token")
 	if e.TokenID != "" {
-		b.WriteString(" " + e.TokenID)
+		b.WriteString(" ")
+		b.WriteString(e.TokenID)
 	}
 	if e.Actor != "" {
-		b.WriteString(" for " + e.Actor)
+		b.WriteString(" for ")
+		b.WriteString(e.Actor)
 	}
 	if e.AppID != "" {
-		b.WriteString(" via app " + e.AppID)
+		b.WriteString(" via app ")
+		b.WriteString(e.AppID)
 	}
 	if e.ResourceApp != "" {
-		b.WriteString(" to " + e.ResourceApp)
+		b.WriteString(" to ")
+		b.WriteString(e.ResourceApp)
 	}
 	b.WriteString(" seen")
 	if e.SrcIP != "" {
-		b.WriteString(" from " + e.SrcIP)
+		b.WriteString(" from ")
+		b.WriteString(e.SrcIP)
 	}
-	b.WriteString(": iss=" + iss)
+	b.WriteString(": iss=")
+	b.WriteString(iss)
 	if e.Tenant != "" {
-		b.WriteString(" tid=" + e.Tenant)
+		b.WriteString(" tid=")
+		b.WriteString(e.Tenant)
 	}
-	if kid := jwtClaim(t.header, "kid"); kid != "" {
-		b.WriteString(" kid=" + kid)
+	if kid := t.header[claimKid]; kid != "" {
+		b.WriteString(" kid=")
+		b.WriteString(kid)
 	}
 	if x5t != "" {
-		b.WriteString(" x5t=" + x5t)
+		b.WriteString(" x5t=")
+		b.WriteString(x5t)
 	}
-	if alg := jwtClaim(t.header, "alg"); alg != "" {
-		b.WriteString(" alg=" + alg)
+	if alg := t.header[claimAlg]; alg != "" {
+		b.WriteString(" alg=")
+		b.WriteString(alg)
 	}
-	for _, n := range [...]string{"iat", "exp"} {
-		if v := jwtClaim(t.claims, n); v != "" {
+	for _, n := range [...]jwtClaimName{claimIat, claimExp} {
+		if v := t.claims[n]; v != "" {
 			if tm, err := jwtTime(v); err == nil {
-				b.WriteString(" " + n + "=" + tm.Format(time.RFC3339))
+				b.WriteString(" ")
+				b.WriteString(jwtClaimText(n))
+				b.WriteString("=")
+				b.Write(tm.AppendFormat(make([]byte, 0, 32), time.RFC3339))
 			}
 		}
 	}
-	if ip := jwtClaim(t.claims, "ipaddr"); ip != "" {
-		b.WriteString(" issued-to-ip=" + ip)
+	if ip := t.claims[claimIpaddr]; ip != "" {
+		b.WriteString(" issued-to-ip=")
+		b.WriteString(ip)
 	}
-	b.WriteString(" " + marker)
+	b.WriteString(" ")
+	b.WriteString(marker)
 	return b.String()
 }
 
