@@ -273,7 +273,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 		if !opts.Backward {
 			spans := g.hubSpans[hubKey{cur.node, true}]
 			for i, a := range g.outs(cur.node) {
-				if !g.relCausal[a.rel] {
+				if !g.causal(a) {
 					continue
 				}
 				// A hub's edge spans are read in order: most edges of a busy
@@ -299,7 +299,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 		}
 		spans := g.hubSpans[hubKey{cur.node, false}]
 		for i, a := range g.ins(cur.node) {
-			if !g.relCausal[a.rel] {
+			if !g.causal(a) {
 				continue
 			}
 			if spans != nil && spans[i].first != minTime && (spans[i].first > cur.t || spans[i].last < since) {

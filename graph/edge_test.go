@@ -120,3 +120,72 @@ func TestNodeName(t *testing.T) {
 		}
 	}
 }
+
+// TestAdjEntries checks that adjacency entries, 8 bytes, tell apart the
+// edges between one pair of nodes whatever their relation (built-in, or an
+// assertion's beyond the tag's range) and evidence level, both while the
+// lists are scanned and once both ends are hubs, and that an entry gives
+// back its other end and whether its edge is causal.
+func TestAdjEntries(t *testing.T) {
+	if n := unsafe.Sizeof(adjEntry{}); n != 8 {
+		t.Errorf("an adjacency entry is %d bytes, want 8", n)
+	}
+	g := newGraph(Options{})
+	for i := range 40 {
+		g.relation(strings.Repeat("r", i+1), i%3 != 0)
+	}
+	for i := range 4 {
+		g.newNode(kToken, string(rune('a'+i)), 0)
+	}
+	type link struct {
+		from, to NodeID
+		rel      uint16
+		ev       Evidence
+	}
+	var links []link
+	for _, rel := range []uint16{relSigned, relChanged, relUses, relAttempted, 14, 15, 16, 40, 49} {
+		for _, ev := range []Evidence{Observed, Asserted} {
+			links = append(links, link{0, 1, rel, ev}) // 18 edges: hubs
+		}
+		links = append(links, link{2, 3, rel, Inferred}, link{3, 2, rel, Observed}) // 9 each way: scanned
+	}
+	first := map[link]int32{}
+	for round := range 3 {
+		for i, l := range links {
+			ei := g.link(l.from, l.to, l.rel, l.ev, int64(round*100+i), int32(i))
+			if round == 0 {
+				first[l] = ei
+			} else if ei != first[l] {
+				t.Fatalf("round %d: link %+v gave edge %d, first %d", round, l, ei, first[l])
+			}
+		}
+	}
+	if g.edges.len() != len(links) {
+		t.Errorf("%d edges, want %d", g.edges.len(), len(links))
+	}
+	for l, ei := range first {
+		e := g.edges.at(ei)
+		if e.from() != l.from || e.to() != l.to || e.rel() != l.rel || e.ev() != l.ev || e.count != 3 {
+			t.Errorf("edge %d of %+v: %d → %d, rel %d, %v, count %d", ei, l, e.from(), e.to(), e.rel(), e.ev(), e.count)
+		}
+	}
+	for id := range NodeID(4) {
+		for _, out := range []bool{true, false} {
+			adj := g.ins(id)
+			if out {
+				adj = g.outs(id)
+			}
+			for _, a := range adj {
+				e := g.edges.at(a.ei)
+				other := e.from()
+				if out {
+					other = e.to()
+				}
+				if a.other() != other || g.causal(a) != g.relCausal[e.rel()] {
+					t.Errorf("node %d, out %v, edge %d: other %d, causal %v; the edge's %d, %v", id, out, a.ei,
+						a.other(), g.causal(a), other, g.relCausal[e.rel()])
+				}
+			}
+		}
+	}
+}
