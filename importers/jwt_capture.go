@@ -161,28 +161,28 @@ type jwtToken struct {
 	claims     jwtPart
 }
 
-// b64URLLo and b64URLHi are the base64url alphabet as a bit set over
-// the bytes 0-63 and 64-127: one shift and a test a byte, where the
-// scanners below spend their time.
+// byteClass classes every byte for the scanners below, indexed by the
+// byte (a string constant: a load, no bounds check): bit 0 for the
+// base64url alphabet ('-', '0'-'9', 'A'-'Z', '_', 'a'-'z'), bit 1 for a
+// byte of an opaque bearer token (those, and '.', '~', '+', '/', '=',
+// '%'). TestTokenByteSets checks it.
+const byteClass = "" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x02\x00\x03\x02\x02\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x00\x00\x00\x02\x00\x00" +
+	"\x00\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x00\x00\x00\x00\x03" +
+	"\x00\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x00\x00\x00\x02\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+
 const (
-	b64URLLo = 0x03ff_2000_0000_0000 // '-', '0'-'9'
-	b64URLHi = 0x07ff_fffe_87ff_fffe // 'A'-'Z', '_', 'a'-'z'
-	// tokenLo and tokenHi add '.', '+', '/', '=', '%' and '~' for opaque
-	// bearer tokens (isTokenByte).
-	tokenLo = b64URLLo | 1<<'.' | 1<<'+' | 1<<'/' | 1<<'=' | 1<<'%'
-	tokenHi = b64URLHi | 1<<('~'-64)
+	classB64URL = 1 << iota
+	classToken
 )
 
-// inSet reports whether c is in the bit set lo (bytes 0-63), hi (64-127).
-func inSet(c byte, lo, hi uint64) bool {
-	if c < 64 {
-		return lo>>c&1 != 0
-	}
-	return c < 128 && hi>>(c-64)&1 != 0
-}
-
 // isB64URL reports whether c is in the base64url alphabet.
-func isB64URL(c byte) bool { return inSet(c, b64URLLo, b64URLHi) }
+func isB64URL(c byte) bool { return byteClass[c]&classB64URL != 0 }
 
 // findJWTs returns the JWS compact tokens in b: three base64url segments
 // whose first starts "eyJ" (the encoding of `{"`). With decode set, only
@@ -219,16 +219,17 @@ func nextJWT(b []byte, i int, decode bool) (t jwtToken, next int, ok bool) {
 		}
 		var dots [2]int
 		k, seg := start, 0
-		for k < len(b) {
-			c := b[k]
-			if c == '.' {
-				if seg < 2 {
-					dots[seg] = k
-				}
-				seg++
-			} else if !isB64URL(c) {
+		for {
+			for k < len(b) && isB64URL(b[k]) {
+				k++
+			}
+			if k == len(b) || b[k] != '.' {
 				break
 			}
+			if seg < 2 {
+				dots[seg] = k
+			}
+			seg++
 			k++
 		}
 		ok := seg >= 2 && dots[0] > start
@@ -637,7 +638,29 @@ func jwtHasKnown(v any, sigs [][]byte) bool {
 // jwtSecretKey reports whether a member name says its value is a bearer
 // credential (or holds one: cookies carry session tokens).
 func jwtSecretKey(name string) bool {
-	switch strings.ToLower(name) {
+	// Folded on the stack when ASCII (every listed name is); otherwise by
+	// Unicode's rules, as before (the Kelvin sign folds to 'k').
+	var buf [24]byte
+	lowered := ""
+	if len(name) <= len(buf) {
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			if c >= 0x80 {
+				lowered = strings.ToLower(name)
+				break
+			}
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i] = c
+		}
+	} else {
+		lowered = strings.ToLower(name)
+	}
+	if lowered == "" {
+		lowered = unsafe.String(&buf[0], len(name))
+	}
+	switch lowered {
 	case "access_token", "accesstoken", "refresh_token", "refreshtoken", "id_token", "idtoken", "token", "bearer",
 		"bearer_token", "client_secret", "clientsecret", "client_assertion", "assertion", "password", "authorization",
 		"proxy-authorization", "http_authorization", "cookie", "set-cookie", "http_cookie", "x-ms-refresh-token", "session_token",
@@ -827,7 +850,7 @@ func redactKnown(b []byte, sigs [][]byte) []byte {
 
 // isTokenByte reports whether c may be part of an opaque bearer token
 // (RFC 6750 b64token, plus the '.' of JWTs and '%' of URL encoding).
-func isTokenByte(c byte) bool { return inSet(c, tokenLo, tokenHi) }
+func isTokenByte(c byte) bool { return byteClass[c]&classToken != 0 }
 
 // redactBearer replaces the opaque token after "Bearer " (any case) with
 // a marker of its SHA-256. JWTs (starting "eyJ") are left to redactJWTs,
