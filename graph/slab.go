@@ -58,7 +58,9 @@ func (a *slab[T]) alloc(n int32) span {
 		return span{chunk: sl.chunk, off: sl.off, cap: n}
 	}
 	if n > slabChunk/4 {
-		a.chunks = append(a.chunks, make([]T, n))
+		ch := make([]T, n)
+		adviseHuge(ch) // a hub's list, up to tens of megabytes
+		a.chunks = append(a.chunks, ch)
 		return span{chunk: int32(len(a.chunks) - 1), cap: n}
 	}
 	if a.last < 0 || len(a.chunks[a.last])+int(n) > slabChunk {
