@@ -335,6 +335,41 @@ func appendRand(b []byte, r *rand.Rand, alphabet string, n int) []byte {
 	return b
 }
 
+// appendRandPCG appends what appendRand(b, rand.New(src), alphabet, n)
+// appends, for a 64-character alphabet, advancing src as that would: a
+// stretch of a job's stream replayed from a copy of its source taken
+// where the stream drew it (skipRand), without rand.Rand's interface
+// call per draw.
+func appendRandPCG(b []byte, src *rand.PCG, alphabet string, n int) []byte {
+	a := alphabet[:64]
+	b = slices.Grow(b, n)
+	at := len(b)
+	b = b[:at+n]
+	out := b[at:]
+	for len(out) >= 10 {
+		x := src.Uint64()
+		o := (*[10]byte)(out)
+		o[0], o[1], o[2], o[3], o[4] = a[x&63], a[x>>6&63], a[x>>12&63], a[x>>18&63], a[x>>24&63]
+		o[5], o[6], o[7], o[8], o[9] = a[x>>30&63], a[x>>36&63], a[x>>42&63], a[x>>48&63], a[x>>54&63]
+		out = out[10:]
+	}
+	if len(out) > 0 {
+		x := src.Uint64()
+		for j := range out {
+			out[j] = a[x>>(6*j)&63]
+		}
+	}
+	return b
+}
+
+// skipRand advances src past the draws appendRand makes for n
+// characters (one per ten characters or fewer, for every alphabet).
+func skipRand(src *rand.PCG, n int) {
+	for range (n + 9) / 10 {
+		src.Uint64()
+	}
+}
+
 const (
 	upperDigits = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 	alnum       = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

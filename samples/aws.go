@@ -50,12 +50,23 @@ type ctIdentity struct {
 
 // ctEvent is one CloudTrail record before encoding.
 type ctEvent struct {
-	t                       time.Time
-	ident                   *ctIdentity
-	source, name, region    string
-	ip, ua                  string
-	errCode, errMsg         string
-	req, resp, extra, res   string // JSON text or ""
+	t                     time.Time
+	ident                 *ctIdentity
+	source, name, region  string
+	ip, ua                string
+	errCode, errMsg       string
+	req, resp, extra, res string // JSON text or ""
+	// credKey, when set, makes responseElements the credentials of a
+	// new session (AssumeRole), written by encode: this access key, a
+	// session token of 600 characters drawn from cred (a copy of the
+	// job's random source where the token was drawn), the expiration
+	// credDur after t, and resp after the expiration's date. The token is
+	// a third of an AssumeRole record; made with the record, it was an
+	// allocation, and copying it when records are encoded in time order,
+	// far from where they were made, a run of cache misses.
+	credKey                 string
+	cred                    rand.PCG
+	credDur                 time.Duration
 	readOnly, data, service bool
 	account                 string
 	shared                  guid // sharedEventID, when hasShared
@@ -207,7 +218,7 @@ func planAWS(seed int64, scale int) (*plan, error) {
 	asia1 := awsKey(r, "ASIA")
 	sess1 := "ci-deploy-" + strconv.FormatInt(at.Unix()+97, 10)
 	t1 := step(30, 90)
-	a.assumeRole(r, add, t1, ciIdent, ciAcct.id, prodAcct.id, "ci-deploy", sess1, asia1, ip0, cli+"sts.assume-role", 3600)
+	a.assumeRole(r, nil, add, t1, ciIdent, ciAcct.id, prodAcct.id, "ci-deploy", sess1, asia1, ip0, cli+"sts.assume-role", 3600)
 	tokens.add("token:" + asia1)
 	ident1 := a.assumedRole(prodAcct.id, "ci-deploy", sess1, asia1, t1)
 	use1 := func(source, name, req, resp, res string, ro bool) {
@@ -234,7 +245,7 @@ func planAWS(seed int64, scale int) (*plan, error) {
 	asia2 := awsKey(r, "ASIA")
 	sess2 := "analytics-" + strconv.FormatInt(at.Unix()+211, 10)
 	t2 := step(40, 120)
-	a.assumeRole(r, add, t2, ident1, prodAcct.id, dataAcct.id, "analytics-reader", sess2, asia2, attackerIPs[1], boto, 3600)
+	a.assumeRole(r, nil, add, t2, ident1, prodAcct.id, dataAcct.id, "analytics-reader", sess2, asia2, attackerIPs[1], boto, 3600)
 	tokens.add("token:" + asia2)
 	ident2 := a.assumedRole(dataAcct.id, "analytics-reader", sess2, asia2, t2)
 	const bucket = "acme-customer-exports"
@@ -296,8 +307,8 @@ func planAWS(seed int64, scale int) (*plan, error) {
 			if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
 				weight = 2 * units
 			}
-			p.jobs = append(p.jobs, job{name: name, weight: weight, run: func(ctx context.Context, o *output, r *rand.Rand) error {
-				return a.writeDay(ctx, o, r, day, units, k == 0)
+			p.jobs = append(p.jobs, job{name: name, weight: weight, run: func(ctx context.Context, o *output, r *rand.Rand, src *rand.PCG) error {
+				return a.writeDay(ctx, o, r, src, day, units, k == 0)
 			}})
 		}
 	}
@@ -430,16 +441,26 @@ func (a *awsScenario) assumedRoleX(acct, role, session, key string, created time
 // caller's identity, and, when the role is in another account, the copy
 // CloudTrail writes in the role's account (identity type AWSAccount,
 // the same sharedEventID).
-func (a *awsScenario) assumeRole(r *rand.Rand, add func(ctEvent), t time.Time, caller *ctIdentity, callerAcct, roleAcct, role, session, key, ip, ua string, dur int) {
+//
+// src, when not nil, is r's source: the session token is then written
+// when the record is encoded (ctEvent.credKey), not made here.
+func (a *awsScenario) assumeRole(r *rand.Rand, src *rand.PCG, add func(ctEvent), t time.Time, caller *ctIdentity, callerAcct, roleAcct, role, session, key, ip, ua string, dur int) {
 	aroa := a.roles[role]
 	req := `{"roleArn":"arn:aws:iam::` + roleAcct + ":role/" + role + `","roleSessionName":"` + session + `","durationSeconds":` + strconv.Itoa(dur) + `}`
-	b := make([]byte, 0, 864+len(aroa)+len(roleAcct)+len(role)+2*len(session)+len(key)) // all of it: no growing
-	b = append(b, `{"credentials":{"accessKeyId":"`...)
-	b = append(b, key...)
-	b = append(b, `","sessionToken":"IQoJb3JpZ2luX2VjE`...)
-	b = appendRand(b, r, b64std, 600)
-	b = append(b, `","expiration":"`...)
-	b = appendSTSDate(b, t.Add(time.Duration(dur)*time.Second))
+	n := 864 + len(aroa) + len(roleAcct) + len(role) + 2*len(session) + len(key) // all of it: no growing
+	if src != nil {
+		n -= 700 + len(key) // the credentials up to the expiration's date, which encode writes
+	}
+	b := make([]byte, 0, n)
+	var cred rand.PCG
+	if src != nil {
+		cred = *src
+		skipRand(src, 600)
+	} else {
+		b = appendCredsHead(b, key)
+		b = appendRand(b, r, b64std, 600)
+		b = appendCredsExp(b, t.Add(time.Duration(dur)*time.Second))
+	}
 	b = append(b, `"},"assumedRoleUser":{"assumedRoleId":"`...)
 	b = append(b, aroa...)
 	b = append(b, ':')
@@ -452,13 +473,18 @@ func (a *awsScenario) assumeRole(r *rand.Rand, add func(ctEvent), t time.Time, c
 	b = append(b, session...)
 	b = append(b, `"}}`...)
 	resp := bstr(b)
+	var credKey string
+	var credDur time.Duration
+	if src != nil {
+		credKey, credDur = key, time.Duration(dur)*time.Second
+	}
 	res, ok := a.roleRes[[2]string{roleAcct, role}]
 	if !ok {
 		res = roleRes(roleAcct, role)
 	}
 	shared := newGUID(r)
 	add(ctEvent{t: t, ident: caller, source: "sts.amazonaws.com", name: "AssumeRole", region: "us-east-1", ip: ip, ua: ua, req: req, resp: resp, res: res,
-		readOnly: true, account: callerAcct, shared: shared, hasShared: true})
+		readOnly: true, account: callerAcct, shared: shared, hasShared: true, credKey: credKey, cred: cred, credDur: credDur})
 	if roleAcct != callerAcct {
 		var principal string
 		if i := strings.Index(caller.json, `"principalId":"`); i >= 0 {
@@ -467,6 +493,6 @@ func (a *awsScenario) assumeRole(r *rand.Rand, add func(ctEvent), t time.Time, c
 		}
 		add(ctEvent{t: t, ident: &ctIdentity{json: `{"type":"AWSAccount","principalId":"` + principal + `","accountId":"` + callerAcct + `"}`},
 			source: "sts.amazonaws.com", name: "AssumeRole", region: "us-east-1", ip: ip, ua: ua, req: req, resp: resp, res: res,
-			readOnly: true, account: roleAcct, shared: shared, hasShared: true})
+			readOnly: true, account: roleAcct, shared: shared, hasShared: true, credKey: credKey, cred: cred, credDur: credDur})
 	}
 }

@@ -34,12 +34,15 @@ func awsParts(units int) []int {
 // objects, or one part of the day: the normal activity of units plan
 // units, with the attack merged in by time when attack is set (the first
 // part).
-func (a *awsScenario) writeDay(ctx context.Context, o *output, r *rand.Rand, start time.Time, units int, attack bool) error {
+//
+// src is r's source (session tokens are drawn when encoded, see
+// ctEvent.credKey).
+func (a *awsScenario) writeDay(ctx context.Context, o *output, r *rand.Rand, src *rand.PCG, start time.Time, units int, attack bool) error {
 	// About what a weekday makes (growing a slice of records costs more
 	// than building them).
-	all := a.background(r, a.accounts[0], start, units, make([]ctEvent, 0, 128*units))
+	all := a.background(r, src, a.accounts[0], start, units, make([]ctEvent, 0, 128*units))
 	for _, ac := range a.accounts[1:] {
-		all = a.background(r, ac, start, units, all)
+		all = a.background(r, src, ac, start, units, all)
 	}
 	// Background addresses and user agents need no JSON escaping
 	// (TestClean checks them): encode skips the escape scan for them.
@@ -290,9 +293,16 @@ func (a *awsScenario) encode(b []byte, r *rand.Rand, e *ctEvent) []byte {
 		b = append(b, e.req...)
 	}
 	b = append(b, `,"responseElements":`...)
-	if e.resp == "" {
+	switch {
+	case e.credKey != "":
+		b = appendCredsHead(b, e.credKey)
+		src := e.cred // a copy: the role account's copy of the record draws the same token
+		b = appendRandPCG(b, &src, b64std, 600)
+		b = appendCredsExp(b, e.t.Add(e.credDur))
+		b = append(b, e.resp...)
+	case e.resp == "":
 		b = append(b, "null"...)
-	} else {
+	default:
 		b = append(b, e.resp...)
 	}
 	if e.extra != "" {
@@ -350,7 +360,7 @@ func (a *awsScenario) encode(b []byte, r *rand.Rand, e *ctEvent) []byte {
 
 // background appends one day of an account's normal activity: units
 // plan units of it.
-func (a *awsScenario) background(r *rand.Rand, ac *awsAccount, day time.Time, units int, out []ctEvent) []ctEvent {
+func (a *awsScenario) background(r *rand.Rand, src *rand.PCG, ac *awsAccount, day time.Time, units int, out []ctEvent) []ctEvent {
 	weekday := day.Weekday() != time.Saturday && day.Weekday() != time.Sunday
 	data := a.accounts[2]
 	at := func(fromH, toH int) time.Time {
@@ -371,7 +381,7 @@ func (a *awsScenario) background(r *rand.Rand, ac *awsAccount, day time.Time, un
 				if !t.Before(awsDetection) {
 					key = a.ci.key2
 				}
-				a.deploy(r, add, t, a.ci, key, a.ci.ips[r.IntN(len(a.ci.ips))], false)
+				a.deploy(r, src, add, t, a.ci, key, a.ci.ips[r.IntN(len(a.ci.ips))], false)
 			}
 			for _, p := range a.people[1:] {
 				if r.IntN(3) == 0 {
@@ -379,7 +389,7 @@ func (a *awsScenario) background(r *rand.Rand, ac *awsAccount, day time.Time, un
 				}
 				t := at(14, 22)
 				add(ctEvent{t: t, ident: a.ciUser(p, p.key), source: "sts.amazonaws.com", name: "GetCallerIdentity", region: "us-east-1", ip: p.ips[0], ua: p.uas[uaWhoami], readOnly: true, account: ac.id})
-				a.deploy(r, add, t.Add(time.Duration(20+r.IntN(300))*time.Second), p, p.key, p.ips[0], p.name == "marcus.lee")
+				a.deploy(r, src, add, t.Add(time.Duration(20+r.IntN(300))*time.Second), p, p.key, p.ips[0], p.name == "marcus.lee")
 			}
 		}
 	case "prod", "data":
@@ -389,11 +399,16 @@ func (a *awsScenario) background(r *rand.Rand, ac *awsAccount, day time.Time, un
 				t := at(0, 24)
 				key := awsKey(r, "ASIA")
 				sess := "i-0" + randHex(r, 16)
+				shared := newGUID(r)
+				// The session token is drawn here (skipped) and written
+				// by encode.
+				cred := *src
+				skipRand(src, 600)
 				add(ctEvent{t: t, ident: awsServiceEC2, source: "sts.amazonaws.com", name: "AssumeRole", region: "us-east-1",
-					ip: "ec2.amazonaws.com", ua: "ec2.amazonaws.com", service: true, readOnly: true, account: ac.id, shared: newGUID(r), hasShared: true,
-					req:  `{"roleArn":"arn:aws:iam::` + ac.id + `:role/app-server","roleSessionName":"` + sess + `"}`,
-					resp: instanceCreds(r, key, t),
-					res:  ac.appServerRes})
+					ip: "ec2.amazonaws.com", ua: "ec2.amazonaws.com", service: true, readOnly: true, account: ac.id, shared: shared, hasShared: true,
+					req:     `{"roleArn":"arn:aws:iam::` + ac.id + `:role/app-server","roleSessionName":"` + sess + `"}`,
+					credKey: key, cred: cred, credDur: 6 * time.Hour, resp: `"}}`,
+					res: ac.appServerRes})
 				ident := a.assumedRole(ac.id, "app-server", sess, key, t)
 				ip := "10.40." + strconv.Itoa(r.IntN(16)) + "." + strconv.Itoa(4+r.IntN(250))
 				for k := 1 + r.IntN(3); k > 0; k-- {
@@ -436,31 +451,32 @@ func (a *awsScenario) background(r *rand.Rand, ac *awsAccount, day time.Time, un
 	return out
 }
 
-// instanceCreds is the responseElements of an instance profile's
-// AssumeRole: a session token and its expiry six hours on.
-func instanceCreds(r *rand.Rand, key string, t time.Time) string {
-	b := make([]byte, 0, 736+len(key)) // all of it, the longest date too: no growing
+// appendCredsHead appends the start of an AssumeRole's responseElements,
+// up to the session token's random part.
+func appendCredsHead(b []byte, key string) []byte {
 	b = append(b, `{"credentials":{"accessKeyId":"`...)
 	b = append(b, key...)
-	b = append(b, `","sessionToken":"IQoJb3JpZ2luX2VjE`...)
-	b = appendRand(b, r, b64std, 600)
+	return append(b, `","sessionToken":"IQoJb3JpZ2luX2VjE`...)
+}
+
+// appendCredsExp appends what follows the session token: the
+// expiration's name and date, without the closing quote.
+func appendCredsExp(b []byte, exp time.Time) []byte {
 	b = append(b, `","expiration":"`...)
-	b = appendSTSDate(b, t.Add(6*time.Hour))
-	b = append(b, `"}}`...)
-	return bstr(b)
+	return appendSTSDate(b, exp)
 }
 
 // deploy is one pipeline run or engineer session: AssumeRole into the
 // production deploy role (logged in both accounts), a few calls with the
 // session, and for analysts a chain into the data account's reader role.
-func (a *awsScenario) deploy(r *rand.Rand, add func(ctEvent), t time.Time, p *awsPerson, key, ip string, analyst bool) {
+func (a *awsScenario) deploy(r *rand.Rand, src *rand.PCG, add func(ctEvent), t time.Time, p *awsPerson, key, ip string, analyst bool) {
 	ci, prod, data := a.accounts[0], a.accounts[1], a.accounts[2]
 	asia := awsKey(r, "ASIA")
 	sess := p.name + "-" + strconv.FormatInt(t.Unix(), 10)
 	if p == a.ci {
 		sess = "ci-deploy-" + strconv.FormatInt(t.Unix(), 10)
 	}
-	a.assumeRole(r, add, t, a.ciUser(p, key), ci.id, prod.id, "ci-deploy", sess, asia, ip, p.uas[uaAssume], 3600)
+	a.assumeRole(r, src, add, t, a.ciUser(p, key), ci.id, prod.id, "ci-deploy", sess, asia, ip, p.uas[uaAssume], 3600)
 	ident := a.assumedRole(prod.id, "ci-deploy", sess, asia, t)
 	for n := 2 + r.IntN(3); n > 0; n-- {
 		t = t.Add(time.Duration(5+r.IntN(90)) * time.Second)
@@ -483,7 +499,7 @@ func (a *awsScenario) deploy(r *rand.Rand, add func(ctEvent), t time.Time, p *aw
 	asia2 := awsKey(r, "ASIA")
 	sess2 := p.name + "-analytics-" + strconv.FormatInt(t.Unix(), 10)
 	t = t.Add(time.Duration(10+r.IntN(60)) * time.Second)
-	a.assumeRole(r, add, t, ident, prod.id, data.id, "analytics-reader", sess2, asia2, ip, p.uas[uaAssume], 3600)
+	a.assumeRole(r, src, add, t, ident, prod.id, data.id, "analytics-reader", sess2, asia2, ip, p.uas[uaAssume], 3600)
 	ident2 := a.assumedRole(data.id, "analytics-reader", sess2, asia2, t)
 	for n := 1 + r.IntN(4); n > 0; n-- {
 		t = t.Add(time.Duration(5+r.IntN(120)) * time.Second)

@@ -198,7 +198,7 @@ func planGCP(seed int64, scale int) (*plan, error) {
 	p.jobs = append(p.jobs, job{name: "gcp/workspace", run: g.workspace})
 	for d := range gcpDays {
 		day := gcpStart.AddDate(0, 0, d)
-		p.jobs = append(p.jobs, job{name: "gcp/" + day.Format("2006-01-02"), run: func(ctx context.Context, o *output, r *rand.Rand) error {
+		p.jobs = append(p.jobs, job{name: "gcp/" + day.Format("2006-01-02"), run: func(ctx context.Context, o *output, r *rand.Rand, _ *rand.PCG) error {
 			return g.writeDay(ctx, o, r, day)
 		}})
 	}
@@ -456,7 +456,7 @@ type wsActivity struct {
 // Files are what a script saving every page of activities.list writes:
 // {"kind":"admin#reports#activities","etag","items":[…],"nextPageToken"},
 // newest first.
-func (g *gcpScenario) workspace(ctx context.Context, o *output, r *rand.Rand) error {
+func (g *gcpScenario) workspace(ctx context.Context, o *output, r *rand.Rand, _ *rand.PCG) error {
 	profiles := map[string]string{}
 	for _, d := range g.devs {
 		profiles[d] = "10" + strconv.FormatInt(1e18+r.Int64N(8e18), 10)

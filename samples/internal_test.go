@@ -321,6 +321,35 @@ func TestAppendRand(t *testing.T) {
 	}
 }
 
+// TestAppendRandPCG checks that a stretch of a stream skipped with
+// skipRand and replayed with appendRandPCG from a copy of the source gives
+// the bytes appendRand gives, and that both leave the stream where
+// appendRand leaves it (aws-leaked-key's session tokens depend on it).
+func TestAppendRandPCG(t *testing.T) {
+	t.Parallel()
+	for _, alphabet := range []string{b64std, b64url} {
+		for n := range 45 {
+			for _, n := range []int{n, 600 + n} {
+				src := rand.NewPCG(7, uint64(n))
+				r := rand.New(src)
+				ref := rand.New(rand.NewPCG(7, uint64(n)))
+				r.Uint64() // not at the stream's start
+				ref.Uint64()
+				want := appendRand([]byte("x"), ref, alphabet, n)
+				snap := *src
+				skipRand(src, n)
+				got := appendRandPCG([]byte("x"), &snap, alphabet, n)
+				if !bytes.Equal(got, want) {
+					t.Fatalf("appendRandPCG(%q, %d) = %q, want %q", alphabet, n, got, want)
+				}
+				if a, b, c := r.Uint64(), snap.Uint64(), ref.Uint64(); a != c || b != c {
+					t.Fatalf("%q, %d: after skipRand the stream draws %d, after appendRandPCG %d, want %d", alphabet, n, a, b, c)
+				}
+			}
+		}
+	}
+}
+
 // BenchmarkAppendRand draws a 600-character session token (CloudTrail's
 // AssumeRole responses and instance credentials) and the 30 hex digits of
 // a message id.

@@ -204,7 +204,10 @@ type plan struct {
 // the plan's shared state, never change it.
 type job struct {
 	name string // for the random stream and error messages
-	run  func(ctx context.Context, o *output, rng *rand.Rand) error
+	// rng is the job's random stream; src is its source, for a generator
+	// that copies the source's state to replay a stretch of the stream
+	// later (aws-leaked-key's session tokens, written when encoded).
+	run func(ctx context.Context, o *output, rng *rand.Rand, src *rand.PCG) error
 	// weight is about how much work the job is, relative to the plan's
 	// other jobs (0 if they are alike): runJobs starts the heaviest first,
 	// so that the last to start is a light one and every worker is busy
@@ -281,7 +284,8 @@ func runJobs(ctx context.Context, o *output, seed int64, workers int, jobs []job
 				if ctx.Err() != nil {
 					continue
 				}
-				if err := j.run(ctx, o, jobRand(seed, j.name)); err != nil {
+				src := jobSource(seed, j.name)
+				if err := j.run(ctx, o, rand.New(src), src); err != nil {
 					once.Do(func() { first = err; cancel() })
 				}
 			}
@@ -303,10 +307,13 @@ func runJobs(ctx context.Context, o *output, seed int64, workers int, jobs []job
 
 // jobRand is the job's own random stream: the seed and a hash of its name,
 // so that output does not depend on scheduling.
-func jobRand(seed int64, name string) *rand.Rand {
+func jobRand(seed int64, name string) *rand.Rand { return rand.New(jobSource(seed, name)) }
+
+// jobSource is jobRand's source.
+func jobSource(seed int64, name string) *rand.PCG {
 	h := fnv.New64a()
 	h.Write([]byte(name))
-	return rand.New(rand.NewPCG(uint64(seed), h.Sum64()))
+	return rand.NewPCG(uint64(seed), h.Sum64())
 }
 
 // output is the directory being written and its running totals.

@@ -365,7 +365,7 @@ func planStorm(seed int64, scale int) (*plan, error) {
 			perUser = 5
 		}
 		weight := t.def.users * perUser
-		p.jobs = append(p.jobs, job{name: "storm/" + t.def.domain, weight: weight, run: func(ctx context.Context, o *output, r *rand.Rand) error {
+		p.jobs = append(p.jobs, job{name: "storm/" + t.def.domain, weight: weight, run: func(ctx context.Context, o *output, r *rand.Rand, _ *rand.PCG) error {
 			return st.writeTenant(ctx, o, r, t)
 		}})
 	}
