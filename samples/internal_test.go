@@ -604,3 +604,22 @@ func TestHeapHint(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkStoreRecords appends CloudTrail-sized records (1,426 bytes,
+// aws-leaked-key's mean) in place into a stored-block gzip member, as
+// writeDay does: the CRC-32, the block cuts and the flushes.
+func BenchmarkStoreRecords(b *testing.B) {
+	rec := bytes.Repeat([]byte(`{"eventVersion":"1.09","x":"abcdefghij"},`), 1426/41)
+	rec = append(rec, make([]byte, 1426-len(rec))...)
+	s := newStoreWriter(io.Discard)
+	b.SetBytes(int64(len(rec)))
+	n := 0
+	for b.Loop() {
+		s.took(append(s.tail(), rec...))
+		if n++; n == 5000 { // an object of about 7 MB
+			s.close()
+			s.reset(io.Discard)
+			n = 0
+		}
+	}
+}

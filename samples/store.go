@@ -15,12 +15,16 @@ import (
 // header. About four finished blocks are written at once, straight to the
 // file: no second buffer copies them again.
 type storeWriter struct {
-	w    io.Writer
-	buf  []byte // finished blocks, then the current one: header, data
-	cur  int    // where the current block's 5-byte header is in buf
-	crc  uint32
-	size uint32 // ISIZE: the input length modulo 2³²
-	err  error  // the first write error, reported by close
+	w   io.Writer
+	buf []byte // finished blocks, then the current one: header, data
+	cur int    // where the current block's 5-byte header is in buf
+	// crcAt is where the bytes not yet in crc start (in the current
+	// block): the CRC is taken a block at a time, not per record (whose
+	// last bytes short of 64 went through the slow path each time).
+	crcAt int
+	crc   uint32
+	size  uint32 // ISIZE: the input length modulo 2³²
+	err   error  // the first write error, reported by close
 }
 
 const (
@@ -50,6 +54,7 @@ func (s *storeWriter) reset(w io.Writer) {
 	s.buf = append(s.buf[:0], gzipHeader[:]...)
 	s.cur = len(s.buf)
 	s.buf = append(s.buf, 0, 0, 0, 0, 0)
+	s.crcAt = len(s.buf)
 }
 
 // tail returns the buffer to append bytes to (the current block's end);
@@ -57,17 +62,17 @@ func (s *storeWriter) reset(w io.Writer) {
 func (s *storeWriter) tail() []byte { return s.buf }
 
 // took takes back b, tail() with bytes appended: it adds them to the
-// CRC and the size, and cuts full blocks, each followed by the next
-// block's header.
+// size, and cuts full blocks (adding their bytes to the CRC), each
+// followed by the next block's header.
 func (s *storeWriter) took(b []byte) {
-	p := b[len(s.buf):]
-	s.crc = crc32.Update(s.crc, crc32.IEEETable, p)
-	s.size += uint32(len(p))
+	s.size += uint32(len(b) - len(s.buf))
 	s.buf = b
 	for len(s.buf)-s.cur-5 >= maxStored {
 		// A full block (an exactly full one too: the next header follows
 		// at once, and the last block may be empty).
 		end := s.cur + 5 + maxStored
+		s.crc = crc32.Update(s.crc, crc32.IEEETable, s.buf[s.crcAt:end])
+		s.crcAt = end + 5
 		s.buf = append(s.buf, 0, 0, 0, 0, 0)
 		copy(s.buf[end+5:], s.buf[end:len(s.buf)-5])
 		s.header(s.cur, maxStored, false)
@@ -111,12 +116,14 @@ func (s *storeWriter) flushBlocks() {
 		_, s.err = s.w.Write(s.buf[:s.cur])
 	}
 	n := copy(s.buf, s.buf[s.cur:])
+	s.crcAt -= s.cur
 	s.buf, s.cur = s.buf[:n], 0
 }
 
 // close ends the last block (empty if need be), writes the trailer and
 // reports the first write error.
 func (s *storeWriter) close() error {
+	s.crc = crc32.Update(s.crc, crc32.IEEETable, s.buf[s.crcAt:])
 	s.header(s.cur, len(s.buf)-s.cur-5, true)
 	s.buf = binary.LittleEndian.AppendUint32(s.buf, s.crc)
 	s.buf = binary.LittleEndian.AppendUint32(s.buf, s.size)
