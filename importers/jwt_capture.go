@@ -468,34 +468,24 @@ func jwtSkip(s string, i, depth int) (int, bool) {
 // decoder's: a string as it is, a number in decimal, a boolean's word,
 // "" for null, an object or an array.
 func jwtReadScalar(s string, i int) (string, int, bool) {
-	if i >= len(s) {
-		return "", 0, false
-	}
-	switch s[i] {
-	case '"':
-		return jsString(s, i)
-	case '{', '[':
+	if i < len(s) && (s[i] == '{' || s[i] == '[') {
 		end, ok := jwtSkip(s, i, 2)
 		return "", end, ok
-	case 't':
-		end, ok := jsLiteral(s, i, "true")
-		return "true", end, ok
-	case 'f':
-		end, ok := jsLiteral(s, i, "false")
-		return "false", end, ok
-	case 'n':
-		end, ok := jsLiteral(s, i, "null")
-		return "", end, ok
 	}
-	end, ok := jsNumber(s, i)
+	v, end, ok := jsScalar(s, i)
 	if !ok {
 		return "", 0, false
 	}
-	f, err := strconv.ParseFloat(s[i:end], 64)
-	if err != nil {
-		return "", 0, false
+	if c := s[i]; c == '-' || c >= '0' && c <= '9' {
+		// The decoder's float64, in decimal (out of its range, the decoder
+		// rejects the part).
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return "", 0, false
+		}
+		return jwtScalar(f), end, true
 	}
-	return jwtScalar(f), end, true
+	return v, end, true
 }
 
 // jwtMarker is what replaces a signature.
