@@ -80,6 +80,20 @@ func TestUUIDPacking(t *testing.T) {
 			t.Errorf("packUUID(%q): packed %v, want %v", tc.id, ok, tc.pack)
 		}
 	}
+	// One store, packed and unpacked ids mixed across many words of its
+	// bitmap and chunks of its slots.
+	var s idStore
+	var hs []int32
+	for range 800 {
+		for _, tc := range tests {
+			hs = append(hs, s.add(tc.id))
+		}
+	}
+	for i, h := range hs {
+		if want := tests[i%len(tests)].id; s.get(h) != want {
+			t.Fatalf("handle %d: %q, want %q", h, s.get(h), want)
+		}
+	}
 }
 
 // FuzzUUIDPacking checks that whatever an id, the store gives it back.

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -1016,37 +1017,48 @@ func (x *idHead) keep(g *Graph, t int64, id int32, half int, tail bool) (r idRef
 	return r, !tail
 }
 
-// idStore keeps strings without pointers for the collector to trace: the
-// bytes in a strArena, a handle indexing their spans.
+// idStore keeps strings without pointers for the collector to trace: an
+// id in a UUID's canonical form (36 characters, lower-case hex; most
+// providers' event ids are) as its 16 bytes in its handle's slot, written
+// back on output; another in a strArena, its slot holding its span. A
+// handle indexes the slots: 16 bytes an id, and no bytes beside them for
+// a UUID (10 million event ids are 160 MB, not 280).
 type idStore struct {
-	bytes strArena
-	spans chunked[idSpan]
+	bytes  strArena
+	slots  chunked[idSlot]
+	packed []uint64 // bit h: handle h's slot holds a UUID's bytes
 }
 
+// idSlot is a handle's slot: a UUID's 16 bytes (lo the first 8, little
+// endian), or the idSpan of its id in idStore.bytes (lo chunk | off << 32,
+// hi n).
+type idSlot struct{ lo, hi uint64 }
+
 func (s *idStore) add(id string) int32 {
-	if u, ok := packUUID(id); ok {
-		sp := s.bytes.add(unsafe.String(&u[0], len(u)))
-		sp.n |= packedUUID
-		return s.spans.add(sp)
+	h := s.slots.len()
+	if h>>6 == len(s.packed) {
+		s.packed = append(s.packed, 0)
 	}
-	return s.spans.add(s.bytes.add(id))
+	if u, ok := packUUID(id); ok {
+		s.packed[h>>6] |= 1 << (h & 63)
+		return s.slots.add(idSlot{lo: binary.LittleEndian.Uint64(u[:8]), hi: binary.LittleEndian.Uint64(u[8:])})
+	}
+	sp := s.bytes.add(id)
+	return s.slots.add(idSlot{lo: uint64(sp.chunk) | uint64(sp.off)<<32, hi: uint64(sp.n)})
 }
 
 // get returns the string of handle h: a view of the chunk that holds it,
 // or a new string for an id kept as a packed UUID.
 func (s *idStore) get(h int32) string {
-	sp := *s.spans.at(h)
-	if sp.n&packedUUID != 0 {
-		sp.n &^= packedUUID
-		return unpackUUID(s.bytes.get(sp))
+	sl := *s.slots.at(h)
+	if s.packed[h>>6]&(1<<(h&63)) != 0 {
+		var u [16]byte
+		binary.LittleEndian.PutUint64(u[:8], sl.lo)
+		binary.LittleEndian.PutUint64(u[8:], sl.hi)
+		return unpackUUID(unsafe.String(&u[0], len(u)))
 	}
-	return s.bytes.get(sp)
+	return s.bytes.get(idSpan{chunk: uint32(sl.lo), off: uint32(sl.lo >> 32), n: uint32(sl.hi)})
 }
-
-// packedUUID marks, in idSpan.n, an id kept as the 16 bytes of a UUID
-// written in its canonical form (36 characters, lower-case hex): most
-// providers' event ids are, and 10 million of them are 200 MB less.
-const packedUUID = 1 << 31
 
 // packUUID returns the bytes of id if it is a UUID in canonical form (so
 // that unpackUUID gives it back exactly).

@@ -38,7 +38,7 @@ func TestRealCaseSizes(t *testing.T) {
 	for _, ch := range g.ids.bytes.chunks {
 		idb += cap(ch)
 	}
-	t.Logf("ids %d (%.0f MB bytes, %.0f MB spans)", g.ids.spans.len(), mb(idb), mb(g.ids.spans.len()*int(unsafe.Sizeof(idSpan{}))))
+	t.Logf("ids %d (%.0f MB bytes, %.0f MB slots)", g.ids.slots.len(), mb(idb), mb(chunkedBytes(&g.ids.slots)))
 	t.Logf("token facts %d (%.0f MB, addresses %.0f MB), key facts %d, edgeOf %d, hubSpans %d, mbApp %d, cov %d, actorIP %d slots",
 		g.facts.tokens.len(), mb(g.facts.tokens.len()*int(unsafe.Sizeof(tokenFact{}))), mb(slabBytes(&g.facts.ipSlab)),
 		g.facts.keys.len(), len(g.edgeOf),
