@@ -365,9 +365,26 @@ func appendRandPCG(b []byte, src *rand.PCG, alphabet string, n int) []byte {
 // skipRand advances src past the draws appendRand makes for n
 // characters (one per ten characters or fewer, for every alphabet).
 func skipRand(src *rand.PCG, n int) {
-	for range (n + 9) / 10 {
-		src.Uint64()
+	draws := (n + 9) / 10
+	if draws != 60 {
+		for range draws {
+			src.Uint64()
+		}
+		return
 	}
+	// A session token's 60 draws in one step: PCG's state is a 128-bit
+	// LCG (state·mul + inc per draw), so 60 draws are state·A + C with
+	// A = mul⁶⁰ and C = inc·(mul⁵⁹ + … + 1), modulo 2¹²⁸
+	// (TestAppendRandPCG checks the stream after it).
+	const aHi, aLo, cHi, cLo = 5767976653650024, 7463169669159544977, 7563809159391832113, 1656599770775946588
+	var buf [20]byte
+	st, _ := src.AppendBinary(buf[:0]) // "pcg:", hi, lo; cannot fail
+	hi, lo := binary.BigEndian.Uint64(st[4:]), binary.BigEndian.Uint64(st[12:])
+	h, l := bits.Mul64(lo, aLo)
+	h += hi*aLo + lo*aHi
+	l, c := bits.Add64(l, cLo, 0)
+	h, _ = bits.Add64(h, cHi, c)
+	src.Seed(h, l)
 }
 
 const (

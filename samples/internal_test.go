@@ -623,3 +623,16 @@ func BenchmarkStoreRecords(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSkipRand skips a session token's draws (600 characters: one
+// step of the 128-bit LCG) and 590 (59 draws, one at a time).
+func BenchmarkSkipRand(b *testing.B) {
+	for _, n := range []int{600, 590} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			src := rand.NewPCG(1, 2)
+			for b.Loop() {
+				skipRand(src, n)
+			}
+		})
+	}
+}
