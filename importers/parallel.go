@@ -148,7 +148,8 @@ func (h *fileHash) wait() (string, error) {
 type item struct {
 	batch  *timeline.Batch
 	reject *timeline.ParseError
-	file   string // the path of a file whose events are all sent
+	file   string    // the path of a file whose events are all sent
+	over   *overflow // the task's items from here on are in over, then in the channel again
 	done   []FileResult
 	err    error
 }
@@ -159,8 +160,11 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 	defer cancel()
 	chans := make([]chan item, len(tasks))
 	for i := range chans {
-		chans[i] = make(chan item, queueFor(tasks[i], opts.chunkSize()))
+		// One slot more than the queue, kept for an overflow's marker.
+		chans[i] = make(chan item, queueFor(tasks[i], opts.chunkSize())+1)
 	}
+	tmp, _ := sink.(tempFiler)
+	var taking atomic.Int64 // the task the sink takes output from
 	pool := &sync.Pool{New: func() any { return new(timeline.Batch) }}
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -185,14 +189,15 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 					close(chans[i])
 					continue
 				}
+				ws := &workerSink{ctx: ctx, out: chans[i], pool: pool, tmp: tmp, index: int64(i), taking: &taking}
 				c := tasks[i].chunk
 				if c == nil {
-					runTask(ctx, tasks[i], chans[i], pool, opts)
+					runTask(ctx, tasks[i], ws, opts)
 					continue
 				}
 				c.waitTurn(ctx)
 				opts.noteParsing(c.index, true)
-				runTask(ctx, tasks[i], chans[i], pool, opts)
+				runTask(ctx, tasks[i], ws, opts)
 				opts.noteParsing(c.index, false)
 				close(c.parsed)
 			}
@@ -207,7 +212,27 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 	var tally fileTally               // the current file's, until its record is announced
 	tallies := map[string]fileTally{} // files that reached an importer, by path
 	var split FileResult              // a chunked file's result, gathered over its chunks
+	// take hands the sink one batch, reject or file's end.
+	take := func(it item) error {
+		switch {
+		case it.batch != nil:
+			var err error
+			res, err = sink.AddBatch(it.batch, res[:0])
+			tally.count(res)
+			opts.Progress.Events.Add(int64(len(res)))
+			it.batch.Reset()
+			pool.Put(it.batch)
+			return err
+		case it.reject != nil:
+			return sink.Reject(it.reject)
+		default:
+			tallies[it.file] = tally
+			tally = fileTally{}
+			return nil
+		}
+	}
 	for i, t := range tasks {
+		taking.Store(int64(i))
 		if err := ctx.Err(); err != nil {
 			drain(chans[i:])
 			return results, err
@@ -220,27 +245,20 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 		}
 		for it := range chans[i] {
 			switch {
-			case it.batch != nil:
-				var err error
-				res, err = sink.AddBatch(it.batch, res[:0])
-				tally.count(res)
-				opts.Progress.Events.Add(int64(len(res)))
-				it.batch.Reset()
-				pool.Put(it.batch)
+			case it.batch != nil || it.reject != nil || it.file != "":
+				if err := take(it); err != nil {
+					cancel()
+					drain(chans[i:])
+					return results, err
+				}
+			case it.over != nil:
+				err := it.over.replay(pool, take)
+				it.over.release()
 				if err != nil {
 					cancel()
 					drain(chans[i:])
 					return results, err
 				}
-			case it.reject != nil:
-				if err := sink.Reject(it.reject); err != nil {
-					cancel()
-					drain(chans[i:])
-					return results, err
-				}
-			case it.file != "":
-				tallies[it.file] = tally
-				tally = fileTally{}
 			default: // the task is done
 				// A chunked file's result needs its hash only once its
 				// last chunk is done: waiting earlier stopped this loop,
@@ -298,7 +316,10 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 // their workers can finish.
 func drain(chans []chan item) {
 	for _, c := range chans {
-		for range c {
+		for it := range c {
+			if it.over != nil {
+				it.over.release()
+			}
 		}
 	}
 }
@@ -356,10 +377,10 @@ func mergeList(a, b string) string {
 	return strings.Join(out, ",")
 }
 
-// runTask imports one task, sending its output to out, and closes out.
-func runTask(ctx context.Context, t task, out chan<- item, pool *sync.Pool, opts *Options) {
-	defer close(out)
-	ws := &workerSink{ctx: ctx, out: out, pool: pool}
+// runTask imports one task, sending its output through ws to its
+// channel, and closes the channel.
+func runTask(ctx context.Context, t task, ws *workerSink, opts *Options) {
+	defer close(ws.out)
 	if t.chunk != nil {
 		ws.hash = t.chunk.hash
 	}
@@ -376,8 +397,11 @@ func runTask(ctx context.Context, t task, out chan<- item, pool *sync.Pool, opts
 	if ferr := ws.flush(); ferr != nil && err == nil {
 		err = ferr
 	}
+	if ws.over != nil {
+		ws.over.close() // the results follow it in the channel
+	}
 	select {
-	case out <- item{done: rs, err: err}:
+	case ws.out <- item{done: rs, err: err}:
 	case <-ctx.Done():
 	}
 }
@@ -386,14 +410,47 @@ func runTask(ctx context.Context, t task, out chan<- item, pool *sync.Pool, opts
 // passes everything on, in order, to the task's channel.
 type workerSink struct {
 	ctx   context.Context
-	out   chan<- item
+	out   chan item // the task's, with one slot kept for an overflow's marker
 	pool  *sync.Pool
 	batch *timeline.Batch
 	err   error
 	hash  *fileHash // a chunk's file's hash, while its events say timeline.PendingSHA256
+
+	// An overflow: where the task's items go while its queue is full and
+	// the sink is still on an earlier task (see overflow).
+	tmp        tempFiler     // gives the overflow's file; nil: no overflow
+	index      int64         // the task's
+	taking     *atomic.Int64 // the task the sink takes
+	over       *overflow     // the open overflow
+	overflowed bool          // one overflow a task: the marker's slot is used
 }
 
 func (w *workerSink) send(it item) error {
+	if w.over != nil {
+		if !w.over.full() && w.taking.Load() < w.index {
+			if err := w.over.put(it); err != nil {
+				w.err = err
+				return err
+			}
+			if it.batch != nil {
+				it.batch.Reset()
+				w.pool.Put(it.batch)
+			}
+			return nil
+		}
+		// Full, or the sink has come to this task: the rest goes through
+		// the channel, after the overflow.
+		w.over.close()
+		w.over = nil
+	}
+	if !w.overflowed && w.tmp != nil && len(w.out) >= cap(w.out)-1 && w.taking.Load() < w.index {
+		w.overflowed = true
+		if f, err := w.tmp.TempFile(); err == nil {
+			w.over = newOverflow(f)
+			w.out <- item{over: w.over} // the slot kept for it: never blocks
+			return w.send(it)
+		}
+	}
 	select {
 	case w.out <- it:
 		return nil

@@ -365,3 +365,217 @@ func TestChunksWaitForHash(t *testing.T) {
 		t.Errorf("results %+v, want one file with %d events imported", res, n)
 	}
 }
+
+// TestBigFilesParsedTogether: while the sink is busy with a large file
+// that cannot be cut into chunks, the other worker parses the next such
+// file to its end (into an overflow: its queue holds four batches, and it
+// used to wait there), and the case is the one a single worker builds:
+// duplicates across the two files, rejects and file records included.
+func TestBigFilesParsedTogether(t *testing.T) {
+	dir := t.TempDir()
+	base := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	records := func(from, n int) string {
+		var b strings.Builder
+		b.WriteString(`{"Records":[`)
+		for i := from; i < from+n; i++ {
+			if i > from {
+				b.WriteByte(',')
+			}
+			ts := base.Add(time.Duration(i*37%5000) * time.Minute).Format(time.RFC3339)
+			if i%700 == 5 {
+				b.WriteString(`{"eventVersion":"1.08","eventID":"no-time"}`) // a reject
+				continue
+			}
+			b.WriteString(hostileCT(fmt.Sprintf("ev-%d", i), ts))
+		}
+		b.WriteString("]}")
+		return b.String()
+	}
+	paths := []string{filepath.Join(dir, "1.json"), filepath.Join(dir, "2.json"), filepath.Join(dir, "3.json")}
+	contents := []string{records(0, 6000), records(5000, 6000), records(20000, 10)} // 1,000 duplicates across 1 and 2
+	var sizes []int64
+	for i, p := range paths {
+		if err := os.WriteFile(p, []byte(contents[i]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, int64(len(contents[i])))
+	}
+	const chunk = 64 << 10
+	if queueFor(task{in: input{path: paths[1], size: sizes[1]}}, chunk) != taskQueue || sizes[1] < 20*batchEvents*200 {
+		t.Fatal("the fixture is wrong: the second file's queue holds it")
+	}
+
+	snapshot := func(c *timeline.Case, res []FileResult, rejected int64) (out struct {
+		results []FileResult
+		files   []timeline.FileRecord
+		events  []timeline.Event
+		rejects int64
+	}) {
+		t.Helper()
+		c, err := timeline.Open(c.Dir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Scan(t.Context(), timeline.Query{Raw: true}, func(e *timeline.Event) error {
+			out.events = append(out.events, *e)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		out.files = c.Manifest().Files
+		for i := range out.files {
+			out.files[i].Run = ""
+		}
+		out.results, out.rejects = res, rejected
+		return out
+	}
+
+	c1, r1 := newRun(t, timeline.RunOptions{MaxBuffered: 256 << 10})
+	res1, err := Import(t.Context(), r1, paths, Options{Workers: 1, chunk: chunk, small: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec1, err := r1.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := snapshot(c1, res1, rec1.Rejected)
+
+	c2, r2 := newRun(t, timeline.RunOptions{MaxBuffered: 256 << 10})
+	sink := &gatedSink{Run: r2, entered: make(chan struct{}), release: make(chan struct{})}
+	progress := &Progress{}
+	type result struct {
+		res []FileResult
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		// Files streamed, not read whole: the bytes read tell how far parsing went.
+		res, err := Import(t.Context(), sink, paths, Options{Workers: 2, chunk: chunk, small: -1, Progress: progress})
+		done <- result{res, err}
+	}()
+	<-sink.entered
+	// The first file's worker waits (its file is the sink's: no overflow)
+	// with some of it read; the second file is read to its end.
+	want := sizes[1] + chunk
+	deadline := time.Now().Add(20 * time.Second)
+	for progress.Done.Load() < want && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	got := progress.Done.Load()
+	close(sink.release)
+	if got < want {
+		t.Errorf("with the sink busy on the first file, workers read %d bytes: with the second file read to its end, over %d", got, want)
+	}
+	d := <-done
+	if d.err != nil {
+		t.Fatal(d.err)
+	}
+	rec2, err := r2.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	par := snapshot(c2, d.res, rec2.Rejected)
+
+	if len(seq.events) < 10000 || seq.rejects == 0 || seq.results[1].Duplicates < 990 {
+		t.Fatalf("sequential import: %d events, %d rejects, %d duplicates in the second file: the fixture is wrong",
+			len(seq.events), seq.rejects, seq.results[1].Duplicates)
+	}
+	if diff := cmp.Diff(seq.results, par.results); diff != "" {
+		t.Errorf("file results differ (-one worker +two):\n%s", diff)
+	}
+	if diff := cmp.Diff(seq.files, par.files); diff != "" {
+		t.Errorf("manifest files differ (-one worker +two):\n%s", diff)
+	}
+	if seq.rejects != par.rejects {
+		t.Errorf("rejects: one worker %d, two %d", seq.rejects, par.rejects)
+	}
+	if diff := cmp.Diff(seq.events, par.events); diff != "" {
+		t.Errorf("events differ (-one worker +two):\n%s", diff)
+	}
+}
+
+// TestOverflowItems: an overflow gives back what was put, in order, while
+// it is still being written: batches, rejects (with and without a reason)
+// and files' ends; then the end.
+func TestOverflowItems(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "queue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := newOverflow(f)
+	defer o.release()
+	pool := &sync.Pool{New: func() any { return new(timeline.Batch) }}
+	var want []item
+	for i := range 50 {
+		switch i % 5 {
+		case 0, 1, 2:
+			b := new(timeline.Batch)
+			for j := range i + 1 {
+				e := timeline.Event{ID: fmt.Sprintf("e%d-%d", i, j), Time: time.Date(2024, 3, 1, 0, j, 0, 0, time.UTC),
+					Source: "aws.cloudtrail", Action: "GetObject", Category: timeline.CategoryResource, Outcome: timeline.OutcomeSuccess,
+					Raw: `{"n":1}`, File: "f", FileSHA256: "00", Offset: int64(j)}
+				if err := b.Add(&e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want = append(want, item{batch: b})
+		case 3:
+			pe := &timeline.ParseError{Importer: "aws.cloudtrail", File: "f", Offset: int64(i) << 33, Line: i, Raw: []byte("{\x00bad")}
+			if i%2 == 1 {
+				pe.Err = fmt.Errorf("broken %d", i)
+			}
+			want = append(want, item{reject: pe})
+		default:
+			want = append(want, item{file: fmt.Sprintf("dir/file-%d.json", i)})
+		}
+	}
+	go func() {
+		for _, it := range want {
+			var enc []byte
+			if it.batch != nil {
+				enc, _ = it.batch.AppendBinary(nil) // put may let the batch be reused: keep a copy to compare
+			}
+			if err := o.put(it); err != nil {
+				t.Error(err)
+			}
+			if it.batch != nil {
+				it.batch.Reset()
+				it.batch.UnmarshalBinary(enc)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		o.close()
+	}()
+	var got []item
+	if err := o.replay(pool, func(it item) error {
+		got = append(got, it)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// describe says what an item holds, every field.
+	describe := func(its []item) []string {
+		var out []string
+		for _, it := range its {
+			switch {
+			case it.batch != nil:
+				enc, _ := it.batch.AppendBinary(nil)
+				out = append(out, fmt.Sprintf("batch of %d: %x", it.batch.Len(), enc))
+			case it.reject != nil:
+				pe := *it.reject
+				reason := "<nil>"
+				if pe.Err != nil {
+					reason = pe.Err.Error()
+				}
+				out = append(out, fmt.Sprintf("reject %q %q %d %d %q %q", pe.Importer, pe.File, pe.Offset, pe.Line, reason, pe.Raw))
+			default:
+				out = append(out, fmt.Sprintf("file %q", it.file))
+			}
+		}
+		return out
+	}
+	if diff := cmp.Diff(describe(want), describe(got)); diff != "" {
+		t.Errorf("items differ (-put +replayed):\n%s", diff)
+	}
+}
