@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -182,6 +183,10 @@ type Graph struct {
 	// ids holds the ids of the events built from, and those of assertions:
 	// evidence and facts name events by their handle here.
 	ids idStore
+
+	// linkFull is set, by apply's goroutine, when edges or a slab near
+	// their limits (noteLinked).
+	linkFull atomic.Bool
 
 	// recent holds edges linked lately, while building.
 	recent *[recentSlots]recentEdge
@@ -802,7 +807,7 @@ func (g *Graph) linkCap(from, to NodeID, rel uint16, ev Evidence, t int64, id in
 	if !ok {
 		ei = g.edges.add(newEdge(from, to, rel, ev, t, id))
 		*outSp = g.adj.push(*outSp, adjEntry{key: adjKey(to, rel, ev), ei: ei})
-		if inSp.cap == 0 {
+		if inSp.pos == 0 {
 			*inSp = g.adj.alloc(room)
 		}
 		*inSp = g.adj.push(*inSp, adjEntry{key: adjKey(from, rel, ev), ei: ei})
@@ -1177,13 +1182,39 @@ func reads(c timeline.Category) bool {
 // Build maps each event onto nodes and edges (design.md §4) and records the
 // facts the findings need, in two stages: resolve, then apply.
 
+// maxEdges bounds the edge count (edges are numbered by int32).
+const maxEdges = 1<<31 - 1<<16
+
+// tooLarge returns ErrTooLarge, wrapped, once the graph nears a limit of
+// its packing: nodes (maxNodes), the values' arena, edges or a slab's
+// chunks (maxSlabChunks; noteLinked, on apply's goroutine, watches what
+// linking grows). resolve checks before each event.
+func (g *Graph) tooLarge() error {
+	switch {
+	case g.nodes.len() > maxNodes-16 || len(g.names.chunks) > maxNameChunks-16:
+		return fmt.Errorf("%w: more than %d, or values of more than %d MiB", ErrTooLarge, maxNodes-16, maxNameChunks-16)
+	case g.linkFull.Load() || g.facts.ipSlab.full():
+		return fmt.Errorf("%w: more than %d edges, or evidence or adjacency lists past %d chunks", ErrTooLarge,
+			maxEdges, maxSlabChunks-256)
+	}
+	return nil
+}
+
+// noteLinked records whether what linking grows nears its limits; from
+// then on apply skips events (the build ends with ErrTooLarge).
+func (g *Graph) noteLinked() {
+	if g.edges.len() >= maxEdges || g.adj.full() || g.refs.full() || g.tms.full() {
+		g.linkFull.Store(true)
+	}
+}
+
 // resolve is the first stage: it interns the event's entities, in the
 // order that numbers the nodes, keeps its id, fills r and files the
 // event's facts. It touches nodes, the intern maps, ids and facts only,
 // so that it can run alongside apply.
 func (g *Graph) resolve(e *timeline.Event, r *rec) error {
-	if g.nodes.len() > maxNodes-16 || len(g.names.chunks) > maxNameChunks-16 {
-		return fmt.Errorf("%w: more than %d, or values of more than %d MiB", ErrTooLarge, maxNodes-16, maxNameChunks-16)
+	if err := g.tooLarge(); err != nil {
+		return err
 	}
 	t := e.Time.UnixMicro()
 	failed := e.Outcome == timeline.OutcomeFailure
@@ -1245,8 +1276,8 @@ func (g *Graph) resolve(e *timeline.Event, r *rec) error {
 
 // resolveCoded is resolve for event i of a case scan's batch.
 func (g *Graph) resolveCoded(cc *caseCodes, i int, r *rec) error {
-	if g.nodes.len() > maxNodes-16 || len(g.names.chunks) > maxNameChunks-16 {
-		return fmt.Errorf("%w: more than %d, or values of more than %d MiB", ErrTooLarge, maxNodes-16, maxNameChunks-16)
+	if err := g.tooLarge(); err != nil {
+		return err
 	}
 	t := cc.times[i]
 	category := timeline.Category(cc.category.At(i))
@@ -1401,7 +1432,11 @@ func (g *Graph) startStages() *stages {
 		defer close(s.done)
 		for b := range s.full {
 			for i := range b {
+				if g.linkFull.Load() {
+					break // the build fails: resolve returns ErrTooLarge
+				}
 				g.apply(&b[i])
+				g.noteLinked()
 			}
 			s.free <- b[:0]
 		}
@@ -1579,8 +1614,9 @@ func (g *Graph) AddAssertions(as []timeline.Assertion) error {
 		return nil // finish again would change nothing
 	}
 	for _, a := range as {
-		if g.nodes.len() > maxNodes-16 || len(g.names.chunks) > maxNameChunks-16 {
-			return fmt.Errorf("graph: assertion %d: %w", a.ID, ErrTooLarge)
+		g.noteLinked()
+		if err := g.tooLarge(); err != nil {
+			return fmt.Errorf("graph: assertion %d: %w", a.ID, err)
 		}
 		fk, tk := kindIndex(string(a.From.Kind)), kindIndex(string(a.To.Kind))
 		if fk == kNone || tk == kNone || a.From.Value == "" || a.To.Value == "" {

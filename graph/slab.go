@@ -5,45 +5,68 @@ import "math/bits"
 // slab holds many small growable arrays of a pointer-free T (an edge's
 // event times, its kept ids) in large chunks, so that the collector sees a
 // few big objects without pointers instead of millions of small slices.
-// An array is named by a span; capacities are powers of two, and the room
-// of an array that grew is reused for another of its size.
+// An array is named by a span; capacities are powers of two, a chunk holds
+// arrays of one capacity (class), and the room of an array that grew is
+// reused for another of its size.
 type slab[T any] struct {
 	chunks [][]T
-	free   [32][]slot // by log2 of the capacity: room given back
-	last   int32      // the chunk small arrays are carved from, -1 if none
+	class  []uint8      // by chunk: log2 of the capacity of its arrays
+	free   [32][]uint32 // by class: room given back (span positions)
+	last   [32]uint32   // by class: the chunk its small arrays are carved from, 0 if none
+	// own lists the chunks of large arrays given back, whose numbers are
+	// reused.
+	own    []uint32
 	blocks carver[T]
 }
 
-// span is an array in a slab: where it starts, its length and capacity
-// (zero for an empty array that has no room yet).
+// span is an array in a slab in 8 bytes: its chunk and offset (pos, chunk
+// << 16 | offset; 0 for an empty array that has no room yet) and its
+// length. Its capacity is its chunk's class.
 type span struct {
-	chunk, off int32
-	n, cap     int32
+	pos uint32
+	n   int32
 }
 
-type slot struct{ chunk, off int32 }
-
 // slabChunk is the size of the chunks small arrays share; a larger array
-// gets a chunk of its own.
-const slabChunk = 1 << 16
+// gets a chunk of its own. Offsets take 16 bits, chunk numbers the other
+// 16: maxSlabChunks bounds a slab (see Graph.tooLarge).
+const (
+	slabChunk     = 1 << 16
+	maxSlabChunks = 1 << 16
+)
 
-func newSlab[T any]() slab[T] { return slab[T]{last: -1} }
+func newSlab[T any]() slab[T] {
+	// Chunk 0 holds nothing, so that a zero span has no room.
+	return slab[T]{chunks: make([][]T, 1, 64), class: make([]uint8, 1, 64)}
+}
+
+func (s span) chunk() uint32 { return s.pos >> 16 }
+func (s span) off() int32    { return int32(s.pos & (slabChunk - 1)) }
+
+// capOf returns the capacity of the array of s.
+func (a *slab[T]) capOf(s span) int32 {
+	if s.pos == 0 {
+		return 0
+	}
+	return 1 << a.class[s.chunk()]
+}
 
 // get returns the array of s (which the caller may modify in place, but
 // not append to).
 func (a *slab[T]) get(s span) []T {
-	if s.cap == 0 {
+	if s.pos == 0 {
 		return nil
 	}
-	return a.chunks[s.chunk][s.off : s.off+s.n : s.off+s.cap]
+	off := s.off()
+	return a.chunks[s.chunk()][off : off+s.n : off+s.n]
 }
 
 // push appends v to the array of s, returning its new span.
 func (a *slab[T]) push(s span, v T) span {
-	if s.n == s.cap {
-		s = a.grow(s, max(1, 2*s.cap))
+	if c := a.capOf(s); s.n == c {
+		s = a.grow(s, max(1, 2*c))
 	}
-	a.chunks[s.chunk][s.off+s.n] = v
+	a.chunks[s.chunk()][s.off()+s.n] = v
 	s.n++
 	return s
 }
@@ -53,30 +76,48 @@ func (a *slab[T]) alloc(n int32) span {
 	c := bits.Len32(uint32(n - 1)) // log2 of n rounded up
 	n = 1 << c
 	if f := a.free[c]; len(f) > 0 {
-		sl := f[len(f)-1]
 		a.free[c] = f[:len(f)-1]
-		return span{chunk: sl.chunk, off: sl.off, cap: n}
+		return span{pos: f[len(f)-1]}
 	}
 	if n > slabChunk/4 {
 		ch := make([]T, n)
 		adviseHuge(ch) // a hub's list, up to tens of megabytes
-		a.chunks = append(a.chunks, ch)
-		return span{chunk: int32(len(a.chunks) - 1), cap: n}
+		i := a.newChunk(ch, c)
+		return span{pos: i << 16}
 	}
-	if a.last < 0 || len(a.chunks[a.last])+int(n) > slabChunk {
-		a.chunks = append(a.chunks, a.blocks.take(slabChunk)[:0])
-		a.last = int32(len(a.chunks) - 1)
+	i := a.last[c]
+	if i == 0 || len(a.chunks[i])+int(n) > slabChunk {
+		i = a.newChunk(a.blocks.take(slabChunk)[:0], c)
+		a.last[c] = i
 	}
-	ch := &a.chunks[a.last]
-	off := int32(len(*ch))
+	ch := &a.chunks[i]
+	off := uint32(len(*ch))
 	*ch = (*ch)[:int(off)+int(n)]
-	return span{chunk: a.last, off: off, cap: n}
+	return span{pos: i<<16 | off}
 }
+
+// newChunk files chunk ch of class c, under the number of a large array's
+// chunk given back if there is one.
+func (a *slab[T]) newChunk(ch []T, c int) uint32 {
+	if len(a.own) > 0 && len(ch) > slabChunk/4 {
+		i := a.own[len(a.own)-1]
+		a.own = a.own[:len(a.own)-1]
+		a.chunks[i], a.class[i] = ch, uint8(c)
+		return i
+	}
+	a.chunks = append(a.chunks, ch)
+	a.class = append(a.class, uint8(c))
+	return uint32(len(a.chunks) - 1)
+}
+
+// full reports whether the slab is near maxSlabChunks: the chunks an
+// event's arrays may add still fit, but no build should go on.
+func (a *slab[T]) full() bool { return len(a.chunks) >= maxSlabChunks-256 }
 
 // grow moves the array of s into room for n values.
 func (a *slab[T]) grow(s span, n int32) span {
 	t := a.alloc(n)
-	copy(a.chunks[t.chunk][t.off:t.off+s.n], a.get(s))
+	copy(a.chunks[t.chunk()][t.off():t.off()+s.n], a.get(s))
 	t.n = s.n
 	a.release(s)
 	return t
@@ -84,15 +125,16 @@ func (a *slab[T]) grow(s span, n int32) span {
 
 // release gives the room of s back.
 func (a *slab[T]) release(s span) {
-	if s.cap == 0 {
+	if s.pos == 0 {
 		return
 	}
-	if s.cap > slabChunk/4 {
-		a.chunks[s.chunk] = nil // its own chunk
+	i, c := s.chunk(), a.class[s.chunk()]
+	if 1<<c > slabChunk/4 {
+		a.chunks[i] = nil // its own chunk
+		a.own = append(a.own, i)
 		return
 	}
-	c := bits.Len32(uint32(s.cap - 1))
-	a.free[c] = append(a.free[c], slot{s.chunk, s.off})
+	a.free[c] = append(a.free[c], s.pos)
 }
 
 // carver hands out arrays of a fixed size carved from larger blocks, each
