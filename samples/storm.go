@@ -133,6 +133,11 @@ type msTenant struct {
 	// signInApp holds the parts of a Graph sign-in that depend on the
 	// app and the tenant only, made once (signInParts).
 	signInApp map[*msApp]*signInAppParts
+	// location is a sign-in's location JSON from the tenant's offices,
+	// phoneLocation from a phone's address (country only), made once
+	// (signInParts): formatting the coordinates was a float conversion
+	// per sign-in.
+	location, phoneLocation string
 }
 
 // signInAppParts are the constant runs of a Graph sign-in for one app of
@@ -163,6 +168,8 @@ func (t *msTenant) signInParts() {
 	for _, a := range []*msApp{appOWA, appOutlook, appMobile, appTeams, appPortal} {
 		t.signInApp[a] = t.appParts(a)
 	}
+	t.location = string(appendLocationOf(nil, t.def.city, t.def.state, t.def.country, t.def.lat, t.def.lon))
+	t.phoneLocation = string(appendLocationOf(nil, "", "", t.def.country, 0, 0))
 }
 
 // appParts makes a's signInAppParts in t.

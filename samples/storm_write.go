@@ -233,13 +233,6 @@ func failureReason(code int) string {
 	return "Other."
 }
 
-func clientCountry(t *msTenant, s *signIn) (city, state, country string, lat, lon float64) {
-	if s.ip == s.u.phoneIP {
-		return "", "", t.def.country, 0, 0
-	}
-	return t.def.city, t.def.state, t.def.country, t.def.lat, t.def.lon
-}
-
 // signInGraph appends the Graph beta signIn object (formats.md §1a).
 // local writes createdDateTime in the tenant's offset with 7 digits, as
 // diagnostic-settings properties do.
@@ -321,8 +314,18 @@ func (st *storm) signInGraph(b []byte, t *msTenant, s *signIn, local bool) []byt
 	return b
 }
 
+// appendLocation appends s's location: the tenant's offices, or only
+// its country from a phone's address.
 func appendLocation(b []byte, t *msTenant, s *signIn) []byte {
-	city, state, country, lat, lon := clientCountry(t, s)
+	if s.ip == s.u.phoneIP {
+		return append(b, t.phoneLocation...)
+	}
+	return append(b, t.location...)
+}
+
+// appendLocationOf appends a sign-in's location JSON (the tenant's
+// msTenant.location and phoneLocation).
+func appendLocationOf(b []byte, city, state, country string, lat, lon float64) []byte {
 	b = append(b, `{"city":`...)
 	b = appendStr(b, city)
 	b = append(b, `,"state":`...)
