@@ -40,13 +40,21 @@ func TestEdgePacking(t *testing.T) {
 	}
 }
 
-// TestRefTime checks that an idRef gives back the time it was made with,
-// across the range times take (an open start and end included).
+// TestRefTime checks that an idRef, and an idHead's latest time, give
+// back the time they were given, across the range times take (an open
+// start and end included).
 func TestRefTime(t *testing.T) {
+	if n := unsafe.Sizeof(idHead{}); n != 20 {
+		t.Errorf("an idHead is %d bytes, want 20", n)
+	}
 	for _, tm := range []int64{0, 1, -1, 1<<32 - 1, 1 << 32, -1 << 32, 1686830834000000, -62135596800000000, minTime,
 		maxTime, 1<<63 - 1, -1 << 63} {
 		if r := mkRef(tm, 7); r.time() != tm || r.id != 7 {
 			t.Errorf("mkRef(%d, 7): time %d, id %d", tm, r.time(), r.id)
+		}
+		var h idHead
+		if h.setHeadMaxT(tm); h.headMaxT() != tm {
+			t.Errorf("setHeadMaxT(%d): headMaxT %d", tm, h.headMaxT())
 		}
 	}
 }
