@@ -81,18 +81,19 @@ type ipSeen struct {
 }
 
 // tokenFact and keyFact hold no pointers: millions of tokens are a few
-// chunks for the collector.
+// chunks for the collector. tokenFact's fields are ordered so that it is
+// 56 bytes, not 64 (4.3 million tokens in a real case).
 type tokenFact struct {
 	firstUse, issueT int64
-	useTenant        NodeID
-	actor            NodeID
-	issueIP          NodeID
-	ips              span // of facts.ipSlab
-	// The first session the token was presented in, when, and the event
-	// (a handle in Graph.ids).
+	// The first session the token was presented in, when (sessionT), and
+	// the event (sessionEv, a handle in Graph.ids).
+	sessionT  int64
+	useTenant NodeID
+	actor     NodeID
+	issueIP   NodeID
+	ips       span // of facts.ipSlab
 	session   NodeID
 	sessionEv int32
-	sessionT  int64
 	issued    bool
 }
 

@@ -3,6 +3,7 @@ package graph
 import (
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // TestFirstTimes checks firstTimes against a map through several growths,
@@ -38,5 +39,13 @@ func TestFirstTimes(t *testing.T) {
 	var empty firstTimes
 	if _, ok := empty.get(0); ok {
 		t.Error("empty table found a key")
+	}
+}
+
+// TestTokenFactSize checks that a token's facts stay 56 bytes (millions of
+// tokens in a real case): a field added or moved shows here.
+func TestTokenFactSize(t *testing.T) {
+	if n := unsafe.Sizeof(tokenFact{}); n != 56 {
+		t.Errorf("a tokenFact is %d bytes, want 56", n)
 	}
 }

@@ -39,6 +39,11 @@ func TestRealCaseSizes(t *testing.T) {
 		idb += cap(ch)
 	}
 	t.Logf("ids %d (%.0f MB bytes, %.0f MB slots)", g.ids.slots.len(), mb(idb), mb(chunkedBytes(&g.ids.slots)))
+	nb := 0
+	for _, ch := range g.names.chunks {
+		nb += cap(ch)
+	}
+	t.Logf("node values %.0f MB", mb(nb))
 	t.Logf("token facts %d (%.0f MB, addresses %.0f MB), key facts %d, edgeOf %d, hubSpans %d, mbApp %d, cov %d, actorIP %d slots",
 		g.facts.tokens.len(), mb(g.facts.tokens.len()*int(unsafe.Sizeof(tokenFact{}))), mb(slabBytes(&g.facts.ipSlab)),
 		g.facts.keys.len(), len(g.edgeOf),
