@@ -1,6 +1,7 @@
 package importers
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -185,9 +186,13 @@ func (o *overflow) next(pool *sync.Pool) (it item, ok bool, err error) {
 }
 
 // replay hands every item to take, in order, as the writer writes them,
-// until the writer is done.
-func (o *overflow) replay(pool *sync.Pool, take func(item) error) error {
+// until the writer is done or ctx ends. (A cancelled import's workers stop
+// at their next item, closing their overflows, so a wait ends too.)
+func (o *overflow) replay(ctx context.Context, pool *sync.Pool, take func(item) error) error {
 	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		it, ok, err := o.next(pool)
 		if err != nil || !ok {
 			return err

@@ -252,7 +252,7 @@ func importParallel(ctx context.Context, sink BatchSink, inputs []input, results
 					return results, err
 				}
 			case it.over != nil:
-				err := it.over.replay(pool, take)
+				err := it.over.replay(ctx, pool, take)
 				it.over.release()
 				if err != nil {
 					cancel()
@@ -427,6 +427,10 @@ type workerSink struct {
 
 func (w *workerSink) send(it item) error {
 	if w.over != nil {
+		if err := w.ctx.Err(); err != nil {
+			w.err = err
+			return err
+		}
 		if !w.over.full() && w.taking.Load() < w.index {
 			if err := w.over.put(it); err != nil {
 				w.err = err

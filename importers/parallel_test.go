@@ -548,7 +548,7 @@ func TestOverflowItems(t *testing.T) {
 		o.close()
 	}()
 	var got []item
-	if err := o.replay(pool, func(it item) error {
+	if err := o.replay(t.Context(), pool, func(it item) error {
 		got = append(got, it)
 		return nil
 	}); err != nil {
@@ -577,5 +577,58 @@ func TestOverflowItems(t *testing.T) {
 	}
 	if diff := cmp.Diff(describe(want), describe(got)); diff != "" {
 		t.Errorf("items differ (-put +replayed):\n%s", diff)
+	}
+}
+
+// TestOverflowCancelled: an import cancelled while a task overflows, and
+// while the sink replays an overflow, ends with the context's error.
+func TestOverflowCancelled(t *testing.T) {
+	dir := t.TempDir()
+	for f := range 4 {
+		var b strings.Builder
+		b.WriteString(`{"Records":[`)
+		for i := range 6000 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(hostileCT(fmt.Sprintf("f%d-%d", f, i), "2024-03-01T00:00:00Z"))
+		}
+		b.WriteString("]}")
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d.json", f)), []byte(b.String()), 0o644)
+	}
+	for _, cancelAt := range []int64{0, 3000} { // while the sink is held; while it replays
+		t.Run(fmt.Sprint(cancelAt), func(t *testing.T) {
+			_, r := newRun(t, timeline.RunOptions{})
+			sink := &gatedSink{Run: r, entered: make(chan struct{}), release: make(chan struct{})}
+			ctx, cancel := context.WithCancel(t.Context())
+			progress := &Progress{}
+			done := make(chan error)
+			go func() {
+				_, err := Import(ctx, sink, []string{dir}, Options{Workers: 2, chunk: 64 << 10, small: -1, Progress: progress})
+				done <- err
+			}()
+			<-sink.entered
+			for progress.Done.Load() < 1<<20 { // the second file is overflowing
+				time.Sleep(time.Millisecond)
+			}
+			if cancelAt == 0 {
+				cancel()
+				close(sink.release)
+			} else {
+				close(sink.release)
+				for progress.Events.Load() < 6000+cancelAt {
+					time.Sleep(time.Millisecond)
+				}
+				cancel()
+			}
+			select {
+			case err := <-done:
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("err = %v, want context.Canceled", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("a cancelled import does not end")
+			}
+		})
 	}
 }
