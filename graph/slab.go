@@ -10,7 +10,7 @@ import "math/bits"
 // reused for another of its size.
 type slab[T any] struct {
 	chunks [][]T
-	class  []uint8      // by chunk: log2 of the capacity of its arrays
+	class  []uint8      // by chunk: log2 of the capacity of its arrays, or ownClass
 	free   [32][]uint32 // by class: room given back (span positions)
 	last   [32]uint32   // by class: the chunk its small arrays are carved from, 0 if none
 	// own lists the chunks of large arrays given back, whose numbers are
@@ -43,12 +43,20 @@ func newSlab[T any]() slab[T] {
 func (s span) chunk() uint32 { return s.pos >> 16 }
 func (s span) off() int32    { return int32(s.pos & (slabChunk - 1)) }
 
+// ownClass is the class of a chunk that holds one large array, as long as
+// the chunk: large arrays grow by half, not double (a hub's list of
+// millions of edges would leave up to as many slots empty).
+const ownClass = 0xff
+
 // capOf returns the capacity of the array of s.
 func (a *slab[T]) capOf(s span) int32 {
 	if s.pos == 0 {
 		return 0
 	}
-	return 1 << a.class[s.chunk()]
+	if c := a.class[s.chunk()]; c != ownClass {
+		return 1 << c
+	}
+	return int32(len(a.chunks[s.chunk()]))
 }
 
 // get returns the array of s (which the caller may modify in place, but
@@ -64,26 +72,30 @@ func (a *slab[T]) get(s span) []T {
 // push appends v to the array of s, returning its new span.
 func (a *slab[T]) push(s span, v T) span {
 	if c := a.capOf(s); s.n == c {
-		s = a.grow(s, max(1, 2*c))
+		if c > slabChunk/4 {
+			s = a.grow(s, c+c/2)
+		} else {
+			s = a.grow(s, max(1, 2*c))
+		}
 	}
 	a.chunks[s.chunk()][s.off()+s.n] = v
 	s.n++
 	return s
 }
 
-// alloc returns an empty array with room for n values (a power of two).
+// alloc returns an empty array with room for n values (a power of two,
+// unless past slabChunk/4).
 func (a *slab[T]) alloc(n int32) span {
+	if n > slabChunk/4 {
+		ch := make([]T, n)
+		adviseHuge(ch) // a hub's list, up to tens of megabytes
+		return span{pos: a.newChunk(ch, ownClass) << 16}
+	}
 	c := bits.Len32(uint32(n - 1)) // log2 of n rounded up
 	n = 1 << c
 	if f := a.free[c]; len(f) > 0 {
 		a.free[c] = f[:len(f)-1]
 		return span{pos: f[len(f)-1]}
-	}
-	if n > slabChunk/4 {
-		ch := make([]T, n)
-		adviseHuge(ch) // a hub's list, up to tens of megabytes
-		i := a.newChunk(ch, c)
-		return span{pos: i << 16}
 	}
 	i := a.last[c]
 	if i == 0 || len(a.chunks[i])+int(n) > slabChunk {
@@ -99,7 +111,7 @@ func (a *slab[T]) alloc(n int32) span {
 // newChunk files chunk ch of class c, under the number of a large array's
 // chunk given back if there is one.
 func (a *slab[T]) newChunk(ch []T, c int) uint32 {
-	if len(a.own) > 0 && len(ch) > slabChunk/4 {
+	if len(a.own) > 0 && c == ownClass {
 		i := a.own[len(a.own)-1]
 		a.own = a.own[:len(a.own)-1]
 		a.chunks[i], a.class[i] = ch, uint8(c)
@@ -129,7 +141,7 @@ func (a *slab[T]) release(s span) {
 		return
 	}
 	i, c := s.chunk(), a.class[s.chunk()]
-	if 1<<c > slabChunk/4 {
+	if c == ownClass {
 		a.chunks[i] = nil // its own chunk
 		a.own = append(a.own, i)
 		return
