@@ -301,9 +301,10 @@ type adjEntry struct {
 	ei  int32
 }
 
-// adjTagRels is the tag of every relation from index adjTagRels - 1 on
-// (assertions' own names): an entry with it names its relation only in
-// the edge record.
+// adjTagRels bounds an entry's relation tag (4 bits): the relations from
+// index adjTagRels - 1 on (assertions' own names) share the tag
+// adjTagRels - 1, and an entry with it names its relation only in the
+// edge record.
 const adjTagRels = 1 << 4
 
 // adjKey is the key of an entry for an edge to or from other (the tag: the
