@@ -494,16 +494,8 @@ func TestCloudTrailS3Tree(t *testing.T) {
 		}
 	}
 	for f := range 3 {
-		var b bytes.Buffer
-		b.WriteString(`{"Records":[`)
-		for i := range 4 {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(ctBenchRecord(f*4 + i))
-		}
-		b.WriteString(`]}`)
-		write(filepath.Join(day, fmt.Sprintf("111122223333_CloudTrail_us-east-1_20240301T00%d0Z_abc%d.json.gz", f, f)), b.Bytes())
+		text := ctEnvelope(4, func(i int) string { return ctBenchRecord(f*4 + i) })
+		write(filepath.Join(day, fmt.Sprintf("111122223333_CloudTrail_us-east-1_20240301T00%d0Z_abc%d.json.gz", f, f)), []byte(text))
 	}
 	digest, err := os.ReadFile(filepath.Join("testdata", "cloudtrail_digest.json"))
 	if err != nil {

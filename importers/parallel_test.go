@@ -57,57 +57,21 @@ func TestParallelImportMatchesSequential(t *testing.T) {
 	}))
 	write("b/junk.txt", []byte("not a log\n"))
 
-	type outcome struct {
-		results []FileResult
-		files   []timeline.FileRecord
-		events  []timeline.Event
-		rejects int64
-	}
-	run := func(opts Options) outcome {
+	run := func(opts Options) importOutcome {
 		t.Helper()
 		c, r := newRun(t, timeline.RunOptions{MaxBuffered: 256 << 10})
 		res, err := Import(t.Context(), r, []string{dir}, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec, err := r.Commit()
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err = timeline.Open(c.Dir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var evs []timeline.Event
-		if err := c.Scan(t.Context(), timeline.Query{Raw: true}, func(e *timeline.Event) error {
-			evs = append(evs, *e)
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		files := c.Manifest().Files
-		for i := range files {
-			files[i].Run = ""
-		}
-		return outcome{results: res, files: files, events: evs, rejects: rec.Rejected}
+		return commitOutcome(t, c, r, res)
 	}
 	seq := run(Options{Workers: 1})
 	par := run(Options{Workers: 2, chunk: 8 << 10})
 	if len(seq.events) < 2900 || seq.rejects == 0 {
 		t.Fatalf("sequential import: %d events, %d rejects: the fixture is wrong", len(seq.events), seq.rejects)
 	}
-	if diff := cmp.Diff(seq.results, par.results); diff != "" {
-		t.Errorf("file results differ (-sequential +parallel):\n%s", diff)
-	}
-	if diff := cmp.Diff(seq.files, par.files); diff != "" {
-		t.Errorf("manifest files differ (-sequential +parallel):\n%s", diff)
-	}
-	if seq.rejects != par.rejects {
-		t.Errorf("rejects: sequential %d, parallel %d", seq.rejects, par.rejects)
-	}
-	if diff := cmp.Diff(seq.events, par.events); diff != "" {
-		t.Errorf("events differ (-sequential +parallel):\n%s", diff)
-	}
+	sameOutcome(t, seq, par)
 	// The big file really was read in chunks.
 	in := input{path: filepath.Join(dir, "a/big.ndjson"), size: int64(len(big))}
 	o := Options{Importers: All(), chunk: 8 << 10}
@@ -214,6 +178,73 @@ func TestParallelImportCancelled(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("a cancelled import does not end")
 	}
+}
+
+// importOutcome is what an import made of a case, to compare two imports.
+type importOutcome struct {
+	results []FileResult
+	files   []timeline.FileRecord
+	events  []timeline.Event
+	rejects int64
+}
+
+// commitOutcome commits r, an import into c that returned res, and reads
+// the case back.
+func commitOutcome(t *testing.T, c *timeline.Case, r *timeline.Run, res []FileResult) importOutcome {
+	t.Helper()
+	rec, err := r.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err = timeline.Open(c.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := importOutcome{results: res, rejects: rec.Rejected}
+	if err := c.Scan(t.Context(), timeline.Query{Raw: true}, func(e *timeline.Event) error {
+		out.events = append(out.events, *e)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	out.files = c.Manifest().Files
+	for i := range out.files {
+		out.files[i].Run = ""
+	}
+	return out
+}
+
+// sameOutcome fails t unless a one-worker import (seq) and a parallel one
+// (par) made the same case.
+func sameOutcome(t *testing.T, seq, par importOutcome) {
+	t.Helper()
+	if diff := cmp.Diff(seq.results, par.results); diff != "" {
+		t.Errorf("file results differ (-one worker +two):\n%s", diff)
+	}
+	if diff := cmp.Diff(seq.files, par.files); diff != "" {
+		t.Errorf("manifest files differ (-one worker +two):\n%s", diff)
+	}
+	if seq.rejects != par.rejects {
+		t.Errorf("rejects: one worker %d, two %d", seq.rejects, par.rejects)
+	}
+	if diff := cmp.Diff(seq.events, par.events); diff != "" {
+		t.Errorf("events differ (-one worker +two):\n%s", diff)
+	}
+}
+
+// ctEnvelope is a CloudTrail S3 object's text: the records rec(i) for i
+// from 0 to n-1 in {"Records":[…]}.
+func ctEnvelope(n int, rec func(i int) string) string {
+	var b strings.Builder
+	b.WriteString(`{"Records":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(rec(i))
+	}
+	b.WriteString("]}")
+	return b.String()
 }
 
 // newRun begins a run on a new case; the run is aborted at the end of the
@@ -375,21 +406,13 @@ func TestBigFilesParsedTogether(t *testing.T) {
 	dir := t.TempDir()
 	base := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
 	records := func(from, n int) string {
-		var b strings.Builder
-		b.WriteString(`{"Records":[`)
-		for i := from; i < from+n; i++ {
-			if i > from {
-				b.WriteByte(',')
-			}
-			ts := base.Add(time.Duration(i*37%5000) * time.Minute).Format(time.RFC3339)
+		return ctEnvelope(n, func(i int) string {
+			i += from
 			if i%700 == 5 {
-				b.WriteString(`{"eventVersion":"1.08","eventID":"no-time"}`) // a reject
-				continue
+				return `{"eventVersion":"1.08","eventID":"no-time"}` // a reject
 			}
-			b.WriteString(hostileCT(fmt.Sprintf("ev-%d", i), ts))
-		}
-		b.WriteString("]}")
-		return b.String()
+			return hostileCT(fmt.Sprintf("ev-%d", i), base.Add(time.Duration(i*37%5000)*time.Minute).Format(time.RFC3339))
+		})
 	}
 	paths := []string{filepath.Join(dir, "1.json"), filepath.Join(dir, "2.json"), filepath.Join(dir, "3.json")}
 	contents := []string{records(0, 6000), records(5000, 6000), records(20000, 10)} // 1,000 duplicates across 1 and 2
@@ -405,41 +428,12 @@ func TestBigFilesParsedTogether(t *testing.T) {
 		t.Fatal("the fixture is wrong: the second file's queue holds it")
 	}
 
-	snapshot := func(c *timeline.Case, res []FileResult, rejected int64) (out struct {
-		results []FileResult
-		files   []timeline.FileRecord
-		events  []timeline.Event
-		rejects int64
-	}) {
-		t.Helper()
-		c, err := timeline.Open(c.Dir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Scan(t.Context(), timeline.Query{Raw: true}, func(e *timeline.Event) error {
-			out.events = append(out.events, *e)
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		out.files = c.Manifest().Files
-		for i := range out.files {
-			out.files[i].Run = ""
-		}
-		out.results, out.rejects = res, rejected
-		return out
-	}
-
 	c1, r1 := newRun(t, timeline.RunOptions{MaxBuffered: 256 << 10})
 	res1, err := Import(t.Context(), r1, paths, Options{Workers: 1, chunk: chunk, small: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec1, err := r1.Commit()
-	if err != nil {
-		t.Fatal(err)
-	}
-	seq := snapshot(c1, res1, rec1.Rejected)
+	seq := commitOutcome(t, c1, r1, res1)
 
 	c2, r2 := newRun(t, timeline.RunOptions{MaxBuffered: 256 << 10})
 	sink := &gatedSink{Run: r2, entered: make(chan struct{}), release: make(chan struct{})}
@@ -471,28 +465,13 @@ func TestBigFilesParsedTogether(t *testing.T) {
 	if d.err != nil {
 		t.Fatal(d.err)
 	}
-	rec2, err := r2.Commit()
-	if err != nil {
-		t.Fatal(err)
-	}
-	par := snapshot(c2, d.res, rec2.Rejected)
+	par := commitOutcome(t, c2, r2, d.res)
 
 	if len(seq.events) < 10000 || seq.rejects == 0 || seq.results[1].Duplicates < 990 {
 		t.Fatalf("sequential import: %d events, %d rejects, %d duplicates in the second file: the fixture is wrong",
 			len(seq.events), seq.rejects, seq.results[1].Duplicates)
 	}
-	if diff := cmp.Diff(seq.results, par.results); diff != "" {
-		t.Errorf("file results differ (-one worker +two):\n%s", diff)
-	}
-	if diff := cmp.Diff(seq.files, par.files); diff != "" {
-		t.Errorf("manifest files differ (-one worker +two):\n%s", diff)
-	}
-	if seq.rejects != par.rejects {
-		t.Errorf("rejects: one worker %d, two %d", seq.rejects, par.rejects)
-	}
-	if diff := cmp.Diff(seq.events, par.events); diff != "" {
-		t.Errorf("events differ (-one worker +two):\n%s", diff)
-	}
+	sameOutcome(t, seq, par)
 }
 
 // TestOverflowItems: an overflow gives back what was put, in order, while
@@ -585,16 +564,8 @@ func TestOverflowItems(t *testing.T) {
 func TestOverflowCancelled(t *testing.T) {
 	dir := t.TempDir()
 	for f := range 4 {
-		var b strings.Builder
-		b.WriteString(`{"Records":[`)
-		for i := range 6000 {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(hostileCT(fmt.Sprintf("f%d-%d", f, i), "2024-03-01T00:00:00Z"))
-		}
-		b.WriteString("]}")
-		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d.json", f)), []byte(b.String()), 0o644)
+		text := ctEnvelope(6000, func(i int) string { return hostileCT(fmt.Sprintf("f%d-%d", f, i), "2024-03-01T00:00:00Z") })
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d.json", f)), []byte(text), 0o644)
 	}
 	for _, cancelAt := range []int64{0, 3000} { // while the sink is held; while it replays
 		t.Run(fmt.Sprint(cancelAt), func(t *testing.T) {
