@@ -628,28 +628,18 @@ func jwtHasKnown(v any, sigs [][]byte) bool {
 // jwtSecretKey reports whether a member name says its value is a bearer
 // credential (or holds one: cookies carry session tokens).
 func jwtSecretKey(name string) bool {
-	// Folded on the stack when ASCII (every listed name is); otherwise by
-	// Unicode's rules, as before (the Kelvin sign folds to 'k').
+	// Folded on the stack when plain ASCII (every listed name is), else by
+	// Unicode's rules (the Kelvin sign folds to 'k').
 	var buf [24]byte
-	lowered := ""
-	if len(name) <= len(buf) {
-		for i := 0; i < len(name); i++ {
-			c := name[i]
-			if c >= 0x80 {
-				lowered = strings.ToLower(name)
-				break
-			}
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			buf[i] = c
-		}
-	} else {
-		lowered = strings.ToLower(name)
+	if k, ok := jsFoldKey(buf[:0], name); ok && jsPlain(name, 0) == len(name) {
+		return jwtSecretName(string(k))
 	}
-	if lowered == "" {
-		lowered = unsafe.String(&buf[0], len(name))
-	}
+	return jwtSecretName(strings.ToLower(name))
+}
+
+// jwtSecretName reports whether a lower-cased member name is one of a
+// bearer credential.
+func jwtSecretName(lowered string) bool {
 	switch lowered {
 	case "access_token", "accesstoken", "refresh_token", "refreshtoken", "id_token", "idtoken", "token", "bearer",
 		"bearer_token", "client_secret", "clientsecret", "client_assertion", "assertion", "password", "authorization",

@@ -597,3 +597,19 @@ func FuzzReadPart(f *testing.F) {
 	}
 	f.Fuzz(checkReadPart)
 }
+
+func TestJWTSecretKey(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		want bool
+	}{
+		{"Authorization", true}, {"AUTHORIZATION", true}, {"x-Amz-Security-Token", true}, {"refresh_token", true},
+		{"to\u212Aen", true}, // the Kelvin sign folds to k by Unicode's rules
+		{"TokenType", false}, {"", false}, {`to"ken`, false}, {"authorization-header-of-the-upstream-proxy", false},
+		{"t\u00f6ken", false},
+	} {
+		if got := jwtSecretKey(tc.name); got != tc.want {
+			t.Errorf("jwtSecretKey(%q) = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
