@@ -18,13 +18,13 @@ type storeWriter struct {
 	w   io.Writer
 	buf []byte // finished blocks, then the current one: header, data
 	cur int    // where the current block's 5-byte header is in buf
-	// crcAt is where the bytes not yet in crc start (in the current
-	// block): the CRC is taken a block at a time, not per record (whose
-	// last bytes short of 64 went through the slow path each time).
-	crcAt int
-	crc   uint32
-	size  uint32 // ISIZE: the input length modulo 2³²
-	err   error  // the first write error, reported by close
+	// crc is the CRC-32 of the finished blocks' bytes (the current
+	// block's, from s.cur+5, are added when it is cut or closed): taken a
+	// block at a time, not per record (whose last bytes short of 64 went
+	// through the slow path each time).
+	crc  uint32
+	size uint32 // ISIZE: the input length modulo 2³²
+	err  error  // the first write error, reported by close
 }
 
 const (
@@ -54,7 +54,6 @@ func (s *storeWriter) reset(w io.Writer) {
 	s.buf = append(s.buf[:0], gzipHeader[:]...)
 	s.cur = len(s.buf)
 	s.buf = append(s.buf, 0, 0, 0, 0, 0)
-	s.crcAt = len(s.buf)
 }
 
 // tail returns the buffer to append bytes to (the current block's end);
@@ -71,8 +70,7 @@ func (s *storeWriter) took(b []byte) {
 		// A full block (an exactly full one too: the next header follows
 		// at once, and the last block may be empty).
 		end := s.cur + 5 + maxStored
-		s.crc = crc32.Update(s.crc, crc32.IEEETable, s.buf[s.crcAt:end])
-		s.crcAt = end + 5
+		s.crc = crc32.Update(s.crc, crc32.IEEETable, s.buf[s.cur+5:end])
 		s.buf = append(s.buf, 0, 0, 0, 0, 0)
 		copy(s.buf[end+5:], s.buf[end:len(s.buf)-5])
 		s.header(s.cur, maxStored, false)
@@ -116,14 +114,13 @@ func (s *storeWriter) flushBlocks() {
 		_, s.err = s.w.Write(s.buf[:s.cur])
 	}
 	n := copy(s.buf, s.buf[s.cur:])
-	s.crcAt -= s.cur
 	s.buf, s.cur = s.buf[:n], 0
 }
 
 // close ends the last block (empty if need be), writes the trailer and
 // reports the first write error.
 func (s *storeWriter) close() error {
-	s.crc = crc32.Update(s.crc, crc32.IEEETable, s.buf[s.crcAt:])
+	s.crc = crc32.Update(s.crc, crc32.IEEETable, s.buf[s.cur+5:])
 	s.header(s.cur, len(s.buf)-s.cur-5, true)
 	s.buf = binary.LittleEndian.AppendUint32(s.buf, s.crc)
 	s.buf = binary.LittleEndian.AppendUint32(s.buf, s.size)
