@@ -290,53 +290,18 @@ const (
 	claimCount
 )
 
+// jwtClaimNames are the member names of the jwtClaimNames, in their order.
+var jwtClaimNames = [claimCount]string{
+	"kid", "x5t", "alg", "uti", "jti", "tid", "iss", "sid", "aud", "appid", "azp", "app_displayname", "upn",
+	"unique_name", "email", "oid", "idtyp", "scp", "roles", "iat", "exp", "ipaddr",
+}
+
 // jwtClaimIndex returns the jwtClaimName of a member name, or -1.
 func jwtClaimIndex(name string) jwtClaimName {
-	switch name {
-	case "kid":
-		return claimKid
-	case "x5t":
-		return claimX5t
-	case "alg":
-		return claimAlg
-	case "uti":
-		return claimUti
-	case "jti":
-		return claimJti
-	case "tid":
-		return claimTid
-	case "iss":
-		return claimIss
-	case "sid":
-		return claimSid
-	case "aud":
-		return claimAud
-	case "appid":
-		return claimAppid
-	case "azp":
-		return claimAzp
-	case "app_displayname":
-		return claimAppDisplayname
-	case "upn":
-		return claimUpn
-	case "unique_name":
-		return claimUniqueName
-	case "email":
-		return claimEmail
-	case "oid":
-		return claimOid
-	case "idtyp":
-		return claimIdtyp
-	case "scp":
-		return claimScp
-	case "roles":
-		return claimRoles
-	case "iat":
-		return claimIat
-	case "exp":
-		return claimExp
-	case "ipaddr":
-		return claimIpaddr
+	for c, n := range jwtClaimNames {
+		if n == name {
+			return jwtClaimName(c)
+		}
 	}
 	return -1
 }
@@ -359,60 +324,9 @@ func jwtDecodePart(seg []byte, p *jwtPart) bool {
 	}
 	*p = jwtPart{}
 	for name := range claimCount {
-		p[name] = jwtClaim(m, jwtClaimText(name))
+		p[name] = jwtClaim(m, jwtClaimNames[name])
 	}
 	return true
-}
-
-// jwtClaimText is the member name of a jwtClaimName.
-func jwtClaimText(c jwtClaimName) string {
-	switch c {
-	case claimKid:
-		return "kid"
-	case claimX5t:
-		return "x5t"
-	case claimAlg:
-		return "alg"
-	case claimUti:
-		return "uti"
-	case claimJti:
-		return "jti"
-	case claimTid:
-		return "tid"
-	case claimIss:
-		return "iss"
-	case claimSid:
-		return "sid"
-	case claimAud:
-		return "aud"
-	case claimAppid:
-		return "appid"
-	case claimAzp:
-		return "azp"
-	case claimAppDisplayname:
-		return "app_displayname"
-	case claimUpn:
-		return "upn"
-	case claimUniqueName:
-		return "unique_name"
-	case claimEmail:
-		return "email"
-	case claimOid:
-		return "oid"
-	case claimIdtyp:
-		return "idtyp"
-	case claimScp:
-		return "scp"
-	case claimRoles:
-		return "roles"
-	case claimIat:
-		return "iat"
-	case claimExp:
-		return "exp"
-	case claimIpaddr:
-		return "ipaddr"
-	}
-	return ""
 }
 
 // jwtReadPart fills p from the JSON object s in one pass, without the
@@ -1228,7 +1142,7 @@ func jwtMessage(e *timeline.Event, t *jwtToken, iss, x5t, marker string) string 
 		if v := t.claims[n]; v != "" {
 			if tm, err := jwtTime(v); err == nil {
 				b.WriteString(" ")
-				b.WriteString(jwtClaimText(n))
+				b.WriteString(jwtClaimNames[n])
 				b.WriteString("=")
 				b.Write(tm.AppendFormat(make([]byte, 0, 32), time.RFC3339))
 			}
