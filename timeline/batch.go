@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -135,29 +133,30 @@ func (b *Batch) AppendBinary(dst []byte) ([]byte, error) {
 // batchRecSize is a record's size in AppendBinary's form.
 const batchRecSize = 32
 
+var errBadBatch = errors.New("timeline: batch: damaged encoding")
+
 // UnmarshalBinary replaces the batch's contents with what AppendBinary
 // wrote (encoding.BinaryUnmarshaler). It checks every record's bounds and
 // source: a damaged temporary file is an error, not a panic later.
 func (b *Batch) UnmarshalBinary(data []byte) error {
-	bad := errors.New("timeline: batch: damaged encoding")
 	b.Reset()
 	b.sources = b.sources[:0]
 	ns, k := binary.Uvarint(data)
 	if k <= 0 || ns > uint64(len(data)) {
-		return bad
+		return errBadBatch
 	}
 	data = data[k:]
 	for range ns {
 		n, k := binary.Uvarint(data)
 		if k <= 0 || n > uint64(len(data)-k) {
-			return bad
+			return errBadBatch
 		}
 		b.sources = append(b.sources, string(data[k:k+int(n)]))
 		data = data[k+int(n):]
 	}
 	nr, k := binary.Uvarint(data)
 	if k <= 0 || nr > uint64(len(data)-k)/batchRecSize {
-		return bad
+		return errBadBatch
 	}
 	data = data[k:]
 	recs, rest := data[:nr*batchRecSize], data[nr*batchRecSize:]
@@ -169,27 +168,10 @@ func (b *Batch) UnmarshalBinary(data []byte) error {
 			source: binary.LittleEndian.Uint32(p[20:]), time: int64(binary.LittleEndian.Uint64(p[24:])),
 		}
 		if uint64(r.off)+uint64(r.n) > uint64(len(rest)) || uint64(r.source) >= uint64(len(b.sources)) {
-			return bad
+			return errBadBatch
 		}
 		b.recs = append(b.recs, r)
 	}
 	b.data = append(b.data[:0], rest...)
 	return nil
-}
-
-// TempFile creates a file in the run's staging directory for an
-// importer's own use, removed from the directory at once where the system
-// allows (the open file stays usable; nothing is left behind by a crash),
-// else by the caller or, after a crash, by the next run's cleanup.
-func (r *Run) TempFile() (*os.File, error) {
-	dir := filepath.Join(r.c.dir, stagingDir, r.id, "spill")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	f, err := os.CreateTemp(dir, "queue-*.tmp")
-	if err != nil {
-		return nil, err
-	}
-	os.Remove(f.Name()) // fails on Windows while f is open: the caller removes it
-	return f, nil
 }

@@ -323,15 +323,39 @@ type spillBlock struct {
 	clen uint32
 }
 
+// spillDir returns the run's directory of spills and temporary files,
+// made if needed.
+func (r *Run) spillDir() (string, error) {
+	dir := r.staged("spill")
+	return dir, os.MkdirAll(dir, 0o755)
+}
+
+// TempFile creates a file in the run's staging directory for an
+// importer's own use, removed from the directory at once where the system
+// allows (the open file stays usable; nothing is left behind by a crash),
+// else by the caller or, after a crash, by the next run's cleanup.
+func (r *Run) TempFile() (*os.File, error) {
+	dir, err := r.spillDir()
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(dir, "queue-*.tmp")
+	if err != nil {
+		return nil, err
+	}
+	os.Remove(f.Name()) // fails on Windows while f is open: the caller removes it
+	return f, nil
+}
+
 // spill writes the buffered partitions, each sorted by time, to a new
 // spill file and records their runs. It runs on the writer goroutine.
 func (r *Run) spill(parts []keyedBuf) error {
 	r.spillSeq++
-	name := filepath.Join(r.c.dir, stagingDir, r.id, "spill", fmt.Sprintf("spill-%05d.s2", r.spillSeq))
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+	dir, err := r.spillDir()
+	if err != nil {
 		return err
 	}
-	f, err := os.Create(name)
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("spill-%05d.s2", r.spillSeq)))
 	if err != nil {
 		return fmt.Errorf("spill: %w", err)
 	}
