@@ -34,16 +34,9 @@ func TestRealCaseSizes(t *testing.T) {
 		mb(g.ext.len()*int(unsafe.Sizeof(edgeExt{}))), g.cext.len(), mb(g.cext.len()*int(unsafe.Sizeof(idHead{}))))
 	t.Logf("adjacency slab %.0f MB, spans %.0f MB", mb(slabBytes(&g.adj)), mb(chunkedBytes(&g.out)+chunkedBytes(&g.in)))
 	t.Logf("refs slab %.0f MB, times slab %.0f MB", mb(slabBytes(&g.refs)), mb(slabBytes(&g.tms)))
-	idb := 0
-	for _, ch := range g.ids.bytes.chunks {
-		idb += cap(ch)
-	}
-	t.Logf("ids %d (%.0f MB bytes, %.0f MB slots)", g.ids.slots.len(), mb(idb), mb(chunkedBytes(&g.ids.slots)))
-	nb := 0
-	for _, ch := range g.names.chunks {
-		nb += cap(ch)
-	}
-	t.Logf("node values %.0f MB", mb(nb))
+	t.Logf("ids %d (%.0f MB bytes, %.0f MB slots)", g.ids.slots.len(), mb(chunksBytes(g.ids.bytes.chunks)),
+		mb(chunkedBytes(&g.ids.slots)))
+	t.Logf("node values %.0f MB", mb(chunksBytes(g.names.chunks)))
 	t.Logf("token facts %d (%.0f MB, addresses %.0f MB), key facts %d, edgeOf %d, hubSpans %d, mbApp %d, cov %d, actorIP %d slots",
 		g.facts.tokens.len(), mb(g.facts.tokens.len()*int(unsafe.Sizeof(tokenFact{}))), mb(slabBytes(&g.facts.ipSlab)),
 		g.facts.keys.len(), len(g.edgeOf),
