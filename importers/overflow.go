@@ -40,9 +40,8 @@ type overflow struct {
 
 	mu      sync.Mutex
 	cond    sync.Cond
-	written int64 // bytes of whole items the reader may read
+	written int64 // bytes of whole items: the reader may read them
 	closed  bool  // the writer is done
-	size    int64 // the writer's end of the file
 
 	// the reader's
 	off int64
@@ -98,8 +97,7 @@ func (o *overflow) put(it item) error {
 		return fmt.Errorf("overflow: %w", err)
 	}
 	o.mu.Lock()
-	o.size += int64(len(o.enc))
-	o.written = o.size
+	o.written += int64(len(o.enc))
 	o.mu.Unlock()
 	o.cond.Broadcast()
 	return nil
@@ -109,7 +107,7 @@ func (o *overflow) put(it item) error {
 func (o *overflow) full() bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.size >= maxOverflow
+	return o.written >= maxOverflow
 }
 
 // close ends the writer's side: the reader gets what was written, then
