@@ -22,6 +22,23 @@ func TestSlab(t *testing.T) {
 	if got := a.get(span{}); got != nil || a.capOf(span{}) != 0 {
 		t.Errorf("zero span: %v, capacity %d", got, a.capOf(span{}))
 	}
+	// wantCap is the capacity array i has once it holds n values: it
+	// starts with none, or with room for 4 (every third), doubles while
+	// small and grows by half once past slabChunk/4.
+	wantCap := func(i, n int) int32 {
+		c := int32(0)
+		if i%3 == 0 {
+			c = 4
+		}
+		for int(c) < n {
+			if c > slabChunk/4 {
+				c += c / 2
+			} else {
+				c = max(1, 2*c)
+			}
+		}
+		return c
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	lens := []int{0, 1, 2, 3, 5, 17, 100, 4096, slabChunk/4 + 1, slabChunk + 3}
 	var spans []span
@@ -59,8 +76,8 @@ func TestSlab(t *testing.T) {
 		if got := a.get(spans[i]); !slices.Equal(got, want[i]) {
 			t.Fatalf("array %d (%d values): got %d values, differing", i, len(want[i]), len(got))
 		}
-		if c := a.capOf(spans[i]); int(c) < len(want[i]) || c&(c-1) != 0 && c <= slabChunk/4 {
-			t.Errorf("array %d: capacity %d for %d values", i, c, len(want[i]))
+		if c, wc := a.capOf(spans[i]), wantCap(i, len(want[i])); c != wc {
+			t.Errorf("array %d: capacity %d for %d values, want %d", i, c, len(want[i]), wc)
 		}
 	}
 	// Large arrays given back lend their chunks' numbers to the next ones.
@@ -69,6 +86,9 @@ func TestSlab(t *testing.T) {
 		if a.capOf(spans[i]) > slabChunk/4 {
 			a.release(spans[i])
 			spans[i] = a.alloc(slabChunk)
+			if got, c := a.get(spans[i]), a.capOf(spans[i]); len(got) != 0 || c != slabChunk {
+				t.Errorf("array %d after its chunk was replaced: %d values, capacity %d, want 0 and %d", i, len(got), c, slabChunk)
+			}
 		}
 	}
 	if len(a.chunks) != chunks {
