@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"unsafe"
@@ -86,6 +87,19 @@ func TestUUIDPacking(t *testing.T) {
 		}
 		if _, ok := packUUID(tc.id); ok != tc.pack {
 			t.Errorf("packUUID(%q): packed %v, want %v", tc.id, ok, tc.pack)
+		}
+		// A packed id is its slot alone: its bit set, the arena untouched.
+		if packed := s.packed[h>>6]&(1<<(h&63)) != 0; packed != tc.pack || tc.pack && len(s.bytes.chunks) != 0 {
+			t.Errorf("add(%q): packed %v, %d arena chunks; want packed %v", tc.id, packed, len(s.bytes.chunks), tc.pack)
+		}
+	}
+	for b := range 256 {
+		want := byte(0xff)
+		if v, err := strconv.ParseUint(string(rune(b)), 16, 8); err == nil && (b < 'A' || b > 'F') {
+			want = byte(v)
+		}
+		if hexValue[b] != want {
+			t.Errorf("hexValue[%#x] = %#x, want %#x", b, hexValue[b], want)
 		}
 	}
 	// One store, packed and unpacked ids mixed across many words of its
