@@ -57,13 +57,14 @@ type ctEvent struct {
 	errCode, errMsg       string
 	req, resp, extra, res string // JSON text or ""
 	// credKey, when set, makes responseElements the credentials of a
-	// new session (AssumeRole), written by encode: this access key, a
-	// session token of 600 characters drawn from cred (a copy of the
-	// job's random source where the token was drawn), the expiration
-	// credDur after t, and resp after the expiration's date. The token is
-	// a third of an AssumeRole record; made with the record, it was an
-	// allocation, and copying it when records are encoded in time order,
-	// far from where they were made, a run of cache misses.
+	// new session (AssumeRole), written by encode (appendCreds): this
+	// access key, a session token of sessionTokenLen characters drawn
+	// from cred (a copy of the random source where the token was drawn,
+	// skipToken), the expiration credDur after t, and resp after the
+	// expiration's date. The token is a third of an AssumeRole record;
+	// made with the record, it was an allocation, and copying it when
+	// records are encoded in time order, far from where they were made, a
+	// run of cache misses.
 	credKey                 string
 	cred                    rand.PCG
 	credDur                 time.Duration
@@ -123,7 +124,8 @@ func awsKey(r *rand.Rand, prefix string) string {
 }
 
 func planAWS(seed int64, scale int) (*plan, error) {
-	r := rand.New(rand.NewPCG(uint64(seed), 0xa75))
+	src := rand.NewPCG(uint64(seed), 0xa75)
+	r := rand.New(src)
 	acct := func() string { return strconv.Itoa(1+r.IntN(9)) + fmt.Sprintf("%011d", r.Int64N(1e11)) }
 	a := &awsScenario{seed: seed, attack: map[string][]ctEvent{}, roles: map[string]string{}}
 	ciAcct := &awsAccount{id: acct(), name: "ci-tools", trail: "org-trail"}
@@ -218,7 +220,7 @@ func planAWS(seed int64, scale int) (*plan, error) {
 	asia1 := awsKey(r, "ASIA")
 	sess1 := "ci-deploy-" + strconv.FormatInt(at.Unix()+97, 10)
 	t1 := step(30, 90)
-	a.assumeRole(r, nil, add, t1, ciIdent, ciAcct.id, prodAcct.id, "ci-deploy", sess1, asia1, ip0, cli+"sts.assume-role", 3600)
+	a.assumeRole(r, src, add, t1, ciIdent, ciAcct.id, prodAcct.id, "ci-deploy", sess1, asia1, ip0, cli+"sts.assume-role", 3600)
 	tokens.add("token:" + asia1)
 	ident1 := a.assumedRole(prodAcct.id, "ci-deploy", sess1, asia1, t1)
 	use1 := func(source, name, req, resp, res string, ro bool) {
@@ -245,7 +247,7 @@ func planAWS(seed int64, scale int) (*plan, error) {
 	asia2 := awsKey(r, "ASIA")
 	sess2 := "analytics-" + strconv.FormatInt(at.Unix()+211, 10)
 	t2 := step(40, 120)
-	a.assumeRole(r, nil, add, t2, ident1, prodAcct.id, dataAcct.id, "analytics-reader", sess2, asia2, attackerIPs[1], boto, 3600)
+	a.assumeRole(r, src, add, t2, ident1, prodAcct.id, dataAcct.id, "analytics-reader", sess2, asia2, attackerIPs[1], boto, 3600)
 	tokens.add("token:" + asia2)
 	ident2 := a.assumedRole(dataAcct.id, "analytics-reader", sess2, asia2, t2)
 	const bucket = "acme-customer-exports"
@@ -442,25 +444,15 @@ func (a *awsScenario) assumedRoleX(acct, role, session, key string, created time
 // CloudTrail writes in the role's account (identity type AWSAccount,
 // the same sharedEventID).
 //
-// src, when not nil, is r's source: the session token is then written
-// when the record is encoded (ctEvent.credKey), not made here.
+// src is r's source: the session token is drawn here (skipToken) and
+// written when the record is encoded (ctEvent.credKey).
 func (a *awsScenario) assumeRole(r *rand.Rand, src *rand.PCG, add func(ctEvent), t time.Time, caller *ctIdentity, callerAcct, roleAcct, role, session, key, ip, ua string, dur int) {
 	aroa := a.roles[role]
 	req := `{"roleArn":"arn:aws:iam::` + roleAcct + ":role/" + role + `","roleSessionName":"` + session + `","durationSeconds":` + strconv.Itoa(dur) + `}`
-	n := 864 + len(aroa) + len(roleAcct) + len(role) + 2*len(session) + len(key) // all of it: no growing
-	if src != nil {
-		n -= 700 + len(key) // the credentials up to the expiration's date, which encode writes
-	}
-	b := make([]byte, 0, n)
-	var cred rand.PCG
-	if src != nil {
-		cred = *src
-		skipRand(src, 600)
-	} else {
-		b = appendCredsHead(b, key)
-		b = appendRand(b, r, b64std, 600)
-		b = appendCredsExp(b, t.Add(time.Duration(dur)*time.Second))
-	}
+	cred := skipToken(src)
+	// What follows the credentials, which encode writes: all of it, no
+	// growing.
+	b := make([]byte, 0, 80+len(aroa)+len(roleAcct)+len(role)+2*len(session))
 	b = append(b, `"},"assumedRoleUser":{"assumedRoleId":"`...)
 	b = append(b, aroa...)
 	b = append(b, ':')
@@ -473,18 +465,14 @@ func (a *awsScenario) assumeRole(r *rand.Rand, src *rand.PCG, add func(ctEvent),
 	b = append(b, session...)
 	b = append(b, `"}}`...)
 	resp := bstr(b)
-	var credKey string
-	var credDur time.Duration
-	if src != nil {
-		credKey, credDur = key, time.Duration(dur)*time.Second
-	}
+	credDur := time.Duration(dur) * time.Second
 	res, ok := a.roleRes[[2]string{roleAcct, role}]
 	if !ok {
 		res = roleRes(roleAcct, role)
 	}
 	shared := newGUID(r)
 	add(ctEvent{t: t, ident: caller, source: "sts.amazonaws.com", name: "AssumeRole", region: "us-east-1", ip: ip, ua: ua, req: req, resp: resp, res: res,
-		readOnly: true, account: callerAcct, shared: shared, hasShared: true, credKey: credKey, cred: cred, credDur: credDur})
+		readOnly: true, account: callerAcct, shared: shared, hasShared: true, credKey: key, cred: cred, credDur: credDur})
 	if roleAcct != callerAcct {
 		var principal string
 		if i := strings.Index(caller.json, `"principalId":"`); i >= 0 {
@@ -493,6 +481,6 @@ func (a *awsScenario) assumeRole(r *rand.Rand, src *rand.PCG, add func(ctEvent),
 		}
 		add(ctEvent{t: t, ident: &ctIdentity{json: `{"type":"AWSAccount","principalId":"` + principal + `","accountId":"` + callerAcct + `"}`},
 			source: "sts.amazonaws.com", name: "AssumeRole", region: "us-east-1", ip: ip, ua: ua, req: req, resp: resp, res: res,
-			readOnly: true, account: roleAcct, shared: shared, hasShared: true, credKey: credKey, cred: cred, credDur: credDur})
+			readOnly: true, account: roleAcct, shared: shared, hasShared: true, credKey: key, cred: cred, credDur: credDur})
 	}
 }

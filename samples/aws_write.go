@@ -295,11 +295,7 @@ func (a *awsScenario) encode(b []byte, r *rand.Rand, e *ctEvent) []byte {
 	b = append(b, `,"responseElements":`...)
 	switch {
 	case e.credKey != "":
-		b = appendCredsHead(b, e.credKey)
-		src := e.cred // a copy: the role account's copy of the record draws the same token
-		b = appendRandPCG(b, &src, b64std, 600)
-		b = appendCredsExp(b, e.t.Add(e.credDur))
-		b = append(b, e.resp...)
+		b = appendCreds(b, e)
 	case e.resp == "":
 		b = append(b, "null"...)
 	default:
@@ -400,10 +396,7 @@ func (a *awsScenario) background(r *rand.Rand, src *rand.PCG, ac *awsAccount, da
 				key := awsKey(r, "ASIA")
 				sess := "i-0" + randHex(r, 16)
 				shared := newGUID(r)
-				// The session token is drawn here (skipped) and written
-				// by encode.
-				cred := *src
-				skipRand(src, 600)
+				cred := skipToken(src) // written by encode
 				add(ctEvent{t: t, ident: awsServiceEC2, source: "sts.amazonaws.com", name: "AssumeRole", region: "us-east-1",
 					ip: "ec2.amazonaws.com", ua: "ec2.amazonaws.com", service: true, readOnly: true, account: ac.id, shared: shared, hasShared: true,
 					req:     `{"roleArn":"arn:aws:iam::` + ac.id + `:role/app-server","roleSessionName":"` + sess + `"}`,
@@ -451,19 +444,30 @@ func (a *awsScenario) background(r *rand.Rand, src *rand.PCG, ac *awsAccount, da
 	return out
 }
 
-// appendCredsHead appends the start of an AssumeRole's responseElements,
-// up to the session token's random part.
-func appendCredsHead(b []byte, key string) []byte {
-	b = append(b, `{"credentials":{"accessKeyId":"`...)
-	b = append(b, key...)
-	return append(b, `","sessionToken":"IQoJb3JpZ2luX2VjE`...)
+// sessionTokenLen is the length of a session token's random part.
+const sessionTokenLen = 600
+
+// skipToken returns a copy of src where a session token's draws start,
+// and steps src past them: the token is drawn from the copy when the
+// record is encoded (ctEvent.cred, appendCreds), and the stream goes on
+// as if it had been drawn here.
+func skipToken(src *rand.PCG) rand.PCG {
+	cred := *src
+	skipRand(src, sessionTokenLen)
+	return cred
 }
 
-// appendCredsExp appends what follows the session token: the
-// expiration's name and date, without the closing quote.
-func appendCredsExp(b []byte, exp time.Time) []byte {
+// appendCreds appends the responseElements of e, an AssumeRole with
+// credentials (ctEvent.credKey).
+func appendCreds(b []byte, e *ctEvent) []byte {
+	b = append(b, `{"credentials":{"accessKeyId":"`...)
+	b = append(b, e.credKey...)
+	b = append(b, `","sessionToken":"IQoJb3JpZ2luX2VjE`...)
+	src := e.cred // a copy: the role account's copy of the record draws the same token
+	b = appendRandPCG(b, &src, b64std, sessionTokenLen)
 	b = append(b, `","expiration":"`...)
-	return appendSTSDate(b, exp)
+	b = appendSTSDate(b, e.t.Add(e.credDur))
+	return append(b, e.resp...)
 }
 
 // deploy is one pipeline run or engineer session: AssumeRole into the
