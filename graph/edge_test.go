@@ -161,7 +161,7 @@ func TestNodeName(t *testing.T) {
 // edges between one pair of nodes whatever their relation (built-in, or an
 // assertion's beyond the tag's range) and evidence level, both while the
 // lists are scanned and once both ends are hubs, and that an entry gives
-// back its other end and whether its edge is causal.
+// back its other end, its edge's relation and whether that is causal.
 func TestAdjEntries(t *testing.T) {
 	if n := unsafe.Sizeof(adjEntry{}); n != 8 {
 		t.Errorf("an adjacency entry is %d bytes, want 8", n)
@@ -217,9 +217,9 @@ func TestAdjEntries(t *testing.T) {
 				if out {
 					other = e.to()
 				}
-				if a.other() != other || g.causal(a) != g.relCausal[e.rel()] {
-					t.Errorf("node %d, out %v, edge %d: other %d, causal %v; the edge's %d, %v", id, out, a.ei,
-						a.other(), g.causal(a), other, g.relCausal[e.rel()])
+				if a.other() != other || g.rel(a) != e.rel() || g.causal(a) != g.relCausal[e.rel()] {
+					t.Errorf("node %d, out %v, edge %d: other %d, rel %d, causal %v; the edge's %d, %d, %v", id, out, a.ei,
+						a.other(), g.rel(a), g.causal(a), other, e.rel(), g.relCausal[e.rel()])
 				}
 			}
 		}

@@ -316,13 +316,17 @@ func adjKey(other NodeID, rel uint16, ev Evidence) uint32 {
 // other returns the entry's other end.
 func (a adjEntry) other() NodeID { return NodeID(a.key & nodeMask) }
 
-// causal reports whether the entry's edge carries causality.
-func (g *Graph) causal(a adjEntry) bool {
+// rel returns the relation of the entry's edge: its tag, or the edge
+// record's when the tag is capped.
+func (g *Graph) rel(a adjEntry) uint16 {
 	if r := uint16(a.key >> 26 & (adjTagRels - 1)); r < adjTagRels-1 {
-		return g.relCausal[r]
+		return r
 	}
-	return g.relCausal[g.edges.at(a.ei).rel()]
+	return g.edges.at(a.ei).rel()
 }
+
+// causal reports whether the entry's edge carries causality.
+func (g *Graph) causal(a adjEntry) bool { return g.relCausal[g.rel(a)] }
 
 // idRef is a kept event id (a handle in Graph.ids) and its event's time,
 // in 12 bytes, not 16: the time is two halves (see mkRef and time).
@@ -806,7 +810,7 @@ func (g *Graph) linkCap(from, to NodeID, rel uint16, ev Evidence, t int64, id in
 			adj, want = g.ins(to), adjKey(from, rel, ev)
 		}
 		for _, a := range adj {
-			if a.key == want && (rel < adjTagRels-1 || g.edges.at(a.ei).rel() == rel) {
+			if a.key == want && g.rel(a) == rel {
 				ei, ok = a.ei, true
 				break
 			}
