@@ -96,20 +96,50 @@ func TestSlab(t *testing.T) {
 	}
 }
 
-// TestTooLarge checks that a build stops with ErrTooLarge once linking
-// nears a slab's chunk limit.
+// TestTooLarge checks that a build stops with ErrTooLarge once the values'
+// arena or a slab that linking or resolving grows reaches its chunk limit,
+// and not one chunk before: resolve and AddAssertions both refuse.
 func TestTooLarge(t *testing.T) {
-	g := newGraph(Options{})
-	if err := g.tooLarge(); err != nil {
-		t.Fatalf("an empty graph: %v", err)
+	tests := []struct {
+		name  string
+		pad   func(g *Graph, n int) // gives the arena or slab n chunks
+		limit int                   // the first count refused
+	}{
+		{"adjacency", func(g *Graph, n int) { padChunks(&g.adj.chunks, n) }, maxSlabChunks - 256},
+		{"refs", func(g *Graph, n int) { padChunks(&g.refs.chunks, n) }, maxSlabChunks - 256},
+		{"times", func(g *Graph, n int) { padChunks(&g.tms.chunks, n) }, maxSlabChunks - 256},
+		{"addresses", func(g *Graph, n int) { padChunks(&g.facts.ipSlab.chunks, n) }, maxSlabChunks - 256},
+		{"values", func(g *Graph, n int) { padChunks(&g.names.chunks, n) }, maxNameChunks - 15},
 	}
-	for len(g.adj.chunks) < maxSlabChunks-256 {
-		g.adj.chunks = append(g.adj.chunks, nil)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := newGraph(Options{})
+			if err := g.tooLarge(); err != nil {
+				t.Fatalf("an empty graph: %v", err)
+			}
+			tc.pad(g, tc.limit-1)
+			g.noteLinked() // as apply does after each event
+			if err := g.tooLarge(); err != nil {
+				t.Fatalf("%d chunks, one below the limit: %v", tc.limit-1, err)
+			}
+			tc.pad(g, tc.limit)
+			g.noteLinked()
+			var r rec
+			if err := g.resolve(&timeline.Event{ID: "e1", Actor: "a@example.com"}, &r); !errors.Is(err, ErrTooLarge) {
+				t.Errorf("resolve at %d chunks: %v, want ErrTooLarge", tc.limit, err)
+			}
+			a := timeline.Assertion{ID: 1, From: timeline.Entity{Kind: timeline.KindIdentity, Value: "a@example.com"},
+				To: timeline.Entity{Kind: timeline.KindIdentity, Value: "b@example.com"}, Relation: "controls"}
+			if err := g.AddAssertions([]timeline.Assertion{a}); !errors.Is(err, ErrTooLarge) {
+				t.Errorf("AddAssertions at %d chunks: %v, want ErrTooLarge", tc.limit, err)
+			}
+		})
 	}
-	g.noteLinked()
-	var r rec
-	err := g.resolve(&timeline.Event{ID: "e1", Actor: "a@example.com"}, &r)
-	if !errors.Is(err, ErrTooLarge) {
-		t.Errorf("resolve with a full adjacency slab: %v, want ErrTooLarge", err)
+}
+
+// padChunks appends empty chunks until there are n.
+func padChunks[T any](chunks *[][]T, n int) {
+	for len(*chunks) < n {
+		*chunks = append(*chunks, nil)
 	}
 }
