@@ -155,6 +155,10 @@ func TestNodeName(t *testing.T) {
 			t.Errorf("value %d: kind %d", i, k)
 		}
 	}
+	// Only the values of maxNameLen bytes or more have their length aside.
+	if len(g.longNames) != 2 {
+		t.Errorf("%d lengths kept aside, want 2", len(g.longNames))
+	}
 }
 
 // TestAdjEntries checks that adjacency entries, 8 bytes, tell apart the
