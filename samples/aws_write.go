@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // awsPartUnits is the most plan units one job writes of a day. Larger
@@ -133,6 +134,7 @@ func (a *awsScenario) writeDay(ctx context.Context, o *output, r *rand.Rand, src
 			}
 			w.writeString(`{"Records":[`)
 			for k, i := range idx[:n] {
+				prefetchAhead(day, idx, k)
 				if o.checkClean && day[i].clean && !(isClean(day[i].ip) && isClean(day[i].ua)) {
 					return fmt.Errorf("samples: %s: background record with a string that needs escaping: %q %q", rel, day[i].ip, day[i].ua)
 				}
@@ -160,6 +162,32 @@ func (a *awsScenario) writeDay(ctx context.Context, o *output, r *rand.Rand, src
 		}
 	}
 	return nil
+}
+
+// prefetchAhead asks for what encoding day[idx[k+d]] will read, in
+// stages, so that each stage's pointers are in cache when the next
+// stage follows them: the record 16 ahead, its identity and JSON texts
+// 8 ahead, the identity's JSON 4 ahead. Records are encoded in time
+// order, far from where they were made: each was a chain of cache
+// misses (record, identity, identity JSON).
+func prefetchAhead(day []ctEvent, idx []int, k int) {
+	if k+16 < len(idx) {
+		prefetch(unsafe.Pointer(&day[idx[k+16]]), unsafe.Sizeof(ctEvent{}))
+	}
+	if k+8 < len(idx) {
+		e := &day[idx[k+8]]
+		prefetch(unsafe.Pointer(e.ident), unsafe.Sizeof(ctIdentity{}))
+		for _, s := range [...]string{e.req, e.res, e.resp, e.extra} {
+			if len(s) > 0 {
+				prefetch(unsafe.Pointer(unsafe.StringData(s)), uintptr(len(s)))
+			}
+		}
+	}
+	if k+4 < len(idx) {
+		if j := day[idx[k+4]].ident.json; len(j) > 0 {
+			prefetch(unsafe.Pointer(unsafe.StringData(j)), uintptr(len(j)))
+		}
+	}
 }
 
 // digestEntry is one log file as a CloudTrail digest lists it.
