@@ -174,6 +174,30 @@ func appendCSVField(b []byte, s []byte, always bool) []byte {
 	return b[:len(b)+n+1]
 }
 
+// appendDoubled appends s with every quote doubled (CSV quoting without
+// the enclosing quotes), a byte at a time: for short text.
+func appendDoubled(b []byte, s []byte) []byte {
+	for _, c := range s {
+		b = append(b, c)
+		if c == '"' {
+			b = append(b, '"')
+		}
+	}
+	return b
+}
+
+// appendStrCSV appends what appendStr appends, with its quotes doubled:
+// a JSON string inside a quoted CSV field (auditDataCSV).
+func appendStrCSV(b []byte, s string) []byte {
+	if isClean(s) {
+		b = append(b, `""`...)
+		b = append(b, s...)
+		return append(b, `""`...)
+	}
+	var buf [256]byte
+	return appendDoubled(b, appendStr(buf[:0], s))
+}
+
 // b2i is 1 for true, 0 for false (compiled without a branch).
 func b2i(v bool) int {
 	if v {

@@ -7,9 +7,11 @@ import (
 	"compress/gzip"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/csv"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -634,5 +636,79 @@ func BenchmarkSkipRand(b *testing.B) {
 				skipRand(src, n)
 			}
 		})
+	}
+}
+
+// auditDataFields returns the AuditData column of every committed
+// storm-0558 CSV export (Purview and Export-Csv): the JSON appendCSVField
+// quotes.
+func auditDataFields(tb testing.TB) [][]byte {
+	tb.Helper()
+	var out [][]byte
+	fsys := Embedded()
+	err := fs.WalkDir(fsys, "storm-0558", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".csv") {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, path)
+		if err != nil {
+			return err
+		}
+		rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\ufeff")))).ReadAll()
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		col := slices.Index(rows[0], "AuditData")
+		for _, row := range rows[1:] {
+			out = append(out, []byte(row[col]))
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if len(out) < 100 {
+		tb.Fatalf("only %d AuditData fields in the committed copies", len(out))
+	}
+	return out
+}
+
+// BenchmarkAppendCSVField quotes every committed AuditData field (JSON
+// of about 1.1 KB, a quote every dozen bytes).
+func BenchmarkAppendCSVField(b *testing.B) {
+	fields := auditDataFields(b)
+	var n int64
+	for _, f := range fields {
+		n += int64(len(f))
+	}
+	b.SetBytes(n)
+	dst := make([]byte, 0, 64<<10)
+	for b.Loop() {
+		for _, f := range fields {
+			dst = appendCSVField(dst[:0], f, true)
+		}
+	}
+}
+
+// TestAppendStrCSV checks appendStrCSV against appendStr quoted by
+// appendCSVField (less the enclosing quotes), for clean strings and
+// strings with quotes, backslashes and other bytes that need escaping,
+// some longer than its stack buffer.
+func TestAppendStrCSV(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(5, 58))
+	for range 20000 {
+		s := make([]byte, r.IntN(300))
+		for k := range s {
+			s[k] = "ab \"\\<&\n\x01,é"[r.IntN(12)]
+			if r.IntN(4) != 0 {
+				s[k] = 'a' + byte(r.IntN(26))
+			}
+		}
+		q := appendCSVField(nil, appendStr(nil, string(s)), true)
+		want := "pre" + string(q[1:len(q)-1])
+		if got := string(appendStrCSV([]byte("pre"), string(s))); got != want {
+			t.Fatalf("appendStrCSV(%q) = %q, want %q", s, got, want)
+		}
 	}
 }

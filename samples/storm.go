@@ -110,8 +110,9 @@ type msUser struct {
 	// signInPart is what a Graph sign-in holds from the end of
 	// createdDateTime to the appId value: the user's names and id.
 	signInPart string
-	// ualPart holds the user's constant runs of AuditData (ualParts).
-	ualPart [2]string
+	// ualPart holds the user's constant runs of AuditData (ualParts),
+	// ualPartCSV the same with their quotes doubled (auditDataCSV).
+	ualPart, ualPartCSV [2]string
 }
 
 type msTenant struct {
@@ -163,6 +164,7 @@ func (t *msTenant) signInParts() {
 		b = append(b, `","appId":"`...)
 		u.signInPart = string(b)
 		u.ualPart = ualParts(u)
+		u.ualPartCSV = ualPartsCSV(u.ualPart)
 	}
 	t.signInApp = map[*msApp]*signInAppParts{}
 	for _, a := range []*msApp{appOWA, appOutlook, appMobile, appTeams, appPortal} {
