@@ -1426,23 +1426,24 @@ func (g *Graph) apply(r *rec) {
 	}
 }
 
-// stages runs apply on a goroutine of its own, a few batches behind
-// resolve: building uses two cores.
+// stages runs apply on a goroutine of its own, behind resolve: building
+// uses two cores. Up to stageBuffers batches (32,768 events) wait between
+// the two, so that each stage runs on while the other is slower for a
+// while (a part of new tokens makes apply slow, a wide part the scan), and
+// the second core is not left idle.
 type stages struct {
 	g          *Graph
 	full, free chan []rec
 	done       chan struct{}
 	cur        []rec
+	made       int // batches made so far (made as needed: a small build needs a few)
 }
 
-const stageBatch, stageBuffers = 256, 8
+const stageBatch, stageBuffers = 256, 128
 
 func (g *Graph) startStages() *stages {
-	s := &stages{g: g, full: make(chan []rec, stageBuffers-2), free: make(chan []rec, stageBuffers),
+	s := &stages{g: g, full: make(chan []rec, stageBuffers), free: make(chan []rec, stageBuffers),
 		done: make(chan struct{})}
-	for range stageBuffers {
-		s.free <- make([]rec, 0, stageBatch)
-	}
 	go func() {
 		defer close(s.done)
 		for b := range s.full {
@@ -1456,8 +1457,23 @@ func (g *Graph) startStages() *stages {
 			s.free <- b[:0]
 		}
 	}()
-	s.cur = <-s.free
+	s.cur = s.next()
 	return s
+}
+
+// next returns an empty batch: one apply is done with, else a new one
+// while fewer than stageBuffers are made, else the first apply frees.
+func (s *stages) next() []rec {
+	select {
+	case b := <-s.free:
+		return b
+	default:
+	}
+	if s.made < stageBuffers {
+		s.made++
+		return make([]rec, 0, stageBatch)
+	}
+	return <-s.free
 }
 
 // add resolves e and queues it for apply.
@@ -1480,7 +1496,7 @@ func (s *stages) queue(resolve func(*rec) error) error {
 	}
 	if len(s.cur) == cap(s.cur) {
 		s.full <- s.cur
-		s.cur = <-s.free
+		s.cur = s.next()
 	}
 	return nil
 }
