@@ -111,9 +111,9 @@ func (c *Case) scanPlan(q *Query) ([]string, *filter, []PartRecord, error) {
 }
 
 // scanAhead is how many batches a scan's decoding worker may have ready
-// beyond the one the consumer takes: enough (4,096 events each) that the
-// workers run on while the consumer is slower for a while, and the cores
-// are not left idle when it catches up.
+// beyond the one the consumer takes: enough (4,096 events a worker) that
+// the workers run on while the consumer is slower for a while, and the
+// cores are not left idle when it catches up.
 const scanAhead = 16
 
 // decodeFunc decodes one part into batches, handing each to emit (which
