@@ -1,10 +1,13 @@
 package graph
 
 import (
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestEdgePacking checks that an edge gives back the ends, relation and
@@ -226,6 +229,58 @@ func TestAdjEntries(t *testing.T) {
 						a.other(), g.rel(a), g.causal(a), other, e.rel(), g.relCausal[e.rel()])
 				}
 			}
+		}
+	}
+}
+
+// TestCtxHeadKeep checks that a context edge's head, kept in place, keeps
+// the ids that the head in Graph.refs it replaced kept (modelled here on a
+// slice, as that code was), ties in time included, for every cap.
+func TestCtxHeadKeep(t *testing.T) {
+	if n := unsafe.Sizeof(ctxHead{}); n != 52 {
+		t.Errorf("a ctxHead is %d bytes, want 52", n)
+	}
+	// model is the former idHead.keep without a tail, over a slice.
+	type model struct {
+		head    []idRef
+		headMax int
+	}
+	keep := func(m *model, tm int64, id int32, half int) {
+		if len(m.head) >= half && tm >= m.head[m.headMax].time() {
+			return
+		}
+		r := mkRef(tm, id)
+		if len(m.head) < half {
+			m.head = append(m.head, r)
+			if r.time() >= m.head[m.headMax].time() {
+				m.headMax = len(m.head) - 1
+			}
+			return
+		}
+		m.head[m.headMax] = r
+		m.headMax = 0
+		for i := range m.head {
+			if m.head[i].time() > m.head[m.headMax].time() {
+				m.headMax = i
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for run := range 2000 {
+		half := 1 + run%maxCtxIDs
+		t0 := rng.Int64N(1 << 40)
+		m := model{head: []idRef{mkRef(t0, 0)}}
+		x := ctxHead{refs: [maxCtxIDs]idRef{mkRef(t0, 0)}, n: 1}
+		for i := range 1 + rng.IntN(12) {
+			tm := t0 + rng.Int64N(8) - 4 // few distinct times: many ties
+			if run%3 == 0 {
+				tm = -1<<62 + rng.Int64N(3) // and times far from the epoch
+			}
+			keep(&m, tm, int32(i+1), half)
+			x.keep(tm, int32(i+1), half)
+		}
+		if diff := cmp.Diff(m.head, x.refs[:x.n], cmp.AllowUnexported(idRef{})); diff != "" || int(x.max) != m.headMax {
+			t.Fatalf("run %d (half %d): kept (-model +ctxHead):\n%s; max %d, model's %d", run, half, diff, x.max, m.headMax)
 		}
 	}
 }

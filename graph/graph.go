@@ -105,7 +105,7 @@ const (
 type Options struct {
 	// EventIDs caps the event ids kept per causal edge (half the earliest,
 	// half the latest); 0 means 64. Context edges keep their earliest
-	// EventIDs/16.
+	// EventIDs/16, at least 1 and at most 4.
 	EventIDs int
 }
 
@@ -154,7 +154,7 @@ type Graph struct {
 	seed    maphash.Seed
 	edges   chunked[edge]
 	ext     chunked[edgeExt] // causal edges'
-	cext    chunked[idHead]  // context edges'
+	cext    chunked[ctxHead] // context edges'
 	refs    slab[idRef]      // edgeExt.head and tail
 	tms     slab[int64]      // edgeExt.times
 	edgeOf  map[uint64]int32 // edges whose endpoints both have more than hubDegree edges
@@ -354,8 +354,8 @@ type edgeExt struct {
 	sorted   bool
 }
 
-// idHead holds the earliest ids of an edge with more than one event: all a
-// context edge keeps (Graph.cext), the first half of a causal one's.
+// idHead holds the earliest ids of a causal edge with more than one event,
+// the first half of what it keeps.
 type idHead struct {
 	head span // of Graph.refs
 	// The time of the latest in head, in two halves (as idRef's): 20
@@ -363,6 +363,45 @@ type idHead struct {
 	maxLo   uint32
 	maxHi   int32
 	headMax int32 // its index
+}
+
+// maxCtxIDs bounds the ids a context edge keeps (Options.EventIDs/16).
+const maxCtxIDs = 4
+
+// ctxHead holds the earliest ids of a context edge with more than one
+// event (Graph.cext), in place: keeping one reads no other array (12
+// million context edges in a real case, touched by most events). 52 bytes,
+// about what an idHead and its two to four refs in Graph.refs took.
+type ctxHead struct {
+	refs [maxCtxIDs]idRef
+	// n is how many refs are kept, max the index of the latest (of those
+	// with the latest time, the last filed).
+	n, max uint8
+}
+
+// keep files the event at t into the earliest ids, which hold at most
+// half (at most maxCtxIDs), as a causal edge's head does, but dropping
+// what it does not keep.
+func (x *ctxHead) keep(t int64, id int32, half int) {
+	if int(x.n) >= half && t >= x.refs[x.max].time() {
+		return
+	}
+	r := mkRef(t, id)
+	if int(x.n) < half {
+		x.refs[x.n] = r
+		if t >= x.refs[x.max].time() {
+			x.max = x.n
+		}
+		x.n++
+		return
+	}
+	x.refs[x.max] = r
+	x.max = 0
+	for i := range x.n {
+		if x.refs[i].time() > x.refs[x.max].time() {
+			x.max = i
+		}
+	}
 }
 
 // headMaxT returns the time of the latest id in the head.
@@ -434,7 +473,7 @@ func newGraph(opts Options) *Graph {
 	if g.idCap <= 0 {
 		g.idCap = 64
 	}
-	g.ctxIDCap = max(1, g.idCap/16)
+	g.ctxIDCap = min(maxCtxIDs, max(1, g.idCap/16))
 	g.facts.init()
 	return g
 }
@@ -864,12 +903,12 @@ func (g *Graph) touch(ei int32, t int64, id int32) {
 	rel := e.rel()
 	causal := g.relCausal[rel]
 	if !e.hasExt() {
-		h := idHead{head: g.refs.push(g.refs.alloc(2), mkRef(e.first, e.ref))}
-		h.setHeadMaxT(e.first)
 		if causal {
+			h := idHead{head: g.refs.push(g.refs.alloc(2), mkRef(e.first, e.ref))}
+			h.setHeadMaxT(e.first)
 			e.ref = g.ext.add(edgeExt{idHead: h, times: g.tms.push(g.tms.alloc(2), e.first), sorted: true})
 		} else {
-			e.ref = g.cext.add(h)
+			e.ref = g.cext.add(ctxHead{refs: [maxCtxIDs]idRef{mkRef(e.first, e.ref)}, n: 1})
 		}
 	}
 	e.count++
@@ -888,9 +927,9 @@ func (g *Graph) touch(ei int32, t int64, id int32) {
 	if !causal {
 		// Context edges keep their earliest ids only: chains cite causal
 		// edges.
-		h, half := g.cext.at(e.ref), max(1, g.ctxIDCap)
-		h.keep(g, t, id, half, false)
-		if int(h.head.n) >= half {
+		h, half := g.cext.at(e.ref), g.ctxIDCap
+		h.keep(t, id, half)
+		if int(h.n) >= half {
 			e.setFull()
 		}
 		return
@@ -963,7 +1002,7 @@ func (c *chunked[T]) grow(n int) {
 // keep files the event at t into the earliest (head) or the latest (tail)
 // ids, each holding at most half; what neither keeps is only counted.
 func (x *edgeExt) keep(g *Graph, t int64, id int32, half int) {
-	r, done := x.idHead.keep(g, t, id, half, true)
+	r, done := x.idHead.keep(g, t, id, half)
 	if done {
 		return
 	}
@@ -1006,13 +1045,9 @@ func (x *edgeExt) keep(g *Graph, t int64, id int32, half int) {
 
 // keep files the event at t into the earliest ids (head), which hold at
 // most half. It returns what the head does not keep (the event, or the
-// latest it held, which the event displaced), for a causal edge's tail;
-// done when nothing is left over. Without tail, what is left over is only
-// counted.
-func (x *idHead) keep(g *Graph, t int64, id int32, half int, tail bool) (r idRef, done bool) {
-	if !tail && int(x.head.n) >= half && t >= x.headMaxT() {
-		return r, true // the common case, decided without touching the ids
-	}
+// latest it held, which the event displaced), for the tail; done when
+// nothing is left over.
+func (x *idHead) keep(g *Graph, t int64, id int32, half int) (r idRef, done bool) {
 	r = mkRef(t, id)
 	if int(x.head.n) < half {
 		x.head = g.refs.push(x.head, r)
@@ -1034,7 +1069,7 @@ func (x *idHead) keep(g *Graph, t int64, id int32, half int, tail bool) (r idRef
 		}
 		x.setHeadMaxT(head[x.headMax].time())
 	}
-	return r, !tail
+	return r, false
 }
 
 // idStore keeps strings without pointers for the collector to trace: an
@@ -1741,7 +1776,8 @@ func (g *Graph) eventIDs(ei int32, from, to int64, n int) []string {
 		x := g.ext.at(e.ref)
 		head, tail = g.refs.get(x.head), g.refs.get(x.tail)
 	} else {
-		head = g.refs.get(g.cext.at(e.ref).head)
+		x := g.cext.at(e.ref)
+		head = x.refs[:x.n]
 	}
 	refs := make([]idRef, 0, len(head)+len(tail))
 	for _, r := range head {
