@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -185,8 +184,11 @@ func (c *Case) BeginRun(opts RunOptions) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock case: %w", err)
 	}
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := tryLock(lock); err != nil {
 		lock.Close()
+		if errors.Is(err, errors.ErrUnsupported) {
+			return nil, fmt.Errorf("lock case: %w", err)
+		}
 		return nil, fmt.Errorf("%s: %w", c.dir, ErrLocked)
 	}
 	// Read the manifest again under the lock: the snapshot c holds may be
@@ -223,7 +225,7 @@ func (c *Case) BeginRun(opts RunOptions) (*Run, error) {
 }
 
 func unlock(f *os.File) {
-	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	unlockFile(f)
 	f.Close()
 }
 

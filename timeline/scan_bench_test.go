@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -102,14 +101,6 @@ func BenchmarkRunWrite(b *testing.B) {
 			b.ReportMetric(float64(size)/(1<<20), "case-MB")
 		})
 	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func dirSize(b *testing.B, dir string) int64 {

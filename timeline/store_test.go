@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -357,5 +358,41 @@ func TestReadersDuringImports(t *testing.T) {
 	snap, _ := Open(c.Dir())
 	if p, _ := snap.Events(t.Context(), Query{}); p.Total != batch*runs {
 		t.Fatalf("final total %d", p.Total)
+	}
+}
+
+// TestRunLock checks that one import at a time holds a case: a second run
+// begun while the first is open fails with ErrLocked, through a lock on a
+// file of its own (as another process's would), and succeeds once the
+// first commits or aborts.
+func TestRunLock(t *testing.T) {
+	t.Parallel()
+	for _, end := range []string{"commit", "abort"} {
+		t.Run(end, func(t *testing.T) {
+			t.Parallel()
+			c := newCase(t)
+			r, err := c.BeginRun(RunOptions{Now: fixedNow})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.BeginRun(RunOptions{Now: fixedNow}); !errors.Is(err, ErrLocked) {
+				t.Fatalf("second run while the first is open: %v, want ErrLocked", err)
+			}
+			if end == "commit" {
+				_, err = r.Commit()
+			} else {
+				err = r.Abort()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			r2, err := c.BeginRun(RunOptions{Now: fixedNow})
+			if err != nil {
+				t.Fatalf("run after the first's %s: %v", end, err)
+			}
+			if err := r2.Abort(); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

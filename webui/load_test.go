@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -131,14 +130,4 @@ func TestLoadFirstPaint(t *testing.T) {
 	b2.do(chromedp.Navigate(b2.base + "/login?token=" + testToken))
 	b2.waitFor(ready)
 	t.Logf("serve flow on %d events: warm-up %v, then first meaningful paint %s ms", n, warmed.Round(time.Millisecond), b2.eval(mark))
-}
-
-// processCPU returns the CPU time (user and system) the process used so far:
-// on a loaded machine it measures the work better than the wall clock.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -22,7 +22,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/causeway-ir/causeway/graph"
@@ -256,10 +255,7 @@ func benchImport(ctx context.Context, dir string, paths ...string) (int64, time.
 	if jerr := json.Unmarshal([]byte(out.String()), &sum); jerr != nil {
 		return 0, 0, 0, 0, fmt.Errorf("import output: %v (%v)", jerr, err)
 	}
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss * 1024
-	}
+	rss := peakRSS(cmd.ProcessState)
 	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	return sum.Imported, wall, cpu, rss, nil
 }

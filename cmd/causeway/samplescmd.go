@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
-	"syscall"
 	"time"
 
 	"github.com/causeway-ir/causeway/samples"
@@ -75,13 +74,4 @@ func cmdSamples(ctx context.Context, args []string, e env) error {
 		return nil
 	}
 	return usagef("unknown samples subcommand %q: list or generate", args[0])
-}
-
-// cpuTime is the user and system CPU time this process has used so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
