@@ -561,6 +561,10 @@ type signIn struct {
 	interactive            bool
 	errCode                int
 	mfa                    bool
+	// clean: the strings the sign-in writers quote (address, user
+	// agent, device, the user's and the app's names) need no JSON
+	// escaping, so they are quoted without the scan (TestClean checks).
+	clean bool
 }
 
 // auditRec is one Entra directory audit record.
@@ -689,10 +693,10 @@ func (st *storm) planSession(r *rand.Rand, t *msTenant, u *msUser, start time.Ti
 	// A wrong password now and then, then the successful sign-in.
 	if r.IntN(30) == 0 {
 		dp.inter = append(dp.inter, signIn{t: start.Add(-time.Duration(20+r.IntN(60)) * time.Second), id: newGUID(r), corr: newGUID(r), req: newGUID(r), session: newGUID(r),
-			u: u, app: app, ip: ip, ua: ua.ua, os: ua.os, browser: ua.browser, interactive: true, errCode: 50126})
+			u: u, app: app, ip: ip, ua: ua.ua, os: ua.os, browser: ua.browser, interactive: true, errCode: 50126, clean: true})
 	}
 	in := signIn{t: start, id: newGUID(r), corr: newGUID(r), req: newGUID(r), session: session, u: u, app: app, ip: ip,
-		ua: ua.ua, os: ua.os, browser: ua.browser, interactive: true, mfa: r.IntN(3) != 0}
+		ua: ua.ua, os: ua.os, browser: ua.browser, interactive: true, mfa: r.IntN(3) != 0, clean: true}
 	if r.IntN(40) == 0 {
 		in.errCode = 50074 // strong authentication required, then satisfied below
 		dp.inter = append(dp.inter, in)

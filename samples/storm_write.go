@@ -40,6 +40,9 @@ func (st *storm) writeTenant(ctx context.Context, o *output, r *rand.Rand, t *ms
 			if k+8 < len(idx) {
 				prefetch(unsafe.Pointer(&dp.inter[idx[k+8]]), unsafe.Sizeof(signIn{}))
 			}
+			if o.checkClean && !dp.inter[i].isClean() {
+				return fmt.Errorf("samples: %s: sign-in marked clean with a string that needs escaping: %+v", t.def.domain, dp.inter[i])
+			}
 			b, err := w.inter.begin(dp.inter[i].t)
 			if err != nil {
 				return err
@@ -50,6 +53,9 @@ func (st *storm) writeTenant(ctx context.Context, o *output, r *rand.Rand, t *ms
 		for k, i := range idx {
 			if k+8 < len(idx) {
 				prefetch(unsafe.Pointer(&dp.nonInter[idx[k+8]]), unsafe.Sizeof(signIn{}))
+			}
+			if o.checkClean && !dp.nonInter[i].isClean() {
+				return fmt.Errorf("samples: %s: sign-in marked clean with a string that needs escaping: %+v", t.def.domain, dp.nonInter[i])
 			}
 			b, err := w.nonInter.begin(dp.nonInter[i].t)
 			if err != nil {
@@ -248,6 +254,21 @@ func (st *storm) openSinks(o *output, r *rand.Rand, t *msTenant) (*tenantSinks, 
 
 // Sign-in records.
 
+// isClean reports whether s is not marked clean, or is and none of the
+// strings its writers quote without the escape scan needs escaping
+// (output.checkClean: tests).
+func (s *signIn) isClean() bool {
+	if !s.clean {
+		return true
+	}
+	for _, v := range []string{s.ip, s.ua, s.os, s.browser, s.u.name, s.u.upn, s.app.name, s.app.clientApp, s.app.resName} {
+		if !isClean(v) {
+			return false
+		}
+	}
+	return true
+}
+
 func (st *storm) encSignIn(b []byte, r *rand.Rand, t *msTenant, s *signIn) []byte {
 	switch t.def.signin {
 	case shDiag:
@@ -288,9 +309,9 @@ func (st *storm) signInGraph(b []byte, t *msTenant, s *signIn, local bool) []byt
 	}
 	b = append(b, s.u.signInPart...)
 	b = append(b, parts.app...)
-	b = appendStr(b, s.ip)
+	b = appendStrIf(b, s.clean, s.ip)
 	b = append(b, parts.client...)
-	b = appendStr(b, s.ua)
+	b = appendStrIf(b, s.clean, s.ua)
 	b = append(b, `,"correlationId":"`...)
 	b = appendGUID(b, s.corr)
 	b = append(b, `","conditionalAccessStatus":`...)
@@ -342,9 +363,9 @@ func (st *storm) signInGraph(b []byte, t *msTenant, s *signIn, local bool) []byt
 		b = append(b, "null"...)
 	}
 	b = append(b, `},"deviceDetail":{"deviceId":"","displayName":"","operatingSystem":`...)
-	b = appendStr(b, s.os)
+	b = appendStrIf(b, s.clean, s.os)
 	b = append(b, `,"browser":`...)
-	b = appendStr(b, s.browser)
+	b = appendStrIf(b, s.clean, s.browser)
 	b = append(b, `,"isCompliant":false,"isManaged":false,"trustType":""},"location":`...)
 	b = appendLocation(b, t, s)
 	b = append(b, '}')
@@ -413,11 +434,11 @@ func (st *storm) signInDiag(b []byte, t *msTenant, s *signIn) []byte {
 		b = appendStr(b, failureReason(s.errCode))
 	}
 	b = append(b, `,"durationMs":0,"callerIpAddress":`...)
-	b = appendStr(b, s.ip)
+	b = appendStrIf(b, s.clean, s.ip)
 	b = append(b, `,"correlationId":"`...)
 	b = appendGUID(b, s.corr)
 	b = append(b, `","identity":`...)
-	b = appendStr(b, s.u.name)
+	b = appendStrIf(b, s.clean, s.u.name)
 	b = append(b, `,"Level":4,"location":"`...)
 	b = append(b, t.def.country...)
 	b = append(b, `","properties":`...)
@@ -456,7 +477,7 @@ func (st *storm) signInSentinel(b []byte, r *rand.Rand, t *msTenant, s *signIn) 
 	b = append(b, `","Resource":"Microsoft.aadiam","ResourceGroup":"Microsoft.aadiam","Level":"4","Location":"`...)
 	b = append(b, t.def.country...)
 	b = append(b, `","AppDisplayName":`...)
-	b = appendStr(b, s.app.name)
+	b = appendStrIf(b, s.clean, s.app.name)
 	b = append(b, `,"AppId":"`...)
 	b = append(b, s.app.id...)
 	b = append(b, `","AuthenticationRequirement":`...)
@@ -466,16 +487,16 @@ func (st *storm) signInSentinel(b []byte, r *rand.Rand, t *msTenant, s *signIn) 
 		b = append(b, `"singleFactorAuthentication"`...)
 	}
 	b = append(b, `,"ClientAppUsed":`...)
-	b = appendStr(b, s.app.clientApp)
+	b = appendStrIf(b, s.clean, s.app.clientApp)
 	b = append(b, `,"ConditionalAccessStatus":"success","CreatedDateTime":"`...)
 	b = appendISO(b, s.t, 7, "Z")
 	b = append(b, `","DeviceDetail":`...)
 	dyn := t.scratch[0][:0]
 	defer func() { t.scratch[0] = dyn }()
 	dyn = append(dyn, `{"operatingSystem":`...)
-	dyn = appendStr(dyn, s.os)
+	dyn = appendStrIf(dyn, s.clean, s.os)
 	dyn = append(dyn, `,"browser":`...)
-	dyn = appendStr(dyn, s.browser)
+	dyn = appendStrIf(dyn, s.clean, s.browser)
 	dyn = append(dyn, `}`...)
 	b = appendDynamic(b, dyn, !s.interactive)
 	b = append(b, `,"IsInteractive":`...)
@@ -483,11 +504,11 @@ func (st *storm) signInSentinel(b []byte, r *rand.Rand, t *msTenant, s *signIn) 
 	b = append(b, `,"Id":"`...)
 	b = appendGUID(b, s.id)
 	b = append(b, `","IPAddress":`...)
-	b = appendStr(b, s.ip)
+	b = appendStrIf(b, s.clean, s.ip)
 	b = append(b, `,"LocationDetails":`...)
 	b = appendDynamic(b, appendLocation(dyn[:0], t, s), !s.interactive)
 	b = append(b, `,"ResourceDisplayName":`...)
-	b = appendStr(b, s.app.resName)
+	b = appendStrIf(b, s.clean, s.app.resName)
 	b = append(b, `,"ResourceIdentity":"`...)
 	b = append(b, s.app.resID...)
 	b = append(b, `","Status":`...)
@@ -500,13 +521,13 @@ func (st *storm) signInSentinel(b []byte, r *rand.Rand, t *msTenant, s *signIn) 
 	dyn = append(dyn, '}')
 	b = appendDynamic(b, dyn, !s.interactive)
 	b = append(b, `,"UserAgent":`...)
-	b = appendStr(b, s.ua)
+	b = appendStrIf(b, s.clean, s.ua)
 	b = append(b, `,"UserDisplayName":`...)
-	b = appendStr(b, s.u.name)
+	b = appendStrIf(b, s.clean, s.u.name)
 	b = append(b, `,"UserId":"`...)
 	b = appendGUID(b, s.u.id)
 	b = append(b, `","UserPrincipalName":`...)
-	b = appendStr(b, s.u.upn)
+	b = appendStrIf(b, s.clean, s.u.upn)
 	b = append(b, `,"AADTenantId":"`...)
 	b = append(b, t.tid...)
 	b = append(b, `","UserType":"Member","HomeTenantId":"`...)
