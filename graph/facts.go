@@ -41,10 +41,12 @@ type facts struct {
 	actMIA, actSignin, actS3 uint16
 	sourceAct                map[string]uint16 // source name → its activity
 
-	lastActorIP  uint64
-	lastActorIPT int64
-	lastMbApp    mbAppKey
-	lastMbAppT   int64
+	// recentActorIP holds pairs noted in actorIP lately, with a time
+	// noted for each (so that a later one changes nothing): most events
+	// repeat a pair seen a little before, and the table is large.
+	recentActorIP *[recentActorIPs]firstTime
+	lastMbApp     mbAppKey
+	lastMbAppT    int64
 	// The last source and resource app seen, and their indexes (the
 	// strings are held only while building: finish drops them).
 	lastSource    string
@@ -139,7 +141,7 @@ func (f *facts) init() {
 	f.cov = make(map[covKey]struct{})
 	f.sourceAct = make(map[string]uint16)
 	f.actMIA, f.actSignin, f.actS3 = f.act(actMailItemsAccessed), f.act(actSigninIssuance), f.act(actS3Data)
-	f.lastActorIP = ^uint64(0)
+	f.recentActorIP = new([recentActorIPs]firstTime)
 	f.lastMbApp.mailbox = -1
 	for i := range f.lastCov {
 		f.lastCov[i].tenant = -1
@@ -256,9 +258,9 @@ func (f *facts) observe(g *Graph, r *rec, x *recText) {
 	}
 	if actor >= 0 && ipOK {
 		k := uint64(actor)<<32 | uint64(ip)
-		if k != f.lastActorIP || t < f.lastActorIPT {
+		if r := &f.recentActorIP[(k*0x9e3779b97f4a7c15)>>(64-recentActorIPBits)]; r.key != k+1 || t < r.t {
 			f.actorIP.note(k, t)
-			f.lastActorIP, f.lastActorIPT = k, t
+			*r = firstTime{key: k + 1, t: t}
 		}
 	}
 	if issuedKind == kToken {
@@ -350,6 +352,12 @@ func (f *facts) observe(g *Graph, r *rec, x *recText) {
 		}
 	}
 }
+
+// recentActorIPBits sizes facts.recentActorIP: 4,096 pairs, 64 KiB.
+const (
+	recentActorIPBits = 12
+	recentActorIPs    = 1 << recentActorIPBits
+)
 
 // firstTimes maps keys to the earliest time noted for them, like a
 // map[uint64]int64 but cheaper for millions of keys: open addressing,

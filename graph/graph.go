@@ -1668,7 +1668,7 @@ func (g *Graph) finish() {
 			x.sorted = true
 		}
 	}
-	g.seen, g.recent = nil, nil // what only building needs
+	g.seen, g.recent, g.facts.recentActorIP = nil, nil, nil // what only building needs
 	g.facts.lastSource, g.facts.lastResApp = "", ""
 }
 
