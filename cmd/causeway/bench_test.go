@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -153,4 +154,54 @@ func gunzip(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	return io.ReadAll(zr)
+}
+
+// TestBenchSmall runs the whole bench on the demo-size samples and checks
+// that it measures every step docs/performance.md reports, each with a
+// figure (a step skipped for want of a tmpfs says so instead).
+func TestBenchSmall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the bench runs child processes and an API load")
+	}
+	t.Parallel()
+	code, out, errOut := runCLI(t, "", "bench", "--dir", t.TempDir(), "--scale", "0", "--clients", "4", "--duration", "500ms", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc struct {
+		Machine string        `json:"machine"`
+		Results []benchResult `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v in %s", err, out)
+	}
+	if doc.Machine == "" {
+		t.Error("no machine in the report")
+	}
+	byName := map[string]benchResult{}
+	for _, r := range doc.Results {
+		byName[r.Name] = r
+	}
+	for _, name := range []string{
+		"generate into memory: aws-leaked-key", "generate into memory: storm-0558", "generate samples onto disk",
+		"import CloudTrail S3 .json.gz tree", "import CloudTrail NDJSON", "import Storm-0558 (Entra, UAL, telemetry)",
+		"window query (1 hour, first page + total)", "facets (source, category, tenant, action)", "histogram (whole case, daily)",
+		"graph build", "chain query (Storm-0558 root)", "board diagram render (≤ 60 nodes, SVG)",
+		"API /api/events filtered page p95", "API /api/events filtered page p99",
+	} {
+		r, ok := byName[name]
+		switch {
+		case !ok:
+			t.Errorf("no %q in the results", name)
+		case strings.HasPrefix(name, "generate into memory") && r.Value == 0:
+			if memoryDir(1) != "" || !strings.Contains(r.Note, "skipped") {
+				t.Errorf("%q: %+v, want a rate (a tmpfs is here) or a note that it was skipped", name, r)
+			}
+		case r.Value <= 0:
+			t.Errorf("%q: %+v, want a figure", name, r)
+		}
+	}
+	if r := byName["case size"]; r.Value != 4550 {
+		t.Errorf("case size %v events, want the two demo samples' 1,586 + 2,964", r.Value)
+	}
 }

@@ -25,3 +25,14 @@ func peakRSS(ps *os.ProcessState) int64 {
 	}
 	return 0
 }
+
+// memoryDir returns a directory in memory (Linux's /dev/shm, a tmpfs) with
+// at least need bytes free, or "" when there is none.
+func memoryDir(need int64) string {
+	const dir = "/dev/shm"
+	var st syscall.Statfs_t
+	if syscall.Statfs(dir, &st) != nil || int64(st.Bavail)*int64(st.Bsize) < need {
+		return ""
+	}
+	return dir
+}

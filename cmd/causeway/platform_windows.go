@@ -22,3 +22,6 @@ func cpuTime() time.Duration {
 
 // peakRSS is 0: an exited child's peak working set is not kept here.
 func peakRSS(*os.ProcessState) int64 { return 0 }
+
+// memoryDir returns "": there is no directory in memory to write to.
+func memoryDir(int64) string { return "" }
