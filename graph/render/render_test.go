@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -381,15 +380,6 @@ func TestPNG(t *testing.T) {
 	if frac := float64(inkPx) / float64(b.Dx()*b.Dy()); frac > 0.10 {
 		t.Errorf("%.1f%% of the picture is dark ink", frac*100)
 	}
-}
-
-// cpuTime is the process's user and system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func bezierAt(p0, p1, p2, p3 [2]float64, t float64) (float64, float64) {

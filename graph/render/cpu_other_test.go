@@ -1,0 +1,9 @@
+//go:build !unix
+
+package render_test
+
+import "time"
+
+// cpuTime is not measured on this platform; benchmarks then report wall
+// time only.
+func cpuTime() time.Duration { return 0 }
