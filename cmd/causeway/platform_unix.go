@@ -4,6 +4,8 @@ package main
 
 import (
 	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -27,12 +29,34 @@ func peakRSS(ps *os.ProcessState) int64 {
 }
 
 // memoryDir returns a directory in memory (Linux's /dev/shm, a tmpfs) with
-// at least need bytes free, or "" when there is none.
+// at least need bytes free, or "" when there is none, or when the memory
+// the system has available (MemAvailable) is under half as much again: a
+// tmpfs may be larger than the memory free to fill it.
 func memoryDir(need int64) string {
 	const dir = "/dev/shm"
 	var st syscall.Statfs_t
 	if syscall.Statfs(dir, &st) != nil || int64(st.Bavail)*int64(st.Bsize) < need {
 		return ""
 	}
+	if avail, ok := memAvailable(); !ok || avail < need+need/2 {
+		return ""
+	}
 	return dir
+}
+
+// memAvailable reads MemAvailable from /proc/meminfo, in bytes.
+func memAvailable() (int64, bool) {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0, false
+	}
+	for line := range strings.Lines(string(b)) {
+		rest, ok := strings.CutPrefix(line, "MemAvailable:")
+		if !ok {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+		return kb << 10, err == nil
+	}
+	return 0, false
 }
