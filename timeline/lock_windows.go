@@ -3,16 +3,22 @@
 package timeline
 
 import (
+	"errors"
 	"os"
 
 	"golang.org/x/sys/windows"
 )
 
-// tryLock takes an exclusive lock on f's first byte without waiting; it
-// fails while another process holds it. The lock ends with the process.
+// tryLock takes an exclusive lock on f's first byte without waiting:
+// ErrLocked while another process holds it, another error when the file
+// system cannot lock. The lock ends with the process.
 func tryLock(f *os.File) error {
 	var ol windows.Overlapped
-	return windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ol)
+	err := windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ol)
+	if errors.Is(err, windows.ERROR_LOCK_VIOLATION) {
+		return ErrLocked
+	}
+	return err
 }
 
 // unlockFile releases tryLock's lock.

@@ -186,10 +186,10 @@ func (c *Case) BeginRun(opts RunOptions) (*Run, error) {
 	}
 	if err := tryLock(lock); err != nil {
 		lock.Close()
-		if errors.Is(err, errors.ErrUnsupported) {
-			return nil, fmt.Errorf("lock case: %w", err)
+		if errors.Is(err, ErrLocked) {
+			return nil, fmt.Errorf("%s: %w", c.dir, ErrLocked)
 		}
-		return nil, fmt.Errorf("%s: %w", c.dir, ErrLocked)
+		return nil, fmt.Errorf("lock case %s: %w", c.dir, err)
 	}
 	// Read the manifest again under the lock: the snapshot c holds may be
 	// older than the last run.
