@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -96,13 +97,34 @@ func TestUUIDPacking(t *testing.T) {
 			t.Errorf("add(%q): packed %v, %d arena chunks; want packed %v", tc.id, packed, len(s.bytes.chunks), tc.pack)
 		}
 	}
-	for b := range 256 {
-		want := byte(0xff)
-		if v, err := strconv.ParseUint(string(rune(b)), 16, 8); err == nil && (b < 'A' || b > 'F') {
-			want = byte(v)
+	// hexWord: every byte at every place of a word of zeros, then words
+	// of random digits against strconv.
+	for at := range 8 {
+		for b := range 256 {
+			word := []byte("00000000")
+			word[at] = byte(b)
+			v, err := strconv.ParseUint(string(rune(b)), 16, 8)
+			wantOK := err == nil && (b < 'A' || b > 'F')
+			got, ok := hexWord(binary.LittleEndian.Uint64(word))
+			want := uint32(v) << (4 * (1 - at%2)) << (8 * (at / 2))
+			if ok != wantOK || ok && got != want {
+				t.Errorf("hexWord(%q) = %#x, %v; want %#x, %v", word, got, ok, want, wantOK)
+			}
 		}
-		if hexValue[b] != want {
-			t.Errorf("hexValue[%#x] = %#x, want %#x", b, hexValue[b], want)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 1000 {
+		word := make([]byte, 8)
+		for i := range word {
+			word[i] = "0123456789abcdef"[rng.IntN(16)]
+		}
+		want := [4]byte{}
+		for k := range want {
+			v, _ := strconv.ParseUint(string(word[2*k:2*k+2]), 16, 8)
+			want[k] = byte(v)
+		}
+		if got, ok := hexWord(binary.LittleEndian.Uint64(word)); !ok || got != binary.LittleEndian.Uint32(want[:]) {
+			t.Errorf("hexWord(%q) = %#x, %v; want %x", word, got, ok, want)
 		}
 	}
 	// One store, packed and unpacked ids mixed across many words of its
