@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -115,5 +116,31 @@ func TestTokenWithoutSigninNeedsCoverage(t *testing.T) {
 	want := "Sign-in activity (Entra sign-in logs) was not logged for " + tenantC + " (tailspin.com) on 2023-06-05"
 	if !slices.Contains(sum, want) {
 		t.Errorf("coverage findings %q lack %q", strings.Join(sum, "; "), want)
+	}
+}
+
+// TestConsumerTokenTenant checks that a token the consumer (MSA) tenant
+// issued is a finding where an enterprise tenant accepts it, and not where
+// the consumer tenant itself does, however its id is written.
+func TestConsumerTokenTenant(t *testing.T) {
+	t.Parallel()
+	issuer := "https://login.microsoftonline.com/" + graph.ConsumerTenant + "/v2.0"
+	var es []timeline.Event
+	for i, tenant := range []string{graph.ConsumerTenant, strings.ToUpper(graph.ConsumerTenant), tenantA,
+		graph.ConsumerTenant} {
+		es = append(es, ev(fmt.Sprintf("msa-%d", i), fmt.Sprintf("2023-06-07T09:0%d:00Z", i), "m365.ual",
+			timeline.CategoryMail, "MailItemsAccessed").actor("dave@outlook.com").tenant(tenant).actorTenant(issuer).
+			token(fmt.Sprintf("msa-tok-%d", i)).target("mailbox", "dave@outlook.com").build())
+	}
+	g := build(t, es)
+	var got []string
+	for _, f := range g.Findings(graph.FindingOptions{}) {
+		if f.Rule == graph.RuleConsumerTokenForTenant {
+			got = append(got, strings.Join(f.Entities, " ")+" "+strings.Join(f.Events, " "))
+		}
+	}
+	want := []string{"token:msa-tok-2 tenant:" + tenantA + " msa-2"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("consumer token findings (-want +got):\n%s", diff)
 	}
 }

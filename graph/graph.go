@@ -190,6 +190,10 @@ type Graph struct {
 
 	// recent holds edges linked lately, while building.
 	recent *[recentSlots]recentEdge
+	// lastTenant is the last tenant isConsumer was asked about (-1: none)
+	// and lastConsumer its answer.
+	lastTenant   NodeID
+	lastConsumer bool
 
 	// seen remembers, per kind, the nodes of recently interned strings by
 	// the address of their bytes: a case scan hands out one string per
@@ -461,7 +465,7 @@ func isCredential(k uint8) bool { return k == kKey || k == kToken || k == kSessi
 var ErrTooLarge = errors.New("graph: too many entities")
 
 func newGraph(opts Options) *Graph {
-	g := &Graph{edgeOf: make(map[uint64]int32), relIndex: make(map[string]uint16),
+	g := &Graph{edgeOf: make(map[uint64]int32), relIndex: make(map[string]uint16), lastTenant: -1,
 		seen: new([len(kindNames)][seenSlots]seenString), refs: newSlab[idRef](), tms: newSlab[int64](),
 		adj: newSlab[adjEntry](), seed: maphash.MakeSeed()}
 	for _, r := range builtinRelations {
@@ -1310,7 +1314,7 @@ func (g *Graph) resolve(e *timeline.Event, r *rec) error {
 	}
 	if e.Tenant != "" {
 		r.tenant = g.intern(kTenant, e.Tenant, t)
-		r.consumerTenant = strings.EqualFold(g.value(r.tenant), ConsumerTenant)
+		r.consumerTenant = g.isConsumer(r.tenant)
 	}
 	// What it issued.
 	if e.IssuedID != "" && !failed {
@@ -1345,6 +1349,16 @@ func (g *Graph) resolve(e *timeline.Event, r *rec) error {
 	return nil
 }
 
+// isConsumer reports whether tenant id is ConsumerTenant, remembering the
+// answer for the last tenant asked about (most events in a row name the
+// same tenant).
+func (g *Graph) isConsumer(id NodeID) bool {
+	if id != g.lastTenant {
+		g.lastTenant, g.lastConsumer = id, strings.EqualFold(g.value(id), ConsumerTenant)
+	}
+	return g.lastConsumer
+}
+
 // resolveCoded is resolve for event i of a case scan's batch.
 func (g *Graph) resolveCoded(cc *caseCodes, i int, r *rec) error {
 	if err := g.tooLarge(); err != nil {
@@ -1374,7 +1388,7 @@ func (g *Graph) resolveCoded(cc *caseCodes, i int, r *rec) error {
 	}
 	if cc.tenant.has(i) {
 		r.tenant = cc.tenant.intern(g, i, kTenant, t)
-		r.consumerTenant = strings.EqualFold(g.value(r.tenant), ConsumerTenant)
+		r.consumerTenant = g.isConsumer(r.tenant)
 	}
 	// What it issued.
 	if cc.issued.has(i) && !failed {
