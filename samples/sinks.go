@@ -157,6 +157,9 @@ type psArraySink struct {
 	w   *fileWriter
 	n   int
 	buf []byte
+	// laidOut: records are given in PowerShell's layout already, written
+	// in place (signInPS), not compact.
+	laidOut bool
 }
 
 func newPSArray(o *output, rel string) (*psArraySink, error) {
@@ -168,9 +171,23 @@ func newPSArray(o *output, rel string) (*psArraySink, error) {
 	return &psArraySink{w: w}, nil
 }
 
-func (s *psArraySink) begin(time.Time) ([]byte, error) { return s.buf[:0], nil }
+func (s *psArraySink) begin(time.Time) ([]byte, error) {
+	if s.laidOut {
+		b := s.w.recBuf()
+		if s.n > 0 {
+			return append(b, ",\n    "...), nil
+		}
+		return append(b, "    "...), nil
+	}
+	return s.buf[:0], nil
+}
 
 func (s *psArraySink) end(rec []byte) {
+	if s.laidOut {
+		s.w.endRecord(rec)
+		s.n++
+		return
+	}
 	s.buf = rec
 	b := s.w.recBuf()
 	if s.n > 0 {

@@ -110,6 +110,8 @@ type msUser struct {
 	// signInPart is what a Graph sign-in holds from the end of
 	// createdDateTime to the appId value: the user's names and id.
 	signInPart string
+	// signInPartPS is signInPart in PowerShell's layout (signInPS).
+	signInPartPS string
 	// ualPart holds the user's constant runs of AuditData (ualParts),
 	// ualPartCSV the same with their quotes doubled (auditDataCSV).
 	ualPart, ualPartCSV [2]string
@@ -139,6 +141,9 @@ type msTenant struct {
 	// (signInParts): formatting the coordinates was a float conversion
 	// per sign-in.
 	location, phoneLocation string
+	// ps is the sign-in's constant text in PowerShell's layout, for the
+	// tenants whose sign-ins are PowerShell exports (psSignInParts).
+	ps *psSignIn
 }
 
 // signInAppParts are the constant runs of a Graph sign-in for one app of
@@ -147,6 +152,9 @@ type signInAppParts struct {
 	app      string // appId value to ipAddress's colon
 	client   string // clientAppUsed through userAgent's colon
 	resource string // resourceDisplayName through sessionId's opening quote
+	// The same in PowerShell's layout (psSignInParts; PowerShell
+	// tenants only).
+	appPS, clientPS, resourcePS string
 }
 
 // signInParts fills the users' and apps' constant runs of Graph sign-ins
@@ -172,6 +180,9 @@ func (t *msTenant) signInParts() {
 	}
 	t.location = string(appendLocationOf(nil, t.def.city, t.def.state, t.def.country, t.def.lat, t.def.lon))
 	t.phoneLocation = string(appendLocationOf(nil, "", "", t.def.country, 0, 0))
+	if t.def.signin == shPwsh {
+		t.psSignInParts()
+	}
 }
 
 // appParts makes a's signInAppParts in t.

@@ -207,6 +207,11 @@ func (st *storm) openSinks(o *output, r *rand.Rand, t *msTenant) (*tenantSinks, 
 	case shPwsh:
 		w.inter = add(newPSArray(o, dir+"EntraID/20230619-SignInLogs/interactiveUser/"+stamp+"-interactiveUser-SignInLogs.json"))
 		w.nonInter = add(newPSArray(o, dir+"EntraID/20230619-SignInLogs/nonInteractiveUser/"+stamp+"-nonInteractiveUser-SignInLogs.json"))
+		for _, s := range []sink{w.inter, w.nonInter} {
+			if ps, ok := s.(*psArraySink); ok {
+				ps.laidOut = true // signInPS
+			}
+		}
 	case shDiag:
 		w.inter = add(&hourlySink{o: o, pathFor: diagPath("insights-logs-signinlogs")}, nil)
 		w.nonInter = add(&hourlySink{o: o, pathFor: diagPath("insights-logs-noninteractiveusersigninlogs")}, nil)
@@ -275,6 +280,8 @@ func (st *storm) encSignIn(b []byte, r *rand.Rand, t *msTenant, s *signIn) []byt
 		return st.signInDiag(b, t, s)
 	case shSentinel:
 		return st.signInSentinel(b, r, t, s)
+	case shPwsh:
+		return st.signInPS(b, t, s)
 	}
 	return st.signInGraph(b, t, s, false)
 }
