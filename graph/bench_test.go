@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -193,15 +192,6 @@ func BenchmarkBuild(b *testing.B) {
 	runtime.KeepAlive(g)
 }
 
-// cpuTime is the process's user and system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 var (
 	benchGraphOnce sync.Once
 	benchGraph     *graph.Graph
@@ -312,15 +302,6 @@ func caseFixture(b *testing.B, n int) *timeline.Case {
 		b.Fatal(err)
 	}
 	return c
-}
-
-// peakRSS is the process's peak resident set size so far.
-func peakRSS() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Maxrss << 10
 }
 
 // BenchmarkCaseScan10M reads every event of the 10M-event case: every
