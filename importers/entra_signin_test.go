@@ -402,7 +402,7 @@ func benchImport(b *testing.B, imp timeline.Importer, data []byte, n int) {
 	b.ReportAllocs()
 	out := &countingEmitter{}
 	src := timeline.Source{File: "bench", SHA256: "00"}
-	cpu0 := processCPUTime()
+	cpu0 := cpuTime()
 	b.ResetTimer()
 	for b.Loop() {
 		*out = countingEmitter{}
@@ -415,7 +415,7 @@ func benchImport(b *testing.B, imp timeline.Importer, data []byte, n int) {
 		b.Fatalf("%d events, %d rejects; want %d, 0", out.events, out.rejects, n)
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
-	if cpu := processCPUTime() - cpu0; cpu > 0 {
+	if cpu := cpuTime() - cpu0; cpu > 0 {
 		// Events per CPU-second of the whole process (GC included): stable
 		// where other work competes for the cores.
 		b.ReportMetric(float64(n)*float64(b.N)/cpu.Seconds(), "events/cpu-s")

@@ -208,7 +208,7 @@ func benchFastSlowRecords(b *testing.B, rec func(int) string, decoder func(slow 
 				b.ReportAllocs()
 				out := &countingEmitter{}
 				record := decoder(slow, out)
-				cpu0 := processCPUTime()
+				cpu0 := cpuTime()
 				for b.Loop() {
 					for i, rec := range recs {
 						if err := record(rec, int64(i)); err != nil {
@@ -219,7 +219,7 @@ func benchFastSlowRecords(b *testing.B, rec func(int) string, decoder func(slow 
 				if out.rejects != 0 {
 					b.Fatalf("%d rejects", out.rejects)
 				}
-				if cpu := processCPUTime() - cpu0; cpu > 0 {
+				if cpu := cpuTime() - cpu0; cpu > 0 {
 					b.ReportMetric(float64(cpu.Microseconds())/float64(n*b.N), "cpu-µs/event")
 				}
 			})

@@ -1,8 +1,0 @@
-//go:build !unix
-
-package importers
-
-import "time"
-
-// processCPUTime is not measured on this platform.
-func processCPUTime() time.Duration { return 0 }
