@@ -252,8 +252,9 @@ type storm struct {
 	jwtHeads map[string]string
 }
 
-func planStorm(seed int64, scale int) (*plan, error) {
-	r := rand.New(rand.NewPCG(uint64(seed), 0x570_0558))
+// newStorm makes the scenario's keys, tenants and users from r (the
+// first draws of planStorm's stream).
+func newStorm(r *rand.Rand, seed int64, scale int) *storm {
 	st := &storm{seed: seed, scale: scale}
 	thumb, _ := hex.DecodeString(msaThumbprint)
 	st.msaKid = base64.RawURLEncoding.EncodeToString(thumb)
@@ -293,6 +294,12 @@ func planStorm(seed int64, scale int) (*plan, error) {
 		t.signInParts()
 		st.tenants = append(st.tenants, t)
 	}
+	return st
+}
+
+func planStorm(seed int64, scale int) (*plan, error) {
+	r := rand.New(rand.NewPCG(uint64(seed), 0x570_0558))
+	st := newStorm(r, seed, scale)
 	truth := Truth{
 		Scenario:    "storm-0558",
 		Description: "A stolen MSA consumer signing key mints tokens offline for enterprise users; the tokens read Exchange Online mail through OWA with an unusual ClientAppId and have no sign-in",

@@ -1,0 +1,57 @@
+package samples
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestSignInPS checks signInPS, which writes a sign-in in PowerShell's
+// layout from runs laid out once per tenant, against what it stands for:
+// the Graph record indented by psIndent. Every sign-in of every tenant's
+// first week at two seeds and scale 3 (all apps, interactive and not,
+// failures, phone addresses), and the same records through its fallback
+// (an app without laid-out runs), which must give the same bytes.
+func TestSignInPS(t *testing.T) {
+	t.Parallel()
+	n := 0
+	for _, seed := range []int64{7, 558} {
+		r := rand.New(rand.NewPCG(uint64(seed), 0x570_0558))
+		st := newStorm(r, seed, 3)
+		for _, tn := range st.tenants {
+			tn.psSignInParts() // every tenant, whatever its export shape
+			apps := tn.signInApp
+			bare := map[*msApp]*signInAppParts{}
+			for a, p := range apps {
+				q := *p
+				q.appPS = ""
+				bare[a] = &q
+			}
+			var dp dayPlan
+			for d := range 7 {
+				dp.reset()
+				st.planDay(r, tn, stormStart.AddDate(0, 0, d), &dp)
+				for _, list := range [][]signIn{dp.inter, dp.nonInter} {
+					for i := range list {
+						s := &list[i]
+						want := psIndent(nil, st.signInGraph(nil, tn, s, false), 4)
+						tn.signInApp = apps
+						if got := st.signInPS(nil, tn, s); !bytes.Equal(got, want) {
+							t.Fatalf("seed %d, %s, sign-in %d of day %d:\n got %s\nwant %s", seed, tn.def.domain, i, d, got, want)
+						}
+						tn.signInApp = bare
+						if got := st.signInPS(nil, tn, s); !bytes.Equal(got, want) {
+							t.Fatalf("fallback, seed %d, %s, sign-in %d of day %d:\n got %s\nwant %s", seed, tn.def.domain, i, d, got, want)
+						}
+						n++
+					}
+				}
+			}
+			tn.signInApp = apps
+		}
+	}
+	if n < 1000 {
+		t.Fatalf("checked %d sign-ins, want a thousand or more", n)
+	}
+	t.Logf("%d sign-ins", n)
+}
