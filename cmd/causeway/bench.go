@@ -41,6 +41,19 @@ type benchResult struct {
 	Note   string  `json:"note,omitempty"`
 }
 
+// memoryScenarios are the scenarios the bench generates into memory, with
+// the bytes each writes a unit of scale (with room to spare).
+var memoryScenarios = [...]memoryScenario{{"aws-leaked-key", 160 << 20}, {"storm-0558", 230 << 20}}
+
+type memoryScenario struct {
+	name     string
+	perScale int64
+}
+
+// need is the room the scenario wants in memory at scale (0 is the demo
+// size: counted as 1).
+func (sc memoryScenario) need(scale int) int64 { return sc.perScale * int64(max(scale, 1)) }
+
 // cmdBench builds a large case from the sample generators and measures
 // what docs/performance.md reports: import rates and peak RSS, query,
 // facet and histogram latency, graph build, chain, diagram render, and
@@ -89,12 +102,9 @@ func cmdBench(ctx context.Context, args []string, e env) error {
 	// an event, 500 MB/s is 260k events/s); into memory, where there is
 	// room, the generator's own rate shows. Measured first, on a quiet
 	// machine, and removed at once.
-	for _, sc := range []struct {
-		name     string
-		perScale int64 // bytes written a unit of scale, with room to spare
-	}{{"aws-leaked-key", 160 << 20}, {"storm-0558", 230 << 20}} {
+	for _, sc := range memoryScenarios {
 		name := "generate into memory: " + sc.name
-		mem := memoryDir(sc.perScale * int64(max(*scale, 1)))
+		mem := memoryDir(sc.need(*scale))
 		if mem == "" {
 			add(benchResult{Name: name, Unit: "events/s", Note: "skipped: no tmpfs with room"})
 			continue
@@ -129,7 +139,7 @@ func cmdBench(ctx context.Context, args []string, e env) error {
 	}
 	el := time.Since(t)
 	add(benchResult{Name: "generate samples onto disk", Value: float64(stA.Events+stS.Events) / el.Seconds(), Unit: "events/s",
-		Target: ">= 500k/s", Note: fmt.Sprintf("%d events, %d files in %v", stA.Events+stS.Events, stA.Files+stS.Files, el.Round(time.Millisecond))})
+		Note: fmt.Sprintf("%d events, %d files in %v (the disk's rate bounds it)", stA.Events+stS.Events, stA.Files+stS.Files, el.Round(time.Millisecond))})
 	t = time.Now()
 	nz, in, out, err := gzipTree(ctx, logsAWS)
 	if err != nil {
