@@ -290,7 +290,7 @@ const (
 	claimCount
 )
 
-// jwtClaimNames are the member names of the jwtClaimNames, in their order.
+// jwtClaimNames are the member names of the jwtClaimName constants, in their order.
 var jwtClaimNames = [claimCount]string{
 	"kid", "x5t", "alg", "uti", "jti", "tid", "iss", "sid", "aud", "appid", "azp", "app_displayname", "upn",
 	"unique_name", "email", "oid", "idtyp", "scp", "roles", "iat", "exp", "ipaddr",
