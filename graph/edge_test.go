@@ -52,6 +52,9 @@ func TestRefTime(t *testing.T) {
 	if n := unsafe.Sizeof(idHead{}); n != 20 {
 		t.Errorf("an idHead is %d bytes, want 20", n)
 	}
+	if n := unsafe.Sizeof(edgeExt{}); n != 48 {
+		t.Errorf("an edgeExt is %d bytes, want 48", n)
+	}
 	for _, tm := range []int64{0, 1, -1, 1<<32 - 1, 1 << 32, -1 << 32, 1686830834000000, -62135596800000000, minTime,
 		maxTime, 1<<63 - 1, -1 << 63} {
 		if r := mkRef(tm, 7); r.time() != tm || r.id != 7 {

@@ -363,7 +363,7 @@ type edgeExt struct {
 type idHead struct {
 	head span // of Graph.refs
 	// The time of the latest in head, in two halves (as idRef's): 20
-	// bytes, not 24, for 12 million context edges in a real case.
+	// bytes, not 24, so that an edgeExt, which holds it, is 48, not 56.
 	maxLo   uint32
 	maxHi   int32
 	headMax int32 // its index
