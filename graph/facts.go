@@ -258,9 +258,9 @@ func (f *facts) observe(g *Graph, r *rec, x *recText) {
 	}
 	if actor >= 0 && ipOK {
 		k := uint64(actor)<<32 | uint64(ip)
-		if r := &f.recentActorIP[(k*0x9e3779b97f4a7c15)>>(64-recentActorIPBits)]; r.key != k+1 || t < r.t {
+		if s := &f.recentActorIP[(k*0x9e3779b97f4a7c15)>>(64-recentActorIPBits)]; s.key != k+1 || t < s.t {
 			f.actorIP.note(k, t)
-			*r = firstTime{key: k + 1, t: t}
+			*s = firstTime{key: k + 1, t: t}
 		}
 	}
 	if issuedKind == kToken {
