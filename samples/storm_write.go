@@ -35,33 +35,11 @@ func (st *storm) writeTenant(ctx context.Context, o *output, r *rand.Rand, t *ms
 		}
 		// Records are put in time order through index slices: moving the
 		// records themselves costs more than building them.
-		idx = byTime(idx, len(dp.inter), func(i int) time.Time { return dp.inter[i].t })
-		for k, i := range idx {
-			if k+8 < len(idx) {
-				prefetch(unsafe.Pointer(&dp.inter[idx[k+8]]), unsafe.Sizeof(signIn{}))
-			}
-			if o.checkClean && !dp.inter[i].isClean() {
-				return fmt.Errorf("samples: %s: sign-in marked clean with a string that needs escaping: %+v", t.def.domain, dp.inter[i])
-			}
-			b, err := w.inter.begin(dp.inter[i].t)
-			if err != nil {
-				return err
-			}
-			w.inter.end(st.encSignIn(b, r, t, &dp.inter[i]))
+		if idx, err = st.writeSignIns(o, r, t, w.inter, dp.inter, idx); err != nil {
+			return err
 		}
-		idx = byTime(idx, len(dp.nonInter), func(i int) time.Time { return dp.nonInter[i].t })
-		for k, i := range idx {
-			if k+8 < len(idx) {
-				prefetch(unsafe.Pointer(&dp.nonInter[idx[k+8]]), unsafe.Sizeof(signIn{}))
-			}
-			if o.checkClean && !dp.nonInter[i].isClean() {
-				return fmt.Errorf("samples: %s: sign-in marked clean with a string that needs escaping: %+v", t.def.domain, dp.nonInter[i])
-			}
-			b, err := w.nonInter.begin(dp.nonInter[i].t)
-			if err != nil {
-				return err
-			}
-			w.nonInter.end(st.encSignIn(b, r, t, &dp.nonInter[i]))
+		if idx, err = st.writeSignIns(o, r, t, w.nonInter, dp.nonInter, idx); err != nil {
+			return err
 		}
 		idx = byTime(idx, len(dp.audit), func(i int) time.Time { return dp.audit[i].t })
 		for _, i := range idx {
@@ -91,6 +69,26 @@ func (st *storm) writeTenant(ctx context.Context, o *output, r *rand.Rand, t *ms
 		}
 	}
 	return w.close()
+}
+
+// writeSignIns writes list to s in time order, through idx (returned
+// for reuse).
+func (st *storm) writeSignIns(o *output, r *rand.Rand, t *msTenant, s sink, list []signIn, idx []int) ([]int, error) {
+	idx = byTime(idx, len(list), func(i int) time.Time { return list[i].t })
+	for k, i := range idx {
+		if k+8 < len(idx) {
+			prefetch(unsafe.Pointer(&list[idx[k+8]]), unsafe.Sizeof(signIn{}))
+		}
+		if o.checkClean && !list[i].isClean() {
+			return idx, fmt.Errorf("samples: %s: sign-in marked clean with a string that needs escaping: %+v", t.def.domain, list[i])
+		}
+		b, err := s.begin(list[i].t)
+		if err != nil {
+			return idx, err
+		}
+		s.end(st.encSignIn(b, r, t, &list[i]))
+	}
+	return idx, nil
 }
 
 // prefetchUAL asks for what encoding ual[idx[k+d]] will read, in
