@@ -162,13 +162,15 @@ type psArraySink struct {
 	laidOut bool
 }
 
-func newPSArray(o *output, rel string) (*psArraySink, error) {
+// newPSArray opens rel; laidOut says its records come in PowerShell's
+// layout already (psArraySink.laidOut).
+func newPSArray(o *output, rel string, laidOut bool) (*psArraySink, error) {
 	w, err := o.create(rel)
 	if err != nil {
 		return nil, err
 	}
 	w.writeString("\ufeff[\n")
-	return &psArraySink{w: w}, nil
+	return &psArraySink{w: w, laidOut: laidOut}, nil
 }
 
 func (s *psArraySink) begin(time.Time) ([]byte, error) {

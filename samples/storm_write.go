@@ -203,13 +203,8 @@ func (st *storm) openSinks(o *output, r *rand.Rand, t *msTenant) (*tenantSinks, 
 			pageSize: 250, rng: r}, nil)
 		w.nonInter = w.inter
 	case shPwsh:
-		w.inter = add(newPSArray(o, dir+"EntraID/20230619-SignInLogs/interactiveUser/"+stamp+"-interactiveUser-SignInLogs.json"))
-		w.nonInter = add(newPSArray(o, dir+"EntraID/20230619-SignInLogs/nonInteractiveUser/"+stamp+"-nonInteractiveUser-SignInLogs.json"))
-		for _, s := range []sink{w.inter, w.nonInter} {
-			if ps, ok := s.(*psArraySink); ok {
-				ps.laidOut = true // signInPS
-			}
-		}
+		w.inter = add(newPSArray(o, dir+"EntraID/20230619-SignInLogs/interactiveUser/"+stamp+"-interactiveUser-SignInLogs.json", true)) // signInPS
+		w.nonInter = add(newPSArray(o, dir+"EntraID/20230619-SignInLogs/nonInteractiveUser/"+stamp+"-nonInteractiveUser-SignInLogs.json", true))
 	case shDiag:
 		w.inter = add(&hourlySink{o: o, pathFor: diagPath("insights-logs-signinlogs")}, nil)
 		w.nonInter = add(&hourlySink{o: o, pathFor: diagPath("insights-logs-noninteractiveusersigninlogs")}, nil)
@@ -222,7 +217,7 @@ func (st *storm) openSinks(o *output, r *rand.Rand, t *msTenant) (*tenantSinks, 
 		w.audit = add(&graphPager{o: o, dir: dir + "graph/directoryAudits", context: "https://graph.microsoft.com/v1.0/$metadata#auditLogs/directoryAudits",
 			nextBase: "https://graph.microsoft.com/v1.0/auditLogs/directoryAudits?$top=100&$skiptoken=", pageSize: 100, rng: r}, nil)
 	case shPwsh:
-		w.audit = add(newPSArray(o, dir+"EntraID/20230619-Auditlogs/"+stamp+"-AuditLogs.json"))
+		w.audit = add(newPSArray(o, dir+"EntraID/20230619-Auditlogs/"+stamp+"-AuditLogs.json", false))
 	case shDiag:
 		w.audit = add(&hourlySink{o: o, pathFor: diagPath("insights-logs-auditlogs")}, nil)
 	case shSentinel:
