@@ -400,12 +400,19 @@ func (x *ctxHead) keep(t int64, id int32, half int) {
 		return
 	}
 	x.refs[x.max] = r
-	x.max = 0
-	for i := range x.n {
-		if x.refs[i].time() > x.refs[x.max].time() {
-			x.max = i
+	x.max = uint8(latest(x.refs[:x.n]))
+}
+
+// latest returns the index of the latest of refs (the first of those with
+// the latest time): a head's new latest once the event displaced it.
+func latest(refs []idRef) int {
+	m := 0
+	for i := range refs {
+		if refs[i].time() > refs[m].time() {
+			m = i
 		}
 	}
+	return m
 }
 
 // headMaxT returns the time of the latest id in the head.
@@ -1065,12 +1072,7 @@ func (x *idHead) keep(g *Graph, t int64, id int32, half int) (r idRef, done bool
 	if r.time() < x.headMaxT() {
 		head := g.refs.get(x.head)
 		r, head[x.headMax] = head[x.headMax], r
-		x.headMax = 0
-		for i := range head {
-			if head[i].time() > head[x.headMax].time() {
-				x.headMax = int32(i)
-			}
-		}
+		x.headMax = int32(latest(head))
 		x.setHeadMaxT(head[x.headMax].time())
 	}
 	return r, false
