@@ -552,7 +552,9 @@ func Build(ctx context.Context, events iter.Seq2[timeline.Event, error], opts Op
 		}
 	}
 	<-done
-	st.wait()
+	if werr := st.wait(); err == nil {
+		err = werr
+	}
 	switch {
 	case err != nil:
 		return nil, err
@@ -594,7 +596,9 @@ func BuildCase(ctx context.Context, c *timeline.Case, opts Options) (*Graph, err
 		}
 		return nil
 	})
-	st.wait()
+	if werr := st.wait(); err == nil {
+		err = werr
+	}
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -1509,6 +1513,9 @@ type stages struct {
 	done       chan struct{}
 	cur        []rec
 	made       int // batches made so far (made as needed: a small build needs a few)
+	// skipped is set, by apply's goroutine, when it skipped events because
+	// linking neared its limits (wait reports it).
+	skipped bool
 }
 
 const stageBatch, stageBuffers = 256, 128
@@ -1521,7 +1528,8 @@ func (g *Graph) startStages() *stages {
 		for b := range s.full {
 			for i := range b {
 				if g.linkFull.Load() {
-					break // the build fails: resolve returns ErrTooLarge
+					s.skipped = true // the build fails: resolve or wait returns ErrTooLarge
+					break
 				}
 				g.apply(&b[i])
 				g.noteLinked()
@@ -1574,14 +1582,20 @@ func (s *stages) queue(resolve func(*rec) error) error {
 }
 
 // wait applies what is queued and ends the apply goroutine; the graph is
-// the caller's alone again.
-func (s *stages) wait() {
+// the caller's alone again. It returns ErrTooLarge, wrapped, if apply
+// skipped events (those queued after linking neared its limits, which
+// resolve had not yet refused).
+func (s *stages) wait() error {
 	if len(s.cur) > 0 {
 		s.full <- s.cur
 	}
 	close(s.full)
 	<-s.done
 	s.g.settle()
+	if s.skipped {
+		return s.g.tooLarge()
+	}
+	return nil
 }
 
 // settle ends building: every node gets its adjacency lists (complete

@@ -2,9 +2,11 @@ package graph
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/causeway-ir/causeway/timeline"
@@ -141,5 +143,34 @@ func TestTooLarge(t *testing.T) {
 func padChunks[T any](chunks *[][]T, n int) {
 	for len(*chunks) < n {
 		*chunks = append(*chunks, nil)
+	}
+}
+
+// TestTooLargeQueued checks that events resolved before linking neared its
+// limits, and so skipped by apply, fail the build with ErrTooLarge instead
+// of leaving it short; without the limit the same events are linked.
+func TestTooLargeQueued(t *testing.T) {
+	for _, full := range []bool{false, true} {
+		g := newGraph(Options{})
+		s := g.startStages()
+		for i := range 3 {
+			e := timeline.Event{ID: fmt.Sprintf("e%d", i), Time: time.Unix(int64(i), 0), Actor: "a@example.com",
+				Tenant: "t1", Target: "b@example.com", TargetKind: string(timeline.KindMailbox)}
+			if err := s.add(&e); err != nil {
+				t.Fatalf("full %v: add %s: %v", full, e.ID, err)
+			}
+		}
+		if full {
+			g.linkFull.Store(true) // as apply notes it after an earlier event
+		}
+		err := s.wait()
+		if full {
+			if !errors.Is(err, ErrTooLarge) || g.edges.len() != 0 {
+				t.Errorf("limit reached with 3 events queued: wait %v, %d edges; want ErrTooLarge and none linked", err,
+					g.edges.len())
+			}
+		} else if err != nil || g.edges.len() == 0 {
+			t.Errorf("no limit: wait %v, %d edges; want nil and the events' edges", err, g.edges.len())
+		}
 	}
 }
