@@ -87,13 +87,13 @@ type ipSeen struct {
 // 56 bytes, not 64 (4.3 million tokens in a real case).
 type tokenFact struct {
 	firstUse, issueT int64
-	// The first session the token was presented in, when (sessionT), and
-	// the event (sessionEv, a handle in Graph.ids).
-	sessionT  int64
-	useTenant NodeID
-	actor     NodeID
-	issueIP   NodeID
-	ips       span // of facts.ipSlab
+	sessionT         int64 // when session was presented (kept with the int64s for the size)
+	useTenant        NodeID
+	actor            NodeID
+	issueIP          NodeID
+	ips              span // of facts.ipSlab
+	// The first session the token was presented in, and the event
+	// (sessionEv, a handle in Graph.ids); sessionT above is when.
 	session   NodeID
 	sessionEv int32
 	issued    bool
