@@ -152,7 +152,8 @@ func (g *graphPager) close() error {
 // psArraySink writes what `… | ConvertTo-Json -Depth 10 | Out-File
 // -Encoding UTF8` gives in Windows PowerShell 5.1: a UTF-8 BOM, one JSON
 // array, PowerShell's indentation (psIndent). Records are given compact
-// (into buf) and indented into the file.
+// (into buf) and indented into the file, or, when laidOut, laid out
+// already and written in place.
 type psArraySink struct {
 	w   *fileWriter
 	n   int
@@ -175,11 +176,7 @@ func newPSArray(o *output, rel string, laidOut bool) (*psArraySink, error) {
 
 func (s *psArraySink) begin(time.Time) ([]byte, error) {
 	if s.laidOut {
-		b := s.w.recBuf()
-		if s.n > 0 {
-			return append(b, ",\n    "...), nil
-		}
-		return append(b, "    "...), nil
+		return s.recStart(), nil
 	}
 	return s.buf[:0], nil
 }
@@ -187,18 +184,21 @@ func (s *psArraySink) begin(time.Time) ([]byte, error) {
 func (s *psArraySink) end(rec []byte) {
 	if s.laidOut {
 		s.w.endRecord(rec)
-		s.n++
-		return
+	} else {
+		s.buf = rec
+		s.w.endRecord(psIndent(s.recStart(), rec, 4))
 	}
-	s.buf = rec
+	s.n++
+}
+
+// recStart returns the file's record buffer with what comes before the
+// next record: the separator from the one before, the indentation.
+func (s *psArraySink) recStart() []byte {
 	b := s.w.recBuf()
 	if s.n > 0 {
-		b = append(b, ",\n    "...)
-	} else {
-		b = append(b, "    "...)
+		return append(b, ",\n    "...)
 	}
-	s.w.endRecord(psIndent(b, rec, 4))
-	s.n++
+	return append(b, "    "...)
 }
 
 func (s *psArraySink) close() error {
