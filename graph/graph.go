@@ -387,20 +387,17 @@ type ctxHead struct {
 // half (at most maxCtxIDs), as a causal edge's head does, but dropping
 // what it does not keep.
 func (x *ctxHead) keep(t int64, id int32, half int) {
-	if int(x.n) >= half && t >= x.refs[x.max].time() {
-		return
-	}
-	r := mkRef(t, id)
-	if int(x.n) < half {
-		x.refs[x.n] = r
+	switch {
+	case int(x.n) < half:
+		x.refs[x.n] = mkRef(t, id)
 		if t >= x.refs[x.max].time() {
 			x.max = x.n
 		}
 		x.n++
-		return
+	case t < x.refs[x.max].time(): // it displaces the latest
+		x.refs[x.max] = mkRef(t, id)
+		x.max = uint8(latest(x.refs[:x.n]))
 	}
-	x.refs[x.max] = r
-	x.max = uint8(latest(x.refs[:x.n]))
 }
 
 // latest returns the index of the latest of refs (the first of those with
