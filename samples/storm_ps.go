@@ -116,12 +116,12 @@ func (t *msTenant) psSignInParts() {
 
 // signInPS appends what psIndent(signInGraph(s)) appends for a record at
 // column 4 (TestCommitted and the committed PowerShell exports hold it
-// byte for byte). A sign-in of an app without laid-out runs is built
+// byte for byte). A sign-in of an app signInParts does not list is built
 // compact and indented.
 func (st *storm) signInPS(b []byte, t *msTenant, s *signIn) []byte {
 	ps := t.ps
 	parts := t.signInApp[s.app]
-	if parts == nil || parts.appPS == "" {
+	if parts == nil {
 		c := st.signInGraph(t.scratch[0][:0], t, s, false)
 		t.scratch[0] = c
 		return psIndent(b, c, 4)
