@@ -16,40 +16,50 @@ import (
 func TestSignInPS(t *testing.T) {
 	t.Parallel()
 	n := 0
-	for _, seed := range []int64{7, 558} {
-		r := rand.New(rand.NewPCG(uint64(seed), 0x570_0558))
-		st := newStorm(r, seed, 3)
-		for _, tn := range st.tenants {
+	bare := map[*msApp]*signInAppParts{} // no app listed: both writers make the parts per record
+	eachPlannedDay(func(seed int64, st *storm, tn *msTenant, d int, dp *dayPlan) {
+		if d == 0 {
 			tn.psSignInParts() // every tenant, whatever its export shape
-			apps := tn.signInApp
-			bare := map[*msApp]*signInAppParts{} // no app listed: both writers make the parts per record
-			var dp dayPlan
-			for d := range 7 {
-				dp.reset()
-				st.planDay(r, tn, stormStart.AddDate(0, 0, d), &dp)
-				for _, list := range [][]signIn{dp.inter, dp.nonInter} {
-					for i := range list {
-						s := &list[i]
-						want := psIndent(nil, st.signInGraph(nil, tn, s, false), 4)
-						tn.signInApp = apps
-						if got := st.signInPS(nil, tn, s); !bytes.Equal(got, want) {
-							t.Fatalf("seed %d, %s, sign-in %d of day %d:\n got %s\nwant %s", seed, tn.def.domain, i, d, got, want)
-						}
-						tn.signInApp = bare
-						if got := st.signInPS(nil, tn, s); !bytes.Equal(got, want) {
-							t.Fatalf("fallback, seed %d, %s, sign-in %d of day %d:\n got %s\nwant %s", seed, tn.def.domain, i, d, got, want)
-						}
-						n++
-					}
-				}
-			}
-			tn.signInApp = apps
 		}
-	}
+		apps := tn.signInApp
+		defer func() { tn.signInApp = apps }()
+		for _, list := range [][]signIn{dp.inter, dp.nonInter} {
+			for i := range list {
+				s := &list[i]
+				want := psIndent(nil, st.signInGraph(nil, tn, s, false), 4)
+				tn.signInApp = apps
+				if got := st.signInPS(nil, tn, s); !bytes.Equal(got, want) {
+					t.Fatalf("seed %d, %s, sign-in %d of day %d:\n got %s\nwant %s", seed, tn.def.domain, i, d, got, want)
+				}
+				tn.signInApp = bare
+				if got := st.signInPS(nil, tn, s); !bytes.Equal(got, want) {
+					t.Fatalf("fallback, seed %d, %s, sign-in %d of day %d:\n got %s\nwant %s", seed, tn.def.domain, i, d, got, want)
+				}
+				n++
+			}
+		}
+	})
 	// The planner's draws are fixed by the seeds (TestCommitted holds its
 	// output byte for byte): so is how many sign-ins this covers.
 	if n != 1221 {
 		t.Fatalf("checked %d sign-ins, want 1,221", n)
 	}
-	t.Logf("%d sign-ins", n)
+}
+
+// eachPlannedDay calls fn with each of every tenant's first seven days as
+// planDay plans them, at seeds 7 and 558 and scale 3: records as the
+// writers get them, for tests that check a writer against another.
+func eachPlannedDay(fn func(seed int64, st *storm, tn *msTenant, d int, dp *dayPlan)) {
+	for _, seed := range []int64{7, 558} {
+		r := rand.New(rand.NewPCG(uint64(seed), 0x570_0558))
+		st := newStorm(r, seed, 3)
+		for _, tn := range st.tenants {
+			var dp dayPlan
+			for d := range 7 {
+				dp.reset()
+				st.planDay(r, tn, stormStart.AddDate(0, 0, d), &dp)
+				fn(seed, st, tn, d, &dp)
+			}
+		}
+	}
 }
