@@ -477,4 +477,8 @@ func reportBuild(b *testing.B, g *graph.Graph, c0 time.Duration) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MB")
+	// Every byte allocated is memory the kernel zeroed once and, in a VM,
+	// often the host backed afresh: a build's transient tables cost as
+	// much as its results.
+	b.ReportMetric(float64(ms.TotalAlloc)/float64(b.N)/(1<<20), "alloc-MB/op")
 }
