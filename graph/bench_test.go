@@ -463,6 +463,9 @@ func BenchmarkRealCaseScan(b *testing.B) {
 	b.ReportMetric((cpuTime()-c0).Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(n), "events")
 	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MB")
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.TotalAlloc)/float64(b.N)/(1<<20), "alloc-MB/op")
 }
 
 // reportBuild reports a graph build's CPU time per op (since cpuTime c0),
