@@ -217,6 +217,9 @@ type partDecoder struct {
 	// coding is searched once per value and row group.
 	codings map[string]*coding
 	locals  map[string]*strTable
+	// readers are the column readers by column, kept across parts with
+	// their buffers (a dictionary's codes, values and hashes).
+	readers map[string]*colReader
 }
 
 // coding is the dictionary of a coded column in a ScanColumns, shared by
@@ -378,7 +381,7 @@ func (d *partDecoder) decode(ctx context.Context, c *Case, p PartRecord, f *filt
 		if !ok {
 			continue // a part written before the column existed
 		}
-		readers = append(readers, newColReader(name, leaf.ColumnIndex, d))
+		readers = append(readers, d.reader(name, leaf.ColumnIndex))
 	}
 	if len(readers) == 0 {
 		return nil
@@ -537,6 +540,21 @@ func matchingRows(ctx context.Context, pf *parquet.File, f *filter) (rows []int6
 // sharing.
 var uniqueColumns = map[string]bool{"id": true, "message": true, "raw": true, "correlation_id": true}
 
+// reader returns the worker's reader of column name, at column index
+// index of the part about to be read.
+func (d *partDecoder) reader(name string, index int) *colReader {
+	if r := d.readers[name]; r != nil {
+		r.index = index
+		return r
+	}
+	r := newColReader(name, index, d)
+	if d.readers == nil {
+		d.readers = map[string]*colReader{}
+	}
+	d.readers[name] = r
+	return r
+}
+
 func newColReader(name string, index int, d *partDecoder) *colReader {
 	r := &colReader{name: name, index: index, d: d, time: name == "time"}
 	if name != "time" && name != "offset" {
@@ -567,9 +585,9 @@ func newColReader(name string, index int, d *partDecoder) *colReader {
 func (r *colReader) open(chunk parquet.ColumnChunk, lo int64) error {
 	r.close()
 	clear(r.same)
+	r.dictOf, r.remap = nil, r.remap[:0]
 	if r.cd != nil {
 		r.local.reset()
-		r.dictOf, r.remap = nil, r.remap[:0]
 	}
 	r.pages = chunk.Pages()
 	if lo > 0 {
@@ -630,6 +648,9 @@ func (r *colReader) next() error {
 				return err
 			}
 		}
+		if r.cd != nil {
+			return nil // readVec checks each index as it codes it
+		}
 		for _, i := range r.idx[:r.n] {
 			if uint(i) >= uint(r.dictLen()) {
 				return fmt.Errorf("dictionary index %d out of %d", i, r.dictLen())
@@ -649,10 +670,11 @@ func (r *colReader) next() error {
 			return fmt.Errorf("page offsets out of order")
 		}
 	}
-	if !r.d.detach && r.cd == nil {
-		// One copy of the page's bytes, which every value slices. A coded
-		// column's values are looked up in views of the page instead:
-		// its table and its coding keep copies of the values they keep.
+	if !r.d.detach && r.d.codings == nil {
+		// One copy of the page's bytes, which every value slices. A
+		// ScanColumns reads views of the page instead: a coded column's
+		// table and coding keep copies of the values they keep, and a
+		// batch copies the values of the others into bytes of its own.
 		r.str = string(r.data[:r.offs[r.n]])
 	}
 	return nil
@@ -799,6 +821,10 @@ type ColumnBatch struct {
 type columnVec struct {
 	ints []int64
 	str  StringColumn
+	// bytes holds the batch's values of an uncoded column, which its
+	// Values view: reused with the batch, so that a scan copies each
+	// value once into memory it already has.
+	bytes []byte
 }
 
 // StringColumn is a string column of a ColumnBatch. Columns of values
@@ -833,7 +859,9 @@ func (b *ColumnBatch) String(j int) *StringColumn { return &b.cols[j].str }
 // ScanColumns is ScanBatches by columns: fn gets every matching event in
 // Scan's order, in batches of columns, the query's columns only. fn must
 // neither keep nor modify the batch, whose columns are reused; a Dict
-// (never modified) and its strings may be kept.
+// (never modified) and its strings may be kept. The strings of Values
+// last until fn returns (they are the batch's own bytes, reused with it):
+// fn copies what it keeps.
 //
 // A coded column has one dictionary for the whole scan (token_id and
 // issued_id share theirs), which the decoding workers grow together, so a
@@ -878,7 +906,7 @@ func (d *partDecoder) decodeColumns(ctx context.Context, c *Case, p PartRecord, 
 			readers = append(readers, nil) // a part written before the column existed
 			continue
 		}
-		r := newColReader(name, leaf.ColumnIndex, d)
+		r := d.reader(name, leaf.ColumnIndex)
 		readers = append(readers, r)
 		present = append(present, r)
 	}
@@ -967,7 +995,7 @@ func (r *colReader) readVec(v *columnVec, k int) error {
 		}
 		v.ints, v.str = nil, StringColumn{Codes: v.str.Codes[:0], Dict: vals, DictID: id}
 	default:
-		v.ints, v.str = nil, StringColumn{Values: v.str.Values[:0]}
+		v.ints, v.str, v.bytes = nil, StringColumn{Values: v.str.Values[:0]}, v.bytes[:0]
 	}
 	for k > 0 {
 		if r.pos == r.n {
@@ -981,9 +1009,15 @@ func (r *colReader) readVec(v *columnVec, k int) error {
 		case r.set == nil:
 			v.ints = append(v.ints, r.ints[r.pos:r.pos+m]...)
 		case coded && r.idx != nil:
-			for _, i := range r.idx[r.pos : r.pos+m] {
-				v.str.Codes = append(v.str.Codes, r.remap[i])
+			n := len(v.str.Codes)
+			codes, remap := slices.Grow(v.str.Codes, m)[:n+m], r.remap
+			for j, i := range r.idx[r.pos : r.pos+m] {
+				if uint(i) >= uint(len(remap)) {
+					return fmt.Errorf("dictionary index %d out of %d", i, len(remap))
+				}
+				codes[n+j] = remap[i]
 			}
+			v.str.Codes = codes
 		case coded:
 			v.str.Codes = r.local.codeAll(v.str.Codes, r.data, r.offs[r.pos:r.pos+m+1], r.cd)
 		case r.idx != nil:
@@ -991,10 +1025,7 @@ func (r *colReader) readVec(v *columnVec, k int) error {
 				v.str.Values = append(v.str.Values, r.dict[i])
 			}
 		default:
-			offs := r.offs[r.pos : r.pos+m+1]
-			for j := range m {
-				v.str.Values = append(v.str.Values, r.str[offs[j]:offs[j+1]])
-			}
+			v.str.Values = v.appendValues(v.str.Values, r.data, r.offs[r.pos:r.pos+m+1])
 		}
 		r.pos += m
 		k -= m
@@ -1003,6 +1034,27 @@ func (r *colReader) readVec(v *columnVec, k int) error {
 		v.str.Dict, _ = r.cd.snapshot() // grown by this batch's new values
 	}
 	return nil
+}
+
+// appendValues appends to vals the values of a segment of a plain page
+// (value j is data[offs[j]:offs[j+1]]), copied into v.bytes. When the
+// bytes must grow, the values already made keep the old array.
+func (v *columnVec) appendValues(vals []string, data []byte, offs []uint32) []string {
+	seg := data[offs[0]:offs[len(offs)-1]]
+	if len(seg) > cap(v.bytes)-len(v.bytes) {
+		v.bytes = make([]byte, 0, max(2*cap(v.bytes), len(seg), 16<<10))
+	}
+	at := len(v.bytes) - int(offs[0])
+	v.bytes = append(v.bytes, seg...)
+	b := v.bytes
+	for j := range len(offs) - 1 {
+		s := ""
+		if a, e := int(offs[j])+at, int(offs[j+1])+at; a < e {
+			s = unsafe.String(&b[a], e-a)
+		}
+		vals = append(vals, s)
+	}
+	return vals
 }
 
 // strTable maps strings to codes, like a map[string]int32 that keeps its

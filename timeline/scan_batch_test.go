@@ -286,7 +286,8 @@ func TestScanColumnBatches(t *testing.T) {
 }
 
 // batchEvents returns the events of batch b of a ScanColumns that read
-// cols (scanColumns), with those columns set.
+// cols (scanColumns), with those columns set: copies of the values, since
+// an uncoded column's strings last only until fn returns.
 func batchEvents(b *ColumnBatch, cols []string) []Event {
 	evs := make([]Event, b.Len)
 	for j, name := range cols {
@@ -302,7 +303,7 @@ func batchEvents(b *ColumnBatch, cols []string) []Event {
 		default:
 			col := b.String(j)
 			for i := range b.Len {
-				columnSetters[name].set(&evs[i], col.At(i))
+				columnSetters[name].set(&evs[i], strings.Clone(col.At(i)))
 			}
 		}
 	}
