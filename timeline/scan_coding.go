@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -18,7 +19,13 @@ type coding struct {
 	// scan (newVals): millions of strings, each a pointer it would
 	// otherwise trace in every cycle while the scan and its consumer run.
 	vals []string
-	id   uint64
+	// arr and n publish vals to snapshot without the lock (which the
+	// other worker holds while it codes): arr the whole array, stored
+	// when vals moves to a new one, then n its length, stored after the
+	// values below it are written.
+	arr atomic.Pointer[[]string]
+	n   atomic.Int64
+	id  uint64
 	// touched keeps codeAll's first reads from being optimized away.
 	touched int
 	// tab indexes vals by hash: open addressing, at most half full.
@@ -91,16 +98,28 @@ func newCodings(cols []string) map[string]*coding {
 		kept := &codeChunks{}
 		cd := &coding{vals: append(newVals(1024, kept), ""), id: id, seed: maphash.MakeSeed(),
 			tab: make([]codeSlot, 1024), kept: kept}
+		cd.publish(true)
 		m[name], m[domain] = cd, cd
 	}
 	return m
 }
 
-// snapshot returns the values so far and the dictionary's id.
+// snapshot returns the values so far and the dictionary's id. It takes
+// no lock: the length it reads was stored after the array it then reads
+// (or a later one, which holds copies of the same values).
 func (cd *coding) snapshot() ([]string, uint64) {
-	cd.mu.Lock()
-	defer cd.mu.Unlock()
-	return cd.vals, cd.id
+	n := cd.n.Load()
+	return (*cd.arr.Load())[:n:n], cd.id
+}
+
+// publish makes vals visible to snapshot, its array too when moved; the
+// caller holds cd.mu (or is making cd).
+func (cd *coding) publish(moved bool) {
+	if moved {
+		arr := cd.vals[:cap(cd.vals)]
+		cd.arr.Store(&arr)
+	}
+	cd.n.Store(int64(len(cd.vals)))
 }
 
 // codeAll sets codes[i] to the code of ss[i], whose hash under cd.seed is
@@ -129,6 +148,7 @@ func (cd *coding) codeAll(ss []string, hs []uint64, codes []int32) {
 	for i, s := range ss {
 		codes[i] = cd.codeLocked(s, hs[i])
 	}
+	cd.publish(false)
 }
 
 // codeLocked returns the code of s, whose hash under cd.seed is h; the
@@ -150,6 +170,7 @@ func (cd *coding) codeLocked(s string, h uint64) int32 {
 				copy(vals, cd.vals)
 				cd.vals = vals
 				adviseHuge(cd.vals)
+				cd.publish(true)
 			}
 			cd.vals = append(cd.vals, s)
 			*sl = codeSlot{h: uint32(h), code: c}
