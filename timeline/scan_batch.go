@@ -918,15 +918,18 @@ func (v *columnVec) appendValues(vals []string, data []byte, offs []uint32) []st
 
 // strTable maps strings to codes, like a map[string]int32 that keeps its
 // room when reset (a Go map cleared per row group grew again, rehashing,
-// in every one): open addressing, each slot with its string's hash. It
-// keeps copies of its strings, in chunks reused after a reset.
+// in every one): open addressing, each slot with its string's hash bits
+// and where its copy is in bytes. A slot is 16 bytes and the table is sized
+// for the row group being read, not the largest one read so far, so that
+// the slots a row group uses share cache lines: a row group's thousands of
+// values were spread over a megabyte of 32-byte slots, a miss per lookup.
 type strTable struct {
 	seed   maphash.Seed
 	seeded bool      // seed was given, else grow makes one
 	slots  []strSlot // a power of two of them, at most half used
 	used   []int32   // the slots in use, to reset
-	bytes  [][]byte  // the strings' copies; bytes[cur] is being filled
-	cur    int
+	moved  []strSlot // resize's copies of the used slots
+	bytes  []byte    // the strings' copies, until reset
 	// finds and hits count lookups since the reset: a column whose values
 	// seldom repeat within a row group goes to the scan's coding directly
 	// (direct), without the table.
@@ -940,14 +943,11 @@ type strTable struct {
 }
 
 // pendingCode is where a code that codeAll asks the coding for goes: the
-// position in codes, and the table's slot (nil when direct).
+// position in codes, and the table's slot (-1 when direct).
 type pendingCode struct {
 	pos  int
-	slot *strSlot
+	slot int32
 }
-
-// strChunk is the size of strTable's chunks of copies.
-const strChunk = 64 << 10
 
 // codeAll appends to codes the code in cd of each value of a segment of a
 // plain page (value j is data[offs[j]:offs[j+1]]). It looks in the table
@@ -967,25 +967,26 @@ func (t *strTable) codeAll(codes []int32, data []byte, offs []uint32, cd *coding
 			continue
 		}
 		s := unsafe.String(&data[a], b-a)
-		var sl *strSlot
+		slot := int32(-1)
 		var h uint64
 		if t.direct {
 			h = maphash.String(t.seed, s)
 		} else {
-			sl = t.find(s)
-			h = sl.h
-			if sl.code >= 0 {
+			h = maphash.String(t.seed, s)
+			var code int32
+			slot, code = t.find(s, h)
+			if code >= 0 {
 				t.hits++
 			}
 			if t.finds++; t.finds == 1024 && 4*t.hits < t.finds {
 				t.direct = true
 			}
-			if sl.code >= 0 {
-				codes = append(codes, sl.code)
+			if code >= 0 {
+				codes = append(codes, code)
 				continue
 			}
 		}
-		t.pend = append(t.pend, pendingCode{pos: len(codes), slot: sl})
+		t.pend = append(t.pend, pendingCode{pos: len(codes), slot: slot})
 		t.pendS, t.pendH = append(t.pendS, s), append(t.pendH, h)
 		codes = append(codes, 0)
 	}
@@ -994,11 +995,10 @@ func (t *strTable) codeAll(codes []int32, data []byte, offs []uint32, cd *coding
 		cd.codeAll(t.pendS, t.pendH, t.pendC)
 		for i, p := range t.pend {
 			codes[p.pos] = t.pendC[i]
-			if p.slot != nil {
-				p.slot.code = t.pendC[i]
+			if p.slot >= 0 {
+				t.slots[p.slot].code = t.pendC[i]
 			}
 		}
-		clear(t.pend)  // pointers into the slots
 		clear(t.pendS) // views of the page
 		t.pend, t.pendS, t.pendH = t.pend[:0], t.pendS[:0], t.pendH[:0]
 	}
@@ -1013,76 +1013,89 @@ func (t *strTable) reserve(k int) {
 	}
 }
 
+// strSlot is a slot of strTable: the low bits of its string's hash, its
+// code (-1 while the coding's is pending), and its copy in bytes (n 0 when
+// the slot is free: strings are never "").
 type strSlot struct {
-	h    uint64
-	s    string // "" when free
-	code int32
+	h      uint32
+	code   int32
+	off, n uint32
 }
 
-// find returns the slot of s (not ""), a new one with code -1 if s is new;
-// the table keeps a copy of s until reset.
-func (t *strTable) find(s string) *strSlot {
+// find returns the slot of s (not ""), whose hash is h, and its code: -1
+// in a new slot if s is new (the table keeps a copy of s until reset).
+func (t *strTable) find(s string, h uint64) (int32, int32) {
 	if 2*(len(t.used)+1) > len(t.slots) {
 		t.grow()
 	}
-	h := maphash.String(t.seed, s)
 	mask := uint64(len(t.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		sl := &t.slots[i]
-		if sl.s == "" {
-			*sl = strSlot{h: h, s: t.keep(s), code: -1}
+		if sl.n == 0 {
+			*sl = strSlot{h: uint32(h), code: -1, off: uint32(len(t.bytes)), n: uint32(len(s))}
+			t.bytes = append(t.bytes, s...)
 			t.used = append(t.used, int32(i))
-			return sl
+			return int32(i), -1
 		}
-		if sl.h == h && sl.s == s {
-			return sl
+		if sl.h == uint32(h) && int(sl.n) == len(s) && string(t.bytes[sl.off:sl.off+sl.n]) == s {
+			return int32(i), sl.code
 		}
 	}
 }
 
+// grow doubles the table (or makes it).
 func (t *strTable) grow() {
+	t.resize(max(1024, 2*len(t.slots)))
+}
+
+// resize moves the used slots to a table of n slots, in the same array
+// when it has room; a slot keeps the low 32 bits of its hash, which place
+// it (tables stay under 2^32 slots).
+func (t *strTable) resize(n int) {
 	if !t.seeded {
 		t.seed, t.seeded = maphash.MakeSeed(), true
 	}
-	old, used := t.slots, t.used
-	t.slots, t.used = make([]strSlot, max(1024, 2*len(old))), make([]int32, 0, 2*cap(used))
-	mask := uint64(len(t.slots) - 1)
-	for _, u := range used {
-		sl := old[u]
+	moved := t.moved[:0]
+	for _, u := range t.used {
+		moved = append(moved, t.slots[u])
+	}
+	if cap(t.slots) >= n {
+		t.slots = t.slots[:n]
+		clear(t.slots)
+	} else {
+		t.slots = make([]strSlot, n)
+	}
+	t.used = t.used[:0]
+	mask := uint32(n - 1)
+	for _, sl := range moved {
 		i := sl.h & mask
-		for t.slots[i].s != "" {
+		for t.slots[i].n != 0 {
 			i = (i + 1) & mask
 		}
 		t.slots[i] = sl
 		t.used = append(t.used, int32(i))
 	}
+	t.moved = moved
 }
 
-// keep returns a copy of s that lasts until reset.
-func (t *strTable) keep(s string) string {
-	if len(t.bytes) == 0 || len(s) > cap(t.bytes[t.cur])-len(t.bytes[t.cur]) {
-		if len(t.bytes) > 0 {
-			t.cur++
-		}
-		if t.cur == len(t.bytes) || len(s) > cap(t.bytes[t.cur]) {
-			t.bytes = slices.Insert(t.bytes, t.cur, make([]byte, 0, max(strChunk, len(s))))
-		}
-	}
-	b := &t.bytes[t.cur]
-	n := len(*b)
-	*b = append(*b, s...)
-	return unsafe.String(&(*b)[n], len(s))
-}
-
-// reset empties the table, keeping its room.
+// reset empties the table for another row group. The table keeps its
+// array, but uses only four times as many slots as the last row group
+// filled (1,024 at least), so that after a large row group the next small
+// ones' slots are not spread over a table many times their size.
 func (t *strTable) reset() {
-	for _, u := range t.used {
-		t.slots[u] = strSlot{}
+	need := 1024
+	for need < 4*len(t.used) {
+		need *= 2
 	}
-	t.used = t.used[:0]
-	for i := range t.bytes {
-		t.bytes[i] = t.bytes[i][:0]
+	if need < len(t.slots) {
+		t.used = t.used[:0]
+		t.resize(need) // clears the slots it keeps
+	} else {
+		for _, u := range t.used {
+			t.slots[u] = strSlot{}
+		}
+		t.used = t.used[:0]
 	}
-	t.cur = 0
+	t.bytes = t.bytes[:0]
 	t.finds, t.hits, t.direct = 0, 0, false
 }
