@@ -51,3 +51,59 @@ func TestCodingDictOutlivesCoding(t *testing.T) {
 	}
 	runtime.KeepAlive(junk)
 }
+
+// TestStrTableResize checks that a row-group table shrinks after a row
+// group that filled few of its slots, grows again within its array, and
+// gives every value the coding's code throughout.
+func TestStrTableResize(t *testing.T) {
+	cd := newCodings([]string{"target"})["target"]
+	tab := &strTable{seed: cd.seed, seeded: true}
+	rowGroup := func(distinct, repeat int) {
+		t.Helper()
+		tab.reset()
+		var page []byte
+		offs := []uint32{0}
+		var want []string
+		// Blocks of 256 values (a segment), each block repeat times: a
+		// value's repeats come in later segments, which the table answers.
+		for lo := 0; lo < distinct; lo += 256 {
+			for range repeat {
+				for i := lo; i < min(lo+256, distinct); i++ {
+					v := fmt.Sprintf("arn:aws:iam::%d:role/r-%d", i%7, i)
+					page = append(page, v...)
+					offs = append(offs, uint32(len(page)))
+					want = append(want, v)
+				}
+			}
+		}
+		var codes []int32
+		for lo := 0; lo < len(want); lo += 256 { // page segments, as readVec hands them
+			hi := min(lo+256, len(want))
+			codes = tab.codeAll(codes, page, offs[lo:hi+1], cd)
+		}
+		vals, _ := cd.snapshot()
+		for i, c := range codes {
+			if vals[c] != want[i] {
+				t.Fatalf("%d values: value %d is %q, coded %d (%q)", distinct, i, want[i], c, vals[c])
+			}
+		}
+		if tab.direct {
+			t.Fatalf("%d values, each %d times: the table went direct", distinct, repeat)
+		}
+	}
+	rowGroup(20_000, 2)
+	big := len(tab.slots)
+	if big < 40_000 {
+		t.Fatalf("20,000 values in %d slots", big)
+	}
+	rowGroup(100, 20)
+	rowGroup(100, 20)
+	if len(tab.slots) != 1024 {
+		t.Errorf("after a row group of 100 values the table has %d slots, want 1,024", len(tab.slots))
+	}
+	rowGroup(5_000, 3)
+	if len(tab.slots) < 10_000 || cap(tab.slots) != big {
+		t.Errorf("5,000 values in %d slots of an array of %d, want at least 10,000 of the first array's %d",
+			len(tab.slots), cap(tab.slots), big)
+	}
+}
