@@ -1499,6 +1499,78 @@ func (g *Graph) apply(r *rec) {
 	}
 }
 
+// warmBatch is how many records applyBatch asks ahead for: their spans,
+// lists and edge records (a few thousand lines) stay in a core's cache
+// until apply reads them.
+const warmBatch = 64
+
+// warmSpans asks for the adjacency spans of r's nodes that apply will
+// read: both of its credentials' and target's, the out spans of its key
+// and actor. Addresses, apps and tenants are few and stay in cache.
+func (g *Graph) warmSpans(r *rec) {
+	n := NodeID(g.out.len())
+	for _, id := range [...]NodeID{r.tail, r.issued, r.target} {
+		if id >= 0 && id < n {
+			prefetch(unsafe.Pointer(g.out.at(int32(id))))
+			prefetch(unsafe.Pointer(g.in.at(int32(id))))
+		}
+	}
+	for _, id := range [...]NodeID{r.key, r.actor} {
+		if id >= 0 && id < n {
+			prefetch(unsafe.Pointer(g.out.at(int32(id))))
+		}
+	}
+}
+
+// warmLists asks for the short adjacency lists apply will scan for r,
+// whose spans warmSpans asked for.
+func (g *Graph) warmLists(r *rec) {
+	n := NodeID(g.out.len())
+	for _, id := range [...]NodeID{r.tail, r.issued, r.target} {
+		if id >= 0 && id < n {
+			g.warmList(*g.out.at(int32(id)))
+			g.warmList(*g.in.at(int32(id)))
+		}
+	}
+	for _, id := range [...]NodeID{r.key, r.actor} {
+		if id >= 0 && id < n {
+			g.warmList(*g.out.at(int32(id)))
+		}
+	}
+}
+
+// warmList asks for the first line of the list of sp if linkCap may scan
+// it (a hub's is found through Graph.edgeOf or the other end's list).
+func (g *Graph) warmList(sp span) {
+	if sp.n > 0 && sp.n <= hubDegree {
+		prefetch(unsafe.Pointer(&g.adj.chunks[sp.chunk()][sp.off()]))
+	}
+}
+
+// warmEdges asks for the edge records in the short lists, in and out, of
+// r's credentials (warmLists asked for the lists): most of the edges an
+// event touches are there (identity, address and app to the credential,
+// the credential to its tenant and target), and touch reads each record.
+func (g *Graph) warmEdges(r *rec) {
+	n := NodeID(g.out.len())
+	for _, id := range [...]NodeID{r.tail, r.issued} {
+		if id < 0 || id >= n {
+			continue
+		}
+		for _, sp := range [...]span{*g.out.at(int32(id)), *g.in.at(int32(id))} {
+			if sp.n > 0 && sp.n <= warmEdgesMax {
+				for _, a := range g.adj.get(sp) {
+					prefetch(unsafe.Pointer(g.edges.at(a.ei)))
+				}
+			}
+		}
+	}
+}
+
+// warmEdgesMax bounds the lists whose edges warmEdges asks for (a token's
+// or session's has up to eight edges in).
+const warmEdgesMax = 8
+
 // stages runs apply on a goroutine of its own, behind resolve: building
 // uses two cores. Up to stageBuffers batches (32,768 events) wait between
 // the two, so that each stage runs on while the other is slower for a
@@ -1523,19 +1595,43 @@ func (g *Graph) startStages() *stages {
 	go func() {
 		defer close(s.done)
 		for b := range s.full {
-			for i := range b {
-				if g.linkFull.Load() {
-					s.skipped = true // the build fails: resolve or wait returns ErrTooLarge
-					break
-				}
-				g.apply(&b[i])
-				g.noteLinked()
+			if !g.applyBatch(b) {
+				s.skipped = true // the build fails: resolve or wait returns ErrTooLarge
 			}
 			s.free <- b[:0]
 		}
 	}()
 	s.cur = s.next()
 	return s
+}
+
+// applyBatch applies the records of b, unless linking nears its limits:
+// then it stops and returns false. It works warmBatch records at a time,
+// first asking for (prefetch) what apply will read for them, level by
+// level (see warmSpans), so that the misses of a few dozen events overlap
+// instead of stalling apply one after another.
+func (g *Graph) applyBatch(b []rec) bool {
+	for len(b) > 0 {
+		sub := b[:min(warmBatch, len(b))]
+		b = b[len(sub):]
+		for i := range sub {
+			g.warmSpans(&sub[i])
+		}
+		for i := range sub {
+			g.warmLists(&sub[i])
+		}
+		for i := range sub {
+			g.warmEdges(&sub[i])
+		}
+		for i := range sub {
+			if g.linkFull.Load() {
+				return false
+			}
+			g.apply(&sub[i])
+			g.noteLinked()
+		}
+	}
+	return true
 }
 
 // next returns an empty batch: one apply is done with, else a new one
