@@ -967,12 +967,11 @@ func (t *strTable) codeAll(codes []int32, data []byte, offs []uint32, cd *coding
 			continue
 		}
 		s := unsafe.String(&data[a], b-a)
-		slot := int32(-1)
-		var h uint64
-		if t.direct {
-			h = maphash.String(t.seed, s)
-		} else {
-			h = maphash.String(t.seed, s)
+		h, slot := maphash.String(t.seed, s), int32(-1)
+		if uint64(len(t.bytes))+uint64(len(s)) > maxTableBytes {
+			t.direct = true // offsets are 32 bits
+		}
+		if !t.direct {
 			var code int32
 			slot, code = t.find(s, h)
 			if code >= 0 {
@@ -1012,6 +1011,10 @@ func (t *strTable) reserve(k int) {
 		t.grow()
 	}
 }
+
+// maxTableBytes bounds the copies a strTable holds (a row group's values
+// of a column), for 32-bit offsets.
+const maxTableBytes = 1<<32 - 1
 
 // strSlot is a slot of strTable: the low bits of its string's hash, its
 // code (-1 while the coding's is pending), and its copy in bytes (n 0 when
