@@ -258,13 +258,18 @@ func TestAdjEntries(t *testing.T) {
 	}
 }
 
-// TestCtxHeadKeep checks that a context edge's head, kept in place, keeps
-// the ids that the head in Graph.refs it replaced kept (modelled here on a
-// slice, as that code was), ties in time included, for every cap.
+// TestCtxHeadKeep checks that a context edge's head, two ids in place and
+// the others in an overflow record, keeps the ids that the head in
+// Graph.refs it replaced kept (modelled here on a slice, as that code
+// was), ties in time included, for every cap.
 func TestCtxHeadKeep(t *testing.T) {
-	if n := unsafe.Sizeof(ctxHead{}); n != 52 {
-		t.Errorf("a ctxHead is %d bytes, want 52", n)
+	if n := unsafe.Sizeof(ctxHead{}); n != 32 {
+		t.Errorf("a ctxHead is %d bytes, want 32", n)
 	}
+	if n := unsafe.Sizeof(ctxMore{}); n != 24 {
+		t.Errorf("a ctxMore is %d bytes, want 24", n)
+	}
+	g := newGraph(Options{})
 	// model is the former idHead.keep without a tail, over a slice.
 	type model struct {
 		head    []idRef
@@ -295,16 +300,16 @@ func TestCtxHeadKeep(t *testing.T) {
 		half := 1 + run%maxCtxIDs
 		t0 := rng.Int64N(1 << 40)
 		m := model{head: []idRef{mkRef(t0, 0)}}
-		x := ctxHead{refs: [maxCtxIDs]idRef{mkRef(t0, 0)}, n: 1}
+		x := ctxHead{refs: [ctxInline]idRef{mkRef(t0, 0)}, n: 1}
 		for i := range 1 + rng.IntN(12) {
 			tm := t0 + rng.Int64N(8) - 4 // few distinct times: many ties
 			if run%3 == 0 {
 				tm = -1<<62 + rng.Int64N(3) // and times far from the epoch
 			}
 			keep(&m, tm, int32(i+1), half)
-			x.keep(tm, int32(i+1), half)
+			g.keepCtx(&x, tm, int32(i+1), half)
 		}
-		if diff := cmp.Diff(m.head, x.refs[:x.n], cmp.AllowUnexported(idRef{})); diff != "" || int(x.max) != m.headMax {
+		if diff := cmp.Diff(m.head, g.ctxRefs(&x), cmp.AllowUnexported(idRef{})); diff != "" || int(x.max) != m.headMax {
 			t.Fatalf("run %d (half %d): kept (-model +ctxHead):\n%s; max %d, model's %d", run, half, diff, x.max, m.headMax)
 		}
 	}

@@ -155,6 +155,7 @@ type Graph struct {
 	edges   chunked[edge]
 	ext     chunked[edgeExt] // causal edges'
 	cext    chunked[ctxHead] // context edges'
+	cmore   chunked[ctxMore] // ctxHead.more
 	refs    slab[idRef]      // edgeExt.head and tail
 	tms     slab[int64]      // edgeExt.times
 	edgeOf  map[uint64]int32 // edges whose endpoints both have more than hubDegree edges
@@ -373,30 +374,69 @@ type idHead struct {
 const maxCtxIDs = 4
 
 // ctxHead holds the earliest ids of a context edge with more than one
-// event (Graph.cext), in place: keeping one reads no other array (12
-// million context edges in a real case, touched by most events). 52 bytes,
-// about what an idHead and its two to four refs in Graph.refs took.
+// event (Graph.cext): the first ctxInline in place, the others (up to
+// maxCtxIDs) in an overflow record of Graph.cmore made when a third is
+// kept. 32 bytes, two to a cache line: most context edges (12 million in
+// a real case, touched by most events) keep two ids, and a record of four
+// in place (52 bytes) left half of it empty and straddled two lines.
 type ctxHead struct {
-	refs [maxCtxIDs]idRef
+	refs [ctxInline]idRef
+	// more is the index in Graph.cmore of the refs after the first
+	// ctxInline, once n passes ctxInline.
+	more int32
 	// n is how many refs are kept, max the index of the latest (of those
 	// with the latest time, the last filed).
 	n, max uint8
 }
 
-// keep files the event at t into the earliest ids, which hold at most
-// half (at most maxCtxIDs), as a causal edge's head does, but dropping
-// what it does not keep.
-func (x *ctxHead) keep(t int64, id int32, half int) {
+// ctxInline is how many of a context edge's ids its ctxHead keeps in
+// place.
+const ctxInline = 2
+
+// ctxMore is the overflow of a ctxHead: its refs after the first
+// ctxInline.
+type ctxMore [maxCtxIDs - ctxInline]idRef
+
+// ctxRef returns the i'th ref kept in x.
+func (g *Graph) ctxRef(x *ctxHead, i int) *idRef {
+	if i < ctxInline {
+		return &x.refs[i]
+	}
+	return &g.cmore.at(x.more)[i-ctxInline]
+}
+
+// ctxRefs returns the refs kept in x, in the order filed.
+func (g *Graph) ctxRefs(x *ctxHead) []idRef {
+	refs := make([]idRef, x.n)
+	for i := range refs {
+		refs[i] = *g.ctxRef(x, i)
+	}
+	return refs
+}
+
+// keepCtx files the event at t into the earliest ids of x, which hold at
+// most half (at most maxCtxIDs), as a causal edge's head does, but
+// dropping what it does not keep.
+func (g *Graph) keepCtx(x *ctxHead, t int64, id int32, half int) {
 	switch {
 	case int(x.n) < half:
-		x.refs[x.n] = mkRef(t, id)
-		if t >= x.refs[x.max].time() {
+		if x.n == ctxInline {
+			x.more = g.cmore.add(ctxMore{})
+		}
+		*g.ctxRef(x, int(x.n)) = mkRef(t, id)
+		if t >= g.ctxRef(x, int(x.max)).time() {
 			x.max = x.n
 		}
 		x.n++
-	case t < x.refs[x.max].time(): // it displaces the latest
-		x.refs[x.max] = mkRef(t, id)
-		x.max = uint8(latest(x.refs[:x.n]))
+	case t < g.ctxRef(x, int(x.max)).time(): // it displaces the latest
+		*g.ctxRef(x, int(x.max)) = mkRef(t, id)
+		m := 0 // the new latest: the first of those with the latest time, as latest finds
+		for i := 1; i < int(x.n); i++ {
+			if g.ctxRef(x, i).time() > g.ctxRef(x, m).time() {
+				m = i
+			}
+		}
+		x.max = uint8(m)
 	}
 }
 
@@ -920,7 +960,7 @@ func (g *Graph) touch(ei int32, t int64, id int32) {
 			h.setHeadMaxT(e.first)
 			e.ref = g.ext.add(edgeExt{idHead: h, times: g.tms.push(g.tms.alloc(2), e.first), sorted: true})
 		} else {
-			e.ref = g.cext.add(ctxHead{refs: [maxCtxIDs]idRef{mkRef(e.first, e.ref)}, n: 1})
+			e.ref = g.cext.add(ctxHead{refs: [ctxInline]idRef{mkRef(e.first, e.ref)}, n: 1})
 		}
 	}
 	e.count++
@@ -940,7 +980,7 @@ func (g *Graph) touch(ei int32, t int64, id int32) {
 		// Context edges keep their earliest ids only: chains cite causal
 		// edges.
 		h, half := g.cext.at(e.ref), g.ctxIDCap
-		h.keep(t, id, half)
+		g.keepCtx(h, t, id, half)
 		if int(h.n) >= half {
 			e.setFull()
 		}
@@ -1920,8 +1960,7 @@ func (g *Graph) eventIDs(ei int32, from, to int64, n int) []string {
 		x := g.ext.at(e.ref)
 		head, tail = g.refs.get(x.head), g.refs.get(x.tail)
 	} else {
-		x := g.cext.at(e.ref)
-		head = x.refs[:x.n]
+		head = g.ctxRefs(g.cext.at(e.ref))
 	}
 	refs := make([]idRef, 0, len(head)+len(tail))
 	for _, r := range head {
