@@ -58,7 +58,7 @@ func BenchmarkRunWrite(b *testing.B) {
 					tok, target = i, i
 				}
 				evs[i] = Event{
-					ID: fmt.Sprintf("%016x-%d", i*2654435761, i), Time: t0.Add(time.Duration(i) * 50 * time.Millisecond),
+					ID: fmt.Sprintf("%016x-%d", uint64(i)*2654435761, i), Time: t0.Add(time.Duration(i) * 50 * time.Millisecond),
 					Source: "m365.ual", Shape: "bench", Category: CategoryMail, Action: "MailItemsAccessed", Outcome: OutcomeSuccess,
 					Actor: fmt.Sprintf("user%d@tenant%d.com", i%3000, i%10), Tenant: fmt.Sprintf("tenant-%d", i%10),
 					AppID: "00000002-0000-0ff1-ce00-000000000000", SessionID: fmt.Sprintf("sess-%06d", i%3000),
@@ -138,7 +138,7 @@ func BenchmarkCoding(b *testing.B) {
 		if i%2 == 1 && i > 1<<20 {
 			j = i - 1<<20 - 1
 		}
-		vals[i] = fmt.Sprintf("ASIA%016d", j*2654435761%(1<<40))
+		vals[i] = fmt.Sprintf("ASIA%016d", uint64(j)*2654435761%(1<<40))
 		hs[i] = maphash.String(cd.seed, vals[i])
 	}
 	codes := make([]int32, n)

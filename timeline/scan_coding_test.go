@@ -15,7 +15,7 @@ import (
 // follow overwrite them.
 func TestCodingDictOutlivesCoding(t *testing.T) {
 	const n = 200_000 // values of 20-odd bytes: a few 1 MiB chunks
-	value := func(i int) string { return fmt.Sprintf("token-%08d-%08x", i, i*2654435761) }
+	value := func(i int) string { return fmt.Sprintf("token-%08d-%08x", i, uint32(i)*2654435761) }
 	dict := func() []string {
 		cd := newCodings([]string{"token_id"})["token_id"]
 		var ss []string
