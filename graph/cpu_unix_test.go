@@ -3,6 +3,7 @@
 package graph_test
 
 import (
+	"runtime"
 	"syscall"
 	"time"
 )
@@ -22,5 +23,8 @@ func peakRSS() int64 {
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0
 	}
-	return ru.Maxrss << 10
+	if runtime.GOOS == "darwin" || runtime.GOOS == "ios" {
+		return int64(ru.Maxrss) // bytes there, KiB elsewhere
+	}
+	return int64(ru.Maxrss) << 10
 }

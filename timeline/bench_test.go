@@ -32,7 +32,7 @@ func benchCase(b *testing.B, n int) *Case {
 	start := time.Now()
 	for i := range n {
 		e := Event{
-			ID: fmt.Sprintf("%016x-%d", i*2654435761, i), Time: t0.Add(time.Duration(int64(span) / int64(n) * int64(i))),
+			ID: fmt.Sprintf("%016x-%d", uint64(i)*2654435761, i), Time: t0.Add(time.Duration(int64(span) / int64(n) * int64(i))),
 			Source: sources[i%len(sources)], Shape: "bench", Category: CategoryMail, Action: "MailItemsAccessed", Outcome: OutcomeSuccess,
 			Actor: fmt.Sprintf("user%d@tenant%d.com", i%500, i%10), ActorKind: ActorUser, Tenant: fmt.Sprintf("tenant-%d", i%10),
 			AppID: "00000002-0000-0ff1-ce00-000000000000", SessionID: fmt.Sprintf("s-%d", i%20000), TokenID: fmt.Sprintf("tok%019d", i/5),

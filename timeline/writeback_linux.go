@@ -2,7 +2,8 @@ package timeline
 
 import (
 	"os"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // startWriteback asks the kernel to start writing f's dirty pages to the
@@ -11,6 +12,6 @@ import (
 // of every part (syncFiles) has little left to wait for. Best effort: an
 // error only means the commit's fsync does all the work.
 func startWriteback(f *os.File) {
-	const syncFileRangeWrite = 0x2
-	_ = syscall.SyncFileRange(int(f.Fd()), 0, 0, syncFileRangeWrite)
+	// x/sys, not syscall: syscall has no SyncFileRange on 32-bit Linux.
+	_ = unix.SyncFileRange(int(f.Fd()), 0, 0, unix.SYNC_FILE_RANGE_WRITE)
 }

@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,7 +24,7 @@ func cpuTime() time.Duration {
 // system does not say).
 func peakRSS(ps *os.ProcessState) int64 {
 	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		return ru.Maxrss * 1024 // Linux gives KiB
+		return maxRSSBytes(int64(ru.Maxrss))
 	}
 	return 0
 }
@@ -59,4 +60,13 @@ func memAvailable() (int64, bool) {
 		return kb << 10, err == nil
 	}
 	return 0, false
+}
+
+// maxRSSBytes is a Rusage's Maxrss in bytes: macOS gives bytes, Linux and
+// the BSDs KiB. (Maxrss is 32 bits wide on 32-bit systems.)
+func maxRSSBytes(v int64) int64 {
+	if runtime.GOOS == "darwin" || runtime.GOOS == "ios" {
+		return v
+	}
+	return v << 10
 }
