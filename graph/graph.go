@@ -737,7 +737,11 @@ func (c *codeColumn) has(i int) bool {
 // intern is Graph.intern for event i's value, as kind k.
 func (c *codeColumn) intern(g *Graph, i int, k uint8, t int64) NodeID {
 	if c.col.Codes == nil {
-		return g.intern(k, c.col.Values[i], t)
+		// Not g.intern: its cache knows a value by its bytes' address,
+		// and an uncoded column's bytes are reused from batch to batch.
+		id := g.nodeOf(k, c.col.Values[i], t)
+		g.count(id, t)
+		return id
 	}
 	code := c.col.Codes[i]
 	ids := c.cur.ids[k]
