@@ -4,6 +4,6 @@ package webui
 
 import "time"
 
-// processCPU is not measured on this platform (0): tests then report wall
+// cpuTime is not measured on this platform (0): tests then report wall
 // time only.
-func processCPU() time.Duration { return 0 }
+func cpuTime() time.Duration { return 0 }

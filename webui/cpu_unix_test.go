@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// processCPU returns the CPU time (user and system) the process used so far:
+// cpuTime returns the CPU time (user and system) the process used so far:
 // on a loaded machine it measures the work better than the wall clock.
-func processCPU() time.Duration {
+func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0

@@ -75,10 +75,10 @@ func TestLoadFilteredPages(t *testing.T) {
 			r := httptest.NewRequest(http.MethodGet, fmt.Sprintf("%s&round=%d", q.path, i), nil)
 			r.Header.Set("Authorization", "Bearer "+testToken)
 			w := httptest.NewRecorder()
-			start, cpu0 := time.Now(), processCPU()
+			start, cpu0 := time.Now(), cpuTime()
 			s.Handler().ServeHTTP(w, r)
 			wall = append(wall, time.Since(start))
-			cpu = append(cpu, processCPU()-cpu0)
+			cpu = append(cpu, cpuTime()-cpu0)
 			if w.Code != http.StatusOK {
 				t.Fatalf("%s: %d %s", q.path, w.Code, w.Body.String())
 			}
