@@ -84,7 +84,7 @@ func (c *Case) scanBatches(ctx context.Context, q Query, detach bool, fn func([]
 	workers := scanWorkers(len(parts))
 	free := make(chan []Event, workers*(scanAhead+2))
 	return inPartOrder(ctx, parts, workers, free, func() decodeFunc[[]Event] {
-		d := &partDecoder{detach: detach, cols: cols, interned: map[string]string{}, same: map[string]map[string]string{}}
+		d := &partDecoder{detach: detach, cols: cols, interned: map[string]string{}}
 		return func(ctx context.Context, p PartRecord, emit func([]Event) bool) error {
 			return d.decode(ctx, c, p, f, emit, free)
 		}
@@ -209,16 +209,13 @@ func inPartOrder[B any](ctx context.Context, parts []PartRecord, workers int, fr
 type partDecoder struct {
 	detach   bool
 	cols     []string
-	interned map[string]string            // dictionary values, across parts
-	same     map[string]map[string]string // colReader.same by column
-	// For ScanColumns (codings not nil): codings are the coded columns'
-	// dictionaries (the scan's), locals the codes of the current row
-	// group's values of plain pages by column (the worker's), so that a
-	// coding is searched once per value and row group.
+	interned map[string]string // dictionary values, across parts
+	// codings are the coded columns' dictionaries (the scan's), for
+	// ScanColumns; nil for ScanBatches.
 	codings map[string]*coding
-	locals  map[string]*strTable
 	// readers are the column readers by column, kept across parts with
-	// their buffers (a dictionary's codes, values and hashes).
+	// their buffers (a dictionary's codes, values and hashes, the same map
+	// and the row-group table, grown once: no rehashing in every part).
 	readers map[string]*colReader
 }
 
@@ -374,8 +371,10 @@ type colReader struct {
 	// unique values.
 	same map[string]string
 
-	// For ScanColumns, a coded column's dictionary, and the codes of the
-	// dictionary page's values.
+	// For ScanColumns, a coded column's dictionary, the codes of the
+	// dictionary page's values, and the codes of the row group's values of
+	// plain pages, so that the dictionary is searched once per value and
+	// row group.
 	cd    *coding
 	remap []int32
 	local *strTable
@@ -422,19 +421,12 @@ func newColReader(name string, index int, d *partDecoder) *colReader {
 		if d.codings != nil {
 			if !uniqueColumns[name] {
 				r.cd = d.codings[name]
-				if r.local = d.locals[name]; r.local == nil {
-					// The scan's seed: a value new to the row group is
-					// coded with the hash the table computed.
-					r.local = &strTable{seed: r.cd.seed, seeded: true}
-					d.locals[name] = r.local
-				}
+				// The scan's seed: a value new to the row group is coded
+				// with the hash the table computed.
+				r.local = &strTable{seed: r.cd.seed, seeded: true}
 			}
 		} else if !d.detach && !uniqueColumns[name] {
-			// Kept across parts: a map grown once costs no rehashing.
-			if r.same = d.same[name]; r.same == nil {
-				r.same = map[string]string{}
-				d.same[name] = r.same
-			}
+			r.same = map[string]string{}
 		}
 	}
 	return r
@@ -737,8 +729,7 @@ func (c *Case) ScanColumns(ctx context.Context, q Query, fn func(*ColumnBatch) e
 	free := make(chan *ColumnBatch, workers*(scanAhead+2))
 	codings := newCodings(cols)
 	return inPartOrder(ctx, parts, workers, free, func() decodeFunc[*ColumnBatch] {
-		d := &partDecoder{cols: cols, codings: codings, locals: map[string]*strTable{},
-			interned: map[string]string{}}
+		d := &partDecoder{cols: cols, codings: codings, interned: map[string]string{}}
 		return func(ctx context.Context, p PartRecord, emit func(*ColumnBatch) bool) error {
 			return d.decodeColumns(ctx, c, p, f, emit, free)
 		}
