@@ -834,7 +834,7 @@ func (v *columnVec) move(j, i int) {
 
 // readVec sets v to the next k values of the column.
 func (r *colReader) readVec(v *columnVec, k int) error {
-	coded := r.set != nil && !uniqueColumns[r.name]
+	coded := r.cd != nil
 	switch {
 	case r.set == nil:
 		v.ints, v.str = v.ints[:0], StringColumn{}
