@@ -839,11 +839,7 @@ func (r *colReader) readVec(v *columnVec, k int) error {
 	case r.set == nil:
 		v.ints, v.str = v.ints[:0], StringColumn{}
 	case coded:
-		vals, id := r.cd.snapshot()
-		if len(vals) >= maxCodes {
-			return fmt.Errorf("more than %d distinct values", maxCodes)
-		}
-		v.ints, v.str = nil, StringColumn{Codes: v.str.Codes[:0], Dict: vals, DictID: id}
+		v.ints, v.str = nil, StringColumn{Codes: v.str.Codes[:0]}
 	default:
 		v.ints, v.str, v.bytes = nil, StringColumn{Values: v.str.Values[:0]}, v.bytes[:0]
 	}
@@ -881,7 +877,13 @@ func (r *colReader) readVec(v *columnVec, k int) error {
 		k -= m
 	}
 	if coded {
-		v.str.Dict, _ = r.cd.snapshot() // grown by this batch's new values
+		// The dictionary after this batch's new values; past maxCodes the
+		// scan stops, well before the codes would overflow.
+		vals, id := r.cd.snapshot()
+		if len(vals) >= maxCodes {
+			return fmt.Errorf("more than %d distinct values", maxCodes)
+		}
+		v.str.Dict, v.str.DictID = vals, id
 	}
 	return nil
 }
