@@ -371,7 +371,7 @@ func BenchmarkCaseBuildAll10M(b *testing.B) {
 
 func benchCaseBuild(b *testing.B, build func() (*graph.Graph, error)) {
 	var g *graph.Graph
-	c0 := cpuTime()
+	c0, a0 := cpuTime(), allocated()
 	for b.Loop() {
 		g = nil
 		var err error
@@ -379,7 +379,7 @@ func benchCaseBuild(b *testing.B, build func() (*graph.Graph, error)) {
 			b.Fatal(err)
 		}
 	}
-	reportBuild(b, g, c0)
+	reportBuild(b, g, c0, a0)
 	for _, tc := range []struct {
 		root string
 		opts graph.ChainOptions
@@ -432,14 +432,14 @@ func BenchmarkRealCaseBuild(b *testing.B) {
 		g   *graph.Graph
 		err error
 	)
-	c0 := cpuTime()
+	c0, a0 := cpuTime(), allocated()
 	for b.Loop() {
 		g = nil
 		if g, err = graph.BuildCase(b.Context(), c, graph.Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
-	reportBuild(b, g, c0)
+	reportBuild(b, g, c0, a0)
 	b.Logf("nodes by kind: %v", g.KindCounts())
 	runtime.KeepAlive(g)
 }
@@ -449,7 +449,7 @@ func BenchmarkRealCaseBuild(b *testing.B) {
 // when the variable is unset.
 func BenchmarkRealCaseScan(b *testing.B) {
 	c := realCase(b)
-	n, c0 := 0, cpuTime()
+	n, c0, a0 := 0, cpuTime(), allocated()
 	for b.Loop() {
 		n = 0
 		err := c.ScanColumns(b.Context(), timeline.Query{Columns: graph.Columns()}, func(cb *timeline.ColumnBatch) error {
@@ -463,25 +463,38 @@ func BenchmarkRealCaseScan(b *testing.B) {
 	b.ReportMetric((cpuTime()-c0).Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(n), "events")
 	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MB")
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	b.ReportMetric(float64(ms.TotalAlloc)/float64(b.N)/(1<<20), "alloc-MB/op")
+	reportAlloc(b, a0)
 }
 
-// reportBuild reports a graph build's CPU time per op (since cpuTime c0),
-// the graph's size, the peak RSS and the live heap after a collection.
-func reportBuild(b *testing.B, g *graph.Graph, c0 time.Duration) {
+// reportBuild reports a graph build's CPU time and allocation per op
+// (since cpuTime c0 and allocated a0), the graph's size, the peak RSS and
+// the live heap after a collection.
+func reportBuild(b *testing.B, g *graph.Graph, c0 time.Duration, a0 uint64) {
 	cpu := (cpuTime() - c0) / time.Duration(b.N)
 	b.ReportMetric(cpu.Seconds(), "cpu-s/op")
 	b.ReportMetric(float64(g.Len()), "nodes")
 	b.ReportMetric(float64(g.EdgeCount()), "edges")
 	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MB")
+	// Every byte allocated is memory the kernel zeroed once and, in a VM,
+	// often the host backed afresh: a build's transient tables cost as
+	// much as its results.
+	reportAlloc(b, a0)
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MB")
-	// Every byte allocated is memory the kernel zeroed once and, in a VM,
-	// often the host backed afresh: a build's transient tables cost as
-	// much as its results.
-	b.ReportMetric(float64(ms.TotalAlloc)/float64(b.N)/(1<<20), "alloc-MB/op")
+}
+
+// allocated is the bytes the process has allocated so far (TotalAlloc).
+func allocated() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.TotalAlloc
+}
+
+// reportAlloc reports the bytes allocated per op since allocated gave a0:
+// not TotalAlloc alone, which also counts a fixture's writing and the
+// benchmarks run before in the same process.
+func reportAlloc(b *testing.B, a0 uint64) {
+	b.ReportMetric(float64(allocated()-a0)/float64(b.N)/(1<<20), "alloc-MB/op")
 }
