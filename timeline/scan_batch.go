@@ -1020,10 +1020,9 @@ type strSlot struct {
 
 // find returns the slot of s (not ""), whose hash is h, and its code: -1
 // in a new slot if s is new (the table keeps a copy of s until reset).
+// The caller has reserved room for s: find never grows the table, which
+// would move the slots that codeAll's pending codes name.
 func (t *strTable) find(s string, h uint64) (int32, int32) {
-	if 2*(len(t.used)+1) > len(t.slots) {
-		t.grow()
-	}
 	mask := uint64(len(t.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		sl := &t.slots[i]
