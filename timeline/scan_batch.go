@@ -961,7 +961,7 @@ func (t *strTable) codeAll(codes []int32, data []byte, offs []uint32, cd *coding
 		}
 		s := unsafe.String(&data[a], b-a)
 		h, slot := maphash.String(t.seed, s), int32(-1)
-		if uint64(len(t.bytes))+uint64(len(s)) > maxTableBytes {
+		if !t.direct && uint64(len(t.bytes))+uint64(len(s)) > maxTableBytes {
 			t.direct = true // offsets are 32 bits
 		}
 		if !t.direct {
