@@ -91,10 +91,12 @@ func TestStrTableResize(t *testing.T) {
 			t.Fatalf("%d values, each %d times: the table went direct", distinct, repeat)
 		}
 	}
+	// A segment's lookups find room reserved for 256 more values, at most
+	// half the slots used: 20,000 values take 64Ki slots, 5,000 16Ki.
 	rowGroup(20_000, 2)
 	big := len(tab.slots)
-	if big < 40_000 {
-		t.Fatalf("20,000 values in %d slots", big)
+	if big != 1<<16 {
+		t.Fatalf("20,000 values in %d slots, want 65,536", big)
 	}
 	rowGroup(100, 20)
 	rowGroup(100, 20)
@@ -102,8 +104,8 @@ func TestStrTableResize(t *testing.T) {
 		t.Errorf("after a row group of 100 values the table has %d slots, want 1,024", len(tab.slots))
 	}
 	rowGroup(5_000, 3)
-	if len(tab.slots) < 10_000 || cap(tab.slots) != big {
-		t.Errorf("5,000 values in %d slots of an array of %d, want at least 10,000 of the first array's %d",
+	if len(tab.slots) != 1<<14 || cap(tab.slots) != big {
+		t.Errorf("5,000 values in %d slots of an array of %d, want 16,384 of the first array's %d",
 			len(tab.slots), cap(tab.slots), big)
 	}
 }
