@@ -191,10 +191,6 @@ type Graph struct {
 
 	// recent holds edges linked lately, while building.
 	recent *[recentSlots]recentEdge
-	// lastTenant is the last tenant isConsumer was asked about (-1: none)
-	// and lastConsumer its answer.
-	lastTenant   NodeID
-	lastConsumer bool
 
 	// seen remembers, per kind, the nodes of recently interned strings by
 	// the address of their bytes: a case scan hands out one string per
@@ -211,7 +207,7 @@ type Graph struct {
 type node struct {
 	first, last int64
 	count       int32
-	aux         int32 // tokens and keys: index into facts.tokens or facts.keys, -1 if none; IPs: 1 for an address
+	aux         int32 // tokens and keys: index into facts.tokens or facts.keys, -1 if none; IPs: 1 for an address; tenants: 1 for ConsumerTenant
 	// name packs the value's place in Graph.names (chunk << nameOffBits |
 	// offset) and its length (lenLo | lenHi << 16; a length of maxNameLen
 	// or more is in Graph.longNames), so that a node is 32 bytes, two to a
@@ -509,7 +505,7 @@ func isCredential(k uint8) bool { return k == kKey || k == kToken || k == kSessi
 var ErrTooLarge = errors.New("graph: too many entities")
 
 func newGraph(opts Options) *Graph {
-	g := &Graph{edgeOf: make(map[uint64]int32), relIndex: make(map[string]uint16), lastTenant: -1,
+	g := &Graph{edgeOf: make(map[uint64]int32), relIndex: make(map[string]uint16),
 		seen: new([len(kindNames)][seenSlots]seenString), refs: newSlab[idRef](), tms: newSlab[int64](),
 		adj: newSlab[adjEntry](), seed: maphash.MakeSeed()}
 	for _, r := range builtinRelations {
@@ -835,8 +831,11 @@ func (g *Graph) newNode(k uint8, value string, t int64) NodeID {
 	// A copy: the caller's string may share a large decode buffer.
 	n := node{first: t, last: t, kind: k, aux: -1}
 	g.setName(&n, g.names.add(value))
-	if k == kIP && isIPLiteral(value) {
+	switch {
+	case k == kIP && isIPLiteral(value):
 		n.aux = 1 // an address, not a host name
+	case k == kTenant && strings.EqualFold(value, ConsumerTenant):
+		n.aux = 1 // decided once per tenant, not per event
 	}
 	g.nodes.add(n)
 	return id
@@ -1361,7 +1360,7 @@ func (g *Graph) resolve(e *timeline.Event, r *rec) error {
 	}
 	if e.Tenant != "" {
 		r.tenant = g.intern(kTenant, e.Tenant, t)
-		r.consumerTenant = g.isConsumer(r.tenant)
+		r.consumerTenant = g.nodeAt(r.tenant).aux == 1
 	}
 	// What it issued.
 	if e.IssuedID != "" && !failed {
@@ -1396,16 +1395,6 @@ func (g *Graph) resolve(e *timeline.Event, r *rec) error {
 	return nil
 }
 
-// isConsumer reports whether tenant id is ConsumerTenant, remembering the
-// answer for the last tenant asked about (most events in a row name the
-// same tenant).
-func (g *Graph) isConsumer(id NodeID) bool {
-	if id != g.lastTenant {
-		g.lastTenant, g.lastConsumer = id, strings.EqualFold(g.value(id), ConsumerTenant)
-	}
-	return g.lastConsumer
-}
-
 // resolveCoded is resolve for event i of a case scan's batch.
 func (g *Graph) resolveCoded(cc *caseCodes, i int, r *rec) error {
 	if err := g.tooLarge(); err != nil {
@@ -1435,7 +1424,7 @@ func (g *Graph) resolveCoded(cc *caseCodes, i int, r *rec) error {
 	}
 	if cc.tenant.has(i) {
 		r.tenant = cc.tenant.intern(g, i, kTenant, t)
-		r.consumerTenant = g.isConsumer(r.tenant)
+		r.consumerTenant = g.nodeAt(r.tenant).aux == 1
 	}
 	// What it issued.
 	if cc.issued.has(i) && !failed {
