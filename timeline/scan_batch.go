@@ -503,8 +503,8 @@ func (r *colReader) next() error {
 			return nil // readVec checks each index as it codes it
 		}
 		for _, i := range r.idx[:r.n] {
-			if uint(i) >= uint(r.dictLen()) {
-				return fmt.Errorf("dictionary index %d out of %d", i, r.dictLen())
+			if uint(i) >= uint(len(r.dict)) {
+				return fmt.Errorf("dictionary index %d out of %d", i, len(r.dict))
 			}
 		}
 		return nil
@@ -562,14 +562,6 @@ func (r *colReader) loadDict(dict parquet.Dictionary) error {
 	}
 	r.dictOf = dict
 	return nil
-}
-
-// dictLen is the length of the dictionary of the column chunk.
-func (r *colReader) dictLen() int {
-	if r.cd != nil {
-		return len(r.remap)
-	}
-	return len(r.dict)
 }
 
 func (d *partDecoder) intern(b []byte) string {
