@@ -423,7 +423,7 @@ func newColReader(name string, index int, d *partDecoder) *colReader {
 				r.cd = d.codings[name]
 				// The scan's seed: a value new to the row group is coded
 				// with the hash the table computed.
-				r.local = &strTable{seed: r.cd.seed, seeded: true}
+				r.local = &strTable{seed: r.cd.seed}
 			}
 		} else if !d.detach && !uniqueColumns[name] {
 			r.same = map[string]string{}
@@ -909,12 +909,11 @@ func (v *columnVec) appendValues(vals []string, data []byte, offs []uint32) []st
 // the slots a row group uses share cache lines: a row group's thousands of
 // values were spread over a megabyte of 32-byte slots, a miss per lookup.
 type strTable struct {
-	seed   maphash.Seed
-	seeded bool      // seed was given, else grow makes one
-	slots  []strSlot // a power of two of them, at most half used
-	used   []int32   // the slots in use, to reset
-	moved  []strSlot // resize's copies of the used slots
-	bytes  []byte    // the strings' copies, until reset
+	seed  maphash.Seed // its coding's: the hashes go on to the coding
+	slots []strSlot    // a power of two of them, at most half used
+	used  []int32      // the slots in use, to reset
+	moved []strSlot    // resize's copies of the used slots
+	bytes []byte       // the strings' copies, until reset
 	// finds and hits count lookups since the reset: a column whose values
 	// seldom repeat within a row group goes to the scan's coding directly
 	// (direct), without the table.
@@ -1039,9 +1038,6 @@ func (t *strTable) grow() {
 // when it has room; a slot keeps the low 32 bits of its hash, which place
 // it (tables stay under 2^32 slots).
 func (t *strTable) resize(n int) {
-	if !t.seeded {
-		t.seed, t.seeded = maphash.MakeSeed(), true
-	}
 	moved := t.moved[:0]
 	for _, u := range t.used {
 		moved = append(moved, t.slots[u])

@@ -57,7 +57,7 @@ func TestCodingDictOutlivesCoding(t *testing.T) {
 // gives every value the coding's code throughout.
 func TestStrTableResize(t *testing.T) {
 	cd := newCodings([]string{"target"})["target"]
-	tab := &strTable{seed: cd.seed, seeded: true}
+	tab := &strTable{seed: cd.seed}
 	rowGroup := func(distinct, repeat int) {
 		t.Helper()
 		tab.reset()

@@ -11,7 +11,7 @@ import (
 // values repeat (the table answers) or not (the coding does, directly).
 func TestStrTableCode(t *testing.T) {
 	cd := newCodings([]string{"token_id"})["token_id"]
-	tab := &strTable{seed: cd.seed, seeded: true}
+	tab := &strTable{seed: cd.seed}
 	lookup := func(v string) int32 {
 		page := []byte(v)
 		codes := tab.codeAll(nil, page, []uint32{0, uint32(len(page))}, cd)
