@@ -138,59 +138,35 @@ func (st *storm) signInPS(b []byte, t *msTenant, s *signIn) []byte {
 	b = append(b, ps.corr...)
 	b = appendGUID(b, s.corr)
 	b = append(b, ps.cas...)
-	if s.errCode == 50126 {
-		b = append(b, `"notApplied"`...)
-	} else {
-		b = append(b, `"success"`...)
-	}
+	b = append(b, s.casStatus()...)
 	b = append(b, ps.origReq...)
 	b = appendGUID(b, s.req)
 	b = append(b, ps.interactive...)
 	b = strconv.AppendBool(b, s.interactive)
 	b = append(b, ps.tokenType...)
-	if s.interactive {
-		b = append(b, `"none"`...)
-	} else {
-		b = append(b, `"refreshToken"`...)
-	}
+	b = append(b, s.incomingTokenType()...)
 	b = append(b, parts.resourcePS...)
 	b = appendGUID(b, s.session)
 	b = append(b, ps.uti...)
 	b = appendUTI(b, s.id)
 	b = append(b, ps.eventTypes...)
-	if s.interactive {
-		b = append(b, `"interactiveUser"`...)
-	} else {
-		b = append(b, `"nonInteractiveUser"`...)
-	}
+	b = append(b, s.eventType()...)
 	b = append(b, ps.requirement...)
-	if s.mfa {
-		b = append(b, `"multiFactorAuthentication"`...)
-	} else {
-		b = append(b, `"singleFactorAuthentication"`...)
-	}
+	b = append(b, s.authRequirement()...)
 	b = append(b, ps.asn...)
-	if s.ip == s.u.phoneIP {
-		b = append(b, "21928"...)
-	} else {
-		b = append(b, "8075"...)
-	}
+	b = append(b, s.asn()...)
 	b = append(b, ps.status...)
 	b = strconv.AppendInt(b, int64(s.errCode), 10)
 	b = append(b, ps.failure...)
 	b = appendStr(b, failureReason(s.errCode))
 	b = append(b, ps.details...)
-	if s.errCode == 50074 {
-		b = append(b, `"MFA required in Azure AD"`...)
-	} else {
-		b = append(b, "null"...)
-	}
+	b = append(b, s.additionalDetails()...)
 	b = append(b, ps.os...)
 	b = appendStrIf(b, s.clean, s.os)
 	b = append(b, ps.browser...)
 	b = appendStrIf(b, s.clean, s.browser)
 	b = append(b, ps.location...)
-	if s.ip == s.u.phoneIP {
+	if s.onPhone() {
 		b = append(b, ps.phoneLoc...)
 	} else {
 		b = append(b, ps.loc...)

@@ -267,6 +267,63 @@ func (s *signIn) isClean() bool {
 	return true
 }
 
+// The values a sign-in's fields take, as JSON text, stated once for
+// the writers that lay them out (signInGraph, signInPS, signInSentinel).
+
+// casStatus is conditionalAccessStatus: a wrong password is stopped
+// before Conditional Access applies.
+func (s *signIn) casStatus() string {
+	if s.errCode == 50126 {
+		return `"notApplied"`
+	}
+	return `"success"`
+}
+
+// incomingTokenType: non-interactive sign-ins redeem a refresh token.
+func (s *signIn) incomingTokenType() string {
+	if s.interactive {
+		return `"none"`
+	}
+	return `"refreshToken"`
+}
+
+// eventType is the one entry of signInEventTypes.
+func (s *signIn) eventType() string {
+	if s.interactive {
+		return `"interactiveUser"`
+	}
+	return `"nonInteractiveUser"`
+}
+
+// authRequirement is authenticationRequirement.
+func (s *signIn) authRequirement() string {
+	if s.mfa {
+		return `"multiFactorAuthentication"`
+	}
+	return `"singleFactorAuthentication"`
+}
+
+// asn is autonomousSystemNumber: the phone's carrier or Microsoft's.
+func (s *signIn) asn() string {
+	if s.onPhone() {
+		return "21928"
+	}
+	return "8075"
+}
+
+// additionalDetails names what a 50074 (strong authentication
+// required) asked for; other sign-ins have none.
+func (s *signIn) additionalDetails() string {
+	if s.errCode == 50074 {
+		return `"MFA required in Azure AD"`
+	}
+	return "null"
+}
+
+// onPhone reports whether s came from its user's phone address (located
+// by country only, appendLocation).
+func (s *signIn) onPhone() bool { return s.ip == s.u.phoneIP }
+
 func (st *storm) encSignIn(b []byte, r *rand.Rand, t *msTenant, s *signIn) []byte {
 	switch t.def.signin {
 	case shDiag:
@@ -315,53 +372,29 @@ func (st *storm) signInGraph(b []byte, t *msTenant, s *signIn, local bool) []byt
 	b = append(b, `,"correlationId":"`...)
 	b = appendGUID(b, s.corr)
 	b = append(b, `","conditionalAccessStatus":`...)
-	if s.errCode == 50126 {
-		b = append(b, `"notApplied"`...)
-	} else {
-		b = append(b, `"success"`...)
-	}
+	b = append(b, s.casStatus()...)
 	b = append(b, `,"originalRequestId":"`...)
 	b = appendGUID(b, s.req)
 	b = append(b, `","isInteractive":`...)
 	b = strconv.AppendBool(b, s.interactive)
 	b = append(b, `,"tokenIssuerName":"","tokenIssuerType":"AzureAD","authenticationProtocol":"none","incomingTokenType":`...)
-	if s.interactive {
-		b = append(b, `"none"`...)
-	} else {
-		b = append(b, `"refreshToken"`...)
-	}
+	b = append(b, s.incomingTokenType()...)
 	b = append(b, parts.resource...)
 	b = appendGUID(b, s.session)
 	b = append(b, `","uniqueTokenIdentifier":"`...)
 	b = appendUTI(b, s.id)
 	b = append(b, `","signInEventTypes":[`...)
-	if s.interactive {
-		b = append(b, `"interactiveUser"`...)
-	} else {
-		b = append(b, `"nonInteractiveUser"`...)
-	}
+	b = append(b, s.eventType()...)
 	b = append(b, `],"authenticationRequirement":`...)
-	if s.mfa {
-		b = append(b, `"multiFactorAuthentication"`...)
-	} else {
-		b = append(b, `"singleFactorAuthentication"`...)
-	}
+	b = append(b, s.authRequirement()...)
 	b = append(b, `,"autonomousSystemNumber":`...)
-	if s.ip == s.u.phoneIP {
-		b = append(b, "21928"...)
-	} else {
-		b = append(b, "8075"...)
-	}
+	b = append(b, s.asn()...)
 	b = append(b, `,"crossTenantAccessType":"none","riskDetail":"none","riskLevelAggregated":"none","riskLevelDuringSignIn":"none","riskState":"none","riskEventTypes_v2":[],"status":{"errorCode":`...)
 	b = strconv.AppendInt(b, int64(s.errCode), 10)
 	b = append(b, `,"failureReason":`...)
 	b = appendStr(b, failureReason(s.errCode))
 	b = append(b, `,"additionalDetails":`...)
-	if s.errCode == 50074 {
-		b = append(b, `"MFA required in Azure AD"`...)
-	} else {
-		b = append(b, "null"...)
-	}
+	b = append(b, s.additionalDetails()...)
 	b = append(b, `},"deviceDetail":{"deviceId":"","displayName":"","operatingSystem":`...)
 	b = appendStrIf(b, s.clean, s.os)
 	b = append(b, `,"browser":`...)
@@ -375,7 +408,7 @@ func (st *storm) signInGraph(b []byte, t *msTenant, s *signIn, local bool) []byt
 // appendLocation appends s's location: the tenant's offices, or only
 // its country from a phone's address.
 func appendLocation(b []byte, t *msTenant, s *signIn) []byte {
-	if s.ip == s.u.phoneIP {
+	if s.onPhone() {
 		return append(b, t.phoneLocation...)
 	}
 	return append(b, t.location...)
@@ -481,11 +514,7 @@ func (st *storm) signInSentinel(b []byte, r *rand.Rand, t *msTenant, s *signIn) 
 	b = append(b, `,"AppId":"`...)
 	b = append(b, s.app.id...)
 	b = append(b, `","AuthenticationRequirement":`...)
-	if s.mfa {
-		b = append(b, `"multiFactorAuthentication"`...)
-	} else {
-		b = append(b, `"singleFactorAuthentication"`...)
-	}
+	b = append(b, s.authRequirement()...)
 	b = append(b, `,"ClientAppUsed":`...)
 	b = appendStrIf(b, s.clean, s.app.clientApp)
 	b = append(b, `,"ConditionalAccessStatus":"success","CreatedDateTime":"`...)
@@ -535,17 +564,9 @@ func (st *storm) signInSentinel(b []byte, r *rand.Rand, t *msTenant, s *signIn) 
 	b = append(b, `","ResourceTenantId":"`...)
 	b = append(b, t.tid...)
 	b = append(b, `","IncomingTokenType":`...)
-	if s.interactive {
-		b = append(b, `"none"`...)
-	} else {
-		b = append(b, `"refreshToken"`...)
-	}
+	b = append(b, s.incomingTokenType()...)
 	b = append(b, `,"AuthenticationProtocol":"none","TokenIssuerType":"AzureAD","CrossTenantAccessType":"none","AutonomousSystemNumber":`...)
-	if s.ip == s.u.phoneIP {
-		b = append(b, "21928"...)
-	} else {
-		b = append(b, "8075"...)
-	}
+	b = append(b, s.asn()...)
 	b = append(b, `,"OriginalRequestId":"`...)
 	b = appendGUID(b, s.req)
 	b = append(b, `","SessionId":"`...)
