@@ -26,8 +26,8 @@ func TestSignInPS(t *testing.T) {
 		for _, list := range [][]signIn{dp.inter, dp.nonInter} {
 			for i := range list {
 				s := &list[i]
+				tn.signInApp = apps // want is what a Graph tenant writes, for every record
 				want := psIndent(nil, st.signInGraph(nil, tn, s, false), 4)
-				tn.signInApp = apps
 				if got := st.signInPS(nil, tn, s); !bytes.Equal(got, want) {
 					t.Fatalf("seed %d, %s, sign-in %d of day %d:\n got %s\nwant %s", seed, tn.def.domain, i, d, got, want)
 				}
