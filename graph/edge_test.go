@@ -169,8 +169,8 @@ func TestNodeName(t *testing.T) {
 		t.Errorf("a node is %d bytes, want 32", n)
 	}
 	g := newGraph(Options{})
-	values := []string{"a", strings.Repeat("b", idChunkSize+1), "c", strings.Repeat("d", maxNameLen-1),
-		strings.Repeat("e", maxNameLen), strings.Repeat("f", maxNameLen+5), "g"}
+	values := []string{"a", strings.Repeat("b", idChunkSize+1), "c", strings.Repeat("d", longNameLen-1),
+		strings.Repeat("e", longNameLen), strings.Repeat("f", maxNameLen+5), "g"}
 	ids := make([]NodeID, len(values))
 	for i, v := range values {
 		ids[i] = g.newNode(kResource, v, int64(i))
@@ -183,7 +183,7 @@ func TestNodeName(t *testing.T) {
 			t.Errorf("value %d: kind %d", i, k)
 		}
 	}
-	// Only the values of maxNameLen bytes or more have their length aside.
+	// Only the values of longNameLen bytes or more have their length aside.
 	if len(g.longNames) != 2 {
 		t.Errorf("%d lengths kept aside, want 2", len(g.longNames))
 	}

@@ -178,9 +178,15 @@ type Graph struct {
 	hubSpans map[hubKey][]edgeSpan
 
 	// names holds the nodes' values; longNames the lengths of those of
-	// maxNameLen bytes or more, by their node's name.
+	// longNameLen bytes or more, by their node's name. A node made from a
+	// case scan's dictionary has its value there instead (dicts).
 	names     strArena
 	longNames map[uint32]uint32
+	// dicts are the dictionaries of a case scan whose values nodes name by
+	// code instead of a copy in names (timeline.ScanColumns lets a Dict
+	// and its strings be kept), by slot (codeNodes.slot): each the
+	// longest Dict seen of its DictID, which holds every code seen so far.
+	dicts [][]string
 	// ids holds the ids of the events built from, and those of assertions:
 	// evidence and facts name events by their handle here.
 	ids idStore
@@ -209,9 +215,11 @@ type node struct {
 	count       int32
 	aux         int32 // tokens and keys: index into facts.tokens or facts.keys, -1 if none; IPs: 1 for an address; tenants: 1 for ConsumerTenant
 	// name packs the value's place in Graph.names (chunk << nameOffBits |
-	// offset) and its length (lenLo | lenHi << 16; a length of maxNameLen
-	// or more is in Graph.longNames), so that a node is 32 bytes, two to a
-	// cache line.
+	// offset) and its length (lenLo | lenHi << 16; a length of longNameLen
+	// or more is in Graph.longNames, the field then maxNameLen), so that a
+	// node is 32 bytes, two to a cache line. A value adopted from a case
+	// scan's dictionary (Graph.dicts) has its code in name and
+	// longNameLen + its dictionary's slot in the length field.
 	name  uint32
 	lenLo uint16
 	lenHi uint8
@@ -220,17 +228,25 @@ type node struct {
 
 // The packing of a node's value: arena chunks are 1 MiB (a longer value has
 // a chunk of its own, at offset 0), so offsets take 20 bits and chunks 12.
+// The length field (24 bits) holds a length below longNameLen, else
+// maxNameLen (the length is in Graph.longNames), else longNameLen plus
+// the slot of the dictionary the value is adopted from.
 const (
 	nameOffBits   = 20
 	maxNameChunks = 1 << (32 - nameOffBits)
 	maxNameLen    = 1<<24 - 1
+	longNameLen   = 0xff << 16
+	maxDicts      = maxNameLen - longNameLen
 )
 
 // nameOf returns node n's value.
 func (g *Graph) nameOf(n *node) string {
 	ln := uint32(n.lenLo) | uint32(n.lenHi)<<16
-	if ln == maxNameLen {
+	switch {
+	case ln == maxNameLen:
 		ln = g.longNames[n.name]
+	case ln >= longNameLen:
+		return g.dicts[ln-longNameLen][n.name]
 	}
 	return g.names.get(idSpan{chunk: n.name >> nameOffBits, off: n.name & (1<<nameOffBits - 1), n: ln})
 }
@@ -239,7 +255,7 @@ func (g *Graph) nameOf(n *node) string {
 func (g *Graph) setName(n *node, sp idSpan) {
 	n.name = sp.chunk<<nameOffBits | sp.off
 	ln := sp.n
-	if ln >= maxNameLen {
+	if ln >= longNameLen {
 		if g.longNames == nil {
 			g.longNames = map[uint32]uint32{}
 		}
@@ -247,6 +263,13 @@ func (g *Graph) setName(n *node, sp idSpan) {
 		ln = maxNameLen
 	}
 	n.lenLo, n.lenHi = uint16(ln), uint8(ln>>16)
+}
+
+// setCode names node n's value by its code in dictionary slot (below
+// maxDicts) of Graph.dicts.
+func setCode(n *node, slot int32, code int32) {
+	ln := longNameLen + uint32(slot)
+	n.name, n.lenLo, n.lenHi = uint32(code), uint16(ln), uint8(ln>>16)
 }
 
 // nodeAt returns node id.
@@ -618,7 +641,7 @@ func BuildCase(ctx context.Context, c *timeline.Case, opts Options) (*Graph, err
 	st := g.startStages()
 	var cc caseCodes
 	err := c.ScanColumns(ctx, timeline.Query{Columns: buildColumns[:]}, func(b *timeline.ColumnBatch) error {
-		cc.batch(b)
+		cc.batch(g, b)
 		for i := range b.Len {
 			if err := st.addCoded(&cc, i); err != nil {
 				return err
@@ -690,9 +713,14 @@ type codeColumn struct {
 type codeNodes struct {
 	dictID uint64
 	ids    [len(kindNames)][]NodeID // by kind, the node of each code; -1 unknown
+	// slot is the dictionary's in Graph.dicts: nodes made from its codes
+	// name their values there; -1 (past maxDicts) copies them.
+	slot int32
 }
 
-func (cc *caseCodes) batch(b *timeline.ColumnBatch) {
+// batch takes the columns of batch b, and adopts their dictionaries into
+// g (Graph.dicts) as they grow.
+func (cc *caseCodes) batch(g *Graph, b *timeline.ColumnBatch) {
 	cc.times = b.Int64(colTime)
 	cc.id, cc.source, cc.category = b.String(colID), b.String(colSource), b.String(colCategory)
 	cc.action, cc.outcome, cc.actorTenant = b.String(colAction), b.String(colOutcome), b.String(colActorTenant)
@@ -704,21 +732,31 @@ func (cc *caseCodes) batch(b *timeline.ColumnBatch) {
 		{&cc.actor, colActor}, {&cc.tenant, colTenant}, {&cc.app, colAppID}, {&cc.session, colSession},
 		{&cc.token, colToken}, {&cc.key, colKey}, {&cc.issued, colIssuedID}, {&cc.ip, colSrcIP}, {&cc.target, colTarget},
 	} {
-		c.cc.use(b.String(c.col), cc)
+		c.cc.use(g, b.String(c.col), cc)
 	}
 }
 
-func (c *codeColumn) use(col *timeline.StringColumn, cc *caseCodes) {
+// use makes col the column c reads, and adopts its dictionary into g.
+func (c *codeColumn) use(g *Graph, col *timeline.StringColumn, cc *caseCodes) {
 	c.col = col
-	if col.Codes == nil || c.cur != nil && c.cur.dictID == col.DictID {
+	if col.Codes == nil {
 		return
 	}
-	if cc.dicts == nil {
-		cc.dicts = map[uint64]*codeNodes{}
+	if c.cur == nil || c.cur.dictID != col.DictID {
+		if cc.dicts == nil {
+			cc.dicts = map[uint64]*codeNodes{}
+		}
+		if c.cur = cc.dicts[col.DictID]; c.cur == nil {
+			c.cur = &codeNodes{dictID: col.DictID, slot: -1}
+			if len(g.dicts) < maxDicts {
+				c.cur.slot = int32(len(g.dicts))
+				g.dicts = append(g.dicts, nil)
+			}
+			cc.dicts[col.DictID] = c.cur
+		}
 	}
-	if c.cur = cc.dicts[col.DictID]; c.cur == nil {
-		c.cur = &codeNodes{dictID: col.DictID}
-		cc.dicts[col.DictID] = c.cur
+	if s := c.cur.slot; s >= 0 && len(col.Dict) > len(g.dicts[s]) {
+		g.dicts[s] = col.Dict
 	}
 }
 
@@ -747,7 +785,7 @@ func (c *codeColumn) intern(g *Graph, i int, k uint8, t int64) NodeID {
 			return id
 		}
 	}
-	id := g.nodeOfCode(k, c.cur.dictID, c.col.Dict[code], t)
+	id := g.nodeOfCode(k, c.cur, code, c.col.Dict[code], t)
 	g.count(id, t)
 	ids = extend(ids, int(code)+1, -1)
 	ids[code] = id
@@ -795,7 +833,11 @@ func (g *Graph) intern(k uint8, value string, t int64) NodeID {
 }
 
 // nodeOf returns the node of (kind, value), creating it (uncounted) if new.
-func (g *Graph) nodeOf(k uint8, value string, t int64) NodeID {
+func (g *Graph) nodeOf(k uint8, value string, t int64) NodeID { return g.nodeOfIn(k, value, t, nil, 0) }
+
+// nodeOfIn is nodeOf for a value that is code in dictionary d of a case
+// scan (if d is not nil): a new node names its value there.
+func (g *Graph) nodeOfIn(k uint8, value string, t int64, d *codeNodes, code int32) NodeID {
 	if !g.index[k].built() {
 		g.indexKind(k)
 	}
@@ -803,34 +845,45 @@ func (g *Graph) nodeOf(k uint8, value string, t int64) NodeID {
 	if id, ok := g.index[k].get(g, value, h); ok {
 		return id
 	}
-	id := g.newNode(k, value, t)
+	id := g.newNodeIn(k, value, t, d, code)
 	g.index[k].put(id, h)
 	return id
 }
 
-// nodeOfCode is nodeOf for a value of dictionary dict of a case scan that
-// no node of kind k has had under its code yet. While every node of kind k
-// came from dict, the value is new: the node is made without the index
-// (settle files it). A second dictionary for the kind indexes it.
-func (g *Graph) nodeOfCode(k uint8, dict uint64, value string, t int64) NodeID {
+// nodeOfCode is nodeOf for value, code of dictionary d of a case scan,
+// which no node of kind k has had yet. While every node of kind k came from d, the
+// value is new: the node is made without the index (settle files it). A
+// second dictionary for the kind indexes it.
+func (g *Graph) nodeOfCode(k uint8, d *codeNodes, code int32, value string, t int64) NodeID {
 	if !g.index[k].built() {
 		if g.codeSrc[k] == 0 {
-			g.codeSrc[k] = dict
+			g.codeSrc[k] = d.dictID
 		}
-		if g.codeSrc[k] == dict {
-			return g.newNode(k, value, t)
+		if g.codeSrc[k] == d.dictID {
+			return g.newNodeIn(k, value, t, d, code)
 		}
 	}
-	return g.nodeOf(k, value, t)
+	return g.nodeOfIn(k, value, t, d, code)
 }
 
 // newNode makes the node of (kind, value), uncounted; the caller files it.
 func (g *Graph) newNode(k uint8, value string, t int64) NodeID {
+	return g.newNodeIn(k, value, t, nil, 0)
+}
+
+// newNodeIn is newNode for a value that is code in dictionary d of a case
+// scan (if d is not nil and adopted): the node names it there, not in a
+// copy.
+func (g *Graph) newNodeIn(k uint8, value string, t int64, d *codeNodes, code int32) NodeID {
 	id := NodeID(g.nodes.len())
 	g.kindCount[k]++
-	// A copy: the caller's string may share a large decode buffer.
 	n := node{first: t, last: t, kind: k, aux: -1}
-	g.setName(&n, g.names.add(value))
+	if d != nil && d.slot >= 0 {
+		setCode(&n, d.slot, code)
+	} else {
+		// A copy: the caller's string may share a large decode buffer.
+		g.setName(&n, g.names.add(value))
+	}
 	switch {
 	case k == kIP && isIPLiteral(value):
 		n.aux = 1 // an address, not a host name

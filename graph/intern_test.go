@@ -17,7 +17,7 @@ func TestInternReusedBytes(t *testing.T) {
 	buf := []byte("alice@contoso.com")
 	col := &timeline.StringColumn{Values: []string{unsafe.String(&buf[0], len(buf))}}
 	var c codeColumn
-	c.use(col, &caseCodes{})
+	c.use(g, col, &caseCodes{})
 	a := c.intern(g, 0, kIdentity, 1)
 	copy(buf, "carol@contoso.com") // the next batch, in the same bytes
 	b := c.intern(g, 0, kIdentity, 2)
@@ -29,5 +29,55 @@ func TestInternReusedBytes(t *testing.T) {
 	}
 	if got := g.value(a); got != "alice@contoso.com" {
 		t.Errorf("node %d is %q, want alice@contoso.com (its own copy)", a, got)
+	}
+}
+
+// TestAdoptedNames checks that nodes made from a case scan's coded columns
+// name their values in the scan's dictionaries (Graph.dicts) instead of
+// copies, as the dictionaries grow from batch to batch, also for a kind
+// fed by two dictionaries (found through the index), and that a value of
+// an uncoded column is still copied.
+func TestAdoptedNames(t *testing.T) {
+	g := newGraph(Options{})
+	var cc caseCodes
+	var actor, target, ip codeColumn
+	dictA := []string{"", "alice", "bob"}
+	actor.use(g, &timeline.StringColumn{Codes: []int32{1, 2, 1}, Dict: dictA, DictID: 1}, &cc)
+	a := actor.intern(g, 0, kIdentity, 10)
+	b := actor.intern(g, 1, kIdentity, 11)
+	if a2 := actor.intern(g, 2, kIdentity, 12); a2 != a {
+		t.Errorf("alice twice: nodes %d and %d", a, a2)
+	}
+	// The next batch: the dictionary has grown.
+	dictA = append(dictA[:3:3], "carol")
+	actor.use(g, &timeline.StringColumn{Codes: []int32{3}, Dict: dictA, DictID: 1}, &cc)
+	c := actor.intern(g, 0, kIdentity, 13)
+	// A second dictionary of identities: bob again, and dave.
+	target.use(g, &timeline.StringColumn{Codes: []int32{1, 2}, Dict: []string{"", "bob", "dave"}, DictID: 2}, &cc)
+	if b2 := target.intern(g, 0, kIdentity, 14); b2 != b {
+		t.Errorf("bob from the second dictionary is node %d, want %d", b2, b)
+	}
+	d := target.intern(g, 1, kIdentity, 15)
+	buf := []byte("10.0.0.1")
+	ip.use(g, &timeline.StringColumn{Values: []string{unsafe.String(&buf[0], len(buf))}}, &cc)
+	e := ip.intern(g, 0, kIP, 16)
+	copy(buf, "10.0.0.2")
+	for id, want := range map[NodeID]string{a: "alice", b: "bob", c: "carol", d: "dave", e: "10.0.0.1"} {
+		if got := g.value(id); got != want {
+			t.Errorf("node %d is %q, want %q", id, got, want)
+		}
+	}
+	if n := chunksBytes(g.names.chunks); n == 0 || len(g.names.chunks[0]) != len("10.0.0.1") {
+		t.Errorf("the arena holds %d bytes (%d chunks), want the address's copy only", n, len(g.names.chunks))
+	}
+	if len(g.dicts) != 2 || len(g.dicts[0]) != 4 {
+		t.Errorf("dicts %q, want the identities' two, the first grown to carol", g.dicts)
+	}
+	g.settle()
+	g.complete()
+	for _, v := range []string{"alice", "bob", "carol", "dave"} {
+		if _, err := g.Lookup("identity:" + v); err != nil {
+			t.Errorf("identity %s not found after the build: %v", v, err)
+		}
 	}
 }

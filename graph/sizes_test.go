@@ -37,7 +37,15 @@ func TestRealCaseSizes(t *testing.T) {
 	t.Logf("refs slab %.0f MB, times slab %.0f MB", mb(slabBytes(&g.refs)), mb(slabBytes(&g.tms)))
 	t.Logf("ids %d (%.0f MB bytes, %.0f MB slots)", g.ids.slots.len(), mb(chunksBytes(g.ids.bytes.chunks)),
 		mb(chunkedBytes(&g.ids.slots)))
-	t.Logf("node values %.0f MB", mb(chunksBytes(g.names.chunks)))
+	adopted, bytes := 0, 0
+	for _, d := range g.dicts {
+		adopted += len(d)
+		for _, v := range d {
+			bytes += len(v)
+		}
+	}
+	t.Logf("node values %.0f MB; adopted from the scan's dictionaries: %d values (%.0f MB of strings, %.0f MB of bytes)",
+		mb(chunksBytes(g.names.chunks)), adopted, mb(adopted*int(unsafe.Sizeof(""))), mb(bytes))
 	t.Logf("token facts %d (%.0f MB, addresses %.0f MB), key facts %d, edgeOf %d, hubSpans %d, mbApp %d, cov %d, actorIP %d slots",
 		g.facts.tokens.len(), mb(g.facts.tokens.len()*int(unsafe.Sizeof(tokenFact{}))), mb(slabBytes(&g.facts.ipSlab)),
 		g.facts.keys.len(), len(g.edgeOf),
