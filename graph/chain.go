@@ -157,7 +157,7 @@ func (h *reachHeap) Pop() any {
 func (g *Graph) times(ei int32) []int64 {
 	e := g.edges.at(ei)
 	if !e.hasExt() {
-		return []int64{e.first}
+		return []int64{g.eFirst(e)}
 	}
 	return g.tms.get(g.ext.at(e.ref).times)
 }
@@ -165,11 +165,12 @@ func (g *Graph) times(ei int32) []int64 {
 // earliestFrom returns the earliest time of edge ei in [from, until].
 func (g *Graph) earliestFrom(ei int32, from, until int64) (int64, bool) {
 	e := g.edges.at(ei)
-	if e.first == minTime { // asserted without a time: always holds
+	first := g.eFirst(e)
+	if first == minTime { // asserted without a time: always holds
 		return from, from <= until
 	}
 	if !e.hasExt() {
-		return e.first, e.first >= from && e.first <= until
+		return first, first >= from && first <= until
 	}
 	ts := g.tms.get(g.ext.at(e.ref).times)
 	i, _ := slices.BinarySearch(ts, from)
@@ -182,11 +183,12 @@ func (g *Graph) earliestFrom(ei int32, from, until int64) (int64, bool) {
 // latestUntil returns the latest time of edge ei in [since, until].
 func (g *Graph) latestUntil(ei int32, since, until int64) (int64, bool) {
 	e := g.edges.at(ei)
-	if e.first == minTime {
+	first := g.eFirst(e)
+	if first == minTime {
 		return until, since <= until
 	}
 	if !e.hasExt() {
-		return e.first, e.first >= since && e.first <= until
+		return first, first >= since && first <= until
 	}
 	ts := g.tms.get(g.ext.at(e.ref).times)
 	i, found := slices.BinarySearch(ts, until)
@@ -206,7 +208,7 @@ func (g *Graph) latestUntil(ei int32, since, until int64) (int64, bool) {
 // countIn returns how many events of edge ei fall in [from, until].
 func (g *Graph) countIn(ei int32, from, until int64) int {
 	e := g.edges.at(ei)
-	if !g.relCausal[e.rel()] || e.first == minTime {
+	if !g.relCausal[e.rel()] || g.eFirst(e) == minTime {
 		return int(e.count)
 	}
 	ts := g.times(ei)
@@ -255,10 +257,10 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 		for _, a := range g.outs(r) {
 			ei := a.ei
 			e := g.edges.at(ei)
-			if g.relCausal[e.rel()] || !isCredential(g.nodeAt(e.to()).kind) || e.last < since || e.first > until {
+			if g.relCausal[e.rel()] || !isCredential(g.nodeAt(e.to()).kind) || g.eLast(e) < since || g.eFirst(e) > until {
 				continue
 			}
-			t := max(e.first, since)
+			t := max(g.eFirst(e), since)
 			if old, ok := at[e.to()]; !ok || t < old {
 				at[e.to()], via[e.to()] = t, ei
 				heap.Push(h, reach{t, e.to()})
@@ -283,7 +285,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 				}
 				ei := a.ei
 				e := g.edges.at(ei)
-				if e.last < cur.t {
+				if g.eLast(e) < cur.t {
 					continue
 				}
 				t, ok := g.earliestFrom(ei, cur.t, until)
@@ -307,7 +309,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 			}
 			ei := a.ei
 			e := g.edges.at(ei)
-			if e.first > cur.t && e.first != minTime {
+			if f := g.eFirst(e); f > cur.t && f != minTime {
 				continue
 			}
 			t, ok := g.latestUntil(ei, since, cur.t)
@@ -376,7 +378,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 			}
 			// A standing fact: cite its events from when the chain got
 			// here, else its earliest.
-			ct := max(e.first, t)
+			ct := max(g.eFirst(e), t)
 			ce := g.chainEdge(ei, ct, t, until, nIDs)
 			if len(ce.Events) == 0 {
 				ce = g.chainEdge(ei, ct, minTime, maxTime, nIDs)
@@ -393,10 +395,10 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 			if e.rel() != relUses && e.rel() != relOrigin && e.rel() != relClientOf {
 				continue
 			}
-			if e.last < t || e.first > until || e.from() == r {
+			if g.eLast(e) < t || g.eFirst(e) > until || e.from() == r {
 				continue
 			}
-			ct := max(e.first, t)
+			ct := max(g.eFirst(e), t)
 			ce := g.chainEdge(ei, ct, t, until, nIDs)
 			c.Edges = append(c.Edges, ce)
 			addNode(e.from(), ct)

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -28,7 +29,7 @@ func TestEdgePacking(t *testing.T) {
 		{1 << 25, 1<<25 + 1, 0x155, Inferred},
 	}
 	for _, tc := range tests {
-		e := newEdge(tc.from, tc.to, tc.rel, tc.ev, -7, 42)
+		e := newEdge(tc.from, tc.to, tc.rel, tc.ev, 7, 42)
 		for _, full := range []bool{false, true} {
 			if full {
 				e.setFull()
@@ -37,11 +38,57 @@ func TestEdgePacking(t *testing.T) {
 				t.Errorf("newEdge(%d, %d, %d, %v), full %v: got %d, %d, %d, %v, full %v", tc.from, tc.to, tc.rel, tc.ev,
 					full, e.from(), e.to(), e.rel(), e.ev(), e.full())
 			}
-			if e.count != 1 || e.first != -7 || e.last != -7 || e.ref != 42 {
-				t.Errorf("newEdge(%d, %d, ...): count %d, first %d, last %d, ref %d", tc.from, tc.to, e.count, e.first,
-					e.last, e.ref)
+			if e.count != 1 || e.fc != 7 || e.lc != 7 || e.ref != 42 {
+				t.Errorf("newEdge(%d, %d, ...): count %d, first %d, last %d, ref %d", tc.from, tc.to, e.count, e.fc,
+					e.lc, e.ref)
 			}
 		}
+	}
+}
+
+// TestTimeCodes checks that an edge's 32-bit time codes give back every
+// time they were given (whole seconds in range as offsets, others by the
+// event's handle) and compare as the times do, and that a touched edge's
+// first and last are its events' earliest and latest times.
+func TestTimeCodes(t *testing.T) {
+	if n := unsafe.Sizeof(edge{}); n != 24 {
+		t.Errorf("an edge is %d bytes, want 24", n)
+	}
+	times := []int64{tcodeBase * 1e6, (tcodeBase + 1) * 1e6, 1686830834000000, 1686830834000001, 1686830833999999,
+		(tcodeBase+tcodeHandle-1)*1e6 + 0, (tcodeBase + tcodeHandle) * 1e6, tcodeBase*1e6 - 1e6, 0, -1e6, minTime, maxTime,
+		1686830834500000, 1<<63 - 1, -1 << 63}
+	var tc timeCodes
+	codes := make([]uint32, len(times))
+	for i, tm := range times {
+		h := int32(i * 5000) // handles in several chunks
+		codes[i] = tc.code(tm, h)
+		if plain := tm%1e6 == 0 && tm >= tcodeBase*1e6 && tm < (tcodeBase+tcodeHandle)*1e6; plain != (codes[i] < tcodeHandle) {
+			t.Errorf("time %d: code %#x, want an offset %v", tm, codes[i], plain)
+		}
+	}
+	for i, tm := range times {
+		if got := tc.time(codes[i]); got != tm {
+			t.Errorf("time %d: code %#x gives %d", tm, codes[i], got)
+		}
+		for j, u := range times {
+			if got := tc.before(codes[i], codes[j]); got != (tm < u) {
+				t.Errorf("before(%d, %d) = %v", tm, u, got)
+			}
+		}
+	}
+	// An edge touched out of order, sub-second times and ties included.
+	g := newGraph(Options{})
+	for i := range 2 {
+		g.newNode(kToken, string(rune('a'+i)), 0)
+	}
+	evs := []int64{1686830834000000, 1686830833500000, 1686830835000000, 1686830833500000, 1686830835000001,
+		1686830830000000}
+	var ei int32
+	for i, tm := range evs {
+		ei = g.link(0, 1, relUses, Observed, tm, g.ids.add(fmt.Sprint(i)))
+	}
+	if e := g.edges.at(ei); g.eFirst(e) != 1686830830000000 || g.eLast(e) != 1686830835000001 || e.count != 6 {
+		t.Errorf("edge: first %d, last %d, count %d", g.eFirst(e), g.eLast(e), e.count)
 	}
 }
 

@@ -147,7 +147,7 @@ func (g *Graph) causalEvents(id NodeID, out bool, n int) []string {
 			continue
 		}
 		if !e.hasExt() {
-			refs = append(refs, mkRef(e.first, e.ref))
+			refs = append(refs, mkRef(g.eFirst(e), e.ref))
 			continue
 		}
 		x := g.ext.at(e.ref)

@@ -153,6 +153,7 @@ type Graph struct {
 	codeSrc [len(kindNames)]uint64
 	seed    maphash.Seed
 	edges   chunked[edge]
+	times32 timeCodes // the edges' first and last times
 	ext     chunked[edgeExt] // causal edges'
 	cext    chunked[ctxHead] // context edges'
 	cmore   chunked[ctxMore] // ctxHead.more
@@ -278,9 +279,9 @@ func (g *Graph) nodeAt(id NodeID) *node { return g.nodes.at(int32(id)) }
 // value returns node id's value.
 func (g *Graph) value(id NodeID) string { return g.nameOf(g.nodeAt(id)) }
 
-// edge is 32 bytes, two to a cache line: its ends, relation, evidence
-// level and flag share two words (nodes number below maxNodes, relations
-// below maxRelations).
+// edge is 24 bytes: its ends, relation, evidence level and flag share two
+// words (nodes number below maxNodes, relations below maxRelations), and
+// its first and last times are 32-bit codes (see tcode).
 type edge struct {
 	// fromRel is from, and the relation's low 6 bits from bit 26; toEv is
 	// to, the relation's high 3 bits from bit 26, the evidence level from
@@ -291,8 +292,10 @@ type edge struct {
 	count         int32
 	// ref is, while count is 1, the event's id (a handle in Graph.ids);
 	// then the index of the edge's edgeExt in Graph.ext.
-	ref         int32
-	first, last int64
+	ref int32
+	// fc and lc are the codes (tcode) of its first and last times: read
+	// them with Graph.eFirst and eLast.
+	fc, lc uint32
 }
 
 // maxRelations bounds the relation names, so that an edge packs its
@@ -301,9 +304,67 @@ const maxRelations = 1 << 9
 
 const nodeMask = maxNodes - 1
 
-func newEdge(from, to NodeID, rel uint16, ev Evidence, t int64, ref int32) edge {
+// newEdge returns the edge of one event, id at t, whose time's code is c.
+func newEdge(from, to NodeID, rel uint16, ev Evidence, c uint32, ref int32) edge {
 	return edge{fromRel: uint32(from) | uint32(rel&63)<<26, toEv: uint32(to) | uint32(rel>>6&7)<<26 | uint32(ev&3)<<29,
-		count: 1, first: t, last: t, ref: ref}
+		count: 1, fc: c, lc: c, ref: ref}
+}
+
+// eFirst returns the time of edge e's first event.
+func (g *Graph) eFirst(e *edge) int64 { return g.times32.time(e.fc) }
+
+// eLast returns the time of edge e's last event.
+func (g *Graph) eLast(e *edge) int64 { return g.times32.time(e.lc) }
+
+// timeCodes turns an event's time into 32 bits, for edges' first and last
+// (30 million in a real 10M-event case: 8 bytes each less): a whole second
+// from tcodeBase on (until 2068) is its offset, any other time the event's
+// handle in Graph.ids with tcodeHandle set, its time kept in a table by
+// handle (each handle names one event, at one time). Two offsets compare
+// as their times do; a handle is looked up.
+type timeCodes struct {
+	// byHandle holds the times of the events given handles, in chunks of
+	// 1 << chunkBits handles made when one of them is.
+	byHandle [][]int64
+}
+
+const (
+	tcodeBase   = 946684800 // 2000-01-01T00:00:00Z, in seconds
+	tcodeHandle = 1 << 31
+)
+
+// code returns the code of time t of the event whose handle is h.
+func (tc *timeCodes) code(t int64, h int32) uint32 {
+	if s := t/1e6 - tcodeBase; t%1e6 == 0 && uint64(s) < tcodeHandle {
+		return uint32(s)
+	}
+	c := int(h) >> chunkBits
+	if c >= len(tc.byHandle) {
+		tc.byHandle = append(tc.byHandle, make([][]int64, c+1-len(tc.byHandle))...)
+	}
+	if tc.byHandle[c] == nil {
+		tc.byHandle[c] = make([]int64, 1<<chunkBits)
+	}
+	tc.byHandle[c][h&(1<<chunkBits-1)] = t
+	return tcodeHandle | uint32(h)
+}
+
+// time returns the time of code c.
+func (tc *timeCodes) time(c uint32) int64 {
+	if c < tcodeHandle {
+		return (int64(c) + tcodeBase) * 1e6
+	}
+	h := c &^ tcodeHandle
+	return tc.byHandle[h>>chunkBits][h&(1<<chunkBits-1)]
+}
+
+// before reports whether the time of code a is before that of b: by the
+// codes when both are offsets.
+func (tc *timeCodes) before(a, b uint32) bool {
+	if a|b < tcodeHandle {
+		return a < b
+	}
+	return tc.time(a) < tc.time(b)
 }
 
 func (e *edge) from() NodeID { return NodeID(e.fromRel & nodeMask) }
@@ -966,7 +1027,7 @@ func (g *Graph) linkCap(from, to NodeID, rel uint16, ev Evidence, t int64, id in
 		ei, ok = g.edgeOf[edgeKey(from, to, rel, ev)]
 	}
 	if !ok {
-		ei = g.edges.add(newEdge(from, to, rel, ev, t, id))
+		ei = g.edges.add(newEdge(from, to, rel, ev, g.times32.code(t, id), id))
 		*outSp = g.adj.push(*outSp, adjEntry{key: adjKey(to, rel, ev), ei: ei})
 		if inSp.pos == 0 {
 			*inSp = g.adj.alloc(room)
@@ -1011,26 +1072,29 @@ func (g *Graph) touch(ei int32, t int64, id int32) {
 	rel := e.rel()
 	causal := g.relCausal[rel]
 	if !e.hasExt() {
+		first := g.eFirst(e)
 		if causal {
-			h := idHead{head: g.refs.push(g.refs.alloc(2), mkRef(e.first, e.ref))}
-			h.setHeadMaxT(e.first)
-			e.ref = g.ext.add(edgeExt{idHead: h, times: g.tms.push(g.tms.alloc(2), e.first), sorted: true})
+			h := idHead{head: g.refs.push(g.refs.alloc(2), mkRef(first, e.ref))}
+			h.setHeadMaxT(first)
+			e.ref = g.ext.add(edgeExt{idHead: h, times: g.tms.push(g.tms.alloc(2), first), sorted: true})
 		} else {
-			e.ref = g.cext.add(ctxHead{refs: [ctxInline]idRef{mkRef(e.first, e.ref)}, n: 1})
+			e.ref = g.cext.add(ctxHead{refs: [ctxInline]idRef{mkRef(first, e.ref)}, n: 1})
 		}
 	}
 	e.count++
-	if t < e.first {
-		e.first = t
+	tc := &g.times32
+	c := tc.code(t, id)
+	if tc.before(c, e.fc) {
+		e.fc = c
 	}
-	if e.full() && t >= e.last {
+	if e.full() && !tc.before(c, e.lc) {
 		// At or after the last, so after every kept id: keep would only
 		// count it.
-		e.last = t
+		e.lc = c
 		return
 	}
-	if t > e.last {
-		e.last = t
+	if tc.before(e.lc, c) {
+		e.lc = c
 	}
 	if !causal {
 		// Context edges keep their earliest ids only: chains cite causal
@@ -1886,7 +1950,7 @@ func (g *Graph) finish() {
 			spans := make([]edgeSpan, len(adj))
 			for i, a := range adj {
 				e := g.edges.at(a.ei)
-				spans[i] = edgeSpan{e.first, e.last}
+				spans[i] = edgeSpan{g.eFirst(e), g.eLast(e)}
 			}
 			g.hubSpans[hubKey{NodeID(id), out}] = spans
 		}
@@ -1988,7 +2052,7 @@ func (g *Graph) Edges(id NodeID, out bool) []Edge {
 func (g *Graph) edge(ei int32) Edge {
 	e := g.edges.at(ei)
 	return Edge{From: e.from(), To: e.to(), Relation: g.relNames[e.rel()], Causal: g.relCausal[e.rel()], Evidence: e.ev(),
-		First: fromMicro(e.first), Last: fromMicro(e.last), Count: int(e.count), Events: g.eventIDs(ei, minTime, maxTime, 0)}
+		First: fromMicro(g.eFirst(e)), Last: fromMicro(g.eLast(e)), Count: int(e.count), Events: g.eventIDs(ei, minTime, maxTime, 0)}
 }
 
 // eventIDs returns the kept ids of edge ei with times in [from, to],
@@ -1996,7 +2060,7 @@ func (g *Graph) edge(ei int32) Edge {
 func (g *Graph) eventIDs(ei int32, from, to int64, n int) []string {
 	e := g.edges.at(ei)
 	if !e.hasExt() {
-		if e.first == minTime || e.first >= from && e.first <= to {
+		if f := g.eFirst(e); f == minTime || f >= from && f <= to {
 			return []string{g.ids.get(e.ref)}
 		}
 		return nil
