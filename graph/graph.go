@@ -153,7 +153,7 @@ type Graph struct {
 	codeSrc [len(kindNames)]uint64
 	seed    maphash.Seed
 	edges   chunked[edge]
-	times32 timeCodes // the edges' first and last times
+	times32 timeCodes        // the edges' first and last times
 	ext     chunked[edgeExt] // causal edges'
 	cext    chunked[ctxHead] // context edges'
 	cmore   chunked[ctxMore] // ctxHead.more
