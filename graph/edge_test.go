@@ -313,9 +313,6 @@ func TestCtxHeadKeep(t *testing.T) {
 	if n := unsafe.Sizeof(ctxHead{}); n != 32 {
 		t.Errorf("a ctxHead is %d bytes, want 32", n)
 	}
-	if n := unsafe.Sizeof(ctxMore{}); n != 24 {
-		t.Errorf("a ctxMore is %d bytes, want 24", n)
-	}
 	g := newGraph(Options{})
 	// model is the former idHead.keep without a tail, over a slice.
 	type model struct {
@@ -345,19 +342,26 @@ func TestCtxHeadKeep(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for run := range 2000 {
 		half := 1 + run%maxCtxIDs
-		t0 := rng.Int64N(1 << 40)
+		t0 := 1686830834000000 + rng.Int64N(1<<40)
+		if run%3 == 1 {
+			t0 = t0 / 1e6 * 1e6 // whole seconds: times coded as offsets
+		}
 		m := model{head: []idRef{mkRef(t0, 0)}}
-		x := ctxHead{refs: [ctxInline]idRef{mkRef(t0, 0)}, n: 1}
+		x := newCtxHead(g.times32.code(t0, 0), 0)
 		for i := range 1 + rng.IntN(12) {
 			tm := t0 + rng.Int64N(8) - 4 // few distinct times: many ties
-			if run%3 == 0 {
+			switch run % 3 {
+			case 0:
 				tm = -1<<62 + rng.Int64N(3) // and times far from the epoch
+			case 1:
+				tm = t0 + (rng.Int64N(8)-4)*1e6
 			}
-			keep(&m, tm, int32(i+1), half)
-			g.keepCtx(&x, tm, int32(i+1), half)
+			h := int32(run*16 + i + 1)
+			keep(&m, tm, h, half)
+			g.keepCtx(&x, g.times32.code(tm, h), h, half)
 		}
-		if diff := cmp.Diff(m.head, g.ctxRefs(&x), cmp.AllowUnexported(idRef{})); diff != "" || int(x.max) != m.headMax {
-			t.Fatalf("run %d (half %d): kept (-model +ctxHead):\n%s; max %d, model's %d", run, half, diff, x.max, m.headMax)
+		if diff := cmp.Diff(m.head, g.ctxRefs(&x), cmp.AllowUnexported(idRef{})); diff != "" || x.max() != m.headMax {
+			t.Fatalf("run %d (half %d): kept (-model +ctxHead):\n%s; max %d, model's %d", run, half, diff, x.max(), m.headMax)
 		}
 	}
 }

@@ -156,7 +156,6 @@ type Graph struct {
 	times32 timeCodes        // the edges' first and last times
 	ext     chunked[edgeExt] // causal edges'
 	cext    chunked[ctxHead] // context edges'
-	cmore   chunked[ctxMore] // ctxHead.more
 	refs    slab[idRef]      // edgeExt.head and tail
 	tms     slab[int64]      // edgeExt.times
 	edgeOf  map[uint64]int32 // edges whose endpoints both have more than hubDegree edges
@@ -454,69 +453,79 @@ type idHead struct {
 const maxCtxIDs = 4
 
 // ctxHead holds the earliest ids of a context edge with more than one
-// event (Graph.cext): the first ctxInline in place, the others (up to
-// maxCtxIDs) in an overflow record of Graph.cmore made when a third is
-// kept. 32 bytes, two to a cache line: most context edges (12 million in
-// a real case, touched by most events) keep two ids, and a record of four
-// in place (52 bytes) left half of it empty and straddled two lines.
+// event (Graph.cext), up to maxCtxIDs, in place: 32 bytes, two to a cache
+// line (12 million in a real case, touched by most events). Each id's
+// time is a code (Graph.times32); how many are kept and which is the
+// latest are in the ids' top bits (handles are below 1 << 31): n - 1 in
+// those of refs 0 and 1, max in those of refs 2 and 3.
 type ctxHead struct {
-	refs [ctxInline]idRef
-	// more is the index in Graph.cmore of the refs after the first
-	// ctxInline, once n passes ctxInline.
-	more int32
-	// n is how many refs are kept, max the index of the latest (of those
-	// with the latest time, the last filed).
-	n, max uint8
+	refs [maxCtxIDs]ctxRef
 }
 
-// ctxInline is how many of a context edge's ids its ctxHead keeps in
-// place.
-const ctxInline = 2
+// ctxRef is an id kept in a ctxHead: its time's code, and its handle in
+// Graph.ids with one bit of the head's count or latest at bit 31.
+type ctxRef struct {
+	c, id uint32
+}
 
-// ctxMore is the overflow of a ctxHead: its refs after the first
-// ctxInline.
-type ctxMore [maxCtxIDs - ctxInline]idRef
+// newCtxHead returns the head of an edge's first event, id, whose time's
+// code is c.
+func newCtxHead(c uint32, id int32) ctxHead {
+	return ctxHead{refs: [maxCtxIDs]ctxRef{{c: c, id: uint32(id)}}}
+}
 
-// ctxRef returns the i'th ref kept in x.
-func (g *Graph) ctxRef(x *ctxHead, i int) *idRef {
-	if i < ctxInline {
-		return &x.refs[i]
-	}
-	return &g.cmore.at(x.more)[i-ctxInline]
+const ctxBit = 1 << 31
+
+// n returns how many ids x keeps.
+func (x *ctxHead) n() int { return 1 + int(x.refs[0].id>>31|x.refs[1].id>>31<<1) }
+
+// max returns the index of the latest id in x (of those with the latest
+// time, the last filed while filling; the first after a displacement, as
+// latest finds).
+func (x *ctxHead) max() int { return int(x.refs[2].id>>31 | x.refs[3].id>>31<<1) }
+
+// setBits files v's two bits in the top bits of the ids of refs i and i+1.
+func (x *ctxHead) setBits(i int, v int) {
+	x.refs[i].id = x.refs[i].id&^ctxBit | uint32(v&1)<<31
+	x.refs[i+1].id = x.refs[i+1].id&^ctxBit | uint32(v>>1&1)<<31
+}
+
+// set files ref i: code c, handle id.
+func (x *ctxHead) set(i int, c uint32, id int32) {
+	x.refs[i] = ctxRef{c: c, id: x.refs[i].id&ctxBit | uint32(id)}
 }
 
 // ctxRefs returns the refs kept in x, in the order filed.
 func (g *Graph) ctxRefs(x *ctxHead) []idRef {
-	refs := make([]idRef, x.n)
+	refs := make([]idRef, x.n())
 	for i := range refs {
-		refs[i] = *g.ctxRef(x, i)
+		refs[i] = mkRef(g.times32.time(x.refs[i].c), int32(x.refs[i].id&^ctxBit))
 	}
 	return refs
 }
 
-// keepCtx files the event at t into the earliest ids of x, which hold at
-// most half (at most maxCtxIDs), as a causal edge's head does, but
-// dropping what it does not keep.
-func (g *Graph) keepCtx(x *ctxHead, t int64, id int32, half int) {
+// keepCtx files the event id, whose time's code is c, into the earliest
+// ids of x, which hold at most half (at most maxCtxIDs), as a causal
+// edge's head does, but dropping what it does not keep.
+func (g *Graph) keepCtx(x *ctxHead, c uint32, id int32, half int) {
+	tc := &g.times32
+	n, mx := x.n(), x.max()
 	switch {
-	case int(x.n) < half:
-		if x.n == ctxInline {
-			x.more = g.cmore.add(ctxMore{})
+	case n < half:
+		x.set(n, c, id)
+		if !tc.before(c, x.refs[mx].c) {
+			x.setBits(2, n)
 		}
-		*g.ctxRef(x, int(x.n)) = mkRef(t, id)
-		if t >= g.ctxRef(x, int(x.max)).time() {
-			x.max = x.n
-		}
-		x.n++
-	case t < g.ctxRef(x, int(x.max)).time(): // it displaces the latest
-		*g.ctxRef(x, int(x.max)) = mkRef(t, id)
+		x.setBits(0, n) // n + 1 kept
+	case tc.before(c, x.refs[mx].c): // it displaces the latest
+		x.set(mx, c, id)
 		m := 0 // the new latest: the first of those with the latest time, as latest finds
-		for i := 1; i < int(x.n); i++ {
-			if g.ctxRef(x, i).time() > g.ctxRef(x, m).time() {
+		for i := 1; i < n; i++ {
+			if tc.before(x.refs[m].c, x.refs[i].c) {
 				m = i
 			}
 		}
-		x.max = uint8(m)
+		x.setBits(2, m)
 	}
 }
 
@@ -1078,7 +1087,7 @@ func (g *Graph) touch(ei int32, t int64, id int32) {
 			h.setHeadMaxT(first)
 			e.ref = g.ext.add(edgeExt{idHead: h, times: g.tms.push(g.tms.alloc(2), first), sorted: true})
 		} else {
-			e.ref = g.cext.add(ctxHead{refs: [ctxInline]idRef{mkRef(first, e.ref)}, n: 1})
+			e.ref = g.cext.add(newCtxHead(e.fc, e.ref))
 		}
 	}
 	e.count++
@@ -1100,8 +1109,8 @@ func (g *Graph) touch(ei int32, t int64, id int32) {
 		// Context edges keep their earliest ids only: chains cite causal
 		// edges.
 		h, half := g.cext.at(e.ref), g.ctxIDCap
-		g.keepCtx(h, t, id, half)
-		if int(h.n) >= half {
+		g.keepCtx(h, c, id, half)
+		if h.n() >= half {
 			e.setFull()
 		}
 		return
