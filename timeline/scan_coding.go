@@ -59,6 +59,21 @@ func newVals(n int, kept *codeChunks) []string {
 	return unsafe.Slice((*string)(v.Field(1).Addr().UnsafePointer()), n)[:0]
 }
 
+// moveVals copies vals into the empty array to (from newVals) and returns
+// it. The new array is advised onto huge pages first, so that the copy
+// touches it in 2 MiB pages, not 4 KiB ones (a fault each), and the copy
+// is of plain words: neither array holds pointers the collector traces, so
+// the write barriers of a copy of strings (which read every destination
+// word first, faulting each fresh page in twice) are not needed.
+func moveVals(to, vals []string) []string {
+	adviseHuge(to)
+	to = to[:len(vals)]
+	type words = [2]uintptr
+	copy(unsafe.Slice((*words)(unsafe.Pointer(unsafe.SliceData(to))), len(to)),
+		unsafe.Slice((*words)(unsafe.Pointer(unsafe.SliceData(vals))), len(vals)))
+	return to
+}
+
 // clone returns a copy of s (not "") in cd.bytes.
 func (cd *coding) clone(s string) string {
 	if len(s) > cap(cd.bytes)-len(cd.bytes) {
@@ -168,10 +183,7 @@ func (cd *coding) codeLocked(s string, h uint64) int32 {
 			if len(cd.vals) == cap(cd.vals) {
 				// Double: append grows large slices by a quarter, copying
 				// millions of values again and again.
-				vals := newVals(2*len(cd.vals), cd.kept)[:len(cd.vals)]
-				copy(vals, cd.vals)
-				cd.vals = vals
-				adviseHuge(cd.vals)
+				cd.vals = moveVals(newVals(2*len(cd.vals), cd.kept), cd.vals)
 				cd.publish(true)
 			}
 			cd.vals = append(cd.vals, s)
