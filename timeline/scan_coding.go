@@ -39,6 +39,10 @@ type coding struct {
 	// it, so the chunks live as long as a Dict handed out does.
 	bytes []byte
 	kept  *codeChunks
+	// spare are the tables grow has replaced, as bytes, for clone to fill
+	// with values: memory already touched, where a new chunk is memory
+	// the kernel (and the host) must zero first.
+	spare [][]byte
 }
 
 // codeChunks are the chunks of a coding's values.
@@ -77,7 +81,13 @@ func moveVals(to, vals []string) []string {
 // clone returns a copy of s (not "") in cd.bytes.
 func (cd *coding) clone(s string) string {
 	if len(s) > cap(cd.bytes)-len(cd.bytes) {
-		cd.bytes = make([]byte, 0, max(1<<20, len(s)))
+		if k := len(cd.spare); k > 0 && len(cd.spare[k-1]) >= len(s) {
+			cd.bytes = cd.spare[k-1][:0]
+			cd.spare[k-1] = nil
+			cd.spare = cd.spare[:k-1]
+		} else {
+			cd.bytes = make([]byte, 0, max(1<<20, len(s)))
+		}
 		cd.kept.chunks = append(cd.kept.chunks, cd.bytes)
 	}
 	n := len(cd.bytes)
@@ -214,6 +224,13 @@ func (cd *coding) grow() {
 			i = (i + 1) & mask
 		}
 		tab[i] = sl
+	}
+	// The old table is the coding's alone (codeAll reads it under the
+	// lock): its memory goes on as a chunk of values. Only the large ones
+	// are worth it; the last ones grown are the largest.
+	if old := cd.tab; len(old) >= 1<<17 {
+		b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(old))), len(old)*int(unsafe.Sizeof(old[0])))
+		cd.spare = append(cd.spare, b)
 	}
 	cd.tab = tab
 }

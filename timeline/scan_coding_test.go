@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"runtime"
 	"testing"
+	"unsafe"
 )
 
 // TestCodingDictOutlivesCoding checks that a Dict kept after its scan is
@@ -107,5 +108,52 @@ func TestStrTableResize(t *testing.T) {
 	if len(tab.slots) != 1<<14 || cap(tab.slots) != big {
 		t.Errorf("5,000 values in %d slots of an array of %d, want 16,384 of the first array's %d",
 			len(tab.slots), cap(tab.slots), big)
+	}
+}
+
+// TestCodingReusesTables checks that a table the coding has grown out of
+// goes on as a chunk of its values (memory already touched, not a fresh
+// chunk), and that the values cloned there are the values coded: the
+// table's old slots do not show through, and later growth does not
+// overwrite them.
+func TestCodingReusesTables(t *testing.T) {
+	cd := newCodings([]string{"session_id"})["session_id"]
+	value := func(i int) string { return fmt.Sprintf("session-%09d-%x", i, uint32(i)*2654435761) }
+	code := func(lo, hi int) {
+		t.Helper()
+		for ; lo < hi; lo += 256 {
+			var ss []string
+			var hs []uint64
+			for i := lo; i < min(lo+256, hi); i++ {
+				ss = append(ss, value(i))
+				hs = append(hs, maphash.String(cd.seed, ss[len(ss)-1]))
+			}
+			codes := make([]int32, len(ss))
+			cd.codeAll(ss, hs, codes)
+			for k, c := range codes {
+				if c != int32(lo+k+1) {
+					t.Fatalf("value %d: code %d, want %d", lo+k, c, lo+k+1)
+				}
+			}
+		}
+	}
+	// At 150,000 values the table has 256Ki slots; past 183,500 (70 %) it
+	// grows, and the old one (2 MiB) is spare: the values after it are
+	// cloned there.
+	code(0, 150_000)
+	old := unsafe.Pointer(unsafe.SliceData(cd.tab))
+	code(150_000, 400_000)
+	reused := false
+	for _, c := range cd.kept.chunks {
+		reused = reused || unsafe.Pointer(unsafe.SliceData(c)) == old
+	}
+	if !reused {
+		t.Fatalf("the table of %d slots replaced at %d values is not a chunk of values", 1<<18, len(cd.vals)-1)
+	}
+	vals, _ := cd.snapshot()
+	for i := range 400_000 {
+		if vals[i+1] != value(i) {
+			t.Fatalf("code %d is %q, want %q", i+1, vals[i+1], value(i))
+		}
 	}
 }
