@@ -145,8 +145,10 @@ type Graph struct {
 	nodes chunked[node]
 	// index finds nodes by kind and value. While building, a kind whose
 	// nodes all came from one dictionary of a case scan has none (its codes
-	// tell values apart: see nodeOfCode); settle indexes every kind.
+	// tell values apart: see nodeOfCode); a built graph indexes a kind
+	// when first asked (indexed).
 	index     [len(kindNames)]nodeIndex
+	indexOnce [len(kindNames)]sync.Once // see indexed
 	kindCount [len(kindNames)]int
 	// codeSrc is, per kind not indexed, the dictionary its nodes came from
 	// (0: none yet).
@@ -921,9 +923,10 @@ func (g *Graph) nodeOfIn(k uint8, value string, t int64, d *codeNodes, code int3
 }
 
 // nodeOfCode is nodeOf for value, code of dictionary d of a case scan,
-// which no node of kind k has had yet. While every node of kind k came from d, the
-// value is new: the node is made without the index (settle files it). A
-// second dictionary for the kind indexes it.
+// which no node of kind k has had yet. While every node of kind k came
+// from d, the value is new: the node is made without the index (indexed
+// files it once the graph is built). A second dictionary for the kind
+// indexes it.
 func (g *Graph) nodeOfCode(k uint8, d *codeNodes, code int32, value string, t int64) NodeID {
 	if !g.index[k].built() {
 		if g.codeSrc[k] == 0 {
@@ -1885,16 +1888,12 @@ func extend[T any](s []T, n int, fill T) []T {
 	return s
 }
 
-// complete ends a build once settled: the inferred edges, then finish,
-// while another goroutine indexes the nodes (neither reads what the other
-// writes: indexing reads nodes and their values, and writes only the
-// index, which neither reads).
+// complete ends a build once settled: the inferred edges, then finish.
+// The kinds not indexed while building are indexed when first looked up
+// (indexed).
 func (g *Graph) complete() {
-	var wg sync.WaitGroup
-	wg.Go(g.indexAll)
 	g.inferInSession()
 	g.finish()
-	wg.Wait()
 }
 
 // inferInSession adds the inferred edge session → token for a token that

@@ -3,7 +3,6 @@ package graph
 import (
 	"hash/maphash"
 	"math/bits"
-	"sync"
 )
 
 // nodeIndex finds the nodes of one kind by value: open addressing over
@@ -95,26 +94,21 @@ func (g *Graph) indexKind(k uint8) {
 
 // lookup returns the node of (kind k, value v).
 func (g *Graph) lookup(k uint8, v string) (NodeID, bool) {
-	return g.index[k].get(g, v, g.hashValue(v))
+	return g.indexed(k).get(g, v, g.hashValue(v))
 }
 
-// indexAll indexes the kinds not indexed yet, on two goroutines: tokens
-// (the most numerous kind) on one, the other kinds on the other.
-func (g *Graph) indexAll() {
-	var tokens, rest [len(kindNames)]bool
-	for k := range rest {
+// indexed returns the index of kind k, which a built graph makes when
+// first asked (readers may ask at once: indexOnce): a chain from a key
+// needs the keys' only, not the 4 million tokens' (64 MB of slots, and
+// as much again while placing them). While building, nodeOf indexes a
+// kind fed by a second dictionary (indexKind) as it goes.
+func (g *Graph) indexed(k uint8) *nodeIndex {
+	g.indexOnce[k].Do(func() {
 		if !g.index[k].built() {
-			if uint8(k) == kToken {
-				tokens[k] = true
-			} else {
-				rest[k] = true
-			}
+			g.indexKind(k)
 		}
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() { g.indexKinds(tokens) })
-	g.indexKinds(rest)
-	wg.Wait()
+	})
+	return &g.index[k]
 }
 
 // indexKinds indexes the kinds set in todo, which must not be indexed yet,

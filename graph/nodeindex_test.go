@@ -2,12 +2,13 @@ package graph
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 )
 
-// TestIndexAll checks that indexing at the end of a build (two goroutines,
-// slots placed region by region) finds every node of every kind by value,
-// and no value that is not a node.
+// TestIndexAll checks that indexing a built graph's kinds when first
+// looked up (slots placed region by region), readers asking at once, finds
+// every node of every kind by value, and no value that is not a node.
 func TestIndexAll(t *testing.T) {
 	tests := []struct {
 		name string
@@ -28,7 +29,13 @@ func TestIndexAll(t *testing.T) {
 					}
 				}
 			}
-			g.indexAll()
+			var wg sync.WaitGroup
+			for k := range tc.n {
+				for range 2 {
+					wg.Go(func() { g.lookup(uint8(k), val(k, 0)) })
+				}
+			}
+			wg.Wait()
 			for k, n := range tc.n {
 				if g.index[k].n != n {
 					t.Errorf("kind %s: %d indexed, want %d", kindNames[k], g.index[k].n, n)
