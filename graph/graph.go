@@ -1971,6 +1971,10 @@ func (g *Graph) finish() {
 		}
 	}
 	g.seen, g.recent, g.facts.recentActorIP = nil, nil, nil // what only building needs
+	g.adj.dropSpare()
+	g.refs.dropSpare()
+	g.tms.dropSpare()
+	g.facts.ipSlab.dropSpare()
 	g.facts.lastSource, g.facts.lastResApp = "", ""
 }
 

@@ -96,6 +96,27 @@ func TestSlab(t *testing.T) {
 	if len(a.chunks) != chunks {
 		t.Errorf("%d chunks after large arrays were replaced, %d before", len(a.chunks), chunks)
 	}
+	// A large array given back is the room of the next of its length,
+	// emptied; one of another length is new.
+	big := a.alloc(slabChunk + slabChunk/2)
+	for range 3 {
+		big = a.push(big, 7)
+	}
+	old := &a.chunks[big.chunk()][0]
+	a.release(big)
+	if other := a.alloc(slabChunk * 3); &a.chunks[other.chunk()][0] == old {
+		t.Errorf("an array of %d values took the room of one of %d", slabChunk*3, slabChunk+slabChunk/2)
+	}
+	again := a.alloc(slabChunk + slabChunk/2)
+	if got, c := a.get(again), a.capOf(again); &a.chunks[again.chunk()][0] != old || len(got) != 0 || c != slabChunk+slabChunk/2 {
+		t.Errorf("the next array of its length: %d values, capacity %d, its room reused %v", len(got), c,
+			&a.chunks[again.chunk()][0] == old)
+	}
+	a.release(again)
+	a.dropSpare()
+	if again = a.alloc(slabChunk + slabChunk/2); &a.chunks[again.chunk()][0] == old {
+		t.Errorf("room given back was reused after dropSpare")
+	}
 }
 
 // TestTooLarge checks that a build stops with ErrTooLarge once the values'
