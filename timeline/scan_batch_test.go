@@ -245,43 +245,55 @@ func TestScanColumnBatches(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			dicts := map[uint64][]string{}
-			var got []Event
-			err = c.ScanColumns(t.Context(), tc.q, func(b *ColumnBatch) error {
-				if b.Len == 0 || b.Len > batchRows {
-					t.Errorf("batch of %d", b.Len)
-				}
-				for j, name := range cols {
-					if name == "time" || name == "offset" {
-						continue
-					}
-					col := b.String(j)
-					if coded := col.Codes != nil; coded == uniqueColumns[name] {
-						t.Fatalf("column %s: coded %v", name, coded)
-					}
-					if col.Codes != nil {
-						if col.Dict[0] != "" {
-							t.Fatalf("column %s: Dict[0] is %q", name, col.Dict[0])
-						}
-						old := dicts[col.DictID]
-						if n := min(len(old), len(col.Dict)); !slices.Equal(old[:n], col.Dict[:n]) {
-							t.Fatalf("column %s: dictionary %d changed", name, col.DictID)
-						}
-						if len(col.Dict) > len(old) {
-							dicts[col.DictID] = slices.Clone(col.Dict)
-						}
-					}
-				}
-				got = append(got, batchEvents(b, cols)...)
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("ScanColumns differs from ScanBatches (-want +got):\n%s", diff)
+			// Every part on one worker (as on two cores), and on three
+			// workers that share the codings.
+			for _, workers := range []int{1, 3} {
+				scanColumnsMatch(t, c, tc.q, cols, workers, want)
 			}
 		})
+	}
+}
+
+// scanColumnsMatch checks that a ScanColumns of q (reading cols) on workers
+// decoding workers gives the events want, that its columns are coded as
+// they should be, and that its dictionaries never change a code.
+func scanColumnsMatch(t *testing.T, c *Case, q Query, cols []string, workers int, want []Event) {
+	t.Helper()
+	dicts := map[uint64][]string{}
+	var got []Event
+	err := c.scanColumnsWith(t.Context(), q, workers, func(b *ColumnBatch) error {
+		if b.Len == 0 || b.Len > batchRows {
+			t.Errorf("batch of %d", b.Len)
+		}
+		for j, name := range cols {
+			if name == "time" || name == "offset" {
+				continue
+			}
+			col := b.String(j)
+			if coded := col.Codes != nil; coded == uniqueColumns[name] {
+				t.Fatalf("column %s: coded %v", name, coded)
+			}
+			if col.Codes != nil {
+				if col.Dict[0] != "" {
+					t.Fatalf("column %s: Dict[0] is %q", name, col.Dict[0])
+				}
+				old := dicts[col.DictID]
+				if n := min(len(old), len(col.Dict)); !slices.Equal(old[:n], col.Dict[:n]) {
+					t.Fatalf("column %s: dictionary %d changed", name, col.DictID)
+				}
+				if len(col.Dict) > len(old) {
+					dicts[col.DictID] = slices.Clone(col.Dict)
+				}
+			}
+		}
+		got = append(got, batchEvents(b, cols)...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%d workers: ScanColumns differs from ScanBatches (-want +got):\n%s", workers, diff)
 	}
 }
 
