@@ -337,7 +337,7 @@ func (f *facts) observe(g *Graph, r *rec, x *recText) {
 		}
 		if !ok && tenant >= 0 {
 			// Name tenants by the mail domains of their mailboxes.
-			if _, domain, ok := strings.Cut(x.targetValue, "@"); ok && domain != "" {
+			if _, domain, ok := strings.Cut(g.value(target), "@"); ok && domain != "" {
 				m := f.domains[tenant]
 				if m == nil {
 					m = make(map[string]int32)

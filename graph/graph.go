@@ -1420,7 +1420,6 @@ type rec struct {
 type recText struct {
 	source, action, actorTenant, resourceApp string
 	category                                 timeline.Category
-	targetValue                              string
 }
 
 // reads reports whether events of category c access their targets.
@@ -1504,7 +1503,6 @@ func (g *Graph) resolve(e *timeline.Event, r *rec) error {
 	if e.Target != "" {
 		if k := kindIndex(e.TargetKind); k != kNone {
 			r.target, r.targetKind = g.intern(k, e.Target, t), k
-			x.targetValue = g.value(r.target)
 		}
 	}
 	if e.Actor != "" {
@@ -1568,7 +1566,6 @@ func (g *Graph) resolveCoded(cc *caseCodes, i int, r *rec) error {
 	if cc.target.has(i) {
 		if k := kindIndex(cc.targetKind.At(i)); k != kNone {
 			r.target, r.targetKind = cc.target.intern(g, i, k, t), k
-			x.targetValue = g.value(r.target)
 		}
 	}
 	if cc.actor.has(i) {
