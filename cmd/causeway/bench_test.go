@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -169,6 +170,9 @@ func needOf(result string) int64 {
 // TestBenchSmall runs the whole bench on the demo-size samples and checks
 // that it measures every step docs/performance.md reports, each with a
 // figure (a step skipped for want of a tmpfs says so instead).
+// cpuNote is how timeIt states a step's CPU time.
+var cpuNote = regexp.MustCompile(`; [0-9.]+(µs|ms|s) of CPU a run$`)
+
 func TestBenchSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the bench runs child processes and an API load")
@@ -213,6 +217,13 @@ func TestBenchSmall(t *testing.T) {
 	}
 	if r := byName["generate samples onto disk"]; r.Target != "" {
 		t.Errorf("generation onto disk has a target (%q): the disk bounds it; the target is the generator's, into memory", r.Target)
+	}
+	// Timed steps say their CPU time too: wall time on a shared machine
+	// moves with the host.
+	for _, name := range []string{"window query (1 hour, first page + total)", "graph build", "chain query (Storm-0558 root)"} {
+		if r := byName[name]; !cpuNote.MatchString(r.Note) {
+			t.Errorf("%q: note %q names no CPU time", name, r.Note)
+		}
 	}
 	if r := byName["case size"]; r.Value != 4550 {
 		t.Errorf("case size %v events, want the two demo samples' 1,586 + 2,964", r.Value)
