@@ -81,3 +81,27 @@ func TestAdoptedNames(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeIDs checks the map of codes to nodes: unset codes (in a chunk
+// made, in a chunk skipped, past the last chunk) are -1, set ones their
+// node, across chunks made out of order.
+func TestCodeIDs(t *testing.T) {
+	var x codeIDs
+	set := map[int32]NodeID{0: 5, 3 << codeIDBits: 7, 1<<codeIDBits - 1: 9, 1 << codeIDBits: 11, 40: 0}
+	for c, id := range set {
+		x.set(c, id)
+	}
+	for _, c := range []int32{0, 1, 40, 1<<codeIDBits - 1, 1 << codeIDBits, 2 << codeIDBits, 3 << codeIDBits,
+		3<<codeIDBits + 1, 9 << codeIDBits} {
+		want, ok := set[c]
+		if !ok {
+			want = -1
+		}
+		if got := x.get(c); got != want {
+			t.Errorf("code %d: node %d, want %d", c, got, want)
+		}
+	}
+	if x.chunks[2] != nil {
+		t.Errorf("a chunk with no code set was made")
+	}
+}
