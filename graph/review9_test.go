@@ -100,7 +100,7 @@ func review9Dump(t testing.TB, g *graph.Graph, f func(time.Time) time.Time, orig
 				}
 				b, err := json.Marshal(c)
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("chain %s %+v: %v: %+v", root, opts, err, c)
 				}
 				fmt.Fprintf(w, "chain %s %v %s\n", root, back, b)
 				for _, e := range c.Edges {
@@ -483,4 +483,86 @@ func TestReview9LongValue(t *testing.T) {
 	if found != len(vals) {
 		t.Errorf("%d resource nodes with their values, want %d", found, len(vals))
 	}
+}
+
+// TestReview9AssertionsAroundReaders adds assertions (times whole, sub-
+// second, after 2068 and none) to a case graph before any kind is looked
+// up, and to another after readers have indexed kinds, then reads both
+// from several goroutines at once: each must answer as Build over the
+// case with the same assertions, read alone. Run with -race.
+func TestReview9AssertionsAroundReaders(t *testing.T) {
+	c := review9Case(t, findingEvents())
+	tok := ""
+	for _, e := range findingEvents() {
+		if e.TokenID != "" {
+			tok = e.TokenID
+			break
+		}
+	}
+	as := []timeline.Assertion{
+		{ID: 1, From: timeline.Entity{Kind: timeline.KindKey, Value: "review9-key"},
+			To: timeline.Entity{Kind: timeline.KindToken, Value: strings.ToUpper(tok)}, Relation: "signed",
+			At: time.Date(2023, 5, 31, 12, 0, 0, 500_000, time.UTC)},
+		{ID: 2, From: timeline.Entity{Kind: timeline.KindKey, Value: "review9-key"},
+			To: timeline.Entity{Kind: timeline.KindMailbox, Value: "bob@contoso.com"}, Relation: "read",
+			At: time.Date(2023, 6, 2, 0, 0, 0, 0, time.UTC)},
+		{ID: 3, From: timeline.Entity{Kind: timeline.KindIdentity, Value: "review9@example.com"},
+			To: timeline.Entity{Kind: timeline.KindKey, Value: "review9-key"}, Relation: "holds",
+			At: time.Date(2023, 5, 1, 0, 0, 0, 0, time.UTC)},
+		// Without a time ("always"): forward chains only reach it (see
+		// TestReview9BackwardUntimedAssertion).
+		{ID: 5, From: timeline.Entity{Kind: timeline.KindKey, Value: "review9-key"},
+			To: timeline.Entity{Kind: timeline.KindResource, Value: "review9-always"}, Relation: "reads"},
+		{ID: 4, From: timeline.Entity{Kind: timeline.KindKey, Value: "review9-key"},
+			To: timeline.Entity{Kind: timeline.KindResource, Value: "review9-late"}, At: time.Date(2080, 1, 1, 0, 0, 0, 0, time.UTC)},
+	}
+	want, err := graph.Build(t.Context(), c.All(t.Context(), timeline.Query{}), graph.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := want.AddAssertions(as); err != nil {
+		t.Fatal(err)
+	}
+	roots, wins := review9Roots(want)
+	roots = append(roots[:min(len(roots), 10)], "key:review9-key", "identity:REVIEW9@example.com", "review9-late")
+	id := func(tm time.Time) time.Time { return tm }
+	wantDump := review9Dump(t, want, id, id, roots, wins)
+	readAll := func(t *testing.T, g *graph.Graph) {
+		var wg sync.WaitGroup
+		dumps := make([]string, 4)
+		for i := range dumps {
+			wg.Go(func() { dumps[i] = review9Dump(t, g, id, id, roots, wins) })
+		}
+		wg.Wait()
+		for i, d := range dumps {
+			if diff := cmp.Diff(wantDump, d); diff != "" {
+				t.Errorf("reader %d (-want +got):\n%s", i, firstLines(diff, 30))
+			}
+		}
+	}
+	t.Run("before", func(t *testing.T) {
+		g, err := graph.BuildCase(t.Context(), c, graph.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := g.AddAssertions(as); err != nil {
+			t.Fatal(err)
+		}
+		readAll(t, g)
+	})
+	t.Run("after", func(t *testing.T) {
+		g, err := graph.BuildCase(t.Context(), c, graph.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for _, r := range roots {
+			wg.Go(func() { g.Lookup(r) })
+		}
+		wg.Wait()
+		if err := g.AddAssertions(as); err != nil {
+			t.Fatal(err)
+		}
+		readAll(t, g)
+	})
 }
