@@ -345,6 +345,22 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 	// holds it, not the walk's open bound (which would date the root's
 	// tenant edge at the end of time in a backward chain).
 	at[r] = rootT
+	// So is a node reached from the root through assertions without a
+	// time (which hold always) in a backward chain without Until: the walk
+	// reached it at the open end (maxTime, year 148108, which JSON
+	// refuses); it holds when the root does. Its edges' events are still
+	// cited up to Until, as the root's are.
+	var open map[NodeID]bool
+	if opts.Backward {
+		for id, t := range at {
+			if t == maxTime {
+				if open == nil {
+					open = map[NodeID]bool{}
+				}
+				open[id], at[id] = true, rootT
+			}
+		}
+	}
 	for id, t := range at {
 		if id != r {
 			addNode(id, t)
@@ -355,7 +371,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 		var from, to int64
 		if opts.Backward {
 			from, to = since, at[e.to()]
-			if e.to() == r {
+			if e.to() == r || open[e.to()] {
 				to = until
 			}
 		} else {

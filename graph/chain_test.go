@@ -454,3 +454,65 @@ func TestBackwardChainTimesAreEventTimes(t *testing.T) {
 		t.Fatalf("chain JSON: %v", err)
 	}
 }
+
+// TestBackwardChainUntimedAssertion: a backward chain without Until from a
+// credential that an assertion without a time leads to reaches the
+// assertion's tail at the walk's open end; the tail and the asserted edge
+// are dated when the root is (its last event), not in year 148108, which
+// encoding/json refuses. The tail's own edges still cite events up to the
+// open end, as the root's do.
+func TestBackwardChainUntimedAssertion(t *testing.T) {
+	t.Parallel()
+	base := time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC)
+	evs := []timeline.Event{{
+		ID: "r1", Time: base, Source: "m365.ual", Category: timeline.CategoryMail, Action: "MailItemsAccessed",
+		Outcome: timeline.OutcomeSuccess, Actor: "a@contoso.com", Tenant: "t1", TokenID: "tok1",
+		Target: "a@contoso.com", TargetKind: "mailbox",
+	}, {
+		ID: "k1", Time: base.Add(2 * time.Hour), Source: "entra.signin", Category: timeline.CategorySignin,
+		Action: "Sign-in", Outcome: timeline.OutcomeSuccess, Tenant: "t1", KeyID: "signer",
+		IssuedKind: timeline.IssuedToken, IssuedID: "tok2",
+	}}
+	g := build(t, evs)
+	if err := g.AddAssertions([]timeline.Assertion{
+		{ID: 1, Relation: "holds", From: timeline.Entity{Kind: timeline.KindIdentity, Value: "x@contoso.com"},
+			To: timeline.Entity{Kind: timeline.KindToken, Value: "tok1"}},
+		// The asserted tail's own cause, later than the root's last event:
+		// the walk (to the open end) reaches it, and its edge cites it.
+		{ID: 2, Relation: "granted", From: timeline.Entity{Kind: timeline.KindKey, Value: "signer"},
+			To: timeline.Entity{Kind: timeline.KindIdentity, Value: "x@contoso.com"}, At: base.Add(time.Hour)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := g.Chain("token:tok1", graph.ChainOptions{Backward: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := json.Marshal(c); err != nil {
+		t.Fatalf("chain JSON: %v", err)
+	}
+	first := map[string]time.Time{}
+	for _, n := range c.Nodes {
+		first[n.ID] = n.FirstSeen
+	}
+	wantFirst := map[string]time.Time{"token:tok1": base, "identity:x@contoso.com": base,
+		"key:signer": base.Add(time.Hour)}
+	for id, w := range wantFirst {
+		if got, ok := first[id]; !ok || !got.Equal(w) {
+			t.Errorf("%s first seen %v (in chain: %v), want %v", id, got, ok, w)
+		}
+	}
+	want := []string{
+		"identity:x@contoso.com -holds/asserted-> token:tok1 @2023-06-01T00:00:00Z assertion:1",
+		"key:signer -granted/asserted-> identity:x@contoso.com @2023-06-01T01:00:00Z assertion:2",
+	}
+	var got []string
+	for _, l := range edgeLines(c) {
+		if strings.Contains(l, "/asserted->") {
+			got = append(got, l)
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("asserted edges (-want +got):\n%s", diff)
+	}
+}

@@ -2121,7 +2121,7 @@ func (g *Graph) eventIDs(ei int32, from, to int64, n int) []string {
 }
 
 func fromMicro(t int64) time.Time {
-	if t == minTime {
+	if t == minTime || t == maxTime { // open bounds are no time
 		return time.Time{}
 	}
 	return time.UnixMicro(t).UTC()
