@@ -423,17 +423,22 @@ func TestBuildCancelled(t *testing.T) {
 	}
 }
 
+// mailRead is tok1 reading a@contoso.com's mailbox in tenant t1 at t.
+func mailRead(t time.Time) timeline.Event {
+	return timeline.Event{
+		ID: "r1", Time: t, Source: "m365.ual", Category: timeline.CategoryMail, Action: "MailItemsAccessed",
+		Outcome: timeline.OutcomeSuccess, Actor: "a@contoso.com", Tenant: "t1", TokenID: "tok1",
+		Target: "a@contoso.com", TargetKind: "mailbox",
+	}
+}
+
 // TestBackwardChainTimesAreEventTimes checks that a backward chain dates
 // every edge, the root's tenant edge included, at an event time (it once
 // carried the walk's open bound, the end of time, which JSON cannot hold).
 func TestBackwardChainTimesAreEventTimes(t *testing.T) {
 	t.Parallel()
 	base := time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC)
-	evs := []timeline.Event{{
-		ID: "r1", Time: base, Source: "m365.ual", Category: timeline.CategoryMail, Action: "MailItemsAccessed",
-		Outcome: timeline.OutcomeSuccess, Actor: "a@contoso.com", Tenant: "t1", TokenID: "tok1",
-		Target: "a@contoso.com", TargetKind: "mailbox",
-	}}
+	evs := []timeline.Event{mailRead(base)}
 	g, err := graph.Build(t.Context(), graph.Events(evs), graph.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -464,11 +469,7 @@ func TestBackwardChainTimesAreEventTimes(t *testing.T) {
 func TestBackwardChainUntimedAssertion(t *testing.T) {
 	t.Parallel()
 	base := time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC)
-	evs := []timeline.Event{{
-		ID: "r1", Time: base, Source: "m365.ual", Category: timeline.CategoryMail, Action: "MailItemsAccessed",
-		Outcome: timeline.OutcomeSuccess, Actor: "a@contoso.com", Tenant: "t1", TokenID: "tok1",
-		Target: "a@contoso.com", TargetKind: "mailbox",
-	}, {
+	evs := []timeline.Event{mailRead(base), {
 		ID: "k1", Time: base.Add(2 * time.Hour), Source: "entra.signin", Category: timeline.CategorySignin,
 		Action: "Sign-in", Outcome: timeline.OutcomeSuccess, Tenant: "t1", KeyID: "signer",
 		IssuedKind: timeline.IssuedToken, IssuedID: "tok2",

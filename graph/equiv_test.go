@@ -242,28 +242,7 @@ func TestBuildCase(t *testing.T) {
 	cases := equivCases()
 	for _, name := range []string{"storm", "findings", "coarse"} {
 		t.Run(name, func(t *testing.T) {
-			c, err := timeline.Create(filepath.Join(t.TempDir(), "case"), "equiv", benchBase)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Small buffers make many parts per source and day.
-			r, err := c.BeginRun(timeline.RunOptions{MaxBuffered: 1 << 20, RowGroupRows: 5000})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := range cases[name] {
-				e := cases[name][i]
-				e.Message = "m " + e.ID
-				if _, err := r.Add(&e); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if _, err := r.Commit(); err != nil {
-				t.Fatal(err)
-			}
-			if c, err = timeline.Open(c.Dir()); err != nil {
-				t.Fatal(err)
-			}
+			c := smallPartsCase(t, "equiv", cases[name], 5000)
 			want, err := graph.Build(t.Context(), c.All(t.Context(), timeline.Query{}), graph.Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -280,4 +259,34 @@ func TestBuildCase(t *testing.T) {
 			}
 		})
 	}
+}
+
+// smallPartsCase writes es (each with a message) into a new case with
+// small buffers, which make many parts per source and day, and row groups
+// of rowGroupRows rows, so that a scan's dictionaries grow from batch to
+// batch.
+func smallPartsCase(t testing.TB, name string, es []timeline.Event, rowGroupRows int64) *timeline.Case {
+	t.Helper()
+	c, err := timeline.Create(filepath.Join(t.TempDir(), "case"), name, benchBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.BeginRun(timeline.RunOptions{MaxBuffered: 1 << 20, RowGroupRows: rowGroupRows})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range es {
+		e := es[i]
+		e.Message = "m " + e.ID
+		if _, err := r.Add(&e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := r.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = timeline.Open(c.Dir()); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -263,34 +262,6 @@ func firstLines(s string, n int) string {
 	return strings.Join(ls, "")
 }
 
-// review9Case writes events into a new case with small parts and row
-// groups (many batches, so the scan's dictionaries grow between them).
-func review9Case(t testing.TB, es []timeline.Event) *timeline.Case {
-	t.Helper()
-	c, err := timeline.Create(filepath.Join(t.TempDir(), "case"), "review9", benchBase)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := c.BeginRun(timeline.RunOptions{MaxBuffered: 1 << 20, RowGroupRows: 2000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range es {
-		e := es[i]
-		e.Message = "m " + e.ID
-		if _, err := r.Add(&e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := r.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	if c, err = timeline.Open(c.Dir()); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // TestReview9BuildCaseGC builds a case whose nodes adopt the scan's
 // dictionaries (values in arrays the collector does not trace), then
 // collects and churns the heap many times, dropping the case, and checks
@@ -322,7 +293,7 @@ func TestReview9BuildCaseGC(t *testing.T) {
 	var wins [][2]time.Time
 	var wantDump string
 	got := func() *graph.Graph {
-		c := review9Case(t, mixed)
+		c := smallPartsCase(t, "review9", mixed, 2000)
 		// The graph of the case's events in the case's order, through Build.
 		want, err := graph.Build(t.Context(), c.All(t.Context(), timeline.Query{}), graph.Options{})
 		if err != nil {
@@ -366,7 +337,7 @@ func TestReview9BuildCaseGC(t *testing.T) {
 // given alone afterwards. Run with -race.
 func TestReview9ConcurrentReaders(t *testing.T) {
 	es := review9Base(t)["findings"]
-	c := review9Case(t, es)
+	c := smallPartsCase(t, "review9", es, 2000)
 	g, err := graph.BuildCase(t.Context(), c, graph.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -491,7 +462,7 @@ func TestReview9LongValue(t *testing.T) {
 // from several goroutines at once: each must answer as Build over the
 // case with the same assertions, read alone. Run with -race.
 func TestReview9AssertionsAroundReaders(t *testing.T) {
-	c := review9Case(t, findingEvents())
+	c := smallPartsCase(t, "review9", findingEvents(), 2000)
 	tok := ""
 	for _, e := range findingEvents() {
 		if e.TokenID != "" {
