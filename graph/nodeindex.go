@@ -85,11 +85,20 @@ func (x *nodeIndex) grow(size int) {
 	}
 }
 
-// indexKind files every node of kind k in g.index[k], which must be empty.
+// indexKind files every node of kind k in g.index[k], which must be
+// empty, in one pass over the nodes that hashes their values; the slots
+// are then placed table region by table region (see placeAll).
 func (g *Graph) indexKind(k uint8) {
-	var todo [len(kindNames)]bool
-	todo[k] = true
-	g.indexKinds(todo)
+	g.index[k].grow(indexSize(g.kindCount[k]))
+	slots := make([]nodeSlot, 0, g.kindCount[k])
+	for c, ch := range g.nodes.chunks {
+		for j := range ch {
+			if n := &ch[j]; n.kind == k {
+				slots = append(slots, nodeSlot{h: g.hashValue(g.nameOf(n)), id: int32(c<<chunkBits+j) + 1})
+			}
+		}
+	}
+	g.index[k].placeAll(slots)
 }
 
 // lookup returns the node of (kind k, value v).
@@ -109,37 +118,6 @@ func (g *Graph) indexed(k uint8) *nodeIndex {
 		}
 	})
 	return &g.index[k]
-}
-
-// indexKinds indexes the kinds set in todo, which must not be indexed yet,
-// in one pass over the nodes that hashes their values; the slots are then
-// placed table region by table region (see placeAll).
-func (g *Graph) indexKinds(todo [len(kindNames)]bool) {
-	var slots [len(kindNames)][]nodeSlot
-	some := false
-	for k, ok := range todo {
-		if ok {
-			g.index[k].grow(indexSize(g.kindCount[k]))
-			slots[k] = make([]nodeSlot, 0, g.kindCount[k])
-			some = true
-		}
-	}
-	if !some {
-		return
-	}
-	for c, ch := range g.nodes.chunks {
-		for j := range ch {
-			if n := &ch[j]; todo[n.kind] {
-				id := int32(c<<chunkBits + j)
-				slots[n.kind] = append(slots[n.kind], nodeSlot{h: g.hashValue(g.nameOf(n)), id: id + 1})
-			}
-		}
-	}
-	for k, ss := range slots {
-		if ss != nil {
-			g.index[k].placeAll(ss)
-		}
-	}
 }
 
 // regionBits sizes the regions placeAll fills one after another: 2^15
