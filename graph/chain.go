@@ -104,22 +104,25 @@ type Chain struct {
 
 // ChainNode is an entity of a chain. FirstSeen is when the chain reached
 // it (for a backward chain, the latest time it could still lead to the
-// root).
+// root); zero, and absent from the JSON, when no log dates it: an entity
+// known only from assertions made without a time.
 type ChainNode struct {
 	ID        string    `json:"id"`
 	Kind      string    `json:"kind"`
 	Label     string    `json:"label"`
-	FirstSeen time.Time `json:"first_seen"`
+	FirstSeen time.Time `json:"first_seen,omitzero"`
 }
 
 // ChainEdge is an edge of a chain: Time is the event that carried the chain
-// across it, Events the ids of the events behind it from then on.
+// across it, Events the ids of the events behind it from then on. An
+// assertion made without a time has no such event: its Time is zero, and
+// absent from the JSON.
 type ChainEdge struct {
 	From     string    `json:"from"`
 	To       string    `json:"to"`
 	Relation string    `json:"relation"`
 	Evidence string    `json:"evidence"`
-	Time     time.Time `json:"time"`
+	Time     time.Time `json:"time,omitzero"`
 	Events   []string  `json:"events"`
 	// Count is the number of events behind the edge in the chain's window
 	// (not part of the JSON contract; diagrams label edges with it).
@@ -280,12 +283,14 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 				}
 				// A hub's edge spans are read in order: most edges of a busy
 				// key are ruled out without reading them.
-				if spans != nil && (spans[i].last < cur.t || spans[i].first > until) {
+				// (An assertion without a time, first and last minTime,
+				// always holds.)
+				if spans != nil && spans[i].first != minTime && (spans[i].last < cur.t || spans[i].first > until) {
 					continue
 				}
 				ei := a.ei
 				e := g.edges.at(ei)
-				if g.eLast(e) < cur.t {
+				if g.eLast(e) < cur.t && g.eFirst(e) != minTime {
 					continue
 				}
 				t, ok := g.earliestFrom(ei, cur.t, until)
@@ -360,6 +365,20 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 				open[id], at[id] = true, rootT
 			}
 		}
+	} else {
+		// Forward without Since, a node reached through such assertions
+		// was reached at the open start (minTime, which is no date): it is
+		// dated as the root is, by its own first event; a node only
+		// assertions name has none and stays undated. Its edges' events
+		// are cited from Since, as the walk allowed.
+		for id, t := range at {
+			if t == minTime && id != r {
+				if open == nil {
+					open = map[NodeID]bool{}
+				}
+				open[id], at[id] = true, max(since, g.nodeAt(id).first)
+			}
+		}
 	}
 	for id, t := range at {
 		if id != r {
@@ -378,6 +397,8 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 			from, to = at[e.from()], until
 			if !g.relCausal[e.rel()] { // a seed edge from a context root
 				from = minTime
+			} else if open[e.from()] {
+				from = since
 			}
 		}
 		c.Edges = append(c.Edges, g.chainEdge(ei, at[id], from, to, nIDs))
@@ -450,6 +471,9 @@ func (g *Graph) chainEdge(ei int32, t, from, to int64, n int) ChainEdge {
 	if ids == nil {
 		ids = []string{}
 	}
+	if g.eFirst(e) == minTime {
+		t = minTime // an assertion without a time: no event carried the chain
+	}
 	return ChainEdge{From: g.entity(e.from()), To: g.entity(e.to()), Relation: g.relNames[e.rel()],
 		Evidence: e.ev().String(), Time: fromMicro(t), Events: ids, Count: g.countIn(ei, from, to),
 		Causal: g.relCausal[e.rel()]}
@@ -486,10 +510,19 @@ func (c *Chain) WriteText(w io.Writer) error {
 		if len(e.Events) > 3 {
 			ids = strings.Join(e.Events[:3], ", ") + ", …"
 		}
-		fmt.Fprintf(bw, "%s  %s —%s→ %s  [%s] %s: %s\n", e.Time.UTC().Format(time.RFC3339), printable(e.From),
+		fmt.Fprintf(bw, "%-20s  %s —%s→ %s  [%s] %s: %s\n", StampOrUnknown(e.Time), printable(e.From),
 			printable(e.Relation), printable(e.To), e.Evidence, plural(max(e.Count, len(e.Events)), "event"), printable(ids))
 	}
 	return bw.Flush()
+}
+
+// StampOrUnknown formats t in RFC 3339, or says "unknown" for the zero
+// time (an assertion made without one).
+func StampOrUnknown(t time.Time) string {
+	if t.IsZero() {
+		return "unknown"
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 // printable quotes s when it holds control characters or invalid UTF-8

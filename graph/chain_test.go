@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -37,7 +38,7 @@ func nodeIDs(c *graph.Chain) []string {
 func edgeLines(c *graph.Chain) []string {
 	var ls []string
 	for _, e := range c.Edges {
-		ls = append(ls, e.From+" -"+e.Relation+"/"+e.Evidence+"-> "+e.To+" @"+e.Time.Format(time.RFC3339)+" "+strings.Join(e.Events, ","))
+		ls = append(ls, e.From+" -"+e.Relation+"/"+e.Evidence+"-> "+e.To+" @"+graph.StampOrUnknown(e.Time)+" "+strings.Join(e.Events, ","))
 	}
 	slices.Sort(ls)
 	return ls
@@ -463,8 +464,8 @@ func TestBackwardChainTimesAreEventTimes(t *testing.T) {
 // TestBackwardChainUntimedAssertion: a backward chain without Until from a
 // credential that an assertion without a time leads to reaches the
 // assertion's tail at the walk's open end; the tail and the asserted edge
-// are dated when the root is (its last event), not in year 148108, which
-// encoding/json refuses. The tail's own edges still cite events up to the
+// is dated when the root is (its last event), not in year 148108, which
+// encoding/json refuses; the asserted edge has no time. The tail's own edges still cite events up to the
 // open end, as the root's do.
 func TestBackwardChainUntimedAssertion(t *testing.T) {
 	t.Parallel()
@@ -504,7 +505,7 @@ func TestBackwardChainUntimedAssertion(t *testing.T) {
 		}
 	}
 	want := []string{
-		"identity:x@contoso.com -holds/asserted-> token:tok1 @2023-06-01T00:00:00Z assertion:1",
+		"identity:x@contoso.com -holds/asserted-> token:tok1 @unknown assertion:1",
 		"key:signer -granted/asserted-> identity:x@contoso.com @2023-06-01T01:00:00Z assertion:2",
 	}
 	var got []string
@@ -515,5 +516,110 @@ func TestBackwardChainUntimedAssertion(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("asserted edges (-want +got):\n%s", diff)
+	}
+}
+
+// TestChainUndatedAssertion: an assertion made without --at (the assert
+// command's default) has no time. The chain says so (no "time" in its JSON,
+// "unknown" in text) instead of inventing one (it once said year 1); an
+// entity that only such assertions name has no first_seen; and an entity
+// the walk reaches through one from the open start is dated by its own
+// first event, as the root is.
+func TestChainUndatedAssertion(t *testing.T) {
+	t.Parallel()
+	base := time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC)
+	g := build(t, []timeline.Event{mailRead(base), {
+		ID: "k1", Time: base.Add(2 * time.Hour), Source: "entra.signin", Category: timeline.CategorySignin,
+		Action: "Sign-in", Outcome: timeline.OutcomeSuccess, Tenant: "t1", KeyID: "signer",
+		IssuedKind: timeline.IssuedToken, IssuedID: "tok2",
+	}})
+	if err := g.AddAssertions([]timeline.Assertion{{ID: 1, Relation: "stole",
+		From: timeline.Entity{Kind: timeline.KindIdentity, Value: "actor-group:storm-0558"},
+		To:   timeline.Entity{Kind: timeline.KindKey, Value: "signer"}}}); err != nil {
+		t.Fatal(err)
+	}
+	stole := "identity:actor-group:storm-0558 -stole/asserted-> key:signer @unknown assertion:1"
+	for _, tc := range []struct {
+		name      string
+		root      string
+		opts      graph.ChainOptions
+		wantFirst map[string]string // "" for no first_seen
+		wantEdges []string          // the chain's asserted and issued edges
+	}{
+		{"forward, open start", "identity:actor-group:storm-0558", graph.ChainOptions{},
+			map[string]string{"identity:actor-group:storm-0558": "", "key:signer": "2023-06-01T02:00:00Z",
+				"token:tok2": "2023-06-01T02:00:00Z"},
+			[]string{stole, "key:signer -issued/observed-> token:tok2 @2023-06-01T02:00:00Z k1"}},
+		{"forward, since", "identity:actor-group:storm-0558", graph.ChainOptions{Since: base.Add(time.Hour)},
+			map[string]string{"identity:actor-group:storm-0558": "2023-06-01T01:00:00Z",
+				"key:signer": "2023-06-01T01:00:00Z", "token:tok2": "2023-06-01T02:00:00Z"},
+			[]string{stole, "key:signer -issued/observed-> token:tok2 @2023-06-01T02:00:00Z k1"}},
+		{"forward, since after the key's use", "identity:actor-group:storm-0558", graph.ChainOptions{Since: base.Add(3 * time.Hour)},
+			map[string]string{"identity:actor-group:storm-0558": "2023-06-01T03:00:00Z", "key:signer": "2023-06-01T03:00:00Z"},
+			[]string{stole}},
+		{"backward", "token:tok2", graph.ChainOptions{Backward: true},
+			map[string]string{"token:tok2": "2023-06-01T02:00:00Z", "key:signer": "2023-06-01T02:00:00Z",
+				"identity:actor-group:storm-0558": "2023-06-01T02:00:00Z"},
+			[]string{stole, "key:signer -issued/observed-> token:tok2 @2023-06-01T02:00:00Z k1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := g.Chain(tc.root, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := map[string]string{}
+			for _, n := range c.Nodes {
+				if n.Kind == "tenant" {
+					continue
+				}
+				first[n.ID] = ""
+				if !n.FirstSeen.IsZero() {
+					first[n.ID] = n.FirstSeen.Format(time.RFC3339)
+				}
+			}
+			if diff := cmp.Diff(tc.wantFirst, first); diff != "" {
+				t.Errorf("first seen (-want +got):\n%s", diff)
+			}
+			var edges []string
+			for _, l := range edgeLines(c) {
+				if strings.Contains(l, "/asserted->") || strings.Contains(l, "-issued/") {
+					edges = append(edges, l)
+				}
+			}
+			if diff := cmp.Diff(tc.wantEdges, edges); diff != "" {
+				t.Errorf("edges (-want +got):\n%s", diff)
+			}
+			js, err := json.Marshal(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var raw struct {
+				Nodes []map[string]any `json:"nodes"`
+				Edges []map[string]any `json:"edges"`
+			}
+			if err := json.Unmarshal(js, &raw); err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range raw.Nodes {
+				if _, has := n["first_seen"]; has != (first[n["id"].(string)] != "" || n["kind"] == "tenant") {
+					t.Errorf("JSON node %v: first_seen present %v", n, has)
+				}
+			}
+			for _, e := range raw.Edges {
+				if _, has := e["time"]; has == (e["evidence"] == "asserted") {
+					t.Errorf("JSON edge %v: time present %v", e, has)
+				}
+			}
+			if bytes.Contains(js, []byte("0001-01-01")) {
+				t.Errorf("chain JSON holds year 1: %s", js)
+			}
+			var text bytes.Buffer
+			if err := c.WriteText(&text); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(text.String(), "unknown               identity:actor-group:storm-0558 —stole→ key:signer") {
+				t.Errorf("chain text does not say the assertion's time is unknown:\n%s", text.String())
+			}
+		})
 	}
 }

@@ -175,7 +175,7 @@ func (d *Diagram) group(key func(n DiagramNode, parent string) string) {
 			n := d.Nodes[i]
 			into[n.ID] = g.ID
 			g.Count += n.Count
-			if g.FirstSeen.IsZero() || n.FirstSeen.Before(g.FirstSeen) {
+			if g.FirstSeen.IsZero() || !n.FirstSeen.IsZero() && n.FirstSeen.Before(g.FirstSeen) {
 				g.FirstSeen = n.FirstSeen
 			}
 		}

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -30,7 +31,10 @@ func TestHubSpans(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = g.AddAssertions([]timeline.Assertion{{ID: 1, From: timeline.Entity{Kind: timeline.KindKey, Value: "other"},
-		To: timeline.Entity{Kind: timeline.KindMailbox, Value: "hub@example.com"}, Relation: "accessed"}})
+		To: timeline.Entity{Kind: timeline.KindMailbox, Value: "hub@example.com"}, Relation: "accessed"},
+		// Undated, out of the hub key: it holds whatever the window.
+		{ID: 2, From: timeline.Entity{Kind: timeline.KindKey, Value: "hubkey"},
+			To: timeline.Entity{Kind: timeline.KindResource, Value: "arn:aws:s3:::loot"}, Relation: "copied"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,6 +67,9 @@ func TestHubSpans(t *testing.T) {
 			}
 			if len(with.Edges) == 0 && o.Since.IsZero() {
 				t.Errorf("chain from %s %+v is empty", root, o)
+			}
+			if root == "key:hubkey" && !o.Backward && !slices.ContainsFunc(with.Edges, func(e ChainEdge) bool { return e.Relation == "copied" }) {
+				t.Errorf("chain from %s %+v lacks the undated assertion out of the key", root, o)
 			}
 		}
 	}

@@ -44,10 +44,22 @@ func TestAssertionReachesChain(t *testing.T) {
 	for _, e := range after.Edges {
 		if e.Evidence == "asserted" && e.From == "key:AKIAEXAMPLE00003" && e.To == "token:forged7" && e.Relation == "minted" {
 			found = true
+			if !e.Time.IsZero() {
+				t.Errorf("an assertion without a time is dated %v in the chain", e.Time)
+			}
 		}
 	}
 	if !found {
 		t.Errorf("the chain does not show the new assertion as asserted: %+v", after.Edges)
+	}
+	// No date is invented for it: the JSON has no "time" for the edge.
+	raw := decode[struct {
+		Edges []map[string]any `json:"edges"`
+	}](t, owner.do("GET", "/api/chain?from=key:AKIAEXAMPLE00003", ""))
+	for _, e := range raw.Edges {
+		if _, dated := e["time"]; dated == (e["relation"] == "minted") {
+			t.Errorf("chain JSON edge %v: time present %v", e, dated)
+		}
 	}
 	as := decode[[]timeline.Assertion](t, owner.do("GET", "/api/assertions", ""))
 	if len(as) != 1 || as[0].Who != "owner" {

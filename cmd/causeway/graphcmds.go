@@ -98,7 +98,7 @@ func writeChainText(w io.Writer, ch *graph.Chain) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tFROM\tRELATION\tTO\tEVIDENCE\tEVENTS")
 	for _, ed := range ch.Edges {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", ed.Time.UTC().Format(time.RFC3339), cell(ed.From, 48), ed.Relation, cell(ed.To, 48), ed.Evidence, len(ed.Events))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", graph.StampOrUnknown(ed.Time), cell(ed.From, 48), ed.Relation, cell(ed.To, 48), ed.Evidence, len(ed.Events))
 	}
 	return tw.Flush()
 }

@@ -354,7 +354,8 @@ func union(cs []*graph.Chain) *graph.Chain {
 	for _, c := range cs {
 		for _, n := range c.Nodes {
 			if i, ok := nodes[n.ID]; ok {
-				if n.FirstSeen.Before(u.Nodes[i].FirstSeen) {
+				// A date beats none (an entity only undated assertions name).
+				if f := u.Nodes[i].FirstSeen; f.IsZero() || !n.FirstSeen.IsZero() && n.FirstSeen.Before(f) {
 					u.Nodes[i].FirstSeen = n.FirstSeen
 				}
 				continue

@@ -778,7 +778,7 @@ async function renderGraph() {
     const valOf = (id) => id.slice(id.indexOf(':') + 1);
     for (const e of ch.edges) {
       list.append(el('div', { class: `edge ev-${e.evidence}` },
-        el('span', { class: 'mono muted', text: fmtTime(e.time) }),
+        el('span', { class: 'mono muted', text: e.time ? fmtTime(e.time) : 'time unknown', title: e.time ? null : 'asserted without a time' }),
         chip(kindOf(e.from), valOf(e.from), KIND_COLUMN[kindOf(e.from)], chipHandlers),
         el('span', { class: 'rel', text: `${e.relation} (${e.evidence}) →` }),
         chip(kindOf(e.to), valOf(e.to), KIND_COLUMN[kindOf(e.to)], chipHandlers)));
