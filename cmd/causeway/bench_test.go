@@ -198,8 +198,8 @@ func TestBenchSmall(t *testing.T) {
 	}
 	for _, name := range []string{
 		"generate into memory: aws-leaked-key", "generate into memory: storm-0558", "generate samples onto disk",
-		"import CloudTrail S3 .json.gz tree", "import CloudTrail NDJSON", "import Storm-0558 (Entra, UAL, telemetry)",
-		"window query (1 hour, first page + total)", "facets (source, category, tenant, action)", "histogram (whole case, daily)",
+		"import CloudTrail S3 .json.gz tree", "import CloudTrail NDJSON", "  its floor: read, sha256, Snappy (1 core)",
+		"import Storm-0558 (Entra, UAL, telemetry)", "window query (1 hour, first page + total)", "facets (source, category, tenant, action)", "histogram (whole case, daily)",
 		"graph build", "chain query (Storm-0558 root)", "board diagram render (≤ 60 nodes, SVG)",
 		"API /api/events filtered page p95", "API /api/events filtered page p99",
 	} {
@@ -227,5 +227,24 @@ func TestBenchSmall(t *testing.T) {
 	}
 	if r := byName["case size"]; r.Value != 4550 {
 		t.Errorf("case size %v events, want the two demo samples' 1,586 + 2,964", r.Value)
+	}
+}
+
+// TestRawFloor checks that the bench's import floor reads every byte of
+// files of any size (empty, under a page, pages and a part).
+func TestRawFloor(t *testing.T) {
+	t.Parallel()
+	for _, size := range []int{0, 1, 64<<10 - 1, 64 << 10, 3*64<<10 + 17} {
+		p := filepath.Join(t.TempDir(), "f.ndjson")
+		if err := os.WriteFile(p, bytes.Repeat([]byte("{}\n"), size/3+1)[:size], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, cpu, err := rawFloor(p)
+		if err != nil || got != int64(size) || cpu < 0 {
+			t.Errorf("rawFloor(%d bytes) = %d, %v, %v", size, got, cpu, err)
+		}
+	}
+	if _, _, err := rawFloor(filepath.Join(t.TempDir(), "absent")); err == nil {
+		t.Error("rawFloor of a missing file: no error")
 	}
 }
