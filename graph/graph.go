@@ -188,7 +188,7 @@ type Graph struct {
 	// code instead of a copy in names (timeline.ScanColumns lets a Dict
 	// and its strings be kept), by slot (codeNodes.slot): each the
 	// longest Dict seen of its DictID, which holds every code seen so far.
-	dicts [][]string
+	dicts []timeline.Dict
 	// ids holds the ids of the events built from, and those of assertions:
 	// evidence and facts name events by their handle here.
 	ids idStore
@@ -248,7 +248,7 @@ func (g *Graph) nameOf(n *node) string {
 	case ln == maxNameLen:
 		ln = g.longNames[n.name]
 	case ln >= longNameLen:
-		return g.dicts[ln-longNameLen][n.name]
+		return g.dicts[ln-longNameLen].At(int32(n.name))
 	}
 	return g.names.get(idSpan{chunk: n.name >> nameOffBits, off: n.name & (1<<nameOffBits - 1), n: ln})
 }
@@ -822,12 +822,12 @@ func (c *codeColumn) use(g *Graph, col *timeline.StringColumn, cc *caseCodes) {
 			c.cur = &codeNodes{dictID: col.DictID, slot: -1}
 			if len(g.dicts) < maxDicts {
 				c.cur.slot = int32(len(g.dicts))
-				g.dicts = append(g.dicts, nil)
+				g.dicts = append(g.dicts, timeline.Dict{})
 			}
 			cc.dicts[col.DictID] = c.cur
 		}
 	}
-	if s := c.cur.slot; s >= 0 && len(col.Dict) > len(g.dicts[s]) {
+	if s := c.cur.slot; s >= 0 && col.Dict.Len() > g.dicts[s].Len() {
 		g.dicts[s] = col.Dict
 	}
 }
@@ -855,7 +855,7 @@ func (c *codeColumn) intern(g *Graph, i int, k uint8, t int64) NodeID {
 		g.count(id, t)
 		return id
 	}
-	id := g.nodeOfCode(k, c.cur, code, c.col.Dict[code], t)
+	id := g.nodeOfCode(k, c.cur, code, c.col.Dict.At(code), t)
 	g.count(id, t)
 	ids.set(code, id)
 	return id

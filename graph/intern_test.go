@@ -41,19 +41,17 @@ func TestAdoptedNames(t *testing.T) {
 	g := newGraph(Options{})
 	var cc caseCodes
 	var actor, target, ip codeColumn
-	dictA := []string{"", "alice", "bob"}
-	actor.use(g, &timeline.StringColumn{Codes: []int32{1, 2, 1}, Dict: dictA, DictID: 1}, &cc)
+	actor.use(g, &timeline.StringColumn{Codes: []int32{1, 2, 1}, Dict: timeline.DictOf("", "alice", "bob"), DictID: 1}, &cc)
 	a := actor.intern(g, 0, kIdentity, 10)
 	b := actor.intern(g, 1, kIdentity, 11)
 	if a2 := actor.intern(g, 2, kIdentity, 12); a2 != a {
 		t.Errorf("alice twice: nodes %d and %d", a, a2)
 	}
 	// The next batch: the dictionary has grown.
-	dictA = append(dictA[:3:3], "carol")
-	actor.use(g, &timeline.StringColumn{Codes: []int32{3}, Dict: dictA, DictID: 1}, &cc)
+	actor.use(g, &timeline.StringColumn{Codes: []int32{3}, Dict: timeline.DictOf("", "alice", "bob", "carol"), DictID: 1}, &cc)
 	c := actor.intern(g, 0, kIdentity, 13)
 	// A second dictionary of identities: bob again, and dave.
-	target.use(g, &timeline.StringColumn{Codes: []int32{1, 2}, Dict: []string{"", "bob", "dave"}, DictID: 2}, &cc)
+	target.use(g, &timeline.StringColumn{Codes: []int32{1, 2}, Dict: timeline.DictOf("", "bob", "dave"), DictID: 2}, &cc)
 	if b2 := target.intern(g, 0, kIdentity, 14); b2 != b {
 		t.Errorf("bob from the second dictionary is node %d, want %d", b2, b)
 	}
@@ -70,8 +68,9 @@ func TestAdoptedNames(t *testing.T) {
 	if n := chunksBytes(g.names.chunks); n == 0 || len(g.names.chunks[0]) != len("10.0.0.1") {
 		t.Errorf("the arena holds %d bytes (%d chunks), want the address's copy only", n, len(g.names.chunks))
 	}
-	if len(g.dicts) != 2 || len(g.dicts[0]) != 4 {
-		t.Errorf("dicts %q, want the identities' two, the first grown to carol", g.dicts)
+	if len(g.dicts) != 2 || g.dicts[0].Len() != 4 {
+		t.Errorf("%d dicts (the first of %d values), want the identities' two, the first grown to carol", len(g.dicts),
+			g.dicts[0].Len())
 	}
 	g.settle()
 	g.complete()

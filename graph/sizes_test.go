@@ -38,9 +38,9 @@ func TestRealCaseSizes(t *testing.T) {
 		mb(chunkedBytes(&g.ids.slots)))
 	adopted, bytes := 0, 0
 	for _, d := range g.dicts {
-		adopted += len(d)
-		for _, v := range d {
-			bytes += len(v)
+		adopted += d.Len()
+		for c := range d.Len() {
+			bytes += len(d.At(int32(c)))
 		}
 	}
 	t.Logf("node values %.0f MB; adopted from the scan's dictionaries: %d values (%.0f MB of strings, %.0f MB of bytes)",

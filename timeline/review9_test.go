@@ -9,19 +9,20 @@ import (
 	"testing"
 )
 
-// TestReview9CodingKeptPieces codes enough values that the coding's value
-// array doubles several times and the tables it grows out of (128Ki,
+// TestReview9CodingKeptPieces codes enough values that the coding's values
+// fill dozens of chunks and the tables it grows out of (128Ki,
 // 256Ki and 512Ki slots) go on as value chunks, while a reader takes
 // snapshots concurrently (run with -race). Once the coding is gone it
 // keeps only pieces: a snapshot from before the last doubling (an older
 // array) and the last one, then single strings taken out of them; between
 // checks it collects and overwrites freed memory many times. It fails if
-// an array does not keep its chunks alive (newVals without Kept).
+// a chunk of values does not keep the chunks of bytes alive (valChunk
+// without kept).
 func TestReview9CodingKeptPieces(t *testing.T) {
 	const n = 420_000
 	value := func(i int) string { return fmt.Sprintf("tok-%07d-%08x", i, uint32(i)*2654435761) }
 	type pieces struct {
-		early, last []string // snapshots
+		early, last Dict // snapshots
 	}
 	p := func() pieces {
 		cd := newCodings([]string{"token_id", "issued_id"})["issued_id"]
@@ -39,8 +40,8 @@ func TestReview9CodingKeptPieces(t *testing.T) {
 				default:
 				}
 				vals, _ := cd.snapshot()
-				if k := len(vals) - 1; k > 0 && vals[k] != value(k-1) && readErr == nil {
-					readErr = fmt.Errorf("snapshot of %d: code %d is %q, want %q", len(vals), k, vals[k], value(k-1))
+				if k := int32(vals.Len() - 1); k > 0 && vals.At(k) != value(int(k-1)) && readErr == nil {
+					readErr = fmt.Errorf("snapshot of %d: code %d is %q, want %q", vals.Len(), k, vals.At(k), value(int(k-1)))
 				}
 				runtime.Gosched()
 			}
@@ -61,8 +62,8 @@ func TestReview9CodingKeptPieces(t *testing.T) {
 			codes := make([]int32, len(ss))
 			cd.codeAll(ss, hs, codes)
 			for k, s := range ss {
-				if got, _ := cd.snapshot(); got[codes[k]] != s {
-					t.Fatalf("%q coded %d, which is %q", s, codes[k], got[codes[k]])
+				if got, _ := cd.snapshot(); got.At(codes[k]) != s {
+					t.Fatalf("%q coded %d, which is %q", s, codes[k], got.At(codes[k]))
 				}
 			}
 			if lo == 200_000 {
@@ -90,25 +91,25 @@ func TestReview9CodingKeptPieces(t *testing.T) {
 		}
 	}
 	runtime.GC()
-	if len(early) < 200_000 || len(last) != n+1 {
-		t.Fatalf("snapshots of %d and %d values", len(early), len(last))
+	if early.Len() < 200_000 || last.Len() != n+1 {
+		t.Fatalf("snapshots of %d and %d values", early.Len(), last.Len())
 	}
-	for i := range len(early) - 1 {
-		if early[i+1] != value(i) {
-			t.Fatalf("early snapshot: code %d is %q, want %q", i+1, early[i+1], value(i))
+	for i := range early.Len() - 1 {
+		if early.At(int32(i+1)) != value(i) {
+			t.Fatalf("early snapshot: code %d is %q, want %q", i+1, early.At(int32(i+1)), value(i))
 		}
 	}
 	for i := range n {
-		if last[i+1] != value(i) {
-			t.Fatalf("last snapshot: code %d is %q, want %q", i+1, last[i+1], value(i))
+		if last.At(int32(i+1)) != value(i) {
+			t.Fatalf("last snapshot: code %d is %q, want %q", i+1, last.At(int32(i+1)), value(i))
 		}
 	}
 	// Single strings kept alone, the snapshots gone.
 	singles := map[int]string{}
 	for i := 0; i < n; i += 997 {
-		singles[i] = last[i+1] // its bytes are in one of the coding's chunks
+		singles[i] = last.At(int32(i + 1)) // its bytes are in one of the coding's chunks
 	}
-	early, last = nil, nil
+	early, last = Dict{}, Dict{}
 	for range 4 {
 		runtime.GC()
 		junk = append(junk[:0], bytes.Repeat([]byte{'!'}, 32<<20))

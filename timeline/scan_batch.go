@@ -672,12 +672,12 @@ type columnVec struct {
 
 // StringColumn is a string column of a ColumnBatch. Columns of values
 // that repeat (all but id, message, raw and correlation_id) are coded:
-// event i's value is Dict[Codes[i]], and Dict[0] is always "". Other
+// event i's value is Dict.At(Codes[i]), and Dict.At(0) is always "". Other
 // columns hold their Values.
 type StringColumn struct {
 	Values []string
 	Codes  []int32
-	Dict   []string
+	Dict   Dict
 	// DictID names Dict within the scan: columns and batches with the
 	// same DictID share the codes (their Dicts may differ in length, never
 	// in the codes both hold).
@@ -687,7 +687,7 @@ type StringColumn struct {
 // At returns event i's value.
 func (c *StringColumn) At(i int) string {
 	if c.Codes != nil {
-		return c.Dict[c.Codes[i]]
+		return c.Dict.At(c.Codes[i])
 	}
 	return c.Values[i]
 }
@@ -818,8 +818,12 @@ func (d *partDecoder) decodeColumns(ctx context.Context, c *Case, p PartRecord, 
 	})
 }
 
-// emptyDict is the Dict of a column a part lacks.
-var emptyDict = []string{""}
+// emptyDict is the Dict of a column a part lacks, its one value "" in a
+// chunk that is never written (so never touched).
+var (
+	emptyChunk valChunk
+	emptyDict  = Dict{chunks: []*valChunk{&emptyChunk}, n: 1}
+)
 
 // missing fills v with k empty values (or zeros) of column name.
 func (v *columnVec) missing(name string, k int) {
@@ -897,7 +901,7 @@ func (r *colReader) readVec(v *columnVec, k int) error {
 		// The dictionary after this batch's new values; past maxCodes the
 		// scan stops, well before the codes would overflow.
 		vals, id := r.cd.snapshot()
-		if len(vals) >= maxCodes {
+		if vals.Len() >= maxCodes {
 			return fmt.Errorf("more than %d distinct values", maxCodes)
 		}
 		v.str.Dict, v.str.DictID = vals, id

@@ -213,7 +213,7 @@ func TestScanStops(t *testing.T) {
 
 // TestScanColumnBatches checks that ScanColumns reads what ScanBatches
 // does, column by column, and that coded columns keep their promises:
-// Dict[0] is "", and a dictionary id names one growing dictionary.
+// Dict.At(0) is "", and a dictionary id names one growing dictionary.
 func TestScanColumnBatches(t *testing.T) {
 	t.Parallel()
 	c := scanCase(t)
@@ -274,15 +274,19 @@ func scanColumnsMatch(t *testing.T, c *Case, q Query, cols []string, workers int
 				t.Fatalf("column %s: coded %v", name, coded)
 			}
 			if col.Codes != nil {
-				if col.Dict[0] != "" {
-					t.Fatalf("column %s: Dict[0] is %q", name, col.Dict[0])
+				if col.Dict.At(0) != "" {
+					t.Fatalf("column %s: Dict.At(0) is %q", name, col.Dict.At(0))
+				}
+				dict := make([]string, col.Dict.Len())
+				for c := range dict {
+					dict[c] = col.Dict.At(int32(c))
 				}
 				old := dicts[col.DictID]
-				if n := min(len(old), len(col.Dict)); !slices.Equal(old[:n], col.Dict[:n]) {
+				if n := min(len(old), len(dict)); !slices.Equal(old[:n], dict[:n]) {
 					t.Fatalf("column %s: dictionary %d changed", name, col.DictID)
 				}
-				if len(col.Dict) > len(old) {
-					dicts[col.DictID] = slices.Clone(col.Dict)
+				if len(dict) > len(old) {
+					dicts[col.DictID] = dict
 				}
 			}
 		}

@@ -2,7 +2,7 @@ package timeline
 
 import (
 	"hash/maphash"
-	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -15,16 +15,18 @@ import (
 // meanwhile. token_id and issued_id share one.
 type coding struct {
 	mu sync.Mutex
-	// vals are the values by code, in an array the collector does not
-	// scan (newVals): millions of strings, each a pointer it would
-	// otherwise trace in every cycle while the scan and its consumer run.
-	vals []string
-	// arr and n publish vals to snapshot without the lock (which the
-	// other worker holds while it codes): arr the whole array, stored
-	// when vals moves to a new one, then n its length, stored after the
-	// values below it are written.
-	arr atomic.Pointer[[]string]
-	n   atomic.Int64
+	// vals are the values by code, in chunks of valChunkLen that the
+	// collector does not scan (valChunk) and that are never moved: the
+	// tokens' 4.3 million values of a real case took 415 MB of doubled
+	// arrays, each copied into the next, for 217 MB kept.
+	vals []*valChunk
+	n    int // values in vals
+	// arr and pub publish vals to snapshot without the lock (which the
+	// other worker holds while it codes): arr the chunks, stored when one
+	// is added, then pub the number of values, stored after the values
+	// below it are written.
+	arr atomic.Pointer[[]*valChunk]
+	pub atomic.Int64
 	id  uint64
 	// touched keeps codeAll's first reads from being optimized away.
 	touched int
@@ -35,8 +37,8 @@ type coding struct {
 	tab  []codeSlot
 	// bytes holds the values cloned, in chunks that are never rewritten
 	// (a million values are a few objects for the collector, not a
-	// million); kept lists every chunk, and every array of vals points to
-	// it, so the chunks live as long as a Dict handed out does.
+	// million); kept lists every chunk, and every valChunk points to it,
+	// so the chunks live as long as a Dict handed out does.
 	bytes []byte
 	kept  *codeChunks
 	// spare are the tables grow has replaced, as bytes, for clone to fill
@@ -48,34 +50,56 @@ type coding struct {
 // codeChunks are the chunks of a coding's values.
 type codeChunks struct{ chunks [][]byte }
 
-// newVals returns an empty array for n values whose strings the collector
-// does not trace: its type holds a pointer to kept (which keeps the chunks
-// the strings point into alive) and then n strings' words as integers.
-// Writing strings into it is safe: their bytes are reachable through kept
-// for as long as the array is.
-func newVals(n int, kept *codeChunks) []string {
-	t := reflect.StructOf([]reflect.StructField{
-		{Name: "Kept", Type: reflect.TypeFor[*codeChunks]()},
-		{Name: "Vals", Type: reflect.ArrayOf(n, reflect.TypeFor[[2]uintptr]())},
-	})
-	v := reflect.New(t).Elem()
-	v.Field(0).Set(reflect.ValueOf(kept))
-	return unsafe.Slice((*string)(v.Field(1).Addr().UnsafePointer()), n)[:0]
+// valChunkBits sizes a chunk of a coding's values: 8,192 strings, 128 KiB.
+const (
+	valChunkBits = 13
+	valChunkLen  = 1 << valChunkBits
+)
+
+// valChunk holds valChunkLen values of a coding, as the words of their
+// strings: the collector traces only kept, which keeps the chunks of bytes
+// the strings point into alive for as long as the valChunk is.
+type valChunk struct {
+	kept *codeChunks
+	vals [valChunkLen][2]uintptr
 }
 
-// moveVals copies vals into the empty array to (from newVals) and returns
-// it. The new array is advised onto huge pages first, so that the copy
-// touches it in 2 MiB pages, not 4 KiB ones (a fault each), and the copy
-// is of plain words: neither array holds pointers the collector traces, so
-// the write barriers of a copy of strings (which read every destination
-// word first, faulting each fresh page in twice) are not needed.
-func moveVals(to, vals []string) []string {
-	adviseHuge(to)
-	to = to[:len(vals)]
-	type words = [2]uintptr
-	copy(unsafe.Slice((*words)(unsafe.Pointer(unsafe.SliceData(to))), len(to)),
-		unsafe.Slice((*words)(unsafe.Pointer(unsafe.SliceData(vals))), len(vals)))
-	return to
+// at returns value i of the chunk.
+func (ch *valChunk) at(i int32) string { return *(*string)(unsafe.Pointer(&ch.vals[i])) }
+
+// set makes value i of the chunk s, whose bytes kept holds (or which is
+// a constant).
+func (ch *valChunk) set(i int32, s string) { *(*string)(unsafe.Pointer(&ch.vals[i])) = s }
+
+// Dict is the dictionary of a coded column of a ColumnBatch: the value of
+// code c (below Len) is At(c), and At(0) is "". A Dict is a view of the
+// scan's dictionary as far as it had grown: it is never modified, and it
+// and its strings may be kept.
+type Dict struct {
+	chunks []*valChunk
+	n      int
+}
+
+// Len returns the number of codes d holds.
+func (d Dict) Len() int { return d.n }
+
+// At returns the value of code c, which is below d.Len().
+func (d Dict) At(c int32) string { return d.chunks[c>>valChunkBits].at(c & (valChunkLen - 1)) }
+
+// DictOf returns a Dict of vals, the value of code c being vals[c]
+// (vals[0] should be ""): for the tests of a consumer of ScanColumns.
+func DictOf(vals ...string) Dict {
+	kept := &codeChunks{}
+	d := Dict{n: len(vals)}
+	for i, v := range vals {
+		if i&(valChunkLen-1) == 0 {
+			d.chunks = append(d.chunks, &valChunk{kept: kept})
+		}
+		v = strings.Clone(v)
+		kept.chunks = append(kept.chunks, unsafe.Slice(unsafe.StringData(v), len(v)))
+		d.chunks[i>>valChunkBits].set(int32(i&(valChunkLen-1)), v)
+	}
+	return d
 }
 
 // clone returns a copy of s (not "") in cd.bytes.
@@ -122,31 +146,43 @@ func newCodings(cols []string) map[string]*coding {
 			continue
 		}
 		id++
-		kept := &codeChunks{}
-		cd := &coding{vals: append(newVals(1024, kept), ""), id: id, seed: maphash.MakeSeed(),
-			tab: make([]codeSlot, 1024), kept: kept}
-		cd.publish(true)
+		cd := &coding{id: id, seed: maphash.MakeSeed(), tab: make([]codeSlot, 1024), kept: &codeChunks{}}
+		cd.add("") // code 0
+		cd.publish()
 		m[name], m[domain] = cd, cd
 	}
 	return m
 }
 
 // snapshot returns the values so far and the dictionary's id. It takes
-// no lock: the length it reads was stored after the array it then reads
-// (or a later one, which holds copies of the same values).
-func (cd *coding) snapshot() ([]string, uint64) {
-	n := cd.n.Load()
-	return (*cd.arr.Load())[:n:n], cd.id
+// no lock: the number of values it reads was stored after the chunks it
+// then reads (or later ones: the same chunks and more).
+func (cd *coding) snapshot() (Dict, uint64) {
+	n := int(cd.pub.Load())
+	chunks := *cd.arr.Load()
+	return Dict{chunks: chunks[:(n+valChunkLen-1)>>valChunkBits], n: n}, cd.id
 }
 
-// publish makes vals visible to snapshot, its array too when moved; the
-// caller holds cd.mu (or is making cd).
-func (cd *coding) publish(moved bool) {
-	if moved {
-		arr := cd.vals[:cap(cd.vals)]
-		cd.arr.Store(&arr)
+// publish makes the values so far visible to snapshot; the caller holds
+// cd.mu (or is making cd).
+func (cd *coding) publish() { cd.pub.Store(int64(cd.n)) }
+
+// at returns the value of code c; the caller holds cd.mu.
+func (cd *coding) at(c int32) string { return cd.vals[c>>valChunkBits].at(c & (valChunkLen - 1)) }
+
+// add appends s (a clone, or "") as the next value, making a chunk for it
+// if need be (published at once: snapshot reads the chunks after the
+// number of values); the caller holds cd.mu and publishes the value.
+func (cd *coding) add(s string) int32 {
+	c := int32(cd.n)
+	if cd.n&(valChunkLen-1) == 0 {
+		cd.vals = append(cd.vals, &valChunk{kept: cd.kept})
+		chunks := cd.vals
+		cd.arr.Store(&chunks)
 	}
-	cd.n.Store(int64(len(cd.vals)))
+	cd.vals[c>>valChunkBits].set(c&(valChunkLen-1), s)
+	cd.n++
+	return c
 }
 
 // codeAll sets codes[i] to the code of ss[i], whose hash under cd.seed is
@@ -165,17 +201,16 @@ func (cd *coding) codeAll(ss []string, hs []uint64, codes []int32) {
 	for _, h := range hs {
 		touched += int(cd.tab[h&mask].code)
 	}
-	vals := cd.vals
 	for _, h := range hs {
 		if sl := cd.tab[h&mask]; sl.code != 0 && sl.h == uint32(h) {
-			touched += int(*unsafe.StringData(vals[sl.code]))
+			touched += int(*unsafe.StringData(cd.at(sl.code)))
 		}
 	}
 	cd.touched = touched
 	for i, s := range ss {
 		codes[i] = cd.codeLocked(s, hs[i])
 	}
-	cd.publish(false)
+	cd.publish()
 }
 
 // codeLocked returns the code of s, whose hash under cd.seed is h; the
@@ -188,22 +223,14 @@ func (cd *coding) codeLocked(s string, h uint64) int32 {
 	for i := h & mask; ; i = (i + 1) & mask {
 		sl := &cd.tab[i]
 		if sl.code == 0 {
-			s = cd.clone(s)
-			c := int32(len(cd.vals))
-			if len(cd.vals) == cap(cd.vals) {
-				// Double: append grows large slices by a quarter, copying
-				// millions of values again and again.
-				cd.vals = moveVals(newVals(2*len(cd.vals), cd.kept), cd.vals)
-				cd.publish(true)
-			}
-			cd.vals = append(cd.vals, s)
+			c := cd.add(cd.clone(s))
 			*sl = codeSlot{h: uint32(h), code: c}
-			if 10*len(cd.vals) > 7*len(cd.tab) {
+			if 10*cd.n > 7*len(cd.tab) {
 				cd.grow()
 			}
 			return c
 		}
-		if sl.h == uint32(h) && cd.vals[sl.code] == s {
+		if sl.h == uint32(h) && cd.at(sl.code) == s {
 			return sl.code
 		}
 	}

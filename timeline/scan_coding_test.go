@@ -10,14 +10,14 @@ import (
 )
 
 // TestCodingDictOutlivesCoding checks that a Dict kept after its scan is
-// over still holds its values: its array, which the collector does not
-// scan (newVals), keeps the chunks that its strings point into alive. With
+// over still holds its values: its chunks, which the collector does not
+// scan (valChunk), keep the chunks that its strings point into alive. With
 // that link gone, the collector frees the chunks and the allocations that
 // follow overwrite them.
 func TestCodingDictOutlivesCoding(t *testing.T) {
 	const n = 200_000 // values of 20-odd bytes: a few 1 MiB chunks
 	value := func(i int) string { return fmt.Sprintf("token-%08d-%08x", i, uint32(i)*2654435761) }
-	dict := func() []string {
+	dict := func() Dict {
 		cd := newCodings([]string{"token_id"})["token_id"]
 		var ss []string
 		var hs []uint64
@@ -42,12 +42,12 @@ func TestCodingDictOutlivesCoding(t *testing.T) {
 			junk = append(junk, bytes.Repeat([]byte{'#'}, 1<<20))
 		}
 	}
-	if len(dict) != n+1 || dict[0] != "" {
-		t.Fatalf("dictionary of %d values, first %q", len(dict), dict[0])
+	if dict.Len() != n+1 || dict.At(0) != "" {
+		t.Fatalf("dictionary of %d values, first %q", dict.Len(), dict.At(0))
 	}
 	for i := range n {
-		if dict[i+1] != value(i) {
-			t.Fatalf("code %d is %q, want %q", i+1, dict[i+1], value(i))
+		if dict.At(int32(i+1)) != value(i) {
+			t.Fatalf("code %d is %q, want %q", i+1, dict.At(int32(i+1)), value(i))
 		}
 	}
 	runtime.KeepAlive(junk)
@@ -84,8 +84,8 @@ func TestStrTableResize(t *testing.T) {
 		}
 		vals, _ := cd.snapshot()
 		for i, c := range codes {
-			if vals[c] != want[i] {
-				t.Fatalf("%d values: value %d is %q, coded %d (%q)", distinct, i, want[i], c, vals[c])
+			if vals.At(c) != want[i] {
+				t.Fatalf("%d values: value %d is %q, coded %d (%q)", distinct, i, want[i], c, vals.At(c))
 			}
 		}
 		if tab.direct {
@@ -148,12 +148,12 @@ func TestCodingReusesTables(t *testing.T) {
 		reused = reused || unsafe.Pointer(unsafe.SliceData(c)) == old
 	}
 	if !reused {
-		t.Fatalf("the table of %d slots replaced at %d values is not a chunk of values", 1<<18, len(cd.vals)-1)
+		t.Fatalf("the table of %d slots replaced at %d values is not a chunk of values", 1<<18, cd.n-1)
 	}
 	vals, _ := cd.snapshot()
 	for i := range 400_000 {
-		if vals[i+1] != value(i) {
-			t.Fatalf("code %d is %q, want %q", i+1, vals[i+1], value(i))
+		if vals.At(int32(i+1)) != value(i) {
+			t.Fatalf("code %d is %q, want %q", i+1, vals.At(int32(i+1)), value(i))
 		}
 	}
 }

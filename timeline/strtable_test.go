@@ -25,8 +25,8 @@ func TestStrTableCode(t *testing.T) {
 			t.Fatalf("%q: code %d, earlier %d", v, c, want)
 		}
 		codes[v] = c
-		if vals, _ := cd.snapshot(); vals[c] != v {
-			t.Fatalf("%q: code %d is %q in the coding", v, c, vals[c])
+		if vals, _ := cd.snapshot(); vals.At(c) != v {
+			t.Fatalf("%q: code %d is %q in the coding", v, c, vals.At(c))
 		}
 	}
 	for _, tc := range []struct {
