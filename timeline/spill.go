@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,7 +15,6 @@ import (
 	"unsafe"
 
 	"github.com/klauspost/compress/s2"
-	"github.com/parquet-go/parquet-go"
 )
 
 // Events wait for their Parquet file as bytes, not as Event values. Add
@@ -403,9 +401,30 @@ func (r *Run) spill(parts []keyedBuf) error {
 	return nil
 }
 
-// rowSource yields rows in time order.
-type rowSource interface {
-	next(*row) (bool, error)
+// recSource yields encoded events (see appendEvent) in time order. A
+// record stays valid until the part writer says its batch is written
+// (partWriter.flushed).
+type recSource interface {
+	next() ([]byte, bool, error)
+}
+
+// recTime is the time (µs) of an encoded event.
+func recTime(rec []byte) int64 { return int64(binary.LittleEndian.Uint64(rec)) }
+
+// recordLen returns the length of the encoded event at the front of b.
+func recordLen(b []byte) (int, error) {
+	if len(b) < 16 {
+		return 0, errBadRecord
+	}
+	i := 16
+	for range len(columns) - 2 {
+		n, k := binary.Uvarint(b[i:])
+		if k <= 0 || n > uint64(len(b)-i-k) {
+			return 0, errBadRecord
+		}
+		i += k + int(n)
+	}
+	return i, nil
 }
 
 type memSource struct {
@@ -413,13 +432,16 @@ type memSource struct {
 	i int
 }
 
-func (s *memSource) next(x *row) (bool, error) {
+func (s *memSource) next() ([]byte, bool, error) {
 	if s.i >= len(s.p.refs) {
-		return false, nil
+		return nil, false, nil
 	}
-	_, err := decodeRow(s.p.record(s.i), x)
+	rec := s.p.record(s.i)
 	s.i++
-	return err == nil, err
+	if len(rec) < 16 {
+		return nil, false, errBadRecord
+	}
+	return rec, true, nil
 }
 
 type segSource struct {
@@ -427,8 +449,8 @@ type segSource struct {
 	bi   int
 	cur  []byte
 	cbuf []byte
-	// blocks are the decoded blocks the source's rows may still point
-	// into, the current one last, in chunks of pool; recycle gives the
+	// blocks are the decoded blocks the source's records may still be
+	// read from, the current one last, in chunks of pool; recycle gives the
 	// others back once the rows made from them are written.
 	blocks [][]byte
 	pool   *chunkPool
@@ -446,10 +468,10 @@ func (s *segSource) recycle() {
 	s.blocks = append(s.blocks[:0], s.blocks[len(s.blocks)-1])
 }
 
-func (s *segSource) next(x *row) (bool, error) {
+func (s *segSource) next() ([]byte, bool, error) {
 	for len(s.cur) == 0 {
 		if s.bi >= len(s.seg.blocks) {
-			return false, nil
+			return nil, false, nil
 		}
 		b := s.seg.blocks[s.bi]
 		s.bi++
@@ -458,33 +480,35 @@ func (s *segSource) next(x *row) (bool, error) {
 		}
 		c := s.cbuf[:b.clen]
 		if _, err := s.seg.f.ReadAt(c, b.off); err != nil {
-			return false, fmt.Errorf("read spill: %w", err)
+			return nil, false, fmt.Errorf("read spill: %w", err)
 		}
 		n, err := s2.DecodedLen(c)
 		if err != nil {
-			return false, fmt.Errorf("read spill: %w", err)
+			return nil, false, fmt.Errorf("read spill: %w", err)
 		}
 		// A buffer of its own for every block: the rows' strings point
 		// into it until they are written (see recycle).
 		buf := s.pool.get(n)[:n]
 		s.cur, err = s2.Decode(buf, c)
 		if err != nil {
-			return false, fmt.Errorf("read spill: %w", err)
+			return nil, false, fmt.Errorf("read spill: %w", err)
 		}
 		s.blocks = append(s.blocks, buf)
 	}
-	n, err := decodeRow(s.cur, x)
+	n, err := recordLen(s.cur)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
+	rec := s.cur[:n:n]
 	s.cur = s.cur[n:]
-	return true, nil
+	return rec, true, nil
 }
 
-// mergeItem is one source's current row in a merge.
+// mergeItem is one source's current record in a merge.
 type mergeItem struct {
-	src   rowSource
-	row   row
+	src   recSource
+	rec   []byte
+	time  int64
 	order int // the source's place among the inputs: ties keep it
 }
 
@@ -492,8 +516,8 @@ type mergeHeap []*mergeItem
 
 func (h mergeHeap) Len() int { return len(h) }
 func (h mergeHeap) Less(i, j int) bool {
-	if h[i].row.Time != h[j].row.Time {
-		return h[i].row.Time < h[j].row.Time
+	if h[i].time != h[j].time {
+		return h[i].time < h[j].time
 	}
 	return h[i].order < h[j].order
 }
@@ -504,6 +528,16 @@ func (h *mergeHeap) Pop() any {
 	x := old[len(old)-1]
 	*h = old[:len(old)-1]
 	return x
+}
+
+// advance reads the item's next record; false when its source is done.
+func (it *mergeItem) advance() (bool, error) {
+	rec, ok, err := it.src.next()
+	if !ok || err != nil {
+		return false, err
+	}
+	it.rec, it.time = rec, recTime(rec)
+	return true, nil
 }
 
 // writeJob is one partition on its way to Parquet: its spilled runs (in
@@ -517,7 +551,7 @@ type writeJob struct {
 // write merges the job's sources by time and writes them as one or more
 // Parquet parts.
 func (r *Run) write(job writeJob) ([]PartRecord, error) {
-	var srcs []rowSource
+	var srcs []recSource
 	var segs []*segSource
 	for _, s := range job.spills {
 		ss := &segSource{seg: s, pool: r.chunks}
@@ -536,7 +570,7 @@ func (r *Run) write(job writeJob) ([]PartRecord, error) {
 	h := make(mergeHeap, 0, len(srcs))
 	for i, s := range srcs {
 		it := &mergeItem{src: s, order: i}
-		ok, err := s.next(&it.row)
+		ok, err := it.advance()
 		if err != nil {
 			return nil, err
 		}
@@ -556,11 +590,11 @@ func (r *Run) write(job writeJob) ([]PartRecord, error) {
 			pw.flushed = recycle
 		}
 		it := h[0]
-		if err := pw.add(&it.row); err != nil {
+		if err := pw.add(it.rec); err != nil {
 			pw.abandon()
 			return out, err
 		}
-		ok, err := it.src.next(&it.row)
+		ok, err := it.advance()
 		if err != nil {
 			pw.abandon()
 			return out, err
@@ -595,112 +629,3 @@ func (r *Run) write(job writeJob) ([]PartRecord, error) {
 	}
 	return out, nil
 }
-
-// partWriter writes one Parquet part and its value counts.
-type partWriter struct {
-	r     *Run
-	f     *os.File
-	w     *parquet.GenericWriter[row]
-	sb    *statsBuilder
-	batch []row
-	full  string
-	rec   PartRecord
-	// flushed, if set, is called after each batch is written: the
-	// buffers the batch's rows pointed into may be reused.
-	flushed func()
-}
-
-func (r *Run) newPartWriter(k partKey) (*partWriter, error) {
-	seq := r.seq.Add(1)
-	date := k.date()
-	rel := path.Join(eventsDir, "source="+k.source, "date="+date, fmt.Sprintf("part-%s-%04d.parquet", r.id, seq))
-	statsRel := strings.TrimSuffix(rel, ".parquet") + ".stats.json"
-	full := r.staged(rel)
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-		return nil, err
-	}
-	f, err := os.Create(full)
-	if err != nil {
-		return nil, err
-	}
-	r.track(full, r.staged(statsRel))
-	w, ok := r.writers.Get().(*parquet.GenericWriter[row])
-	if ok {
-		resetWriter(w, f)
-	} else {
-		w = newParquetWriter(f, min(r.opts.RowGroupRows, partRowGroupRows))
-	}
-	return &partWriter{
-		r:     r,
-		f:     f,
-		w:     w,
-		sb:    newStatsBuilder(),
-		batch: make([]row, 0, 1024),
-		full:  full,
-		rec:   PartRecord{Path: rel, Source: k.source, Date: date, Run: r.id, Stats: statsRel},
-	}, nil
-}
-
-func (pw *partWriter) add(x *row) error {
-	if x.FileSHA256 == PendingSHA256 {
-		sum, err := pw.r.fileSHA256(x.File)
-		if err != nil {
-			return err
-		}
-		x.FileSHA256 = sum
-	}
-	if pw.rec.Rows == 0 {
-		pw.rec.MinTime = time.UnixMicro(x.Time).UTC()
-	}
-	pw.rec.Rows++
-	pw.batch = append(pw.batch, *x)
-	if len(pw.batch) == cap(pw.batch) {
-		return pw.flush()
-	}
-	return nil
-}
-
-func (pw *partWriter) flush() error {
-	if len(pw.batch) == 0 {
-		return nil
-	}
-	for i := range pw.batch {
-		pw.sb.add(&pw.batch[i])
-	}
-	// The counts keep no view of the batch's strings: their buffers may be
-	// reused once it is written (see flushed).
-	pw.sb.settle()
-	pw.rec.MaxTime = time.UnixMicro(pw.batch[len(pw.batch)-1].Time).UTC()
-	_, err := pw.w.Write(pw.batch)
-	clear(pw.batch) // drop the references into the buffers
-	pw.batch = pw.batch[:0]
-	if pw.flushed != nil && err == nil {
-		pw.flushed()
-	}
-	return err
-}
-
-func (pw *partWriter) finish() (PartRecord, error) {
-	err := pw.flush()
-	if err == nil {
-		err = pw.w.Close() // synced with the run's other files, in Run.publish
-	}
-
-	if cerr := pw.f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return pw.rec, fmt.Errorf("write %s: %w", pw.rec.Path, err)
-	}
-	// A closed writer is reset for the next part (resetWriter): its
-	// buffers and encoders cost more to make than many small parts take to
-	// write (a fresh writer per part cost 4% of a CloudTrail import).
-	pw.r.writers.Put(pw.w)
-	pw.r.queueWriteback(pw.full)
-	if err := pw.sb.write(filepath.Join(filepath.Dir(pw.full), path.Base(pw.rec.Stats))); err != nil {
-		return pw.rec, fmt.Errorf("write %s: %w", pw.rec.Stats, err)
-	}
-	return pw.rec, nil
-}
-
-func (pw *partWriter) abandon() { pw.f.Close() }

@@ -233,10 +233,10 @@ func TestPartWriterFlushKeepsNoViews(t *testing.T) {
 	defer pw.abandon()
 	flushed := 0
 	pw.flushed = func() { flushed++ }
-	buf := []byte("user1@example.com10.0.0.1")
-	for i := range 2*cap(pw.batch) + 10 {
-		x := row{ID: strconv.Itoa(i), Source: "s", Time: int64(i), Actor: string(buf[:17]), SrcIP: string(buf[17:])}
-		if err := pw.add(&x); err != nil {
+	buf := "user1@example.com10.0.0.1"
+	for i := range 2*partBatchRows + 10 {
+		e := Event{ID: strconv.Itoa(i), Source: "s", Time: time.UnixMicro(int64(i)), Actor: buf[:17], SrcIP: buf[17:]}
+		if err := pw.add(appendEvent(nil, &e, e.ID)); err != nil {
 			t.Fatal(err)
 		}
 	}

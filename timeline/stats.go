@@ -5,6 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unsafe"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // Each part has a small sidecar, <part>.stats.json, written with it: the
@@ -29,10 +32,11 @@ type partStats struct {
 	Columns map[string]map[string]int64 `json:"columns"`
 }
 
-// statsBuilder counts values as rows go by. Rows come sorted by time,
-// and neighbours often share a value: each column keeps its last value and
-// how often it repeated, and looks the value up in its index (once: the
-// index gives the value's position in counts) only when it changes.
+// statsBuilder counts values as rows go by, column by column. Rows come
+// sorted by time, and neighbours often share a value: each column keeps its
+// last value and how often it repeated, and looks the value up in its index
+// (once: the index gives the value's position in counts) only when it
+// changes. Its columns may be fed on different goroutines.
 type statsBuilder struct {
 	rows int64
 	cols [len(statsColumns)]statsCol
@@ -54,29 +58,38 @@ func newStatsBuilder() *statsBuilder {
 	return sb
 }
 
-// statsValues returns a row's values of statsColumns, in their order.
-func statsValues(r *row) [len(statsColumns)]string {
-	return [...]string{
-		r.Source, r.Shape, string(r.Category), r.Action, string(r.Outcome), r.Reason, r.Actor, string(r.ActorKind),
-		r.Tenant, r.ActorTenant, r.AppID, r.AppName, r.ResourceApp, r.KeyID, r.IssuedKind, r.SrcIP, r.UserAgent,
-		r.Country, r.Target, r.TargetKind,
+// add counts one value of the column. The value may be a view of a
+// buffer that is reused after the next settle.
+func (c *statsCol) add(v string) {
+	if c.index == nil {
+		return
 	}
+	if c.n > 0 && v == c.last {
+		c.n++
+		return
+	}
+	c.settle()
+	c.last, c.n = v, 1
 }
 
-func (sb *statsBuilder) add(r *row) {
-	sb.rows++
-	vals := statsValues(r)
-	for i := range sb.cols {
-		c := &sb.cols[i]
+// addValues counts a batch's values of the column (byte arrays, views of
+// buffers that are reused after the next settle).
+func (c *statsCol) addValues(vals []parquet.Value) {
+	for i := range vals {
 		if c.index == nil {
-			continue
+			return
 		}
-		if c.n > 0 && vals[i] == c.last {
+		b := vals[i].ByteArray()
+		v := ""
+		if len(b) > 0 {
+			v = unsafe.String(&b[0], len(b))
+		}
+		if c.n > 0 && v == c.last {
 			c.n++
 			continue
 		}
 		c.settle()
-		c.last, c.n = vals[i], 1
+		c.last, c.n = v, 1
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/parquet-go/parquet-go"
 )
 
 // TestStatsBuilder compares a part's value counts with counting each row
@@ -33,11 +34,18 @@ func TestStatsBuilder(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			sb := newStatsBuilder()
 			want := map[string]int64{}
+			var batch []parquet.Value
 			for i := range tc.n {
 				v := tc.value(i)
-				// Each row holds its own copy, as rows decoded from a buffer do.
-				r := row{Actor: string([]byte(v)), Source: "s"}
-				sb.add(&r)
+				// Each value is its own copy, as values decoded from a
+				// buffer are; one column is given values one by one, the
+				// other in batches.
+				sb.cols[6].add(string([]byte(v))) // actor
+				batch = append(batch, parquet.ByteArrayValue([]byte("s")))
+				if len(batch) == 100 || i == tc.n-1 {
+					sb.cols[0].addValues(batch) // source
+					batch = batch[:0]
+				}
 				want[v]++
 			}
 			if len(want) > maxStatsValues {

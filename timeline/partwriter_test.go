@@ -1,0 +1,112 @@
+package timeline
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestPartWriterBytes: a part written column by column, its columns shared
+// out between goroutines, is byte for byte the file parquet-go's row
+// writer makes from the same rows in batches of partBatchRows (how parts
+// were written before), over several row groups and pages, dictionaries
+// that grow, empty and large values.
+func TestPartWriterBytes(t *testing.T) {
+	t.Parallel()
+	day0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	event := func(i int) Event {
+		e := Event{
+			ID: fmt.Sprintf("%08x-%d", uint32(i)*2654435761, i), Source: "aws.cloudtrail", Shape: "ndjson",
+			Time: day0.Add(time.Duration(i) * 1700 * time.Millisecond), Category: CategoryOther, Action: fmt.Sprint("Act", i%37),
+			Outcome: OutcomeSuccess, Actor: fmt.Sprintf("user%d@example.com", i%500), ActorKind: ActorUser,
+			Tenant: "t", SessionID: fmt.Sprint("sess-", i/3), TokenID: fmt.Sprint("tok-", i), SrcIP: fmt.Sprintf("10.0.%d.%d", i%7, i%251),
+			UserAgent: fmt.Sprint("agent/", i%3), Target: fmt.Sprint("arn:aws:s3:::bucket", i%4000),
+			Message: strings.Repeat("m", i%90), Raw: `{"n":` + fmt.Sprint(i) + `,"pad":"` + strings.Repeat("x", i*7%3000) + `"}`,
+			File: "a.json", FileSHA256: strings.Repeat("ab", 32), Offset: int64(i) * 1500,
+		}
+		if i%5 == 0 {
+			e.Reason, e.Country, e.KeyID = "denied", "NL", fmt.Sprint("AKIA", i%11)
+		}
+		return e
+	}
+	for _, tc := range []struct {
+		name         string
+		rows         int
+		rowGroupRows int64
+	}{
+		{"under a batch", 100, 4096},
+		{"one batch", partBatchRows, 4096},
+		{"row groups and a rest", 3*4096 + 517, 4096},
+		{"two whole row groups", 2 * 8192, 8192},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var recs [][]byte
+			for i := range tc.rows {
+				e := event(i)
+				recs = append(recs, appendEvent(nil, &e, e.ID))
+			}
+
+			// As parts were written: rows, through parquet-go's row writer.
+			old := filepath.Join(t.TempDir(), "old.parquet")
+			f, err := os.Create(old)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := newParquetWriter(f, tc.rowGroupRows)
+			for lo := 0; lo < len(recs); lo += partBatchRows {
+				batch := make([]row, min(partBatchRows, len(recs)-lo))
+				for i := range batch {
+					if _, err := decodeRow(recs[lo+i], &batch[i]); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if _, err := w.Write(batch); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+
+			c := newCase(t)
+			r, err := c.BeginRun(RunOptions{Now: fixedNow, RowGroupRows: tc.rowGroupRows})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Abort()
+			pw, err := r.newPartWriter(partKey{"aws.cloudtrail", 19844})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, rec := range recs {
+				if err := pw.add(rec); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p, err := pw.finish()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Rows != int64(tc.rows) || !p.MinTime.Equal(event(0).Time) || !p.MaxTime.Equal(event(tc.rows-1).Time) {
+				t.Errorf("part record: %d rows, %v to %v", p.Rows, p.MinTime, p.MaxTime)
+			}
+			want, err := os.ReadFile(old)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(pw.full)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(want, got) {
+				t.Fatalf("part differs from the row writer's: %d bytes against %d", len(got), len(want))
+			}
+		})
+	}
+}
