@@ -339,6 +339,7 @@ type ctDecoder struct {
 	rec       ctRecord
 	inner     ctRecord
 	ev        timeline.Event
+	msg       []byte // the event's message, rebuilt for every record
 
 	fast    ctFast            // the single-pass reader, run by the splitter
 	ptrs    [ctfCount]*string // where ctFast's fields go in rec
@@ -668,7 +669,11 @@ func (d *ctDecoder) normalize(lake bool, raw string, off int64) error {
 		}
 	}
 	ctTarget(e, rec)
-	e.Message = ctMessage(e, rec)
+	d.msg = ctMessage(d.msg[:0], e, rec)
+	e.Message = ""
+	if len(d.msg) > 0 {
+		e.Message = unsafe.String(&d.msg[0], len(d.msg))
+	}
 	if err := finish(e); err != nil {
 		return err
 	}
@@ -842,71 +847,71 @@ func ctPartition(region string) string {
 	return "arn:aws"
 }
 
-// ctMessage writes the one readable line.
-func ctMessage(e *timeline.Event, r *ctRecord) string {
-	var b strings.Builder
-	b.Grow(256)
+// ctMessage appends the one readable line to b. The decoder builds it in
+// a buffer of its own, reused for every record: an event's strings are
+// valid only while it is emitted (timeline.Emitter), and a new string per
+// record was the reader's one allocation a record.
+func ctMessage(b []byte, e *timeline.Event, r *ctRecord) []byte {
 	if e.Actor != "" {
-		b.WriteString(e.Actor)
+		b = append(b, e.Actor...)
 	} else {
-		b.WriteString("unknown principal")
+		b = append(b, "unknown principal"...)
 	}
-	b.WriteByte(' ')
-	b.WriteString(r.EventName)
+	b = append(b, ' ')
+	b = append(b, r.EventName...)
 	if e.Target != "" {
-		b.WriteByte(' ')
-		b.WriteString(e.Target)
+		b = append(b, ' ')
+		b = append(b, e.Target...)
 	}
 	if r.EventSource != "" {
-		b.WriteString(" (")
-		b.WriteString(r.EventSource)
-		b.WriteByte(')')
+		b = append(b, " ("...)
+		b = append(b, r.EventSource...)
+		b = append(b, ')')
 	}
 	if e.SrcIP != "" {
-		b.WriteString(" from ")
-		b.WriteString(e.SrcIP)
+		b = append(b, " from "...)
+		b = append(b, e.SrcIP...)
 	}
 	if e.KeyID != "" {
-		b.WriteString(" with key ")
-		b.WriteString(e.KeyID)
+		b = append(b, " with key "...)
+		b = append(b, e.KeyID...)
 	} else if e.TokenID != "" {
-		b.WriteString(" with session credential ")
-		b.WriteString(e.TokenID)
+		b = append(b, " with session credential "...)
+		b = append(b, e.TokenID...)
 	}
 	if e.IssuedID != "" {
-		b.WriteString("; issued ")
-		b.WriteString(e.IssuedKind)
-		b.WriteByte(' ')
-		b.WriteString(e.IssuedID)
+		b = append(b, "; issued "...)
+		b = append(b, e.IssuedKind...)
+		b = append(b, ' ')
+		b = append(b, e.IssuedID...)
 		if exp := r.ResponseElements.Credentials.Expiration; exp != "" && e.IssuedKind == timeline.IssuedToken {
 			if t, err := ctExpiration(exp); err == nil {
-				var buf [40]byte
-				b.WriteString(" expiring ")
-				b.Write(t.AppendFormat(buf[:0], time.RFC3339))
+				b = append(b, " expiring "...)
+				b = t.AppendFormat(b, time.RFC3339)
 			}
 		}
 	}
 	if r.ResponseElements.ConsoleLogin != "" {
-		b.WriteString("; console login ")
-		b.WriteString(r.ResponseElements.ConsoleLogin)
+		b = append(b, "; console login "...)
+		b = append(b, r.ResponseElements.ConsoleLogin...)
 		if r.AdditionalEventData.MFAUsed != "" {
-			b.WriteString(", MFA ")
-			b.WriteString(r.AdditionalEventData.MFAUsed)
+			b = append(b, ", MFA "...)
+			b = append(b, r.AdditionalEventData.MFAUsed...)
 		}
 	}
 	if e.Outcome == timeline.OutcomeFailure {
-		b.WriteString(": failed")
+		b = append(b, ": failed"...)
 		if r.ErrorCode != "" {
-			b.WriteByte(' ')
-			b.WriteString(r.ErrorCode)
+			b = append(b, ' ')
+			b = append(b, r.ErrorCode...)
 		}
 		if r.ErrorMessage != "" {
-			b.WriteString(" (")
-			b.WriteString(truncate(r.ErrorMessage, 200))
-			b.WriteByte(')')
+			b = append(b, " ("...)
+			b = append(b, truncate(r.ErrorMessage, 200)...)
+			b = append(b, ')')
 		}
 	}
-	return b.String()
+	return b
 }
 
 // The single-pass reader of plain CloudTrail records.
