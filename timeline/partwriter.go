@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -62,6 +63,12 @@ type partWriter struct {
 	// file and sum are the last file whose pending hash was looked up,
 	// and its hash.
 	file, sum []byte
+	// pending says the batch has rows whose file's hash is still being
+	// computed; held are the file_sha256 values of written batches that
+	// wait for such hashes (see release), heldVals a buffer for them.
+	pending  bool
+	held     []heldBatch
+	heldVals []parquet.Value
 	// flushed, if set, is called after each batch is written: the
 	// buffers the batch's rows pointed into may be reused.
 	flushed func()
@@ -151,7 +158,11 @@ func (pw *partWriter) add(rec []byte) error {
 					pw.truncate()
 					return err
 				}
-				v = sum
+				if sum != nil {
+					v = sum
+				} else {
+					pw.pending = true // held back at flush
+				}
 			}
 		}
 		pw.vals[c] = append(pw.vals[c], parquet.ByteArrayValue(v))
@@ -174,17 +185,92 @@ func (pw *partWriter) truncate() {
 	}
 }
 
-// pendingSum is the hash HashLater gives for file.
+// pendingSum is the hash HashLater gives for file, or nil while it is
+// still being computed.
 func (pw *partWriter) pendingSum(file []byte) ([]byte, error) {
 	if pw.sum != nil && string(file) == string(pw.file) {
 		return pw.sum, nil
 	}
-	sum, err := pw.r.fileSHA256(string(file))
-	if err != nil {
+	sum, ok, err := pw.r.fileSHA256(string(file), false)
+	if err != nil || !ok {
 		return nil, err
 	}
 	pw.file, pw.sum = append(pw.file[:0], file...), []byte(sum)
 	return pw.sum, nil
+}
+
+// heldBatch is a written batch's file_sha256 values, held back because
+// some say a hash that was still being computed: runs of equal values, in
+// row order.
+type heldBatch struct {
+	n    int
+	runs []heldRun
+}
+
+// heldRun is n rows of one hash; file names the file whose hash is still
+// to be asked for (sum nil).
+type heldRun struct {
+	sum  []byte
+	file string
+	n    int
+}
+
+// hold keeps the batch's file_sha256 values (copies) for release.
+func (pw *partWriter) hold() {
+	hb := heldBatch{n: pw.n}
+	files, sums := pw.vals[fileCol][:pw.n], pw.vals[sumCol][:pw.n]
+	for i := range sums {
+		v := sums[i].ByteArray()
+		if string(v) == PendingSHA256 {
+			f := files[i].ByteArray()
+			if k := len(hb.runs) - 1; k >= 0 && hb.runs[k].sum == nil && hb.runs[k].file == string(f) {
+				hb.runs[k].n++
+				continue
+			}
+			hb.runs = append(hb.runs, heldRun{file: string(f), n: 1})
+			continue
+		}
+		if k := len(hb.runs) - 1; k >= 0 && hb.runs[k].sum != nil && string(hb.runs[k].sum) == string(v) {
+			hb.runs[k].n++
+			continue
+		}
+		hb.runs = append(hb.runs, heldRun{sum: slices.Clone(v), n: 1})
+	}
+	pw.held = append(pw.held, hb)
+}
+
+// release writes the held file_sha256 values once every hash they wait
+// for is known; unless wait is set it returns at once, writing nothing,
+// while one is still being computed.
+func (pw *partWriter) release(wait bool) error {
+	for i := range pw.held {
+		runs := pw.held[i].runs
+		for j := range runs {
+			if runs[j].sum != nil {
+				continue
+			}
+			sum, ok, err := pw.r.fileSHA256(runs[j].file, wait)
+			if err != nil || !ok {
+				return err
+			}
+			runs[j].sum = []byte(sum)
+		}
+	}
+	for _, hb := range pw.held {
+		vals := pw.heldVals[:0]
+		for _, run := range hb.runs {
+			for range run.n {
+				vals = append(vals, parquet.ByteArrayValue(run.sum))
+			}
+		}
+		pw.heldVals = vals
+		if err := pw.writeValues(sumCol, vals); err != nil {
+			return err
+		}
+	}
+	clear(pw.held)
+	pw.held = pw.held[:0]
+	return nil
 }
 
 // flush writes the batch, its columns shared out between this goroutine
@@ -194,6 +280,19 @@ func (pw *partWriter) flush() error {
 	if pw.n == 0 {
 		return nil
 	}
+	// A batch's file_sha256 values wait while a hash they need is being
+	// computed, and so do those of every later batch (a column's values go
+	// in row order); the other columns are written.
+	if len(pw.held) > 0 {
+		if err := pw.release(false); err != nil {
+			return err
+		}
+	}
+	holding := pw.pending || len(pw.held) > 0
+	if holding {
+		pw.hold()
+	}
+	pw.pending = false
 	var next atomic.Int32
 	var errs [len(columns)]error
 	work := func() {
@@ -202,7 +301,9 @@ func (pw *partWriter) flush() error {
 			if c >= len(columns) {
 				return
 			}
-			errs[c] = pw.writeColumn(pw.order[c])
+			if col := pw.order[c]; col != sumCol || !holding {
+				errs[c] = pw.writeColumn(col)
+			}
 		}
 	}
 	if runtime.GOMAXPROCS(0) > 1 {
@@ -227,6 +328,9 @@ func (pw *partWriter) flush() error {
 	}
 	if pw.rgN == pw.rgMax {
 		pw.rgN = 0
+		if err := pw.release(true); err != nil {
+			return err
+		}
 		if err := pw.w.Flush(); err != nil {
 			return err
 		}
@@ -269,13 +373,8 @@ func columnOrder() [len(columns)]int {
 // chunks of pageChunkRows, and counts them if they are counted. The
 // counts then hold no view of the batch.
 func (pw *partWriter) writeColumn(c int) error {
-	vals := pw.vals[c][:pw.n]
-	for len(vals) > 0 {
-		k := min(len(vals), pageChunkRows)
-		if _, err := pw.cols[c].WriteRowValues(vals[:k]); err != nil {
-			return err
-		}
-		vals = vals[k:]
+	if err := pw.writeValues(c, pw.vals[c][:pw.n]); err != nil {
+		return err
 	}
 	if s := pw.stats[c]; s >= 0 {
 		col := &pw.sb.cols[s]
@@ -285,8 +384,23 @@ func (pw *partWriter) writeColumn(c int) error {
 	return nil
 }
 
+// writeValues hands one batch's values of column c to its writer.
+func (pw *partWriter) writeValues(c int, vals []parquet.Value) error {
+	for len(vals) > 0 {
+		k := min(len(vals), pageChunkRows)
+		if _, err := pw.cols[c].WriteRowValues(vals[:k]); err != nil {
+			return err
+		}
+		vals = vals[k:]
+	}
+	return nil
+}
+
 func (pw *partWriter) finish() (PartRecord, error) {
 	err := pw.flush()
+	if err == nil {
+		err = pw.release(true)
+	}
 	if err == nil {
 		err = pw.w.Close() // synced with the run's other files, in Run.publish
 	}

@@ -14,7 +14,9 @@ import (
 // out between goroutines, is byte for byte the file parquet-go's row
 // writer makes from the same rows in batches of partBatchRows (how parts
 // were written before), over several row groups and pages, dictionaries
-// that grow, empty and large values.
+// that grow, empty and large values; also when the file's hash is still
+// being computed while rows are added (their file_sha256 held back, the
+// part or row group waiting for it), until the end or for some rows.
 func TestPartWriterBytes(t *testing.T) {
 	t.Parallel()
 	day0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
@@ -33,21 +35,33 @@ func TestPartWriterBytes(t *testing.T) {
 		}
 		return e
 	}
+	sum := strings.Repeat("ab", 32)
 	for _, tc := range []struct {
 		name         string
 		rows         int
 		rowGroupRows int64
+		// hashAfter is how many rows are added before the hash of the
+		// rows that say PendingSHA256 (every third) is known; -1: none
+		// say it; rows: it is known on another goroutine, while the first
+		// row group waits for it.
+		hashAfter int
 	}{
-		{"under a batch", 100, 4096},
-		{"one batch", partBatchRows, 4096},
-		{"row groups and a rest", 3*4096 + 517, 4096},
-		{"two whole row groups", 2 * 8192, 8192},
+		{"under a batch", 100, 4096, -1},
+		{"one batch", partBatchRows, 4096, -1},
+		{"row groups and a rest", 3*4096 + 517, 4096, -1},
+		{"two whole row groups", 2 * 8192, 8192, -1},
+		{"hash known at the end", 3*4096 + 517, 4096, 3*4096 + 517},
+		{"hash known after three batches", 3*4096 + 517, 4096, 3000},
+		{"hash known in the first batch", 2*partBatchRows + 3, 4096, 10},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var recs [][]byte
 			for i := range tc.rows {
 				e := event(i)
+				if tc.hashAfter >= 0 && i%3 == 0 {
+					e.FileSHA256 = PendingSHA256
+				}
 				recs = append(recs, appendEvent(nil, &e, e.ID))
 			}
 
@@ -63,6 +77,9 @@ func TestPartWriterBytes(t *testing.T) {
 				for i := range batch {
 					if _, err := decodeRow(recs[lo+i], &batch[i]); err != nil {
 						t.Fatal(err)
+					}
+					if batch[i].FileSHA256 == PendingSHA256 {
+						batch[i].FileSHA256 = sum
 					}
 				}
 				if _, err := w.Write(batch); err != nil {
@@ -80,11 +97,22 @@ func TestPartWriterBytes(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer r.Abort()
+			done := make(chan struct{})
+			r.HashLater("a.json", done, func() (string, error) { return sum, nil })
 			pw, err := r.newPartWriter(partKey{"aws.cloudtrail", 19844})
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, rec := range recs {
+			if tc.hashAfter == tc.rows {
+				go func() {
+					time.Sleep(20 * time.Millisecond)
+					close(done)
+				}()
+			}
+			for i, rec := range recs {
+				if i == tc.hashAfter {
+					close(done)
+				}
 				if err := pw.add(rec); err != nil {
 					t.Fatal(err)
 				}
