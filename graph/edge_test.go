@@ -308,7 +308,9 @@ func TestAdjEntries(t *testing.T) {
 // TestCtxHeadKeep checks that a context edge's head, two ids in place and
 // the others in an overflow record, keeps the ids that the head in
 // Graph.refs it replaced kept (modelled here on a slice, as that code
-// was), ties in time included, for every cap.
+// was), ties in time included, for every cap: a head alone (keepCtx), and
+// the head of an edge linked event by event, which starts as an array of
+// two refs in Graph.cext when it may keep more and moves for a third.
 func TestCtxHeadKeep(t *testing.T) {
 	if n := unsafe.Sizeof(ctxHead{}); n != 32 {
 		t.Errorf("a ctxHead is %d bytes, want 32", n)
@@ -339,15 +341,26 @@ func TestCtxHeadKeep(t *testing.T) {
 			}
 		}
 	}
+	// A graph for each cap, whose edges link node pairs of their own.
+	var graphs [maxCtxIDs + 1]*Graph
+	for half := 1; half <= maxCtxIDs; half++ {
+		graphs[half] = newGraph(Options{EventIDs: 16 * half})
+		if graphs[half].ctxIDCap != half {
+			t.Fatalf("EventIDs %d: a context edge keeps %d ids, want %d", 16*half, graphs[half].ctxIDCap, half)
+		}
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for run := range 2000 {
 		half := 1 + run%maxCtxIDs
+		lg := graphs[half]
+		from, to := lg.newNode(kIdentity, fmt.Sprint(run), 0), lg.newNode(kToken, fmt.Sprint(run), 0)
 		t0 := 1686830834000000 + rng.Int64N(1<<40)
 		if run%3 == 1 {
 			t0 = t0 / 1e6 * 1e6 // whole seconds: times coded as offsets
 		}
 		m := model{head: []idRef{mkRef(t0, 0)}}
 		x := newCtxHead(g.times32.code(t0, 0), 0)
+		ei := lg.link(from, to, relUses, Observed, t0, 0)
 		for i := range 1 + rng.IntN(12) {
 			tm := t0 + rng.Int64N(8) - 4 // few distinct times: many ties
 			switch run % 3 {
@@ -359,9 +372,15 @@ func TestCtxHeadKeep(t *testing.T) {
 			h := int32(run*16 + i + 1)
 			keep(&m, tm, h, half)
 			g.keepCtx(&x, g.times32.code(tm, h), h, half)
+			lg.link(from, to, relUses, Observed, tm, h)
 		}
-		if diff := cmp.Diff(m.head, g.ctxRefs(&x), cmp.AllowUnexported(idRef{})); diff != "" || x.max() != m.headMax {
+		if diff := cmp.Diff(m.head, g.ctxRefs(x.refs[:]), cmp.AllowUnexported(idRef{})); diff != "" || x.max() != m.headMax {
 			t.Fatalf("run %d (half %d): kept (-model +ctxHead):\n%s; max %d, model's %d", run, half, diff, x.max(), m.headMax)
+		}
+		if e := lg.edges.at(ei); e.count > 1 {
+			if diff := cmp.Diff(m.head, lg.ctxRefs(lg.ctxHeadOf(e.ref)), cmp.AllowUnexported(idRef{})); diff != "" {
+				t.Fatalf("run %d (half %d): the edge's head kept (-model +edge):\n%s", run, half, diff)
+			}
 		}
 	}
 }

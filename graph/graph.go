@@ -157,7 +157,7 @@ type Graph struct {
 	edges   chunked[edge]
 	times32 timeCodes        // the edges' first and last times
 	ext     chunked[edgeExt] // causal edges'
-	cext    chunked[ctxHead] // context edges'
+	cext    slab[ctxRef]     // context edges' heads (ctxHeadOf)
 	refs    slab[idRef]      // edgeExt.head and tail
 	tms     slab[int64]      // edgeExt.times
 	edgeOf  map[uint64]int32 // edges whose endpoints both have more than hubDegree edges
@@ -455,11 +455,16 @@ type idHead struct {
 const maxCtxIDs = 4
 
 // ctxHead holds the earliest ids of a context edge with more than one
-// event (Graph.cext), up to maxCtxIDs, in place: 32 bytes, two to a cache
-// line (12 million in a real case, touched by most events). Each id's
-// time is a code (Graph.times32); how many are kept and which is the
-// latest are in the ids' top bits (handles are below 1 << 31): n - 1 in
-// those of refs 0 and 1, max in those of refs 2 and 3.
+// event, up to maxCtxIDs, in place: 32 bytes, two to a cache line (12
+// million in a real case, touched by most events). Each id's time is a
+// code (Graph.times32); how many are kept and which is the latest are in
+// the ids' top bits (handles are below 1 << 31): n - 1 in those of refs 0
+// and 1, max in those of refs 2 and 3.
+//
+// A head is an array in Graph.cext. While it keeps two ids or fewer (7.6
+// of the real case's 11.8 million context edges have two events) it is
+// an array of two refs, 16 bytes, without max (ctxHeadOf), when the edge
+// may keep three or more; it moves to an array of maxCtxIDs for a third.
 type ctxHead struct {
 	refs [maxCtxIDs]ctxRef
 }
@@ -479,7 +484,10 @@ func newCtxHead(c uint32, id int32) ctxHead {
 const ctxBit = 1 << 31
 
 // n returns how many ids x keeps.
-func (x *ctxHead) n() int { return 1 + int(x.refs[0].id>>31|x.refs[1].id>>31<<1) }
+func (x *ctxHead) n() int { return ctxCount(x.refs[:]) }
+
+// ctxCount returns how many ids the head whose refs are x keeps.
+func ctxCount(x []ctxRef) int { return 1 + int(x[0].id>>31|x[1].id>>31<<1) }
 
 // max returns the index of the latest id in x (of those with the latest
 // time, the last filed while filling; the first after a displacement, as
@@ -497,13 +505,73 @@ func (x *ctxHead) set(i int, c uint32, id int32) {
 	x.refs[i] = ctxRef{c: c, id: x.refs[i].id&ctxBit | uint32(id)}
 }
 
-// ctxRefs returns the refs kept in x, in the order filed.
-func (g *Graph) ctxRefs(x *ctxHead) []idRef {
-	refs := make([]idRef, x.n())
+// ctxRefs returns the refs kept in the head whose refs are x, in the order
+// filed.
+func (g *Graph) ctxRefs(x []ctxRef) []idRef {
+	refs := make([]idRef, ctxCount(x))
 	for i := range refs {
-		refs[i] = mkRef(g.times32.time(x.refs[i].c), int32(x.refs[i].id&^ctxBit))
+		refs[i] = mkRef(g.times32.time(x[i].c), int32(x[i].id&^ctxBit))
 	}
 	return refs
+}
+
+// ctxSmall is the room of a new context head: two refs when the edges may
+// keep three ids or more (the head then moves for a third), else
+// maxCtxIDs (keepCtx's displacements need the latest's index).
+func (g *Graph) ctxSmall() int32 {
+	if g.ctxIDCap >= 3 {
+		return 2
+	}
+	return maxCtxIDs
+}
+
+// newCtx returns the position in Graph.cext of a new context head for an
+// edge's first event, id, whose time's code is c.
+func (g *Graph) newCtx(c uint32, id int32) int32 {
+	sp := g.cext.alloc(g.ctxSmall())
+	x := g.cext.chunks[sp.chunk()][sp.off():][:g.cext.capOf(sp)]
+	clear(x) // room given back holds an old head
+	x[0] = ctxRef{c: c, id: uint32(id)}
+	return int32(sp.pos)
+}
+
+// ctxHeadOf returns the refs of the head of a context edge whose ref is
+// pos (newCtx): two, or maxCtxIDs.
+func (g *Graph) ctxHeadOf(pos int32) []ctxRef {
+	sp := span{pos: uint32(pos)}
+	sp.n = g.cext.capOf(sp)
+	return g.cext.get(sp)
+}
+
+// keepCtxIn is keepCtx for the head of context edge e, which is x
+// (ctxHeadOf): a head of two refs keeps a second id in place, and moves to
+// an array of maxCtxIDs for a third, with the index of its latest so far
+// (the second unless the first is later: of equal times, the last filed,
+// as keepCtx files while filling). It returns the head as it is now.
+func (g *Graph) keepCtxIn(e *edge, x []ctxRef, c uint32, id int32, half int) *ctxHead {
+	if len(x) < maxCtxIDs {
+		// half >= 3 (ctxSmall): every id is kept while filling.
+		if ctxCount(x) == 1 {
+			x[1] = ctxRef{c: c, id: uint32(id)}
+			x[0].id |= ctxBit // two kept
+			return nil
+		}
+		mx := 1
+		if g.times32.before(x[1].c, x[0].c) {
+			mx = 0
+		}
+		sp := g.cext.grow(span{pos: uint32(e.ref), n: int32(len(x))}, maxCtxIDs)
+		e.ref = int32(sp.pos)
+		x = g.cext.chunks[sp.chunk()][sp.off():][:maxCtxIDs]
+		x[2], x[3] = ctxRef{}, ctxRef{} // room given back holds an old head
+		h := (*ctxHead)(unsafe.Pointer(&x[0]))
+		h.setBits(2, mx)
+		g.keepCtx(h, c, id, half)
+		return h
+	}
+	h := (*ctxHead)(unsafe.Pointer(&x[0]))
+	g.keepCtx(h, c, id, half)
+	return h
 }
 
 // keepCtx files the event id, whose time's code is c, into the earliest
@@ -602,7 +670,7 @@ var ErrTooLarge = errors.New("graph: too many entities")
 func newGraph(opts Options) *Graph {
 	g := &Graph{edgeOf: make(map[uint64]int32), relIndex: make(map[string]uint16),
 		seen: new([len(kindNames)][seenSlots]seenString), refs: newSlab[idRef](), tms: newSlab[int64](),
-		adj: newSlab[adjEntry](), seed: maphash.MakeSeed()}
+		adj: newSlab[adjEntry](), cext: newSlab[ctxRef](), seed: maphash.MakeSeed()}
 	for _, r := range builtinRelations {
 		g.relIndex[r.name] = uint16(len(g.relNames))
 		g.relNames = append(g.relNames, r.name)
@@ -1118,7 +1186,7 @@ func (g *Graph) touch(ei int32, t int64, id int32) {
 			h.setHeadMaxT(first)
 			e.ref = g.ext.add(edgeExt{idHead: h, times: g.tms.push(g.tms.alloc(2), first), sorted: true})
 		} else {
-			e.ref = g.cext.add(newCtxHead(e.fc, e.ref))
+			e.ref = g.newCtx(e.fc, e.ref)
 		}
 	}
 	e.count++
@@ -1139,9 +1207,8 @@ func (g *Graph) touch(ei int32, t int64, id int32) {
 	if !causal {
 		// Context edges keep their earliest ids only: chains cite causal
 		// edges.
-		h, half := g.cext.at(e.ref), g.ctxIDCap
-		g.keepCtx(h, c, id, half)
-		if h.n() >= half {
+		half := g.ctxIDCap
+		if h := g.keepCtxIn(e, g.ctxHeadOf(e.ref), c, id, half); h != nil && h.n() >= half {
 			e.setFull()
 		}
 		return
@@ -1480,7 +1547,7 @@ func (g *Graph) tooLarge() error {
 // noteLinked records whether what linking grows nears its limits; from
 // then on apply skips events (the build ends with ErrTooLarge).
 func (g *Graph) noteLinked() {
-	if g.edges.len() >= maxEdges || g.adj.full() || g.refs.full() || g.tms.full() {
+	if g.edges.len() >= maxEdges || g.adj.full() || g.refs.full() || g.tms.full() || g.cext.full() {
 		g.linkFull.Store(true)
 	}
 }
@@ -2088,7 +2155,7 @@ func (g *Graph) eventIDs(ei int32, from, to int64, n int) []string {
 		x := g.ext.at(e.ref)
 		head, tail = g.refs.get(x.head), g.refs.get(x.tail)
 	} else {
-		head = g.ctxRefs(g.cext.at(e.ref))
+		head = g.ctxRefs(g.ctxHeadOf(e.ref))
 	}
 	refs := make([]idRef, 0, len(head)+len(tail))
 	for _, r := range head {

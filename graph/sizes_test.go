@@ -30,8 +30,8 @@ func TestRealCaseSizes(t *testing.T) {
 	t.Logf("nodes %d (%.0f MB, chunks %.0f MB), edges %d (%.0f MB)", g.nodes.len(),
 		mb(g.nodes.len()*int(unsafe.Sizeof(node{}))), mb(chunkedBytes(&g.nodes)), g.edges.len(),
 		mb(g.edges.len()*int(unsafe.Sizeof(edge{}))))
-	t.Logf("causal evidence %d (%.0f MB), context evidence %d (%.0f MB)", g.ext.len(),
-		mb(g.ext.len()*int(unsafe.Sizeof(edgeExt{}))), g.cext.len(), mb(g.cext.len()*int(unsafe.Sizeof(ctxHead{}))))
+	t.Logf("causal evidence %d (%.0f MB), context evidence %.0f MB", g.ext.len(),
+		mb(g.ext.len()*int(unsafe.Sizeof(edgeExt{}))), mb(slabBytes(&g.cext)))
 	t.Logf("adjacency slab %.0f MB, spans %.0f MB", mb(slabBytes(&g.adj)), mb(chunkedBytes(&g.out)+chunkedBytes(&g.in)))
 	t.Logf("refs slab %.0f MB, times slab %.0f MB", mb(slabBytes(&g.refs)), mb(slabBytes(&g.tms)))
 	t.Logf("ids %d (%.0f MB bytes, %.0f MB slots)", g.ids.slots.len(), mb(chunksBytes(g.ids.bytes.chunks)),
