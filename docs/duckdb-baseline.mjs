@@ -8,7 +8,11 @@
 //   node duckdb-baseline.mjs FILE.ndjson [OUT.parquet]
 //
 // It prints the seconds, the rows and rows per second; run it under
-// /usr/bin/time for CPU seconds. The columns are given, not sampled:
+// /usr/bin/time for CPU seconds. With RAW=1 it also keeps each record's
+// line as a raw column, as Causeway does (read as one-column CSV and joined
+// to the typed columns by position), and CODEC=snappy|zstd (default zstd)
+// picks the codec of every column: the same rows as the issue's baseline,
+// plus the raw record that Causeway keeps for every event. The columns are given, not sampled:
 // read_json_auto's sampling typed CloudTrail's requestID as a number and
 // failed on the first hexadecimal one.
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -23,7 +27,7 @@ const quote = (s) => `'${s.replaceAll("'", "''")}'`;
 const inst = await DuckDBInstance.create(':memory:', { threads: '2' });
 const con = await inst.connect();
 const t0 = Date.now();
-await con.run(`COPY (SELECT eventTime::TIMESTAMP AS event_time, eventSource, eventName, awsRegion, sourceIPAddress, userAgent,
+const typed = `SELECT eventTime::TIMESTAMP AS event_time, eventSource, eventName, awsRegion, sourceIPAddress, userAgent,
   userIdentity.type AS identity_type, userIdentity.arn AS arn, userIdentity.accountId AS account_id,
   userIdentity.accessKeyId AS access_key_id, errorCode, errorMessage, requestID, eventID, readOnly,
   eventType, recipientAccountId, eventCategory
@@ -31,8 +35,13 @@ await con.run(`COPY (SELECT eventTime::TIMESTAMP AS event_time, eventSource, eve
     eventTime: 'VARCHAR', eventSource: 'VARCHAR', eventName: 'VARCHAR', awsRegion: 'VARCHAR', sourceIPAddress: 'VARCHAR',
     userAgent: 'VARCHAR', userIdentity: 'STRUCT(type VARCHAR, arn VARCHAR, accountId VARCHAR, accessKeyId VARCHAR)',
     errorCode: 'VARCHAR', errorMessage: 'VARCHAR', requestID: 'VARCHAR', eventID: 'VARCHAR', readOnly: 'BOOLEAN',
-    eventType: 'VARCHAR', recipientAccountId: 'VARCHAR', eventCategory: 'VARCHAR'}))
-  TO ${quote(out)} (FORMAT parquet, COMPRESSION zstd)`);
+    eventType: 'VARCHAR', recipientAccountId: 'VARCHAR', eventCategory: 'VARCHAR'})`;
+// A line as one VARCHAR: a delimiter and no quoting that JSON lines never hold.
+const raw = `SELECT raw FROM read_csv(${quote(file)}, columns={'raw': 'VARCHAR'}, header=false, delim=chr(1), quote='',
+  escape='', max_line_size=104857600)`;
+const codec = process.env.CODEC === 'snappy' ? 'snappy' : 'zstd';
+const select = process.env.RAW === '1' ? `SELECT * FROM (${typed}) POSITIONAL JOIN (${raw})` : typed;
+await con.run(`COPY (${select}) TO ${quote(out)} (FORMAT parquet, COMPRESSION ${codec})`);
 const seconds = (Date.now() - t0) / 1000;
 const rows = Number((await con.runAndReadAll(`SELECT count(*) FROM ${quote(out)}`)).getRows()[0][0]);
 console.log(JSON.stringify({ seconds, rows, rows_per_second: Math.round(rows / seconds) }));
