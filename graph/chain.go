@@ -260,7 +260,10 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 		for _, a := range g.outs(r) {
 			ei := a.ei
 			e := g.edges.at(ei)
-			if g.relCausal[e.rel()] || !isCredential(g.nodeAt(e.to()).kind) || g.eLast(e) < since || g.eFirst(e) > until {
+			// (An assertion without a time, first and last minTime,
+			// holds in any window.)
+			if g.relCausal[e.rel()] || !isCredential(g.nodeAt(e.to()).kind) ||
+				g.eLast(e) < since && g.eFirst(e) != minTime || g.eFirst(e) > until {
 				continue
 			}
 			t := max(g.eFirst(e), since)
@@ -332,7 +335,9 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 	seen := map[NodeID]int{}
 	addNode := func(id NodeID, t int64) {
 		if i, ok := seen[id]; ok {
-			if ft := fromMicro(t); ft.Before(c.Nodes[i].FirstSeen) {
+			// A date beats none (an edge only undated assertions date),
+			// as in the board's and the diagram's merges.
+			if ft, f := fromMicro(t), c.Nodes[i].FirstSeen; !ft.IsZero() && (f.IsZero() || ft.Before(f)) {
 				c.Nodes[i].FirstSeen = ft
 			}
 			return
@@ -432,7 +437,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 			if e.rel() != relUses && e.rel() != relOrigin && e.rel() != relClientOf {
 				continue
 			}
-			if g.eLast(e) < t || g.eFirst(e) > until || e.from() == r {
+			if g.eLast(e) < t && g.eFirst(e) != minTime || g.eFirst(e) > until || e.from() == r {
 				continue
 			}
 			ct := max(g.eFirst(e), t)
