@@ -13,16 +13,24 @@ import (
 // several cores feed one run and the run's own work per event is an index
 // lookup and a copy. A Batch is not safe for concurrent use; Reset lets it
 // be used again once AddBatch has returned.
+//
+// The encoded events are kept in chunks the size of a partition's arena
+// chunks, no event across two: AddBatch hands a chunk whose events all go
+// to one partition to that partition's arena as it is, and gives the batch
+// an empty chunk in its place, instead of copying the events.
 type Batch struct {
-	data    []byte
+	chunks  [][]byte
+	cur     int // the chunk Add appends to
+	size    int // the bytes of the events in chunks
 	recs    []batchRec
 	sources []string
 }
 
 type batchRec struct {
 	off, n uint32
-	id     uint64 // idHash
+	chunk  uint32 // index into chunks
 	detail uint32 // detailHash
+	id     uint64 // idHash
 	source uint32 // index into sources
 	time   int64  // µs
 }
@@ -47,47 +55,116 @@ func (b *Batch) Add(e *Event) error {
 			si = len(b.sources) - 1
 		}
 	}
-	off := len(b.data)
-	b.data = appendEvent(b.data, e, e.ID)
+	n := encodedSize(e, e.ID)
+	ci := b.room(n)
+	off := len(b.chunks[ci])
+	b.chunks[ci] = appendEvent(b.chunks[ci], e, e.ID)
+	b.size += n
 	b.recs = append(b.recs, batchRec{
-		off: uint32(off), n: uint32(len(b.data) - off),
+		off: uint32(off), n: uint32(n), chunk: uint32(ci),
 		id: idHash(e.Source, e.ID), detail: detailHash(e), source: uint32(si), time: e.Time.UnixMicro(),
 	})
 	return nil
+}
+
+// room returns the chunk with room for n more bytes that Add appends to:
+// the current one, or the next (made if needed).
+func (b *Batch) room(n int) int {
+	for ; b.cur < len(b.chunks); b.cur++ {
+		if c := b.chunks[b.cur]; cap(c)-len(c) >= n {
+			return b.cur
+		}
+	}
+	b.chunks = append(b.chunks, make([]byte, 0, max(chunkSize, n)))
+	return b.cur
 }
 
 // Len returns the number of events in the batch.
 func (b *Batch) Len() int { return len(b.recs) }
 
 // Size returns the bytes the batch holds.
-func (b *Batch) Size() int { return len(b.data) }
+func (b *Batch) Size() int { return b.size }
 
 // Reset empties the batch, keeping its memory.
 func (b *Batch) Reset() {
-	b.data, b.recs = b.data[:0], b.recs[:0]
+	for i := range b.chunks {
+		b.chunks[i] = b.chunks[i][:0]
+	}
+	b.cur, b.size, b.recs = 0, 0, b.recs[:0]
 	if len(b.sources) > 16 {
 		b.sources = nil
 	}
 }
 
+// adoptMin is the least a batch's chunk must hold to be handed to a
+// partition as it is: the partition's arena does not fill an adopted
+// chunk's free end, so a chunk with less is copied instead.
+const adoptMin = chunkSize * 3 / 4
+
 // AddBatch stores the batch's events, in order, unless they are
-// duplicates, and appends what it did with each to res. It copies what it
-// keeps: the batch may be reset as soon as it returns.
+// duplicates, and appends what it did with each to res. What it keeps is
+// copied, or the chunk it is in taken from the batch (and replaced): the
+// batch may be reset as soon as it returns.
 func (r *Run) AddBatch(b *Batch, res []AddResult) ([]AddResult, error) {
 	if r.done {
 		return res, fmt.Errorf("run is finished")
 	}
-	for i := range b.recs {
-		br := &b.recs[i]
-		what, err := r.idx.add(br.id, br.detail)
-		if err != nil {
+	// The records, chunk by chunk (Add fills the chunks in turn): a
+	// chunk's deduplication comes first, then its events go to their
+	// partitions, whole when they are all new and of one partition.
+	for i := 0; i < len(b.recs); {
+		j := i + 1
+		for j < len(b.recs) && b.recs[j].chunk == b.recs[i].chunk {
+			j++
+		}
+		recs := b.recs[i:j]
+		from := len(res)
+		for k := range recs {
+			what, err := r.idx.add(recs[k].id, recs[k].detail)
+			if err != nil {
+				// Keep what was decided before the error.
+				res, _ = r.store(b, recs[:k], res, from)
+				return res, err
+			}
+			res = append(res, what)
+		}
+		var err error
+		if res, err = r.store(b, recs, res, from); err != nil {
 			return res, err
 		}
-		res = append(res, what)
+		i = j
+	}
+	return res, nil
+}
+
+// store buffers the records recs of one chunk of b, which res[from:]
+// says what to do with, and returns res.
+func (r *Run) store(b *Batch, recs []batchRec, res []AddResult, from int) ([]AddResult, error) {
+	if len(recs) == 0 {
+		return res, nil
+	}
+	ci := recs[0].chunk
+	k := partKey{b.sources[recs[0].source], dayOf(time.UnixMicro(recs[0].time))}
+	whole := len(b.chunks[ci]) >= adoptMin
+	for i := range recs {
+		if !whole {
+			break
+		}
+		whole = res[from+i] == Added && recs[i].source == recs[0].source &&
+			dayOf(time.UnixMicro(recs[i].time)) == k.day
+	}
+	if whole {
+		r.buffered += r.partition(k).adopt(b.chunks[ci], recs)
+		b.chunks[ci] = r.chunks.get(chunkSize)
+		return res, r.relieve()
+	}
+	for i := range recs {
+		br := &recs[i]
+		what := res[from+i]
 		if what == Duplicate {
 			continue
 		}
-		rec := b.data[br.off : br.off+br.n]
+		rec := b.chunks[br.chunk][br.off : br.off+br.n]
 		k := partKey{b.sources[br.source], dayOf(time.UnixMicro(br.time))}
 		p := r.partition(k)
 		if what == Collision {
@@ -118,16 +195,26 @@ func (b *Batch) AppendBinary(dst []byte) ([]byte, error) {
 		dst = binary.AppendUvarint(dst, uint64(len(s)))
 		dst = append(dst, s...)
 	}
+	// Offsets are into the chunks one after another.
+	base := make([]uint32, len(b.chunks))
+	var n uint32
+	for i, c := range b.chunks {
+		base[i] = n
+		n += uint32(len(c))
+	}
 	dst = binary.AppendUvarint(dst, uint64(len(b.recs)))
 	for _, r := range b.recs {
-		dst = binary.LittleEndian.AppendUint32(dst, r.off)
+		dst = binary.LittleEndian.AppendUint32(dst, base[r.chunk]+r.off)
 		dst = binary.LittleEndian.AppendUint32(dst, r.n)
 		dst = binary.LittleEndian.AppendUint64(dst, r.id)
 		dst = binary.LittleEndian.AppendUint32(dst, r.detail)
 		dst = binary.LittleEndian.AppendUint32(dst, r.source)
 		dst = binary.LittleEndian.AppendUint64(dst, uint64(r.time))
 	}
-	return append(dst, b.data...), nil
+	for _, c := range b.chunks {
+		dst = append(dst, c...)
+	}
+	return dst, nil
 }
 
 // batchRecSize is a record's size in AppendBinary's form.
@@ -136,8 +223,9 @@ const batchRecSize = 32
 var errBadBatch = errors.New("timeline: batch: damaged encoding")
 
 // UnmarshalBinary replaces the batch's contents with what AppendBinary
-// wrote (encoding.BinaryUnmarshaler). It checks every record's bounds and
-// source: a damaged temporary file is an error, not a panic later.
+// wrote (encoding.BinaryUnmarshaler), its events in one chunk. It checks
+// every record's bounds and source: a damaged temporary file is an error,
+// not a panic later.
 func (b *Batch) UnmarshalBinary(data []byte) error {
 	b.Reset()
 	b.sources = b.sources[:0]
@@ -172,6 +260,11 @@ func (b *Batch) UnmarshalBinary(data []byte) error {
 		}
 		b.recs = append(b.recs, r)
 	}
-	b.data = append(b.data[:0], rest...)
+	var c []byte
+	if len(b.chunks) > 0 {
+		c = b.chunks[0][:0]
+	}
+	b.chunks = append(b.chunks[:0], append(c, rest...))
+	b.size = len(rest)
 	return nil
 }

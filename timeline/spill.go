@@ -83,6 +83,7 @@ type recRef struct {
 // partBuf holds one partition's buffered events.
 type partBuf struct {
 	chunks [][]byte
+	fill   int // 1 + the index of the chunk add appends to; 0: none yet
 	refs   []recRef
 	bytes  int64
 	pool   *chunkPool // where chunks come from and go back to; nil: made and dropped
@@ -131,7 +132,7 @@ func (cp *chunkPool) put(chunks [][]byte) {
 // release gives p's chunks back to the pool; p must not be read again.
 func (p *partBuf) release() {
 	p.pool.put(p.chunks)
-	p.chunks, p.refs = nil, nil
+	p.chunks, p.refs, p.fill = nil, nil, 0
 }
 
 // add encodes e (stored under id) into the arena and returns the bytes it
@@ -151,12 +152,27 @@ func (p *partBuf) addEncoded(rec []byte, t int64) int64 {
 	return p.push(t, ci, off, len(rec))
 }
 
+// adopt takes chunk c, which holds whole encoded events, as one of its own:
+// the events at recs are buffered without a copy. It returns the bytes they
+// took. c must not be written by anyone else again; add keeps filling the
+// chunk it filled before.
+func (p *partBuf) adopt(c []byte, recs []batchRec) int64 {
+	p.chunks = append(p.chunks, c)
+	ci := len(p.chunks) - 1
+	var size int64
+	for i := range recs {
+		size += p.push(recs[i].time, ci, int(recs[i].off), int(recs[i].n))
+	}
+	return size
+}
+
 // reserve returns a chunk with room for n more bytes, and where they go.
 func (p *partBuf) reserve(n int) (chunk, off int) {
-	if len(p.chunks) == 0 || cap(p.chunks[len(p.chunks)-1])-len(p.chunks[len(p.chunks)-1]) < n {
+	if p.fill == 0 || cap(p.chunks[p.fill-1])-len(p.chunks[p.fill-1]) < n {
 		p.chunks = append(p.chunks, p.pool.get(n))
+		p.fill = len(p.chunks)
 	}
-	ci := len(p.chunks) - 1
+	ci := p.fill - 1
 	return ci, len(p.chunks[ci])
 }
 
