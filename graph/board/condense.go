@@ -25,7 +25,8 @@ func (r *Report) diagram(maxNodes int) *graph.Diagram {
 		first := time.Time{}
 		for _, n := range c.Nodes {
 			if roots[n.ID] {
-				if first.IsZero() || n.FirstSeen.Before(first) {
+				// A date beats none (a token only undated assertions name).
+				if first.IsZero() || !n.FirstSeen.IsZero() && n.FirstSeen.Before(first) {
 					first = n.FirstSeen
 				}
 				continue
