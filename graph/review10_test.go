@@ -305,3 +305,49 @@ func cmpInt(a, b int64) int {
 	}
 	return 0
 }
+
+// TestReview10CtxHeadsAcrossSlabChunks links context edges enough for
+// their heads to fill several of Graph.cext's chunks (slabChunk refs: 32Ki
+// heads of two, 16Ki of four), every third edge moving to four refs after
+// the others were made, so that moved heads land in later chunks and
+// give back room in earlier ones that the last edges take; every edge
+// then cites its own events.
+func TestReview10CtxHeadsAcrossSlabChunks(t *testing.T) {
+	t.Parallel()
+	g := newGraph(Options{EventIDs: 16 * maxCtxIDs})
+	const n = 3*slabChunk/2 + 7
+	t0 := int64(1686830834000000)
+	type linked struct {
+		from, to NodeID
+		ids      []string
+		ei       int32
+	}
+	es := make([]linked, n)
+	add := func(l *linked, i, k int) {
+		id := fmt.Sprintf("e%d/%d", i, k)
+		l.ei = g.link(l.from, l.to, relUses, Observed, t0+int64(k)*1e6, g.ids.add(id))
+		l.ids = append(l.ids, id)
+	}
+	for i := range es {
+		es[i].from, es[i].to = g.newNode(kIdentity, fmt.Sprint(i), t0), g.newNode(kToken, fmt.Sprint(i), t0)
+		add(&es[i], i, 0)
+		add(&es[i], i, 1)
+	}
+	for i := 0; i < n; i += 3 {
+		add(&es[i], i, 2)
+	}
+	more := make([]linked, slabChunk/2+3) // new heads in the room given back
+	for i := range more {
+		more[i].from, more[i].to = g.newNode(kIdentity, fmt.Sprint("more", i), t0), g.newNode(kToken, fmt.Sprint("more", i), t0)
+		add(&more[i], n+i, 0)
+		add(&more[i], n+i, 1)
+	}
+	if len(g.cext.chunks) < 4 {
+		t.Fatalf("heads in %d chunks of the slab, want 4 or more", len(g.cext.chunks))
+	}
+	for _, l := range append(es, more...) {
+		if got := g.eventIDs(l.ei, minTime, maxTime, 0); !slices.Equal(got, l.ids) {
+			t.Fatalf("edge %d cites %v, want %v", l.ei, got, l.ids)
+		}
+	}
+}
