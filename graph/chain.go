@@ -337,9 +337,7 @@ func (g *Graph) Chain(root string, opts ChainOptions) (*Chain, error) {
 		if i, ok := seen[id]; ok {
 			// A date beats none (an edge only undated assertions date),
 			// as in the board's and the diagram's merges.
-			if ft, f := fromMicro(t), c.Nodes[i].FirstSeen; !ft.IsZero() && (f.IsZero() || ft.Before(f)) {
-				c.Nodes[i].FirstSeen = ft
-			}
+			c.Nodes[i].FirstSeen = EarliestDate(c.Nodes[i].FirstSeen, fromMicro(t))
 			return
 		}
 		seen[id] = len(c.Nodes)
@@ -519,6 +517,16 @@ func (c *Chain) WriteText(w io.Writer) error {
 			printable(e.Relation), printable(e.To), e.Evidence, plural(max(e.Count, len(e.Events)), "event"), printable(ids))
 	}
 	return bw.Flush()
+}
+
+// EarliestDate returns the earlier of a and b, where the zero time (no
+// date: an assertion made without one) loses to any date. Merges of chain
+// nodes and edges take their first date with it.
+func EarliestDate(a, b time.Time) time.Time {
+	if a.IsZero() || !b.IsZero() && b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // StampOrUnknown formats t in RFC 3339, or says "unknown" for the zero

@@ -623,3 +623,20 @@ func TestChainUndatedAssertion(t *testing.T) {
 		})
 	}
 }
+
+func TestEarliestDate(t *testing.T) {
+	t.Parallel()
+	d1, d2 := at("2023-06-01T00:00:00Z"), at("2023-06-02T00:00:00Z")
+	for _, tc := range []struct{ a, b, want time.Time }{
+		{d1, d2, d1},
+		{d2, d1, d1},
+		{d1, d1, d1},
+		{time.Time{}, d2, d2}, // a date beats none, either way round
+		{d2, time.Time{}, d2},
+		{time.Time{}, time.Time{}, time.Time{}},
+	} {
+		if got := graph.EarliestDate(tc.a, tc.b); !got.Equal(tc.want) {
+			t.Errorf("EarliestDate(%v, %v) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

@@ -175,9 +175,7 @@ func (d *Diagram) group(key func(n DiagramNode, parent string) string) {
 			n := d.Nodes[i]
 			into[n.ID] = g.ID
 			g.Count += n.Count
-			if g.FirstSeen.IsZero() || !n.FirstSeen.IsZero() && n.FirstSeen.Before(g.FirstSeen) {
-				g.FirstSeen = n.FirstSeen
-			}
+			g.FirstSeen = EarliestDate(g.FirstSeen, n.FirstSeen)
 		}
 		g.Label = prep(k.kind, k.parent) + " " + labels[k.parent]
 		groups = append(groups, g)
@@ -219,9 +217,7 @@ func (d *Diagram) remap(into map[string]string) {
 		k := ek{e.From, e.To, e.Relation, e.Evidence}
 		if i, ok := merged[k]; ok {
 			es[i].Count += e.Count
-			if e.Time.Before(es[i].Time) {
-				es[i].Time = e.Time
-			}
+			es[i].Time = EarliestDate(es[i].Time, e.Time)
 			continue
 		}
 		merged[k] = len(es)

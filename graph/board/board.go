@@ -355,9 +355,7 @@ func union(cs []*graph.Chain) *graph.Chain {
 		for _, n := range c.Nodes {
 			if i, ok := nodes[n.ID]; ok {
 				// A date beats none (an entity only undated assertions name).
-				if f := u.Nodes[i].FirstSeen; f.IsZero() || !n.FirstSeen.IsZero() && n.FirstSeen.Before(f) {
-					u.Nodes[i].FirstSeen = n.FirstSeen
-				}
+				u.Nodes[i].FirstSeen = graph.EarliestDate(u.Nodes[i].FirstSeen, n.FirstSeen)
 				continue
 			}
 			nodes[n.ID] = len(u.Nodes)
@@ -367,8 +365,8 @@ func union(cs []*graph.Chain) *graph.Chain {
 			k := ek{e.From, e.To, e.Relation, e.Evidence}
 			if i, ok := edges[k]; ok {
 				old := &u.Edges[i]
-				if e.Time.Before(old.Time) {
-					old.Time, old.Events = e.Time, e.Events
+				if t := graph.EarliestDate(old.Time, e.Time); !t.Equal(old.Time) {
+					old.Time, old.Events = t, e.Events
 				}
 				old.Count = max(old.Count, e.Count)
 				continue

@@ -26,9 +26,7 @@ func (r *Report) diagram(maxNodes int) *graph.Diagram {
 		for _, n := range c.Nodes {
 			if roots[n.ID] {
 				// A date beats none (a token only undated assertions name).
-				if first.IsZero() || !n.FirstSeen.IsZero() && n.FirstSeen.Before(first) {
-					first = n.FirstSeen
-				}
+				first = graph.EarliestDate(first, n.FirstSeen)
 				continue
 			}
 			m.Nodes = append(m.Nodes, n)
@@ -50,9 +48,7 @@ func (r *Report) diagram(maxNodes int) *graph.Diagram {
 			k := ek{e.From, e.To, e.Relation, e.Evidence}
 			if i, ok := at[k]; ok {
 				m.Edges[i].Count += e.Count
-				if e.Time.Before(m.Edges[i].Time) {
-					m.Edges[i].Time = e.Time
-				}
+				m.Edges[i].Time = graph.EarliestDate(m.Edges[i].Time, e.Time)
 				continue
 			}
 			at[k] = len(m.Edges)
