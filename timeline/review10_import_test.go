@@ -186,16 +186,18 @@ func TestReview10RunReadBack(t *testing.T) {
 		rgRows    int64
 		batch     bool // added through batches of 100
 		bFails    bool
-		dupsEvery int // every dupsEvery-th event is added again (0: none)
+		dupsEvery int  // every dupsEvery-th event is added again (0: none)
+		bLate     bool // b.json's hash ends 300 ms after the feed starts, not with it
 	}{
-		{"one event", 1, 0, 0, false, false, 0},
-		{"a batch exactly", partBatchRows, 0, partBatchRows, false, false, 0},
-		{"a batch and one", partBatchRows + 1, 0, partBatchRows, true, false, 7},
-		{"parts while hashing", 3 * smallPartRows, 8 << 20, 4096, false, false, 5},
-		{"parts while hashing, in batches", 3*smallPartRows + 3, 8 << 20, 4096, true, false, 0},
-		{"spills", 3 * smallPartRows, 1 << 20, 4096, false, false, 3},
-		{"b's hash fails", 3 * smallPartRows, 8 << 20, 4096, false, true, 0},
-		{"b's hash fails, one event", 2, 0, 0, false, true, 0},
+		{"one event", 1, 0, 0, false, false, 0, false},
+		{"a batch exactly", partBatchRows, 0, partBatchRows, false, false, 0, false},
+		{"a batch and one", partBatchRows + 1, 0, partBatchRows, true, false, 7, false},
+		{"parts while hashing", 3 * smallPartRows, 8 << 20, 4096, false, false, 5, false},
+		{"parts while hashing, in batches", 3*smallPartRows + 3, 8 << 20, 4096, true, false, 0, false},
+		{"spills", 3 * smallPartRows, 1 << 20, 4096, false, false, 3, false},
+		{"spills merged while hashing", 3 * smallPartRows, 1 << 20, 4096, false, false, 0, true},
+		{"b's hash fails", 3 * smallPartRows, 8 << 20, 4096, false, true, 0, false},
+		{"b's hash fails, one event", 2, 0, 0, false, true, 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -270,11 +272,19 @@ func TestReview10RunReadBack(t *testing.T) {
 			// run may wait for them): a.json's once half the events are
 			// in, b.json's once three quarters are, or a little later
 			// (while the commit waits, for the small cases).
-			for _, h := range []struct{ at, done chan struct{} }{{half, aDone}, {most, bDone}} {
+			bAt, bWait := most, 50*time.Millisecond
+			if tc.bLate {
+				bAt, bWait = nil, 300*time.Millisecond
+			}
+			for _, h := range []struct {
+				at, done chan struct{}
+				wait     time.Duration
+			}{{half, aDone, 50 * time.Millisecond}, {bAt, bDone, bWait}} {
+				wait := h.wait
 				go func() {
 					select {
 					case <-h.at:
-					case <-time.After(50 * time.Millisecond):
+					case <-time.After(wait):
 					}
 					close(h.done)
 				}()
