@@ -65,31 +65,16 @@ func TestPartWriterBytes(t *testing.T) {
 				recs = append(recs, appendEvent(nil, &e, e.ID))
 			}
 
-			// As parts were written: rows, through parquet-go's row writer.
-			old := filepath.Join(t.TempDir(), "old.parquet")
-			f, err := os.Create(old)
-			if err != nil {
-				t.Fatal(err)
-			}
-			w := newParquetWriter(f, tc.rowGroupRows)
-			for lo := 0; lo < len(recs); lo += partBatchRows {
-				batch := make([]row, min(partBatchRows, len(recs)-lo))
-				for i := range batch {
-					if _, err := decodeRow(recs[lo+i], &batch[i]); err != nil {
-						t.Fatal(err)
-					}
-					if batch[i].FileSHA256 == PendingSHA256 {
-						batch[i].FileSHA256 = sum
-					}
-				}
-				if _, err := w.Write(batch); err != nil {
+			rows := make([]row, len(recs))
+			for i := range rows {
+				if _, err := decodeRow(recs[i], &rows[i]); err != nil {
 					t.Fatal(err)
 				}
+				if rows[i].FileSHA256 == PendingSHA256 {
+					rows[i].FileSHA256 = sum
+				}
 			}
-			if err := w.Close(); err != nil {
-				t.Fatal(err)
-			}
-			f.Close()
+			want := rowWriterFile(t, rows, tc.rowGroupRows)
 
 			c := newCase(t)
 			r, err := c.BeginRun(RunOptions{Now: fixedNow, RowGroupRows: tc.rowGroupRows})
@@ -124,10 +109,6 @@ func TestPartWriterBytes(t *testing.T) {
 			if p.Rows != int64(tc.rows) || !p.MinTime.Equal(event(0).Time) || !p.MaxTime.Equal(event(tc.rows-1).Time) {
 				t.Errorf("part record: %d rows, %v to %v", p.Rows, p.MinTime, p.MaxTime)
 			}
-			want, err := os.ReadFile(old)
-			if err != nil {
-				t.Fatal(err)
-			}
 			got, err := os.ReadFile(pw.full)
 			if err != nil {
 				t.Fatal(err)
@@ -137,4 +118,30 @@ func TestPartWriterBytes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rowWriterFile is the Parquet file of rows as parts were written before
+// partWriter: through parquet-go's row writer, partBatchRows rows a call.
+func rowWriterFile(t *testing.T, rows []row, rowGroupRows int64) []byte {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "old.parquet")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := newParquetWriter(f, rowGroupRows)
+	for lo := 0; lo < len(rows); lo += partBatchRows {
+		if _, err := w.Write(rows[lo:min(lo+partBatchRows, len(rows))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

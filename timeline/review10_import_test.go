@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -92,21 +91,7 @@ func TestReview10PartWriterPendingFiles(t *testing.T) {
 				r.FileSHA256 = sums[f]
 				want = append(want, r)
 			}
-			old := filepath.Join(t.TempDir(), "old.parquet")
-			f, err := os.Create(old)
-			if err != nil {
-				t.Fatal(err)
-			}
-			w := newParquetWriter(f, tc.rowGroupRows)
-			for lo := 0; lo < len(want); lo += partBatchRows {
-				if _, err := w.Write(want[lo:min(lo+partBatchRows, len(want))]); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := w.Close(); err != nil {
-				t.Fatal(err)
-			}
-			f.Close()
+			wantB := rowWriterFile(t, want, tc.rowGroupRows)
 
 			c := newCase(t)
 			r, err := c.BeginRun(RunOptions{Now: fixedNow, RowGroupRows: tc.rowGroupRows})
@@ -154,10 +139,6 @@ func TestReview10PartWriterPendingFiles(t *testing.T) {
 				t.Errorf("part of %d rows, want %d", p.Rows, tc.rows)
 			}
 			got, err := os.ReadFile(pw.full)
-			if err != nil {
-				t.Fatal(err)
-			}
-			wantB, err := os.ReadFile(old)
 			if err != nil {
 				t.Fatal(err)
 			}
