@@ -118,6 +118,17 @@ func TestBrowserWorkbench(t *testing.T) {
 		if as, _ := s.db.Assertions(t.Context()); len(as) != 1 || as[0].Who != "owner" || as[0].From.String() != "mailbox:user7@contoso0.com" {
 			t.Errorf("assertions after the form = %+v", as)
 		}
+		// Made without a time, it holds in any window, and the chain says its
+		// time is unknown rather than invent one.
+		b.do(chromedp.Navigate(b.base + "/?view=graph&from=mailbox:user7@contoso0.com"))
+		b.waitFor(`document.querySelectorAll("#graph-body .edge-list .edge").length > 0 || document.querySelector("#graph-body .empty") !== null`)
+		undated := `[...document.querySelectorAll("#graph-body .edge-list .edge.ev-asserted")].filter(e => e.textContent.includes("intel@example.org"))`
+		if got := b.eval(undated + `.map(e => e.querySelector(".mono").textContent).join("|")`); got != "time unknown" {
+			t.Errorf("the undated assertion's time in the chain list: %q, want \"time unknown\"", got)
+		}
+		if strings.Contains(b.eval(`document.getElementById("graph-body").textContent`), "0001-01-01") {
+			t.Errorf("the chain shows year 1")
+		}
 		// The backward trace from a mailbox.
 		b.do(chromedp.Navigate(b.base + "/?view=graph&from=mailbox:user7@contoso0.com&dir=backward"))
 		b.waitFor(`document.querySelector("#diagram[data-ready='1'] svg g.node") !== null || document.querySelector("#graph-body .empty") !== null`)
