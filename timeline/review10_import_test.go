@@ -120,6 +120,18 @@ func TestReview10PartWriterPendingFiles(t *testing.T) {
 					close(at.done)
 				}
 			}
+			// Once a batch is written its records' buffers may be reused (as
+			// the arena's and the merge's are): scribble over them, so that a
+			// value kept past that point as a view, not a copy, shows.
+			written, added := 0, 0
+			pw.flushed = func() {
+				for _, rec := range recs[written:added] {
+					for k := range rec {
+						rec[k] = 0xA5
+					}
+				}
+				written = added
+			}
 			for i, rec := range recs {
 				if i > 0 && i == tc.aAt {
 					close(aDone)
@@ -127,6 +139,7 @@ func TestReview10PartWriterPendingFiles(t *testing.T) {
 				if i > 0 && i == tc.bAt {
 					close(bDone)
 				}
+				added = i + 1
 				if err := pw.add(rec); err != nil {
 					t.Fatal(err)
 				}
