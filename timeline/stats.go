@@ -93,14 +93,6 @@ func (c *statsCol) addValues(vals []parquet.Value) {
 	}
 }
 
-// settle adds every column's pending run to its counts: the builder then
-// holds no view of the rows it was given.
-func (sb *statsBuilder) settle() {
-	for i := range sb.cols {
-		sb.cols[i].settle()
-	}
-}
-
 // settle adds the pending run of the last value to its count. Keys are
 // copied: row strings point into buffers that must not be kept alive.
 func (c *statsCol) settle() {
