@@ -61,11 +61,16 @@ func newStatsBuilder() *statsBuilder {
 // add counts one value of the column. The value may be a view of a
 // buffer that is reused after the next settle.
 func (c *statsCol) add(v string) {
-	if c.index == nil {
+	if c.n > 0 && v == c.last { // (n stays 0 in an uncounted column)
+		c.n++
 		return
 	}
-	if c.n > 0 && v == c.last {
-		c.n++
+	c.start(v)
+}
+
+// start settles the pending run and begins one of v.
+func (c *statsCol) start(v string) {
+	if c.index == nil {
 		return
 	}
 	c.settle()
@@ -75,21 +80,12 @@ func (c *statsCol) add(v string) {
 // addValues counts a batch's values of the column (byte arrays, views of
 // buffers that are reused after the next settle).
 func (c *statsCol) addValues(vals []parquet.Value) {
+	if c.index == nil {
+		return
+	}
 	for i := range vals {
-		if c.index == nil {
-			return
-		}
 		b := vals[i].ByteArray()
-		v := ""
-		if len(b) > 0 {
-			v = unsafe.String(&b[0], len(b))
-		}
-		if c.n > 0 && v == c.last {
-			c.n++
-			continue
-		}
-		c.settle()
-		c.last, c.n = v, 1
+		c.add(unsafe.String(unsafe.SliceData(b), len(b)))
 	}
 }
 
