@@ -135,19 +135,17 @@ func (pw *partWriter) add(rec []byte) error {
 	t := int64(binary.LittleEndian.Uint64(rec))
 	pw.vals[timeCol] = append(pw.vals[timeCol], parquet.Int64Value(t))
 	pw.vals[offsetCol] = append(pw.vals[offsetCol], parquet.Int64Value(int64(binary.LittleEndian.Uint64(rec[8:]))))
-	b := rec[16:]
+	d := recDecoder{b: rec[16:]}
 	var file []byte
 	for c := range columns {
 		if c == timeCol || c == offsetCol {
 			continue
 		}
-		n, k := binary.Uvarint(b)
-		if k <= 0 || n > uint64(len(b)-k) {
+		v := d.bytes()
+		if d.bad {
 			pw.truncate()
 			return errBadRecord
 		}
-		v := b[k : k+int(n) : k+int(n)]
-		b = b[k+int(n):]
 		switch c {
 		case fileCol:
 			file = v

@@ -264,20 +264,24 @@ type recDecoder struct {
 	bad bool
 }
 
-// str returns the next string; it shares memory with the buffer, which
-// is never written again.
-func (d *recDecoder) str() string {
+// bytes returns the next string column's bytes, a view of the buffer
+// (clipped: an append to it cannot reach the next one).
+func (d *recDecoder) bytes() []byte {
 	n, k := binary.Uvarint(d.b)
 	if k <= 0 || n > uint64(len(d.b)-k) {
 		d.bad, d.b = true, nil
-		return ""
+		return nil
 	}
-	s := d.b[k : k+int(n)]
+	v := d.b[k : k+int(n) : k+int(n)]
 	d.b = d.b[k+int(n):]
-	if n == 0 {
-		return ""
-	}
-	return unsafe.String(&s[0], len(s))
+	return v
+}
+
+// str returns the next string; it shares memory with the buffer, which
+// is never written again.
+func (d *recDecoder) str() string {
+	v := d.bytes()
+	return unsafe.String(unsafe.SliceData(v), len(v))
 }
 
 // decodeRow decodes one event from the front of b into r and returns the
@@ -432,15 +436,14 @@ func recordLen(b []byte) (int, error) {
 	if len(b) < 16 {
 		return 0, errBadRecord
 	}
-	i := 16
+	d := recDecoder{b: b[16:]}
 	for range len(columns) - 2 {
-		n, k := binary.Uvarint(b[i:])
-		if k <= 0 || n > uint64(len(b)-i-k) {
-			return 0, errBadRecord
-		}
-		i += k + int(n)
+		d.bytes()
 	}
-	return i, nil
+	if d.bad {
+		return 0, errBadRecord
+	}
+	return len(b) - len(d.b), nil
 }
 
 type memSource struct {
