@@ -529,7 +529,7 @@ func (g *Graph) ctxSmall() int32 {
 // edge's first event, id, whose time's code is c.
 func (g *Graph) newCtx(c uint32, id int32) int32 {
 	sp := g.cext.alloc(g.ctxSmall())
-	x := g.cext.chunks[sp.chunk()][sp.off():][:g.cext.capOf(sp)]
+	x := g.cext.room(sp)
 	clear(x) // room given back holds an old head
 	x[0] = ctxRef{c: c, id: uint32(id)}
 	return int32(sp.pos)
@@ -537,11 +537,7 @@ func (g *Graph) newCtx(c uint32, id int32) int32 {
 
 // ctxHeadOf returns the refs of the head of a context edge whose ref is
 // pos (newCtx): two, or maxCtxIDs.
-func (g *Graph) ctxHeadOf(pos int32) []ctxRef {
-	sp := span{pos: uint32(pos)}
-	sp.n = g.cext.capOf(sp)
-	return g.cext.get(sp)
-}
+func (g *Graph) ctxHeadOf(pos int32) []ctxRef { return g.cext.room(span{pos: uint32(pos)}) }
 
 // keepCtxIn is keepCtx for the head of context edge e, which is x
 // (ctxHeadOf): a head of two refs keeps a second id in place, and moves to
@@ -562,7 +558,7 @@ func (g *Graph) keepCtxIn(e *edge, x []ctxRef, c uint32, id int32, half int) *ct
 		}
 		sp := g.cext.grow(span{pos: uint32(e.ref), n: int32(len(x))}, maxCtxIDs)
 		e.ref = int32(sp.pos)
-		x = g.cext.chunks[sp.chunk()][sp.off():][:maxCtxIDs]
+		x = g.cext.room(sp) // maxCtxIDs
 		x[2], x[3] = ctxRef{}, ctxRef{} // room given back holds an old head
 		h := (*ctxHead)(unsafe.Pointer(&x[0]))
 		h.setBits(2, mx)

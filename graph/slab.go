@@ -76,6 +76,13 @@ func (a *slab[T]) get(s span) []T {
 	return a.chunks[s.chunk()][off : off+s.n : off+s.n]
 }
 
+// room returns the whole room of s's array, its capacity (capOf) long,
+// whatever its length.
+func (a *slab[T]) room(s span) []T {
+	s.n = a.capOf(s)
+	return a.get(s)
+}
+
 // push appends v to the array of s, returning its new span.
 func (a *slab[T]) push(s span, v T) span {
 	if c := a.capOf(s); s.n == c {
