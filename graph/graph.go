@@ -558,7 +558,7 @@ func (g *Graph) keepCtxIn(e *edge, x []ctxRef, c uint32, id int32, half int) *ct
 		}
 		sp := g.cext.grow(span{pos: uint32(e.ref), n: int32(len(x))}, maxCtxIDs)
 		e.ref = int32(sp.pos)
-		x = g.cext.room(sp) // maxCtxIDs
+		x = g.cext.room(sp)             // maxCtxIDs
 		x[2], x[3] = ctxRef{}, ctxRef{} // room given back holds an old head
 		h := (*ctxHead)(unsafe.Pointer(&x[0]))
 		h.setBits(2, mx)
