@@ -146,10 +146,7 @@ func (r *Run) store(b *Batch, recs []batchRec, res []AddResult, from int) ([]Add
 	ci := recs[0].chunk
 	k := partKey{b.sources[recs[0].source], dayOf(time.UnixMicro(recs[0].time))}
 	whole := len(b.chunks[ci]) >= adoptMin
-	for i := range recs {
-		if !whole {
-			break
-		}
+	for i := 0; whole && i < len(recs); i++ {
 		whole = res[from+i] == Added && recs[i].source == recs[0].source &&
 			dayOf(time.UnixMicro(recs[i].time)) == k.day
 	}
